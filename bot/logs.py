@@ -1,0 +1,47 @@
+"""Logging set-up that never lets the bot token out, at any level."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# A token inside a Bot API URL (/bot123:ABC/) or standing alone.
+_TOKEN_IN_TEXT = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Replace known secrets and anything shaped like a bot token."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<token>")
+    return _TOKEN_IN_TEXT.sub("<token>", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's final message; applied to handlers, so every logger is covered."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg = redact(message, self.secrets)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        return True
+
+
+def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs each request URL, and the URL carries the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

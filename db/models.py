@@ -1,0 +1,365 @@
+"""The whole domain schema: later features add behaviour, not tables.
+
+Every table is portable SQL (SQLite by default, PostgreSQL as the scale path):
+no dialect-specific types, and timestamps are stored as UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite drops the offset; without this a value would come back naive.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; newsbot stores aware UTC times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class SegmentKind(enum.StrEnum):
+    TITLE = "title"
+    SECTION = "section"
+    QUOTE = "quote"
+    TABLE = "table"
+    LESSONS = "lessons"
+    CLOSING = "closing"
+
+
+class SegmentState(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    POSTED = "posted"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class RoleName(enum.StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    # Stored as plain strings with a CHECK, so PostgreSQL needs no custom type.
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(256), default="")
+    discussion_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    articles: Mapped[list[Article]] = relationship(back_populates="channel")
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    source_format: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    raw_text: Mapped[str] = mapped_column(Text)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    channel: Mapped[Channel | None] = relationship(back_populates="articles")
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="article",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Segment.position",
+    )
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+    __table_args__ = (
+        UniqueConstraint("article_id", "position"),
+        Index("ix_segments_state_scheduled_at", "state", "scheduled_at"),
+        Index("ix_segments_channel_message", "channel_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[SegmentKind] = mapped_column(_enum(SegmentKind))
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    scheduled_at: Mapped[datetime | None]
+    state: Mapped[SegmentState] = mapped_column(_enum(SegmentState), default=SegmentState.DRAFT)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    discussion_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime | None]
+
+    article: Mapped[Article] = relationship(back_populates="segments")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="segment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Lesson.position",
+    )
+
+
+class Lesson(Base):
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("segment_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(String(300))
+
+    segment: Mapped[Segment] = relationship(back_populates="lessons")
+    polls: Mapped[list[Poll]] = relationship(
+        back_populates="lesson", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Poll(Base):
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    telegram_poll_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    options: Mapped[list[Any]] = mapped_column(JSON)
+    counts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    total_voters: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_at: Mapped[datetime | None]
+    posted_at: Mapped[datetime | None]
+    close_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="polls")
+
+
+class PollSnapshot(Base):
+    """Counts as they arrived, for trends in the weekly summary."""
+
+    __tablename__ = "poll_snapshots"
+    __table_args__ = (Index("ix_poll_snapshots_poll_taken", "poll_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    counts: Mapped[list[Any]] = mapped_column(JSON)
+    total_voters: Mapped[int] = mapped_column(Integer)
+
+
+class PollAnswer(Base):
+    """Who chose what in a non-anonymous companion poll; retractions are kept."""
+
+    __tablename__ = "poll_answers"
+    __table_args__ = (Index("ix_poll_answers_poll_user", "poll_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    option_ids: Mapped[list[Any]] = mapped_column(JSON)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class User(Base):
+    """A Telegram user; the primary key is the Telegram user id."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(256), default="")
+    last_name: Mapped[str | None] = mapped_column(String(256))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id"),
+        Index("ix_comments_segment_created", "segment_id", "created_at"),
+        Index("ix_comments_user_created", "user_id", "created_at"),
+        Index("ix_comments_chat_thread", "chat_id", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"))
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sender_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    sender_chat_title: Mapped[str | None] = mapped_column(String(256))
+    text: Mapped[str] = mapped_column(Text, default="")
+    media_kind: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+
+    edits: Mapped[list[CommentEdit]] = relationship(
+        back_populates="comment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CommentEdit.edited_at",
+    )
+
+
+class CommentEdit(Base):
+    """The text a comment had before an edit replaced it."""
+
+    __tablename__ = "comment_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    previous_text: Mapped[str] = mapped_column(Text)
+    edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="edits")
+
+
+class ReactionCount(Base):
+    __tablename__ = "reaction_counts"
+    __table_args__ = (UniqueConstraint("segment_id", "reaction"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    reaction: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WeeklySummary(Base):
+    __tablename__ = "weekly_summaries"
+    __table_args__ = (UniqueConstraint("channel_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    html: Mapped[str] = mapped_column(Text)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None]
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[RoleName] = mapped_column(_enum(RoleName))
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxUpdate(Base):
+    """Raw updates, stored before they are confirmed to Telegram, so none is lost."""
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_updates_processed", "processed_at", "update_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

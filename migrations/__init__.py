@@ -1,0 +1,1 @@
+"""Alembic migrations for newsbot's database (run through ``db.migrate``)."""

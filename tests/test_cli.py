@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+from bot.cli import main
+from tests.conftest import PROJECT_ROOT, TEST_TOKEN
+
+
+def _write_config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(
+        f'token = "{TEST_TOKEN}"\n'
+        f'database_url = "sqlite+aiosqlite:///{tmp_path / "cli.db"}"\n{extra}'
+        '[[channels]]\nchat = -100111\nname = "news"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    assert __version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:
+        main(["--help"])
+    assert stopped.value.code == 0
+    assert "check-config" in capsys.readouterr().out
+
+
+def test_unknown_command_is_usage_error() -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["fly"])
+    assert stopped.value.code == 2
+
+
+def test_check_config_ok_and_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _write_config(tmp_path)
+    assert main(["--config", str(good), "check-config"]) == 0
+    assert "config OK" in capsys.readouterr().out
+    bad = _write_config(tmp_path, 'log_level = "LOUD"\n')
+    assert main(["--config", str(bad), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "log_level" in err and TEST_TOKEN not in err
+
+
+def test_db_upgrade_current_downgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(_write_config(tmp_path))
+    assert main(["--config", config, "db", "current"]) == 0
+    assert "base (empty)" in capsys.readouterr().out
+    assert main(["--config", config, "db", "upgrade"]) == 0
+    assert "revision 0001" in capsys.readouterr().out
+    assert main(["--config", config, "db", "downgrade"]) == 0
+    assert "base (empty)" in capsys.readouterr().out
+
+
+def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--config",
+            str(PROJECT_ROOT / "config.example.toml"),
+            "check-config",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 channel(s): news" in result.stdout

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db import migrate
+from db.engine import create_engine
+from db.models import (
+    Article,
+    Base,
+    Comment,
+    CommentEdit,
+    Lesson,
+    Poll,
+    Segment,
+    SegmentKind,
+    User,
+)
+
+
+async def _article(session: AsyncSession) -> Article:
+    article = Article(content_hash="h" * 64, title="T", source_format="text", raw_text="body")
+    segment = Segment(position=0, kind=SegmentKind.LESSONS, html="<b>x</b>", text="x")
+    lesson = Lesson(position=0, text="Lesson", question="Lesson?")
+    lesson.polls.append(Poll(chat_id=-1, options=["Agree", "Disagree"]))
+    segment.lessons.append(lesson)
+    article.segments.append(segment)
+    session.add(article)
+    await session.flush()
+    return article
+
+
+async def test_same_comment_stored_twice_is_one_row(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        session.add(Comment(chat_id=-5, message_id=7, text="first"))
+        await session.commit()
+    async with session_factory() as session:
+        session.add(Comment(chat_id=-5, message_id=7, text="again"))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+async def test_article_content_hash_is_unique(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        await _article(session)
+        await session.commit()
+    async with session_factory() as session:
+        session.add(Article(content_hash="h" * 64, title="T2", source_format="text", raw_text=""))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+
+
+async def test_deleting_an_article_cascades_in_the_database(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        article = await _article(session)
+        session.add(User(id=42, first_name="Ann"))
+        await session.flush()
+        comment = Comment(chat_id=-5, message_id=1, segment_id=article.segments[0].id, user_id=42)
+        comment.edits.append(CommentEdit(previous_text="old"))
+        session.add(comment)
+        await session.commit()
+        article_id = article.id
+    async with session_factory() as session:
+        # Plain SQL delete: the cascade is the database's, not the ORM's.
+        await session.execute(text("DELETE FROM articles WHERE id = :id"), {"id": article_id})
+        await session.commit()
+    async with session_factory() as session:
+        for model in (Segment, Lesson, Poll):
+            assert await session.scalar(select(func.count()).select_from(model)) == 0
+        kept = await session.scalar(select(Comment))
+        assert kept is not None and kept.segment_id is None  # the discussion survives
+        assert await session.scalar(select(func.count()).select_from(CommentEdit)) == 1
+
+
+async def test_times_come_back_aware_utc(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    moment = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    async with session_factory() as session:
+        session.add(Comment(chat_id=-5, message_id=9, created_at=moment))
+        await session.commit()
+    async with session_factory() as session:
+        stored = await session.scalar(select(Comment.created_at))
+    assert stored == moment and stored.tzinfo is not None
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() > 0
+
+
+async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+            )
+        )
+    assert differences == []
+
+
+async def test_upgrade_downgrade_upgrade_on_an_empty_database(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'cycle.db'}")
+    try:
+        await migrate.upgrade(engine)
+        assert await migrate.current_revision(engine) is not None
+        await migrate.downgrade(engine, "base")
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert tables == ["alembic_version"]
+        assert await migrate.current_revision(engine) is None
+        await migrate.upgrade(engine)
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert set(Base.metadata.tables) <= set(tables)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,53 @@
+"""The same migrations and models on PostgreSQL, the scale path (no SQLite-only SQL)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from db import migrate
+from db.engine import create_engine, create_session_factory
+from db.models import Comment
+
+ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+async def pg_engine() -> AsyncIterator[AsyncEngine]:
+    name = f"newsbot_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OSError as exc:  # pragma: no cover - only where no server runs
+        await admin.dispose()
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {exc}")
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.dispose()
+
+
+async def test_migrations_and_constraints_work_on_postgresql(pg_engine: AsyncEngine) -> None:
+    await migrate.upgrade(pg_engine)
+    factory = create_session_factory(pg_engine)
+    async with factory() as session:
+        session.add(Comment(chat_id=-5, message_id=7, text="first"))
+        await session.commit()
+    async with factory() as session:
+        session.add(Comment(chat_id=-5, message_id=7, text="again"))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+    async with factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Comment)) == 1
+    await migrate.downgrade(pg_engine, "base")
+    await migrate.upgrade(pg_engine)
