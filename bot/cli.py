@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
+from bot.articles.errors import ArticleError
+from bot.config import DEFAULT_CONFIG_PATH, ChannelConfig, Config, ConfigError, load_config
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -56,6 +58,108 @@ async def _db(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _config_or_defaults(args: argparse.Namespace) -> Config | None:
+    """Previewing a file works without any config; a given but broken config still fails."""
+    if args.config == str(DEFAULT_CONFIG_PATH) and not Path(args.config).exists():
+        return None
+    return _config(args)
+
+
+def _read_article(path: str, config: Config | None) -> bytes:
+    from bot.articles.loader import read_article_file
+    from bot.config import ArticleConfig
+
+    return read_article_file(Path(path), config.articles if config else ArticleConfig())
+
+
+async def _import(args: argparse.Namespace) -> int:
+    from bot.articles.importer import import_article
+    from bot.runtime import database
+
+    config = _config(args)
+    channel = _channel(config, args.channel)
+    data = _read_article(args.file, config)
+    async with database(config) as sessions, sessions.begin() as session:
+        result = await import_article(
+            session,
+            data,
+            config,
+            channel,
+            name=Path(args.file).name,
+            source_format=args.format,
+            lessons=args.lessons,
+        )
+        lessons = sum(len(post.lessons) for post in result.posts)
+        state = "imported" if result.created else "already imported"
+        print(
+            f"article {result.article.id} {state}: {result.article.title!r}: "
+            f"{len(result.posts)} posts, {lessons} lessons (channel {channel.key})"
+        )
+    return EXIT_OK
+
+
+def _is_article_id(source: str) -> bool:
+    return source.isdigit() and not os.path.exists(source)
+
+
+async def _preview(args: argparse.Namespace) -> int:
+    from bot.articles.importer import build_posts, posts_from_segments
+    from bot.articles.preview import preview_json, preview_text
+    from bot.config import config_from_mapping
+
+    config = _config_or_defaults(args)
+    if not _is_article_id(args.source):
+        settings = config or config_from_mapping(
+            {"token": "1000:preview-only-placeholder-token", "channels": [{"chat": -1}]}, env={}
+        )
+        data = _read_article(args.source, config)
+        *_, posts = build_posts(
+            data,
+            settings,
+            name=Path(args.source).name,
+            source_format=args.format,
+            lessons=args.lessons,
+        )
+        options = settings.channels[0].poll_options
+    else:
+        from bot.runtime import database
+        from db.queries.articles import article_with_segments
+
+        if config is None:
+            config = _config(args)
+        async with database(config) as sessions, sessions() as session:
+            article = await article_with_segments(session, int(args.source))
+            if article is None:
+                raise CommandError(f"no article {args.source}; see `newsbot import`")
+            posts = posts_from_segments(article.segments)
+        options = None
+    print(preview_json(posts) if args.json else preview_text(posts, options))
+    return EXIT_OK
+
+
+def _channel(config: Config, key: str | None) -> ChannelConfig:
+    if key is None:
+        if len(config.channels) == 1:
+            return config.channels[0]
+        names = ", ".join(channel.key for channel in config.channels)
+        raise CommandError(f"--channel is required: one of {names}")
+    try:
+        return config.channel(key)
+    except KeyError:
+        names = ", ".join(channel.key for channel in config.channels)
+        raise CommandError(f"unknown channel {key!r}; configured: {names}") from None
+
+
+def _add_article_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=["text", "markdown", "html"], help="override format detection"
+    )
+    parser.add_argument(
+        "--lessons",
+        help="which lists are lessons: 'auto' (keywords), 'none', or list numbers like '1,3'",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
@@ -76,6 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
     database.add_argument("action", choices=["upgrade", "downgrade", "current"])
     database.add_argument("revision", nargs="?", help="target revision (default: head / -1)")
     database.set_defaults(handler=_db)
+    importer = commands.add_parser("import", help="import an article file for a channel")
+    importer.add_argument("file", help="article: .txt, .md or .html (UTF-8)")
+    importer.add_argument("--channel", help="channel name from the config")
+    _add_article_options(importer)
+    importer.set_defaults(handler=_import)
+
+    preview = commands.add_parser("preview", help="show the posts an article becomes")
+    preview.add_argument("source", help="an article file, or the id of an imported article")
+    preview.add_argument("--json", action="store_true", help="print the posts as JSON")
+    _add_article_options(preview)
+    preview.set_defaults(handler=_preview)
     return parser
 
 
@@ -88,9 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newsbot: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except CommandError as exc:
+    except (CommandError, ArticleError) as exc:
+        code = exc.exit_code if isinstance(exc, CommandError) else EXIT_USAGE
         print(f"newsbot: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return code
     except KeyboardInterrupt:
         return EXIT_FAILED
 

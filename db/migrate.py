@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import migrations
-
-MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+# Beside ``db`` both in a checkout and in site-packages; not imported by name,
+# since a stray "migrations" folder in the working directory would shadow it.
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:

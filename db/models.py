@@ -105,7 +105,9 @@ class Channel(Base):
     __tablename__ = "channels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # The name from config; the numeric chat id is learned from Telegram (getChat).
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     username: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(256), default="")
     discussion_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)

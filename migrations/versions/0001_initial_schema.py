@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 04:32:55.171321
+Create Date: 2026-11-27
 
 """
 from typing import Sequence, Union
@@ -37,7 +37,8 @@ def upgrade() -> None:
 
     op.create_table('channels',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=True),
     sa.Column('username', sa.String(length=64), nullable=True),
     sa.Column('title', sa.String(length=256), nullable=False),
     sa.Column('discussion_chat_id', sa.BigInteger(), nullable=True),
@@ -46,7 +47,8 @@ def upgrade() -> None:
     sa.Column('paused', sa.Boolean(), nullable=False),
     sa.Column('created_at', db.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channels')),
-    sa.UniqueConstraint('chat_id', name=op.f('uq_channels_chat_id'))
+    sa.UniqueConstraint('chat_id', name=op.f('uq_channels_chat_id')),
+    sa.UniqueConstraint('key', name=op.f('uq_channels_key'))
     )
     with op.batch_alter_table('channels', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_channels_discussion_chat_id'), ['discussion_chat_id'], unique=False)

@@ -1,0 +1,1 @@
+"""Articles: reading a file, recognising its structure, and cutting it into posts."""

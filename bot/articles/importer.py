@@ -1,0 +1,105 @@
+"""Importing an article: parse, segment, store; the same content twice is one article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.articles.inline import plain
+from bot.articles.loader import SourceFormat, content_hash, decode_article, parse_article
+from bot.articles.segmenter import LessonDraft, Post, segment
+from bot.config import ChannelConfig, Config
+from db.models import Article, Lesson, Segment
+from db.queries import articles as article_queries
+from db.queries.channels import ensure_channel
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    article: Article
+    created: bool
+    posts: list[Post]
+
+
+def build_posts(
+    data: bytes,
+    config: Config,
+    *,
+    name: str = "article",
+    source_format: SourceFormat | None = None,
+    lessons: str | None = None,
+    language: str | None = None,
+) -> tuple[str, str, str, str | None, list[Post]]:
+    """Pure part of an import: (text, title, format, source url, posts). Raises ArticleError."""
+    text = decode_article(data, config.articles, name)
+    document = parse_article(
+        text, config.articles, source_format=source_format, filename=name, lessons=lessons
+    )
+    posts = segment(document, config.articles, language or document.language)
+    return text, plain(document.title), document.source_format, document.source_url, posts
+
+
+async def import_article(
+    session: AsyncSession,
+    data: bytes,
+    config: Config,
+    channel: ChannelConfig,
+    *,
+    name: str = "article",
+    source_format: SourceFormat | None = None,
+    lessons: str | None = None,
+) -> ImportResult:
+    """Store the article with its segments and lessons; nothing is stored if anything fails."""
+    text, title, kind, source_url, posts = build_posts(
+        data,
+        config,
+        name=name,
+        source_format=source_format,
+        lessons=lessons,
+        language=channel.language,
+    )
+    digest = content_hash(text)
+    existing = await article_queries.article_by_hash(session, digest)
+    if existing is not None:
+        stored = await article_queries.article_with_segments(session, existing.id)
+        assert stored is not None
+        return ImportResult(stored, False, posts_from_segments(stored.segments))
+    channel_row = await ensure_channel(session, channel)
+    article = Article(
+        channel_id=channel_row.id,
+        content_hash=digest,
+        title=title,
+        source_url=source_url,
+        source_format=kind,
+        language=channel.language,
+        raw_text=text,
+    )
+    for post in posts:
+        segment_row = Segment(
+            channel_id=channel_row.id,
+            position=post.position,
+            kind=post.kind,
+            html=post.html,
+            text=post.text,
+        )
+        segment_row.lessons = [
+            Lesson(position=index, text=lesson.text, question=lesson.question)
+            for index, lesson in enumerate(post.lessons)
+        ]
+        article.segments.append(segment_row)
+    await article_queries.add_article(session, article)
+    return ImportResult(article, True, posts)
+
+
+def posts_from_segments(segments: list[Segment]) -> list[Post]:
+    return [
+        Post(
+            position=row.position,
+            kind=row.kind,
+            html=row.html,
+            text=row.text,
+            lessons=tuple(LessonDraft(lesson.text, lesson.question) for lesson in row.lessons),
+        )
+        for row in segments
+    ]

@@ -1,0 +1,142 @@
+"""From a file (or bytes) to a ``Document``: every check an editor's upload must pass."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from bot.articles.document import Document, ListBlock
+from bot.articles.errors import ArticleError
+from bot.articles.front_matter import parse_lesson_selection, split_front_matter
+from bot.articles.html_page import parse_html_page
+from bot.articles.inline import plain
+from bot.articles.lessons import introduces_lessons
+from bot.articles.markdown import parse_markdown
+from bot.articles.plain_text import parse_plain_text
+from bot.config import ArticleConfig
+
+SourceFormat = Literal["text", "markdown", "html"]
+_EXTENSIONS: dict[str, SourceFormat] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+def read_article_file(path: Path, settings: ArticleConfig) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ArticleError(f"{path}: no such file") from None
+    if not path.is_file():
+        raise ArticleError(f"{path}: not a file")
+    if size > settings.max_file_bytes:
+        raise ArticleError(
+            f"{path.name}: {size:,} bytes is over the {settings.max_file_bytes:,}-byte limit "
+            "(articles.max_file_bytes)"
+        )
+    return path.read_bytes()
+
+
+def decode_article(data: bytes, settings: ArticleConfig, name: str = "article") -> str:
+    if len(data) > settings.max_file_bytes:
+        raise ArticleError(
+            f"{name}: {len(data):,} bytes is over the {settings.max_file_bytes:,}-byte limit "
+            "(articles.max_file_bytes)"
+        )
+    if not data.strip():
+        raise ArticleError(f"{name}: the file is empty")
+    if b"\x00" in data[:8192]:
+        raise ArticleError(f"{name}: this is a binary file, not an article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the article as UTF-8"
+        ) from None
+    controls = sum(
+        1 for char in text[:8192] if unicodedata.category(char) == "Cc" and char not in "\n\r\t"
+    )
+    if controls > 8:
+        raise ArticleError(f"{name}: this is a binary file, not an article")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def detect_format(text: str, filename: str | None = None) -> SourceFormat:
+    if filename and (suffix := Path(filename).suffix.lower()) in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    head = text.lstrip()[:500].lower()
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head:
+        return "html"
+    if re.search(r"^#{1,6} \S", text, re.MULTILINE) or re.search(r"\*\*\S", text):
+        return "markdown"
+    return "text"
+
+
+def content_hash(text: str) -> str:
+    """Same words, same article: whitespace differences do not make a new one."""
+    normalized = "\n".join(" ".join(line.split()) for line in text.strip().splitlines())
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def boilerplate_matcher(settings: ArticleConfig) -> Callable[[str], bool]:
+    patterns = [re.compile(p, re.IGNORECASE) for p in settings.boilerplate_patterns]
+    return lambda line: any(p.search(line.strip()) for p in patterns)
+
+
+def parse_article(
+    text: str,
+    settings: ArticleConfig,
+    *,
+    source_format: SourceFormat | None = None,
+    filename: str | None = None,
+    lessons: str | None = None,
+) -> Document:
+    """Parse ``text``; ``lessons`` (CLI) overrides the front matter, which overrides detection."""
+    kind = source_format or detect_format(text, filename)
+    meta: dict[str, str] = {}
+    if kind != "html":
+        meta, text = split_front_matter(text)
+    matcher = boilerplate_matcher(settings)
+    if kind == "html":
+        document = parse_html_page(text, is_boilerplate=matcher, meta=meta)
+    elif kind == "markdown":
+        document = parse_markdown(text, is_boilerplate=matcher, meta=meta)
+    else:
+        document = parse_plain_text(text, is_boilerplate=matcher, meta=meta)
+    if not plain(document.title).strip() and not document.blocks:
+        raise ArticleError("no article text found")
+    if not plain(document.title).strip():
+        raise ArticleError("the article has no title line")
+    if not document.blocks:
+        raise ArticleError("no article text found beyond the title")
+    selection = parse_lesson_selection(lessons if lessons is not None else meta.get("lessons"))
+    document.lesson_lists = selection
+    _mark_lessons(document, selection)
+    return document
+
+
+def _mark_lessons(document: Document, selection: tuple[int, ...] | None) -> None:
+    lists = [i for i, block in enumerate(document.blocks) if isinstance(block, ListBlock)]
+    if selection:
+        missing = [n for n in selection if n > len(lists)]
+        if missing:
+            raise ArticleError(
+                f"lessons: the article has {len(lists)} list(s); there is no list {missing[0]}"
+            )
+    for number, index in enumerate(lists, start=1):
+        block = document.blocks[index]
+        assert isinstance(block, ListBlock)
+        if selection is None:
+            chosen = block.intro is not None and introduces_lessons(plain(block.intro))
+        else:
+            chosen = number in selection
+        document.blocks[index] = ListBlock(block.intro, block.items, block.ordered, chosen)

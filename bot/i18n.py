@@ -1,0 +1,58 @@
+"""The one translation layer: every text a user sees goes through ``translator``.
+
+Catalogs are gettext ``.po`` files under ``bot/locales``; they are compiled in
+memory with Babel on first use, so no binary ``.mo`` files live in the repo.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "newsbot"
+DEFAULT_LANGUAGE = "en"
+
+
+class Translator(Protocol):
+    def __call__(self, message: str, /) -> str: ...
+
+
+def available_languages() -> tuple[str, ...]:
+    found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return (DEFAULT_LANGUAGE, *found)
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def translator(language: str | None) -> Translator:
+    """The gettext function for ``language`` (a channel's or a user's); English as fallback."""
+    code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
+    return _catalog(code).gettext
+
+
+def ngettext(language: str | None, singular: str, plural: str, count: int) -> str:
+    code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
+    return _catalog(code).ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet."""
+    return message

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Article, Lesson, Segment
+
+
+async def article_by_hash(session: AsyncSession, content_hash: str) -> Article | None:
+    return await session.scalar(select(Article).where(Article.content_hash == content_hash))
+
+
+async def article_with_segments(session: AsyncSession, article_id: int) -> Article | None:
+    return await session.scalar(
+        select(Article)
+        .where(Article.id == article_id)
+        .options(selectinload(Article.segments).selectinload(Segment.lessons))
+    )
+
+
+async def add_article(session: AsyncSession, article: Article) -> Article:
+    session.add(article)
+    await session.flush()
+    return article
+
+
+async def list_articles(
+    session: AsyncSession, limit: int = 20
+) -> Sequence[tuple[Article, int, int]]:
+    """Newest first, each with its segment and lesson counts."""
+    segment_count = (
+        select(func.count(Segment.id)).where(Segment.article_id == Article.id).scalar_subquery()
+    )
+    lesson_count = (
+        select(func.count(Lesson.id))
+        .join(Segment, Lesson.segment_id == Segment.id)
+        .where(Segment.article_id == Article.id)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Article, segment_count, lesson_count).order_by(Article.id.desc()).limit(limit)
+    )
+    return [(article, segments, lessons) for article, segments, lessons in rows.all()]
