@@ -40,10 +40,50 @@ class TelegramHTMLError(ValueError):
     """What Telegram answers with ``400 Bad Request: can't parse entities``."""
 
 
+_ENTITY_TYPES = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A ``MessageEntity`` as Telegram reports it: offsets in UTF-16 units."""
+
+    type: str
+    offset: int
+    length: int
+    url: str | None = None
+    language: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"type": self.type, "offset": self.offset, "length": self.length}
+        if self.url:
+            data["url"] = self.url
+        if self.language:
+            data["language"] = self.language
+        return data
+
+
 @dataclass(frozen=True)
 class ParsedMessage:
     text: str
     entity_count: int
+    entities: tuple[Entity, ...] = ()
 
     @property
     def length(self) -> int:
@@ -70,6 +110,9 @@ class _Parser(HTMLParser):
         self.text: list[str] = []
         self.open_tags: list[str] = []
         self.entities = 0
+        self.units = 0
+        self.open_entities: list[tuple[str, int, dict[str, str | None]]] = []
+        self.found: list[Entity] = []
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -93,6 +136,7 @@ class _Parser(HTMLParser):
         if tag == "a" and not dict(attrs).get("href"):
             raise TelegramHTMLError('can\'t parse entities: Tag "a" must have attribute "href"')
         self.open_tags.append(tag)
+        self.open_entities.append((tag, self.units, dict(attrs)))
         self.entities += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -106,19 +150,32 @@ class _Parser(HTMLParser):
                 else f'can\'t parse entities: Unmatched end tag "{tag}"'
             )
         self.open_tags.pop()
+        _tag, start, attrs = self.open_entities.pop()
+        if self.units > start:
+            kind = _ENTITY_TYPES[tag]
+            if tag == "blockquote" and "expandable" in attrs:
+                kind = "expandable_blockquote"
+            language = None
+            if tag == "code" and self.open_tags and self.open_tags[-1] == "pre":
+                language = (attrs.get("class") or "").removeprefix("language-") or None
+            self.found.append(Entity(kind, start, self.units - start, attrs.get("href"), language))
+
+    def _append(self, text: str) -> None:
+        self.text.append(text)
+        self.units += utf16_length(text)
 
     def handle_data(self, data: str) -> None:
         if "<" in data or ">" in data:
             raise TelegramHTMLError("can't parse entities: Unexpected end of name token")
-        self.text.append(data)
+        self._append(data)
 
     def handle_entityref(self, name: str) -> None:
         if name not in _NAMED_ENTITIES:
             raise TelegramHTMLError(f'can\'t parse entities: Unsupported entity "&{name};"')
-        self.text.append(_NAMED_ENTITIES[name])
+        self._append(_NAMED_ENTITIES[name])
 
     def handle_charref(self, name: str) -> None:
-        self.text.append(html.unescape(f"&#{name};"))
+        self._append(html.unescape(f"&#{name};"))
 
     def handle_comment(self, data: str) -> None:
         raise TelegramHTMLError('can\'t parse entities: Unsupported start tag "!--"')
@@ -148,7 +205,17 @@ def parse_html(markup: str) -> ParsedMessage:
             f"can't parse entities: Can't find end tag corresponding to start tag "
             f'"{parser.open_tags[-1]}"'
         )
-    return ParsedMessage(text="".join(parser.text).strip(), entity_count=parser.entities)
+    raw = "".join(parser.text)
+    text = raw.strip()
+    shift = utf16_length(raw[: len(raw) - len(raw.lstrip())])
+    size = utf16_length(text)
+    entities: list[Entity] = []
+    for entity in sorted(parser.found, key=lambda e: (e.offset, -e.length)):
+        start = max(entity.offset - shift, 0)
+        end = min(entity.offset + entity.length - shift, size)
+        if end > start:
+            entities.append(Entity(entity.type, start, end - start, entity.url, entity.language))
+    return ParsedMessage(text=text, entity_count=parser.entities, entities=tuple(entities))
 
 
 def validate_message(markup: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> ParsedMessage:

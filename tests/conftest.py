@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.request import HTTPXRequest
 
+from bot.emulator.server import EmulatorServer
+from bot.emulator.world import World
 from db import migrate
 from db.engine import create_engine, create_session_factory
+
+# Opt in to timedelta retry_after now, as python-telegram-bot 23 will require.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLE = PROJECT_ROOT / "examples" / "russia-allies-guarantees.txt"
@@ -45,3 +54,33 @@ def config_data() -> dict[str, Any]:
             {"chat": -100111, "name": "news", "language": "en", "timezone": "Europe/Berlin"},
         ],
     }
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[tuple[World, EmulatorServer]]:
+    """A running emulator with flood control on and no faults."""
+    world = World(TEST_TOKEN)
+    server = EmulatorServer(world)
+    await server.start()
+    yield world, server
+    await server.stop()
+
+
+def make_bot(server: EmulatorServer, *, read_timeout: float = 5.0, token: str = TEST_TOKEN) -> Bot:
+    """python-telegram-bot's real Bot and HTTP stack, pointed at the emulator."""
+    return Bot(
+        token,
+        base_url=server.api_base_url,
+        base_file_url=server.file_base_url,
+        request=HTTPXRequest(read_timeout=read_timeout, connect_timeout=2.0),
+        get_updates_request=HTTPXRequest(read_timeout=read_timeout + 10, connect_timeout=2.0),
+    )
+
+
+async def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Poll a condition with a deadline instead of sleeping a fixed time."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,257 @@
+"""The emulator over HTTP: the Bot API at ``/bot<token>/<method>``, files at
+``/file/bot<token>/<path>``, and the reader side at ``/_emulator/...``.
+
+See docs/emulator.md for the reader-side endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.emulator.errors import NOT_FOUND, UNAUTHORIZED, ApiError
+from bot.emulator.limits import Faults
+from bot.emulator.world import JSON, ReaderError, Upload, World
+
+log = logging.getLogger(__name__)
+# Methods that never take faults: the reader side and downloads are the test's own.
+_SEND_METHODS = frozenset({"sendmessage", "sendpoll", "senddocument", "sendphoto"})
+
+
+class EmulatorServer:
+    """Runs a ``World`` on a loopback port; ``start`` returns the base URL."""
+
+    def __init__(
+        self, world: World, *, faults: Faults | None = None, host: str = "127.0.0.1"
+    ) -> None:
+        self.world = world
+        self.faults = faults or Faults()
+        self.host = host
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._methods = {
+            name[4:].lower(): getattr(world, name) for name in dir(world) if name.startswith("api_")
+        }
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_base_url(self) -> str:
+        """What python-telegram-bot's ``base_url`` wants (it appends the token)."""
+        return f"{self.base_url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.base_url}/file/bot"
+
+    async def start(self, port: int = 0) -> str:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+        app.router.add_get("/_emulator/chats", self._reader_chats)
+        app.router.add_get("/_emulator/chats/{chat_id}", self._reader_chat)
+        app.router.add_post("/_emulator/{action}", self._reader_action)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> EmulatorServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------- Bot API
+    async def _bot_api(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.world.token:
+            return _answer(UNAUTHORIZED.to_dict(), 401)
+        method = request.match_info["method"].lower()
+        handler = self._methods.get(method)
+        if handler is None:
+            return _answer(NOT_FOUND.to_dict(), 404)
+        try:
+            params = await _params(request)
+        except ApiError as exc:
+            return _answer(exc.to_dict(), exc.code)
+        fault = self.faults.draw(method)
+        if fault is not None and fault.kind == "429":
+            return _answer(ApiError(429, "Too Many Requests: retry after 1", 1).to_dict(), 429)
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(self.faults.slow_seconds)
+        if fault is not None and fault.kind == "5xx" and not fault.after_effect:
+            return _answer({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
+        if fault is not None and fault.kind in ("timeout", "drop") and not fault.after_effect:
+            return await self._fail(request, fault.kind)
+        try:
+            result = handler(params)
+            if inspect.isawaitable(result):
+                result = await result
+        except ApiError as exc:
+            return _answer(exc.to_dict(), exc.code)
+        self.world.log.append((method, params if method in _SEND_METHODS else {}))
+        if fault is not None and fault.kind in ("timeout", "drop", "5xx"):
+            # The call took effect; the client is left not knowing it.
+            if fault.kind == "5xx":
+                return _answer(
+                    {"ok": False, "error_code": 500, "description": "Internal Server Error"}, 500
+                )
+            return await self._fail(request, fault.kind)
+        return _answer({"ok": True, "result": result}, 200)
+
+    async def _fail(self, request: web.Request, kind: str) -> web.StreamResponse:
+        if kind == "timeout":
+            await asyncio.sleep(self.faults.timeout_seconds)
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        return web.Response(status=500)
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.world.token:
+            return web.Response(status=401)
+        content = self.world.file_content(request.match_info["path"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
+
+    # ------------------------------------------------------------ webhooks
+    async def _deliver_webhooks(self) -> None:
+        """POST pending updates to the webhook one by one, as Telegram does, retrying failures."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while True:
+                webhook = self.world.webhook
+                if webhook is None or not self.world.updates:
+                    self.world.changed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.world.changed.wait(), timeout=0.5)
+                    continue
+                update = self.world.updates[0]
+                headers = {}
+                if webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(webhook["secret_token"])
+                try:
+                    async with session.post(webhook["url"], json=update, headers=headers) as answer:
+                        ok = answer.status == 200
+                        error = f"Wrong response from the webhook: {answer.status} {answer.reason}"
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    ok, error = False, f"Connection failed: {exc.__class__.__name__}"
+                if ok:
+                    if self.world.updates and self.world.updates[0] is update:
+                        self.world.updates.pop(0)
+                else:
+                    self.world.webhook_last_error = (int(time.time()), error)
+                    await asyncio.sleep(0.2)
+
+    # --------------------------------------------------------- reader side
+    async def _reader_chats(self, request: web.Request) -> web.StreamResponse:
+        chats = [
+            chat.public() | {"linked_chat_id": chat.linked_chat_id}
+            for chat in self.world.chats.values()
+        ]
+        return _answer({"ok": True, "result": chats}, 200)
+
+    async def _reader_chat(self, request: web.Request) -> web.StreamResponse:
+        try:
+            chat_id = int(request.match_info["chat_id"])
+            messages = self.world.messages(chat_id)
+        except (ValueError, KeyError):
+            return _answer({"ok": False, "description": "no such chat"}, 404)
+        return _answer({"ok": True, "result": messages}, 200)
+
+    async def _reader_action(self, request: web.Request) -> web.StreamResponse:
+        action = request.match_info["action"]
+        handler = READER_ACTIONS.get(action)
+        if handler is None:
+            return _answer({"ok": False, "description": f"unknown action {action!r}"}, 404)
+        try:
+            body = await request.json()
+            result = handler(self.world, body)
+        except (ReaderError, KeyError, TypeError, ValueError) as exc:
+            return _answer({"ok": False, "description": f"{exc.__class__.__name__}: {exc}"}, 400)
+        return _answer({"ok": True, "result": result}, 200)
+
+
+def _answer(payload: JSON, status: int) -> web.Response:
+    return web.Response(
+        text=json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json"
+    )
+
+
+async def _params(request: web.Request) -> JSON:
+    params: JSON = dict(request.query)
+    if request.method not in ("POST", "PUT") or not request.can_read_body:
+        return params
+    content_type = request.content_type
+    if content_type == "application/json":
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            raise ApiError(400, "Bad Request: can't parse JSON") from None
+        if isinstance(body, dict):
+            params.update(body)
+    elif content_type == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                continue
+            if part.filename is not None:
+                content = await part.read(decode=False)
+                params[part.name] = Upload(
+                    part.filename, part.headers.get("Content-Type"), bytes(content)
+                )
+            else:
+                params[part.name] = await part.text()
+    else:
+        form = await request.post()
+        params.update({key: value for key, value in form.items() if isinstance(value, str)})
+    # Attached files are referenced as "attach://name" by some clients.
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = params.get(value.removeprefix("attach://"), value)
+    return params
+
+
+READER_ACTIONS: dict[str, Any] = {
+    "add_user": lambda w, b: w.add_user(**b),
+    "create_channel": lambda w, b: dict(
+        zip(("channel_id", "group_id"), w.create_channel(**b), strict=True)
+    ),
+    "send_private": lambda w, b: w.send_private(**b),
+    "send_document": lambda w, b: w.send_document(
+        **{**b, "content": str(b["content"]).encode("utf-8")}
+    ),
+    "comment": lambda w, b: w.comment(**b),
+    "reply": lambda w, b: w.reply(**b),
+    "post_in_group": lambda w, b: w.post_in_group(**b),
+    "edit": lambda w, b: w.edit(**b),
+    "vote": lambda w, b: w.vote(**b),
+    "react": lambda w, b: w.react(**b),
+    "press_button": lambda w, b: w.press_button(**b),
+    "make_admin": lambda w, b: w.make_admin(**b),
+}
