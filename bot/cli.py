@@ -98,6 +98,13 @@ async def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _emulator(args: argparse.Namespace) -> int:
+    from bot.emulator.standalone import serve
+
+    await serve(args.port, args.token, Path(args.write_config) if args.write_config else None)
+    return EXIT_OK
+
+
 def _is_article_id(source: str) -> bool:
     return source.isdigit() and not os.path.exists(source)
 
@@ -191,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="print the posts as JSON")
     _add_article_options(preview)
     preview.set_defaults(handler=_preview)
+
+    emulator = commands.add_parser("emulator", help="run the Bot API emulator on loopback")
+    emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")
+    emulator.add_argument("--token", help="bot token to accept (default: a random one)")
+    emulator.add_argument("--write-config", help="write a newsbot config for it to this path")
+    emulator.set_defaults(handler=_emulator)
     return parser
 
 

@@ -1,0 +1,55 @@
+"""``newsbot emulator``: the emulator as a process, with a demo channel ready to use."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+from bot.emulator.server import EmulatorServer
+from bot.emulator.world import World
+
+
+def random_token() -> str:
+    return f"{secrets.randbelow(9_000_000) + 1_000_000}:{secrets.token_urlsafe(27)}"
+
+
+def config_for(server: EmulatorServer, channel_id: int, admin_id: int, database: str) -> str:
+    """A newsbot config that points the bot at this emulator."""
+    return (
+        f'token = "{server.world.token}"\n'
+        f'api_base_url = "{server.base_url}"\n'
+        f"admins = [{admin_id}]\n"
+        f"moderators = [{admin_id}]\n"
+        f'database_url = "sqlite+aiosqlite:///{database}"\n\n'
+        f'[[channels]]\nchat = {channel_id}\nname = "demo"\ntimezone = "UTC"\n'
+        'post_spacing = "10s"\n'
+    )
+
+
+async def serve(port: int, token: str | None, write_config: Path | None) -> None:
+    world = World(token or random_token())
+    admin = world.add_user("Admin", username="demo_admin")
+    channel_id, group_id = world.create_channel(
+        "newsbot demo", "@newsbot_demo", owner_id=admin["id"]
+    )
+    server = EmulatorServer(world)
+    await server.start(port)
+    lines = [
+        f"Bot API base URL : {server.base_url}",
+        f"bot token        : {world.token}",
+        f"channel          : {channel_id} (@newsbot_demo)",
+        f"discussion group : {group_id}",
+        f"admin user       : {admin['id']}",
+        f"reader API       : {server.base_url}/_emulator/ (see docs/emulator.md)",
+    ]
+    if write_config is not None:
+        database = write_config.with_suffix(".db").resolve()
+        text = config_for(server, channel_id, admin["id"], str(database))
+        await asyncio.to_thread(write_config.write_text, text, "utf-8")
+        lines.append(f"config written   : {write_config}")
+    print("\n".join(lines), flush=True)  # noqa: T201 - the command's whole output
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
