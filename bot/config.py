@@ -84,6 +84,7 @@ class ChannelConfig(_Strict):
     poll_options: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
         default=None, min_length=2, max_length=12
     )
+    companion_polls: bool = False
     summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "sun"
     summary_time: ClockTime = time(18, 0)
 
@@ -143,7 +144,8 @@ class PublishingConfig(_Strict):
     """Policies for the publishing loop."""
 
     poll_close_after: Duration = timedelta(days=7)
-    missed_slots: Literal["catch_up", "skip_to_now"] = "catch_up"
+    missed_slots: Literal["respace", "burst"] = "respace"
+    doubt_window: Duration = timedelta(seconds=60)
     timed_out_send: Literal["assume_sent", "resend"] = "resend"
 
 

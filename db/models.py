@@ -113,7 +113,6 @@ class Channel(Base):
     discussion_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     articles: Mapped[list[Article]] = relationship(back_populates="channel")
@@ -133,6 +132,7 @@ class Article(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     raw_text: Mapped[str] = mapped_column(Text)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    spacing_seconds: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     channel: Mapped[Channel | None] = relationship(back_populates="articles")
@@ -163,6 +163,8 @@ class Segment(Base):
     state: Mapped[SegmentState] = mapped_column(_enum(SegmentState), default=SegmentState.DRAFT)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when a send starts; a send still marked so after a crash or timeout is "in doubt".
+    sending_since: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     discussion_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     posted_at: Mapped[datetime | None]
@@ -204,7 +206,12 @@ class Poll(Base):
     options: Mapped[list[Any]] = mapped_column(JSON)
     counts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     total_voters: Mapped[int] = mapped_column(Integer, default=0)
-    scheduled_at: Mapped[datetime | None]
+    state: Mapped[SegmentState] = mapped_column(_enum(SegmentState), default=SegmentState.DRAFT)
+    # A companion poll is a non-anonymous copy in the discussion thread (who voted what).
+    companion: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sending_since: Mapped[datetime | None]
     posted_at: Mapped[datetime | None]
     close_at: Mapped[datetime | None] = mapped_column(index=True)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)

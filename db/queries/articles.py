@@ -17,7 +17,10 @@ async def article_with_segments(session: AsyncSession, article_id: int) -> Artic
     return await session.scalar(
         select(Article)
         .where(Article.id == article_id)
-        .options(selectinload(Article.segments).selectinload(Segment.lessons))
+        .options(
+            selectinload(Article.segments).selectinload(Segment.lessons).selectinload(Lesson.polls),
+            selectinload(Article.channel),
+        )
     )
 
 

@@ -1,0 +1,282 @@
+"""The running bot: database, Telegram connection, handlers, inbox and scheduler, wired once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+import handlers
+from bot.access import Access
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.i18n import translator
+from bot.inbox import Inbox
+from bot.logs import redact
+from bot.publishing.publisher import Publisher
+from bot.publishing.service import catch_up
+from bot.services import SERVICES_KEY, Services
+from db import migrate
+from db.engine import create_engine, create_session_factory
+from db.queries.channels import ensure_channel
+
+log = logging.getLogger(__name__)
+SAFETY_TICK = timedelta(seconds=30)
+SUBSCRIBER_COMMAND_NAMES = ("start", "help", "mydata", "forget")
+ADMIN_COMMAND_NAMES = (
+    "import",
+    "articles",
+    "preview",
+    "publish",
+    "pause",
+    "resume",
+    "cancel",
+    "status",
+    "channels",
+    "summary",
+    "export",
+    "audit",
+    "grant",
+    "revoke",
+)
+# python-telegram-bot 23 makes retry_after a timedelta; opt in now.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
+def _command_descriptions(language: str) -> dict[str, str]:
+    _ = translator(language)
+    return {
+        "start": _("What this bot is and what it stores"),
+        "help": _("The commands you can use"),
+        "mydata": _("What the bot stores about you"),
+        "forget": _("Delete what the bot stores about you"),
+        "import": _("Import an article (send a file with this caption)"),
+        "articles": _("Imported articles"),
+        "preview": _("See an article's posts"),
+        "publish": _("Schedule an article"),
+        "pause": _("Stop posting"),
+        "resume": _("Go on posting"),
+        "cancel": _("Drop what is left of an article"),
+        "status": _("What is next, posted, failed"),
+        "channels": _("Configured channels"),
+        "summary": _("Preview or post the weekly summary"),
+        "export": _("Export the comment log"),
+        "audit": _("Recent moderation and admin actions"),
+        "grant": _("Make a user a moderator"),
+        "revoke": _("Take a role back"),
+    }
+
+
+class NewsBot:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        use_scheduler: bool = True,
+        poll_timeout: int = 10,
+        request_timeout: float = 10.0,
+    ) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.use_scheduler = use_scheduler
+        self.poll_timeout = poll_timeout
+        self.request_timeout = request_timeout
+        self.engine: AsyncEngine | None = None
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.publisher: Publisher | None = None
+        self.inbox: Inbox | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+
+    # ------------------------------------------------------------ start-up
+    async def start(self) -> None:
+        self.engine = create_engine(self.config.database_url)
+        await migrate.upgrade(self.engine)
+        self.sessions = create_session_factory(self.engine)
+        base = self.config.api_base_url
+        token = self.config.token.get_secret_value()
+        application = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .request(
+                HTTPXRequest(
+                    connect_timeout=5.0,
+                    read_timeout=self.request_timeout,
+                    write_timeout=self.request_timeout,
+                    connection_pool_size=16,
+                )
+            )
+            .get_updates_request(
+                HTTPXRequest(connect_timeout=5.0, read_timeout=self.poll_timeout + 15.0)
+            )
+            .rate_limiter(AIORateLimiter(max_retries=2))
+            .updater(None)
+            .build()
+        )
+        self.application = application
+        self.publisher = Publisher(self.sessions, application.bot, self.config, self.clock)
+        access = Access(self.config, application.bot, self.clock)
+        application.bot_data[SERVICES_KEY] = Services(
+            config=self.config,
+            sessions=self.sessions,
+            clock=self.clock,
+            publisher=self.publisher,
+            access=access,
+            wake=self.wake,
+        )
+        handlers.register(application)
+        await application.initialize()
+        access.channel_chat_ids = await self._resolve_channels()
+        await self._register_commands()
+        async with self.sessions.begin() as session:
+            moved = await catch_up(session, self.clock.now(), self.config.publishing.missed_slots)
+        if moved:
+            log.info("re-spaced %d post(s) whose time passed while the bot was down", moved)
+        self.inbox = Inbox(self.sessions, application, self.clock, poll_timeout=self.poll_timeout)
+        await self.inbox.start()
+        await self.inbox.process()  # stored before a crash, not yet handled
+        if self.use_scheduler:
+            self.scheduler = AsyncIOScheduler(timezone=UTC)
+            self.scheduler.add_job(
+                self.tick,
+                "interval",
+                seconds=SAFETY_TICK.total_seconds(),
+                id="safety-tick",
+                coalesce=True,
+                max_instances=1,
+            )
+            self.scheduler.start()
+            self.wake()
+
+    async def _resolve_channels(self) -> list[int]:
+        """Ask Telegram for each channel's id and linked discussion group."""
+        assert self.application is not None and self.sessions is not None
+        resolved = []
+        for channel in self.config.channels:
+            try:
+                chat = await self.application.bot.get_chat(channel.chat)
+            except TelegramError as exc:
+                log.error("channel %s is not reachable: %s", channel.key, exc)
+                continue
+            async with self.sessions.begin() as session:
+                row = await ensure_channel(session, channel)
+                row.chat_id, row.title = chat.id, chat.title or ""
+                row.username = f"@{chat.username}" if chat.username else None
+                if channel.discussion_group is None:
+                    row.discussion_chat_id = chat.linked_chat_id
+                elif isinstance(channel.discussion_group, str):
+                    group = await self.application.bot.get_chat(channel.discussion_group)
+                    row.discussion_chat_id = group.id
+            resolved.append(chat.id)
+        return resolved
+
+    async def _register_commands(self) -> None:
+        assert self.application is not None
+        bot = self.application.bot
+        try:
+            for language in ("en", "ru"):
+                code = None if language == "en" else language
+                texts = _command_descriptions(language)
+                await bot.set_my_commands(
+                    [BotCommand(n, texts[n]) for n in SUBSCRIBER_COMMAND_NAMES],
+                    scope=BotCommandScopeAllPrivateChats(),
+                    language_code=code,
+                )
+                for admin_id in sorted(set(self.config.admins) | set(self.config.moderators)):
+                    names = SUBSCRIBER_COMMAND_NAMES + ADMIN_COMMAND_NAMES
+                    await bot.set_my_commands(
+                        [BotCommand(n, texts[n]) for n in names],
+                        scope=BotCommandScopeChat(admin_id),
+                        language_code=code,
+                    )
+        except TelegramError as exc:
+            log.warning("could not register the command menus: %s", exc)
+
+    # ---------------------------------------------------------- scheduling
+    async def tick(self) -> datetime | None:
+        """Run what is due; the next wake-up is derived from the database again."""
+        assert self.publisher is not None
+        try:
+            upcoming = await self.publisher.tick()
+        except Exception:  # noqa: BLE001 - a failed tick is retried by the next one
+            log.exception("publishing tick failed")
+            return None
+        if upcoming is not None and self.scheduler is not None:
+            real_delay = max((upcoming - self.clock.now()).total_seconds(), 0.0)
+            self.scheduler.add_job(
+                self.tick,
+                "date",
+                run_date=datetime.now(UTC) + timedelta(seconds=real_delay),
+                id="next-due",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+        return upcoming
+
+    def wake(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.add_job(
+                self.tick,
+                "date",
+                run_date=datetime.now(UTC),
+                id="next-due",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+
+    # -------------------------------------------------------------- running
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch, store and handle updates until ``stop`` is set."""
+        assert self.inbox is not None
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                await self.inbox.fetch()
+                await self.inbox.process()
+                backoff = 1.0
+                continue
+            except RetryAfter as exc:
+                delay = (
+                    exc.retry_after.total_seconds()
+                    if isinstance(exc.retry_after, timedelta)
+                    else float(exc.retry_after)
+                )
+            except Conflict as exc:
+                log.error("another instance is polling this bot: %s", exc)
+                delay = 5.0
+            except NetworkError as exc:
+                log.warning(
+                    "Telegram unreachable: %s",
+                    redact(str(exc), (self.config.token.get_secret_value(),)),
+                )
+                delay, backoff = backoff, min(backoff * 2, 30.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        if self.application is not None:
+            await self.application.shutdown()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    async def __aenter__(self) -> NewsBot:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

@@ -1,0 +1,133 @@
+"""The durable inbox: no update is lost, none is handled twice.
+
+A batch from ``getUpdates`` is written to the database before it is confirmed
+to Telegram (by asking for the next offset). Stored updates are then handled
+in order, in batches: one transaction a batch, a savepoint an update, and the
+``processed`` mark in the same transaction. A crash anywhere leaves either
+unconfirmed updates at Telegram or unprocessed ones in the database; both are
+taken up on the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, Update
+from telegram.ext import Application
+
+from bot import unit_of_work
+from bot.clock import Clock
+from db.models import InboxUpdate
+from db.queries import inbox as queries
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "poll",
+    "poll_answer",
+    "message_reaction_count",
+    "my_chat_member",
+]
+BATCH_SIZE = 200
+
+
+def is_interactive(update: Update) -> bool:
+    """Updates that may make the bot reply: handled in a transaction of their own."""
+    if update.callback_query is not None:
+        return True
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+class Inbox:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        application: Application[Any, Any, Any, Any, Any, Any],
+        clock: Clock,
+        *,
+        poll_timeout: int = 10,
+    ) -> None:
+        self.sessions = sessions
+        self.application = application
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        self.offset: int | None = None
+
+    @property
+    def bot(self) -> Bot:
+        bot: Bot = self.application.bot
+        return bot
+
+    async def start(self) -> None:
+        async with self.sessions() as session:
+            highest = await queries.highest_update_id(session)
+        if highest is not None:
+            self.offset = highest + 1
+
+    async def fetch(self, wait_seconds: int | None = None) -> int:
+        """One ``getUpdates``: store what came, then (next call) confirm it."""
+        updates = await self.bot.get_updates(
+            offset=self.offset,
+            timeout=self.poll_timeout if wait_seconds is None else wait_seconds,
+            limit=100,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        if not updates:
+            return 0
+        payloads = [update.to_dict() for update in updates]
+        async with self.sessions.begin() as session:
+            await queries.store_updates(session, payloads, self.clock.now())
+        self.offset = updates[-1].update_id + 1
+        return len(updates)
+
+    async def process(self) -> int:
+        """Handle every stored, unhandled update; returns how many."""
+        handled = 0
+        while True:
+            async with self.sessions() as session:
+                rows = list(await queries.unprocessed(session, BATCH_SIZE))
+                if not rows:
+                    return handled
+                for group in _split_interactive(rows, self.bot):
+                    async with session.begin():
+                        for row, update in group:
+                            await self._handle(session, row, update)
+                    handled += len(group)
+
+    async def _handle(self, session: AsyncSession, row: InboxUpdate, update: Update) -> None:
+        failures: list[BaseException] = []
+        savepoint = await session.begin_nested()
+        unit_of_work.bind(session, failures)
+        try:
+            await self.application.process_update(update)
+        finally:
+            unit_of_work.unbind()
+        if failures:
+            await savepoint.rollback()
+            row.error = f"{failures[0].__class__.__name__}: {failures[0]}"[:2000]
+        else:
+            await savepoint.commit()
+        row.processed_at = self.clock.now()
+
+
+def _split_interactive(rows: list[InboxUpdate], bot: Bot) -> list[list[tuple[InboxUpdate, Update]]]:
+    """Runs of quiet updates share a transaction; each interactive one gets its own."""
+    groups: list[list[tuple[InboxUpdate, Update]]] = []
+    current: list[tuple[InboxUpdate, Update]] = []
+    for row in rows:
+        update = Update.de_json(row.payload, bot)
+        if is_interactive(update):
+            if current:
+                groups.append(current)
+                current = []
+            groups.append([(row, update)])
+        else:
+            current.append((row, update))
+    if current:
+        groups.append(current)
+    return groups

@@ -1,0 +1,1 @@
+"""Publishing: turning an imported article into a schedule, and the schedule into posts."""

@@ -1,0 +1,297 @@
+"""The publishing loop: every due post and poll goes out once, in order, whatever happens.
+
+Each send is bracketed by two commits: the item is marked ``sending`` before
+the request and ``posted`` (with its message id) after the answer. An item
+still ``sending`` after a crash or a timeout is *in doubt*: Telegram may have
+delivered it. The channel's automatic forward into the discussion group
+settles that (see ``bot.responses.forwards``); when no forward arrives within
+``publishing.doubt_window`` the item was not delivered and is sent again.
+Channels without a discussion group follow ``publishing.timed_out_send``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.logs import redact
+from bot.publishing.service import next_item
+from db.models import Channel, Lesson, Poll, PollSnapshot, Segment, SegmentState
+from db.queries import publishing as queries
+
+log = logging.getLogger(__name__)
+MAX_SENDS_PER_TICK = 500
+
+
+class Publisher:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        config: Config,
+        clock: Clock,
+    ) -> None:
+        self.sessions = sessions
+        self.bot = bot
+        self.config = config
+        self.clock = clock
+        self._lock = asyncio.Lock()
+
+    async def tick(self) -> datetime | None:
+        """Do everything due now; return when something may next be due."""
+        async with self._lock:
+            await self._settle_doubts()
+            async with self.sessions() as session:
+                channel_ids = await queries.channels_with_work(session)
+            await asyncio.gather(*(self._publish_channel(cid) for cid in channel_ids))
+            await self._send_companions()
+            await self._close_polls()
+            async with self.sessions() as session:
+                return await queries.next_wake_up(
+                    session, self.config.publishing.doubt_window.total_seconds()
+                )
+
+    # ----------------------------------------------------------- in doubt
+    async def _settle_doubts(self) -> None:
+        now = self.clock.now()
+        before = now - self.config.publishing.doubt_window
+        async with self.sessions.begin() as session:
+            items: list[Segment | Poll] = [
+                *await queries.in_doubt_segments(session, before),
+                *await queries.in_doubt_polls(session, before),
+            ]
+            for item in items:
+                channel_has_group = await self._has_discussion(session, item)
+                if channel_has_group or self.config.publishing.timed_out_send == "resend":
+                    # No automatic forward arrived: Telegram did not deliver it. Send again.
+                    item.state = SegmentState.SCHEDULED
+                    if isinstance(item, Segment):
+                        item.scheduled_at = now
+                    log.warning("%s %s was not delivered; sending it again", _name(item), item.id)
+                else:
+                    item.state = SegmentState.POSTED
+                    item.posted_at = now
+                    log.warning(
+                        "%s %s assumed delivered (no discussion group)", _name(item), item.id
+                    )
+                item.sending_since = None
+
+    async def _has_discussion(self, session: AsyncSession, item: Segment | Poll) -> bool:
+        if isinstance(item, Segment):
+            channel = await session.get(Channel, item.channel_id) if item.channel_id else None
+        else:
+            channel = await queries.channel_by_chat_id(session, item.chat_id)
+        return bool(channel and channel.discussion_chat_id)
+
+    # ------------------------------------------------------------ posting
+    async def _publish_channel(self, channel_id: int) -> None:
+        for _ in range(MAX_SENDS_PER_TICK):
+            now = self.clock.now()
+            async with self.sessions.begin() as session:
+                channel = await session.get(Channel, channel_id)
+                if channel is None or channel.chat_id is None:
+                    return
+                chat_id = channel.chat_id
+                due = await self._next_due(session, channel_id, now)
+                if due is None:
+                    return
+                due.state = SegmentState.SENDING
+                due.sending_since = now
+                due.attempts += 1
+                if isinstance(due, Poll):
+                    lesson = await session.get(Lesson, due.lesson_id)
+                    assert lesson is not None
+                    question = lesson.question
+                item_id, is_segment = due.id, isinstance(due, Segment)
+                html = due.html if isinstance(due, Segment) else ""
+                options = list(due.options) if isinstance(due, Poll) else []
+            if is_segment:
+                await self._send_segment(item_id, chat_id, html)
+            else:
+                await self._send_poll(item_id, chat_id, question, options)
+
+    async def _next_due(
+        self, session: AsyncSession, channel_id: int, now: datetime
+    ) -> Segment | Poll | None:
+        candidates: list[tuple[datetime, int, Segment | Poll]] = []
+        for article in await queries.active_articles(session, channel_id=channel_id):
+            item = next_item(article)
+            if item is None or item.state is not SegmentState.SCHEDULED:
+                continue  # finished, in doubt, or failed: a failure blocks what follows
+            if isinstance(item, Segment):
+                if item.scheduled_at is not None and item.scheduled_at <= now:
+                    candidates.append((item.scheduled_at, article.id, item))
+            else:
+                candidates.append((now, article.id, item))  # right after its lesson post
+        return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+
+    async def _send_segment(self, segment_id: int, chat_id: int, html: str) -> None:
+        try:
+            message = await self.bot.send_message(
+                chat_id,
+                html,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramError as exc:
+            await self._failed(Segment, segment_id, exc)
+            return
+        async with self.sessions.begin() as session:
+            segment = await session.get(Segment, segment_id)
+            assert segment is not None
+            if segment.state is SegmentState.POSTED:
+                return  # the automatic forward was processed first
+            segment.state = SegmentState.POSTED
+            segment.message_id = message.message_id
+            segment.posted_at = self.clock.now()
+            segment.sending_since = None
+            segment.last_error = None
+
+    async def _send_poll(
+        self, poll_id: int, chat_id: int, question: str, options: list[str]
+    ) -> None:
+        try:
+            message = await self.bot.send_poll(chat_id, question, options, is_anonymous=True)
+        except TelegramError as exc:
+            await self._failed(Poll, poll_id, exc)
+            return
+        async with self.sessions.begin() as session:
+            poll = await session.get(Poll, poll_id)
+            assert poll is not None and message.poll is not None
+            self.mark_poll_posted(poll, message.message_id, message.poll.id)
+
+    def mark_poll_posted(self, poll: Poll, message_id: int, telegram_poll_id: str) -> None:
+        if poll.state is SegmentState.POSTED and poll.message_id is not None:
+            return
+        now = self.clock.now()
+        poll.state = SegmentState.POSTED
+        poll.message_id = message_id
+        poll.telegram_poll_id = telegram_poll_id
+        poll.posted_at = now
+        poll.close_at = now + self.config.publishing.poll_close_after
+        poll.sending_since = None
+        poll.last_error = None
+
+    async def _failed(
+        self, model: type[Segment] | type[Poll], item_id: int, exc: TelegramError
+    ) -> None:
+        now = self.clock.now()
+        message = redact(str(exc), (self.config.token.get_secret_value(),))
+        async with self.sessions.begin() as session:
+            item: Segment | Poll | None = (
+                await session.get(Segment, item_id)
+                if model is Segment
+                else await session.get(Poll, item_id)
+            )
+            assert item is not None
+            item.last_error = message
+            if isinstance(exc, RetryAfter):
+                # Not sent; try again once Telegram allows it.
+                item.state = SegmentState.SCHEDULED
+                item.sending_since = None
+                if isinstance(item, Segment):
+                    item.scheduled_at = now + _seconds(exc.retry_after)
+                log.info("flood control: %s %s waits %s", _name(item), item_id, exc.retry_after)
+            elif isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+                # Timed out, 5xx or dropped: maybe delivered. Stays "sending" until settled.
+                log.warning("%s %s in doubt after %s", _name(item), item_id, message)
+            else:
+                item.state = SegmentState.FAILED
+                item.sending_since = None
+                log.error("%s %s failed: %s", _name(item), item_id, message)
+
+    # --------------------------------------------------------- companions
+    async def _send_companions(self) -> None:
+        """Named copies of lesson polls, in each lesson post's discussion thread."""
+        work: list[tuple[int, str, list[str], int, int]] = []
+        async with self.sessions() as session:
+            for companion in await queries.companion_polls_to_send(session):
+                segment = companion.lesson.segment
+                channel = await session.get(Channel, segment.channel_id or 0)
+                if channel and channel.discussion_chat_id and segment.discussion_thread_id:
+                    work.append(
+                        (
+                            companion.id,
+                            companion.lesson.question,
+                            list(companion.options),
+                            channel.discussion_chat_id,
+                            segment.discussion_thread_id,
+                        )
+                    )
+        for poll_id, question, options, group_id, thread_id in work:
+            async with self.sessions.begin() as session:
+                row = await session.get(Poll, poll_id)
+                if row is None or row.state is not SegmentState.SCHEDULED:
+                    continue
+                row.state = SegmentState.SENDING
+                row.sending_since = self.clock.now()
+                row.chat_id = group_id
+            try:
+                message = await self.bot.send_poll(
+                    group_id,
+                    question,
+                    options,
+                    is_anonymous=False,
+                    reply_parameters=ReplyParameters(thread_id, allow_sending_without_reply=True),
+                )
+            except TelegramError as exc:
+                await self._failed(Poll, poll_id, exc)
+                continue
+            async with self.sessions.begin() as session:
+                sent = await session.get(Poll, poll_id)
+                assert sent is not None and message.poll is not None
+                self.mark_poll_posted(sent, message.message_id, message.poll.id)
+
+    # ------------------------------------------------------------ closing
+    async def _close_polls(self) -> None:
+        async with self.sessions() as session:
+            due = [
+                (p.id, p.chat_id, p.message_id)
+                for p in await queries.polls_to_close(session, self.clock.now())
+            ]
+        for poll_id, chat_id, message_id in due:
+            assert message_id is not None
+            try:
+                result = await self.bot.stop_poll(chat_id, message_id)
+                counts = [option.voter_count for option in result.options]
+                total = result.total_voter_count
+            except BadRequest as exc:
+                # Already closed or deleted by a human: the last stored counts stand.
+                counts, total = None, None
+                log.info("poll %s could not be stopped: %s", poll_id, exc.message)
+            except TelegramError as exc:
+                log.warning("closing poll %s failed, will retry: %s", poll_id, exc)
+                continue
+            async with self.sessions.begin() as session:
+                poll = await session.get(Poll, poll_id)
+                assert poll is not None
+                poll.closed = True
+                if counts is not None and total is not None:
+                    poll.counts, poll.total_voters = counts, total
+                    session.add(
+                        PollSnapshot(
+                            poll_id=poll_id,
+                            counts=counts,
+                            total_voters=total,
+                            taken_at=self.clock.now(),
+                        )
+                    )
+
+
+def _seconds(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    assert isinstance(value, int | float)
+    return timedelta(seconds=value)
+
+
+def _name(item: object) -> str:
+    return "post" if isinstance(item, Segment) else "poll"

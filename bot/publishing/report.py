@@ -1,0 +1,101 @@
+"""Texts admins read about the schedule; every user-visible string is translated and escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.articles.segmenter import Post
+from bot.i18n import Translator
+from bot.publishing.service import ArticleStatus, Scheduled
+from bot.telegram_html import escape
+
+__all__ = ["escape"]
+from db.models import Article
+
+
+def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def scheduled_text(_: Translator, result: Scheduled, channel_key: str, zone: ZoneInfo) -> str:
+    return _(
+        "Article {id} is scheduled on {channel}: {posts} posts and {polls} polls, "
+        "from {first} to {last}."
+    ).format(
+        id=result.article.id,
+        channel=escape(channel_key),
+        posts=result.posts,
+        polls=result.polls,
+        first=local_time(result.first, zone),
+        last=local_time(result.last, zone),
+    )
+
+
+def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str, ZoneInfo]) -> str:
+    if not entries:
+        return _("Nothing is scheduled. Import an article and /publish it.")
+    lines = [f"<b>{_('Publishing status')}</b>"]
+    for entry in entries:
+        zone = zones.get(entry.channel_key, ZoneInfo("UTC"))
+        head = _(
+            "Article {id} «{title}» on {channel}: {posted}/{total} posts, "
+            "{polls}/{polls_total} polls"
+        ).format(
+            id=entry.article.id,
+            title=escape(entry.article.title[:80]),
+            channel=escape(entry.channel_key),
+            posted=entry.posted,
+            total=entry.total,
+            polls=entry.polls_posted,
+            polls_total=entry.polls_total,
+        )
+        lines.append("")
+        lines.append(head + (" — " + _("paused") if entry.paused else ""))
+        if entry.next_kind == "post":
+            lines.append(_("Next: a post at {time}").format(time=local_time(entry.next_at, zone)))
+        elif entry.next_kind == "poll":
+            lines.append(_("Next: a lesson poll, right away"))
+        if entry.in_doubt:
+            lines.append(
+                _("Waiting to confirm {count} send(s) that timed out").format(count=entry.in_doubt)
+            )
+        for failure in entry.failures:
+            lines.append("⚠️ " + _("Failed: {what}").format(what=escape(failure)))
+    return "\n".join(lines)
+
+
+def articles_text(_: Translator, rows: Sequence[tuple[Article, int, int]]) -> str:
+    if not rows:
+        return _("No articles yet. Send a file with the caption /import.")
+    lines = [f"<b>{_('Articles')}</b>"]
+    for article, segments, lessons in rows:
+        lines.append(
+            _("{id}. «{title}» — {posts} posts, {lessons} lessons").format(
+                id=article.id, title=escape(article.title[:80]), posts=segments, lessons=lessons
+            )
+        )
+    return "\n".join(lines)
+
+
+def import_text(_: Translator, article: Article, created: bool, posts: Sequence[Post]) -> str:
+    lessons = sum(len(post.lessons) for post in posts)
+    template = (
+        _("Imported article {id}: «{title}» — {posts} posts, {lessons} lessons.")
+        if created
+        else _("Already imported as article {id}: «{title}» — {posts} posts, {lessons} lessons.")
+    )
+    return (
+        template.format(
+            id=article.id, title=escape(article.title), posts=len(posts), lessons=lessons
+        )
+        + "\n"
+        + _("See it with /preview {id}, publish it with /publish {id}.").format(id=article.id)
+    )
+
+
+def poll_preview(_: Translator, question: str, options: Sequence[str]) -> str:
+    return "📊 <b>{}</b>\n{}".format(escape(question), "\n".join("○ " + escape(o) for o in options))

@@ -1,0 +1,245 @@
+"""What admins do to a schedule: publish, pause, resume, cancel, and ask for status.
+
+Functions take the session and change rows; the caller commits. Every change
+is one unit, so a failed command changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.articles.preview import default_poll_options
+from bot.config import ChannelConfig, Config
+from db.models import Article, Poll, Segment, SegmentState
+from db.queries import publishing as queries
+from db.queries.articles import article_with_segments
+from db.queries.audit import record
+from db.queries.channels import ensure_channel
+
+DONE = (SegmentState.POSTED, SegmentState.CANCELLED)
+
+
+class PublishingError(ValueError):
+    """An admin's request that cannot be carried out; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    article: Article
+    first: datetime
+    last: datetime
+    posts: int
+    polls: int
+
+
+def publication_order(article: Article) -> list[Segment | Poll]:
+    """Segments in position order, each lesson post followed by its channel polls."""
+    items: list[Segment | Poll] = []
+    for segment in sorted(article.segments, key=lambda s: s.position):
+        items.append(segment)
+        for lesson in segment.lessons:
+            items.extend(poll for poll in lesson.polls if not poll.companion)
+    return items
+
+
+def next_item(article: Article) -> Segment | Poll | None:
+    for item in publication_order(article):
+        if item.state not in DONE:
+            return item
+    return None
+
+
+async def schedule_article(
+    session: AsyncSession,
+    config: Config,
+    article_id: int,
+    channel: ChannelConfig,
+    start: datetime,
+    every: timedelta | None,
+    *,
+    actor_id: int | None,
+) -> Scheduled:
+    article = await article_with_segments(session, article_id)
+    if article is None:
+        raise PublishingError(f"no article {article_id}")
+    busy = [
+        s for s in article.segments if s.state in (SegmentState.SCHEDULED, SegmentState.SENDING)
+    ]
+    if busy:
+        raise PublishingError(f"article {article_id} is already scheduled; see /status")
+    channel_row = await ensure_channel(session, channel)
+    posted_elsewhere = [
+        s
+        for s in article.segments
+        if s.state is SegmentState.POSTED and s.channel_id != channel_row.id
+    ]
+    if posted_elsewhere:
+        raise PublishingError(f"article {article_id} was partly posted to another channel")
+    if channel_row.chat_id is None:
+        raise PublishingError(f"channel {channel.key} is not resolved yet; is the bot running?")
+    spacing = every or channel.post_spacing
+    todo = [
+        s
+        for s in sorted(article.segments, key=lambda s: s.position)
+        if s.state not in (SegmentState.POSTED,)
+    ]
+    if not todo:
+        raise PublishingError(f"article {article_id} is already fully posted")
+    options = channel.poll_options or default_poll_options(channel.language)
+    polls = 0
+    for index, segment in enumerate(todo):
+        segment.channel_id = channel_row.id
+        segment.scheduled_at = start + spacing * index
+        segment.state = SegmentState.SCHEDULED
+        segment.last_error = None
+        for lesson in segment.lessons:
+            wanted = [False, True] if channel.companion_polls else [False]
+            for companion in wanted:
+                existing = [p for p in lesson.polls if p.companion == companion]
+                poll = existing[0] if existing else None
+                if poll is None:
+                    poll = Poll(
+                        chat_id=channel_row.chat_id
+                        if not companion
+                        else channel_row.discussion_chat_id or 0,
+                        anonymous=not companion,
+                        companion=companion,
+                        options=list(options),
+                        counts=[0] * len(options),
+                    )
+                    lesson.polls.append(poll)
+                if poll.state is not SegmentState.POSTED:
+                    poll.state = SegmentState.SCHEDULED
+                    if not companion:
+                        polls += 1
+    article.channel_id = channel_row.id
+    article.spacing_seconds = int(spacing.total_seconds())
+    article.paused = False
+    await session.flush()
+    await record(
+        session,
+        actor_id,
+        "publish",
+        f"article:{article_id}",
+        {"channel": channel.key, "start": start.isoformat(), "every": spacing.total_seconds()},
+    )
+    return Scheduled(
+        article, todo[0].scheduled_at or start, todo[-1].scheduled_at or start, len(todo), polls
+    )
+
+
+async def set_paused(
+    session: AsyncSession, article_id: int | None, paused: bool, *, actor_id: int | None
+) -> list[Article]:
+    """Pause or resume one article, or (with no id) every article with work left."""
+    if article_id is not None:
+        article = await article_with_segments(session, article_id)
+        if article is None:
+            raise PublishingError(f"no article {article_id}")
+        articles = [article]
+    else:
+        articles = list(await queries.active_articles(session, include_paused=True))
+    for article in articles:
+        article.paused = paused
+    await record(
+        session,
+        actor_id,
+        "pause" if paused else "resume",
+        f"article:{article_id}" if article_id is not None else "all",
+        {},
+    )
+    return articles
+
+
+def respace_overdue(article: Article, now: datetime, policy: str) -> int:
+    """Move missed slots (after downtime or a pause); returns how many posts moved."""
+    pending = [
+        s
+        for s in sorted(article.segments, key=lambda s: s.position)
+        if s.state is SegmentState.SCHEDULED and s.scheduled_at is not None
+    ]
+    if not pending or pending[0].scheduled_at is None or pending[0].scheduled_at >= now:
+        return 0
+    if policy == "burst":
+        overdue = [s for s in pending if s.scheduled_at is not None and s.scheduled_at < now]
+        for segment in overdue:
+            segment.scheduled_at = now
+        return len(overdue)
+    shift = now - pending[0].scheduled_at
+    for segment in pending:
+        assert segment.scheduled_at is not None
+        segment.scheduled_at += shift
+    return len(pending)
+
+
+async def catch_up(session: AsyncSession, now: datetime, policy: str) -> int:
+    moved = 0
+    for article in await queries.active_articles(session):
+        moved += respace_overdue(article, now, policy)
+    return moved
+
+
+async def cancel_article(session: AsyncSession, article_id: int, *, actor_id: int | None) -> int:
+    article = await article_with_segments(session, article_id)
+    if article is None:
+        raise PublishingError(f"no article {article_id}")
+    cancelled = 0
+    for item in publication_order(article) + [
+        p for s in article.segments for lesson in s.lessons for p in lesson.polls if p.companion
+    ]:
+        if item.state in (SegmentState.SCHEDULED, SegmentState.FAILED, SegmentState.PAUSED):
+            item.state = SegmentState.CANCELLED
+            cancelled += 1
+    await record(session, actor_id, "cancel", f"article:{article_id}", {"cancelled": cancelled})
+    return cancelled
+
+
+@dataclass
+class ArticleStatus:
+    article: Article
+    channel_key: str
+    posted: int
+    total: int
+    polls_posted: int
+    polls_total: int
+    paused: bool
+    next_kind: str | None = None
+    next_at: datetime | None = None
+    failures: list[str] = field(default_factory=list)
+    in_doubt: int = 0
+
+
+async def status(session: AsyncSession) -> list[ArticleStatus]:
+    result = []
+    for article in await queries.active_articles(session, include_paused=True):
+        order = publication_order(article)
+        segments = [i for i in order if isinstance(i, Segment)]
+        polls = [i for i in order if isinstance(i, Poll)]
+        item = next_item(article)
+        entry = ArticleStatus(
+            article=article,
+            channel_key=article.channel.key if article.channel else "?",
+            posted=sum(s.state is SegmentState.POSTED for s in segments),
+            total=len(segments),
+            polls_posted=sum(p.state is SegmentState.POSTED for p in polls),
+            polls_total=len(polls),
+            paused=article.paused,
+        )
+        if item is not None:
+            entry.next_kind = "post" if isinstance(item, Segment) else "poll"
+            entry.next_at = item.scheduled_at if isinstance(item, Segment) else None
+        for position, item_ in enumerate(order):
+            if item_.state is SegmentState.FAILED:
+                what = (
+                    f"post {item_.position + 1}"
+                    if isinstance(item_, Segment)
+                    else f"poll {position}"
+                )
+                entry.failures.append(f"{what}: {item_.last_error}")
+            if item_.state is SegmentState.SENDING:
+                entry.in_doubt += 1
+        result.append(entry)
+    return result

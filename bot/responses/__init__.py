@@ -1,0 +1,1 @@
+"""What readers say: comments, votes and reactions, tied to the posts and lessons they concern."""

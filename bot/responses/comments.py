@@ -1,0 +1,145 @@
+"""Comments in the discussion threads of newsbot's posts, with their edits."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message, MessageOriginChannel
+from telegram import User as TelegramUser
+
+from db.models import Comment, CommentEdit, Segment, User
+from db.queries import publishing as publishing_queries
+from db.queries import responses as queries
+
+_MEDIA_KINDS = (
+    "photo",
+    "video",
+    "animation",
+    "document",
+    "audio",
+    "voice",
+    "video_note",
+    "sticker",
+    "poll",
+    "location",
+    "contact",
+)
+_LESSON_REFERENCE = re.compile(r"^\s*#?(\d{1,2})[.):]\s")
+
+
+def message_text(message: Message) -> str:
+    return message.text or message.caption or ""
+
+
+def media_kind(message: Message) -> str | None:
+    for kind in _MEDIA_KINDS:
+        if getattr(message, kind, None):
+            return kind
+    return None
+
+
+async def remember_user(session: AsyncSession, user: TelegramUser, seen_at: datetime) -> User:
+    return await queries.upsert_user(
+        session,
+        user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+        is_bot=user.is_bot,
+        seen_at=seen_at,
+    )
+
+
+async def _thread_segment(session: AsyncSession, message: Message) -> Segment | None:
+    """The newsbot post whose discussion thread holds ``message``, if any."""
+    channel = await queries.channel_by_discussion_chat(session, message.chat.id)
+    if channel is None:
+        return None
+    thread_id = message.message_thread_id
+    if thread_id is not None:
+        segment = await queries.segment_by_thread(session, channel.id, thread_id)
+        if segment is not None:
+            return segment
+    # The forward's own update may have been missed; the reply carries it.
+    replied = message.reply_to_message
+    origin = replied.forward_origin if replied is not None else None
+    if replied is None or not replied.is_automatic_forward:
+        return None
+    if not isinstance(origin, MessageOriginChannel):
+        return None
+    segment = await publishing_queries.segment_by_channel_message(
+        session, channel.id, origin.message_id
+    )
+    if segment is not None:
+        segment.discussion_thread_id = replied.message_id
+    return segment
+
+
+async def _lesson_id(session: AsyncSession, segment: Segment, message: Message) -> int | None:
+    """Which lesson a comment is about: a reply to its companion poll, the only one, or "2." ."""
+    lessons = await queries.lessons_of(session, segment.id)
+    if not lessons:
+        return None
+    replied = message.reply_to_message
+    if replied is not None and replied.poll is not None:
+        poll = await queries.poll_by_telegram_id(session, replied.poll.id)
+        if poll is not None:
+            return poll.lesson_id
+    if len(lessons) == 1:
+        return lessons[0].id
+    reference = _LESSON_REFERENCE.match(message_text(message))
+    if reference and 1 <= int(reference.group(1)) <= len(lessons):
+        return lessons[int(reference.group(1)) - 1].id
+    return None
+
+
+async def store_comment(session: AsyncSession, message: Message, bot_id: int) -> Comment | None:
+    """Store a discussion message once; None when it is not a comment on a newsbot post."""
+    if message.is_automatic_forward or (message.from_user and message.from_user.id == bot_id):
+        return None
+    existing = await queries.comment_by_message(session, message.chat.id, message.message_id)
+    if existing is not None:
+        return existing
+    segment = await _thread_segment(session, message)
+    if segment is None:
+        return None
+    comment = Comment(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        thread_id=segment.discussion_thread_id,
+        segment_id=segment.id,
+        lesson_id=await _lesson_id(session, segment, message),
+        text=message_text(message),
+        media_kind=media_kind(message),
+        created_at=message.date,
+    )
+    replied = message.reply_to_message
+    if replied is not None and not replied.is_automatic_forward:
+        comment.reply_to_message_id = replied.message_id
+    if message.sender_chat is not None:
+        comment.sender_chat_id = message.sender_chat.id
+        comment.sender_chat_title = message.sender_chat.title
+    elif message.from_user is not None:
+        comment.user_id = (await remember_user(session, message.from_user, message.date)).id
+    session.add(comment)
+    await session.flush()
+    return comment
+
+
+async def store_edit(session: AsyncSession, message: Message, bot_id: int) -> Comment | None:
+    """Apply an edit, keeping the earlier text; an unseen comment is stored as it now reads."""
+    comment = await queries.comment_by_message(session, message.chat.id, message.message_id)
+    if comment is None:
+        return await store_comment(session, message, bot_id)
+    text = message_text(message)
+    if text == comment.text:
+        return comment
+    edited_at = message.edit_date or message.date
+    session.add(CommentEdit(comment_id=comment.id, previous_text=comment.text, edited_at=edited_at))
+    comment.text = text
+    comment.edited_at = edited_at
+    await session.flush()
+    return comment

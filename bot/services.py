@@ -1,0 +1,34 @@
+"""What handlers reach through ``context.bot_data``: one typed object, made at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.access import Access
+from bot.clock import Clock
+from bot.config import Config
+from bot.publishing.publisher import Publisher
+
+SERVICES_KEY = "newsbot"
+
+
+@dataclass
+class Services:
+    config: Config
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    publisher: Publisher
+    access: Access
+    # Ask the scheduler to look at the database again (after a schedule changed).
+    wake: Callable[[], None] = lambda: None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def services_of(bot_data: dict[str, Any]) -> Services:
+    services = bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services

@@ -1,0 +1,176 @@
+"""Queries behind the schedule: what is due, what is in doubt, what is waiting to close."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Article, Channel, Lesson, Poll, Segment, SegmentState
+
+ACTIVE = (SegmentState.SCHEDULED, SegmentState.SENDING, SegmentState.FAILED)
+
+
+async def active_articles(
+    session: AsyncSession, channel_id: int | None = None, include_paused: bool = False
+) -> Sequence[Article]:
+    """Articles with anything still to post, with segments, lessons and polls loaded."""
+    pending_segment = select(Segment.article_id).where(Segment.state.in_(ACTIVE))
+    pending_poll = (
+        select(Segment.article_id)
+        .join(Lesson, Lesson.segment_id == Segment.id)
+        .join(Poll, Poll.lesson_id == Lesson.id)
+        .where(Poll.state.in_(ACTIVE), Poll.companion.is_(False))
+    )
+    query = (
+        select(Article)
+        .where(Article.id.in_(pending_segment.union(pending_poll)))
+        .options(
+            selectinload(Article.segments).selectinload(Segment.lessons).selectinload(Lesson.polls),
+            selectinload(Article.channel),
+        )
+        .order_by(Article.id)
+    )
+    if not include_paused:
+        query = query.where(Article.paused.is_(False))
+    if channel_id is not None:
+        query = query.where(
+            Article.id.in_(select(Segment.article_id).where(Segment.channel_id == channel_id))
+        )
+    return (await session.scalars(query)).unique().all()
+
+
+async def channels_with_work(session: AsyncSession) -> Sequence[int]:
+    rows = await session.scalars(
+        select(Segment.channel_id)
+        .join(Article, Article.id == Segment.article_id)
+        .where(
+            Segment.state.in_(ACTIVE), Article.paused.is_(False), Segment.channel_id.is_not(None)
+        )
+        .distinct()
+    )
+    return [row for row in rows if row is not None]
+
+
+async def in_doubt_segments(session: AsyncSession, before: datetime) -> Sequence[Segment]:
+    return (
+        await session.scalars(
+            select(Segment).where(
+                Segment.state == SegmentState.SENDING, Segment.sending_since <= before
+            )
+        )
+    ).all()
+
+
+async def in_doubt_polls(session: AsyncSession, before: datetime) -> Sequence[Poll]:
+    return (
+        await session.scalars(
+            select(Poll).where(Poll.state == SegmentState.SENDING, Poll.sending_since <= before)
+        )
+    ).all()
+
+
+async def polls_to_close(session: AsyncSession, now: datetime) -> Sequence[Poll]:
+    return (
+        await session.scalars(
+            select(Poll).where(
+                Poll.state == SegmentState.POSTED,
+                Poll.closed.is_(False),
+                Poll.close_at <= now,
+                Poll.message_id.is_not(None),
+            )
+        )
+    ).all()
+
+
+async def next_wake_up(session: AsyncSession, doubt_window_seconds: float) -> datetime | None:
+    """The earliest moment anything may need doing; the scheduler's job is derived from it."""
+    candidates: list[datetime | None] = [
+        await session.scalar(
+            select(func.min(Segment.scheduled_at))
+            .join(Article, Article.id == Segment.article_id)
+            .where(Segment.state == SegmentState.SCHEDULED, Article.paused.is_(False))
+        ),
+        await session.scalar(
+            select(func.min(Poll.close_at)).where(
+                Poll.state == SegmentState.POSTED, Poll.closed.is_(False)
+            )
+        ),
+    ]
+    for model in (Segment, Poll):
+        oldest = await session.scalar(
+            select(func.min(model.sending_since)).where(model.state == SegmentState.SENDING)
+        )
+        if oldest is not None:
+            candidates.append(oldest + timedelta(seconds=doubt_window_seconds))
+    moments = [moment for moment in candidates if moment is not None]
+    return min(moments) if moments else None
+
+
+async def segment_by_channel_message(
+    session: AsyncSession, channel_id: int, message_id: int
+) -> Segment | None:
+    return await session.scalar(
+        select(Segment).where(Segment.channel_id == channel_id, Segment.message_id == message_id)
+    )
+
+
+async def sending_segment_with_text(
+    session: AsyncSession, channel_id: int, text: str
+) -> Segment | None:
+    return await session.scalar(
+        select(Segment)
+        .where(
+            Segment.channel_id == channel_id,
+            Segment.state == SegmentState.SENDING,
+            Segment.text == text,
+        )
+        .order_by(Segment.sending_since)
+        .limit(1)
+    )
+
+
+async def sending_poll_with_question(
+    session: AsyncSession, chat_id: int, question: str
+) -> Poll | None:
+    return await session.scalar(
+        select(Poll)
+        .join(Lesson, Lesson.id == Poll.lesson_id)
+        .where(
+            Poll.chat_id == chat_id,
+            Poll.state == SegmentState.SENDING,
+            Lesson.question == question,
+        )
+        .order_by(Poll.sending_since)
+        .limit(1)
+    )
+
+
+async def poll_by_chat_message(session: AsyncSession, chat_id: int, message_id: int) -> Poll | None:
+    return await session.scalar(
+        select(Poll).where(Poll.chat_id == chat_id, Poll.message_id == message_id)
+    )
+
+
+async def channel_by_chat_id(session: AsyncSession, chat_id: int) -> Channel | None:
+    return await session.scalar(select(Channel).where(Channel.chat_id == chat_id))
+
+
+async def companion_polls_to_send(session: AsyncSession) -> Sequence[Poll]:
+    """Companion polls whose lesson post has a known discussion thread."""
+    return (
+        await session.scalars(
+            select(Poll)
+            .join(Lesson, Lesson.id == Poll.lesson_id)
+            .join(Segment, Segment.id == Lesson.segment_id)
+            .where(
+                Poll.companion.is_(True),
+                Poll.state == SegmentState.SCHEDULED,
+                Segment.discussion_thread_id.is_not(None),
+            )
+            .options(selectinload(Poll.lesson).selectinload(Lesson.segment))
+        )
+    ).all()

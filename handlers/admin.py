@@ -1,0 +1,260 @@
+"""Admin commands in a private chat: import, preview, publish, pause, resume, cancel, status."""
+
+from __future__ import annotations
+
+from telegram import Document, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+
+from bot.articles.errors import ArticleError
+from bot.articles.importer import import_article, posts_from_segments
+from bot.articles.preview import default_poll_options
+from bot.publishing import report
+from bot.publishing.service import (
+    PublishingError,
+    cancel_article,
+    respace_overdue,
+    schedule_article,
+    set_paused,
+    status,
+)
+from bot.publishing.timing import TimingError, parse_publish_arguments
+from bot.unit_of_work import current_session
+from db.queries.articles import article_with_segments, list_articles
+from db.queries.audit import record
+from db.queries.channels import channel_by_key
+from handlers.common import Context, arguments, language_of, private_admin_command, reply, services
+
+
+def _article_id(words: list[str]) -> int | None:
+    return int(words[0]) if words and words[0].isdigit() else None
+
+
+@private_admin_command
+async def import_command(update: Update, context: Context) -> None:
+    """/import as the caption of a file, or in reply to one: store the article."""
+    _ = language_of(update)
+    message = update.effective_message
+    assert message is not None
+    document: Document | None = message.document or (
+        message.reply_to_message.document if message.reply_to_message else None
+    )
+    config = services(context).config
+    usage = _("Send the article as a file with the caption /import [channel] [lessons=1,3].")
+    if document is None:
+        await reply(update, usage)
+        return
+    words = arguments(update, context)
+    keys = [channel.key for channel in config.channels]
+    channel = config.channels[0]
+    lessons = None
+    for word in words:
+        if word in keys:
+            channel = config.channel(word)
+        elif word.startswith("lessons="):
+            lessons = word.removeprefix("lessons=")
+        else:
+            await reply(update, usage)
+            return
+    if document.file_size and document.file_size > config.articles.max_file_bytes:
+        await reply(
+            update,
+            _("That file is too large: the limit is {limit:,} bytes.").format(
+                limit=config.articles.max_file_bytes
+            ),
+        )
+        return
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    session = current_session()
+    try:
+        result = await import_article(
+            session, data, config, channel, name=document.file_name or "article", lessons=lessons
+        )
+    except ArticleError as exc:
+        await reply(update, _("Could not import: {reason}").format(reason=report.escape(str(exc))))
+        return
+    user = update.effective_user
+    await record(
+        session,
+        user.id if user else None,
+        "import",
+        f"article:{result.article.id}",
+        {"created": result.created, "file": document.file_name},
+    )
+    await reply(update, report.import_text(_, result.article, result.created, result.posts))
+
+
+@private_admin_command
+async def articles_command(update: Update, context: Context) -> None:
+    """/articles: the latest imported articles."""
+    rows = await list_articles(current_session())
+    await reply(update, report.articles_text(language_of(update), rows))
+
+
+@private_admin_command
+async def preview_command(update: Update, context: Context) -> None:
+    """/preview ID: the posts exactly as they will appear, polls after their lesson post."""
+    _ = language_of(update)
+    article_id = _article_id(arguments(update, context))
+    if article_id is None:
+        await reply(update, _("Usage: /preview ID (see /articles)"))
+        return
+    article = await article_with_segments(current_session(), article_id)
+    if article is None:
+        await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    config = services(context).config
+    channel = next(
+        (c for c in config.channels if article.channel and c.key == article.channel.key),
+        config.channels[0],
+    )
+    options = channel.poll_options or default_poll_options(channel.language)
+    for post in posts_from_segments(article.segments):
+        await context.bot.send_message(
+            chat.id,
+            post.html,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        for lesson in post.lessons:
+            await context.bot.send_message(
+                chat.id, report.poll_preview(_, lesson.question, options), parse_mode=ParseMode.HTML
+            )
+
+
+@private_admin_command
+async def publish_command(update: Update, context: Context) -> None:
+    """/publish ID [channel] [start] [every]."""
+    _ = language_of(update)
+    usage = _(
+        "Usage: /publish ID [channel] [start] [every]\n"
+        "start: now, 18:00 or 2026-12-01 09:00 (the channel's time zone); every: 10m, 2h"
+    )
+    words = arguments(update, context)
+    article_id = _article_id(words)
+    if article_id is None:
+        await reply(update, usage)
+        return
+    svc = services(context)
+    config = svc.config
+    session = current_session()
+    article = await article_with_segments(session, article_id)
+    default_key = article.channel.key if article and article.channel else config.channels[0].key
+    try:
+        request = parse_publish_arguments(
+            words[1:],
+            [c.key for c in config.channels],
+            svc.clock.now(),
+            {c.key: c.zone for c in config.channels},
+            default_key,
+        )
+        channel = config.channel(request.channel or default_key)
+        user = update.effective_user
+        result = await schedule_article(
+            session,
+            config,
+            article_id,
+            channel,
+            request.start,
+            request.every,
+            actor_id=user.id if user else None,
+        )
+    except TimingError as exc:
+        await reply(update, report.escape(str(exc)) + "\n\n" + usage)
+        return
+    except PublishingError as exc:
+        await reply(update, report.escape(str(exc)))
+        return
+    svc.wake()
+    await reply(update, report.scheduled_text(_, result, channel.key, channel.zone))
+
+
+async def _pause_or_resume(update: Update, context: Context, paused: bool) -> None:
+    _ = language_of(update)
+    words = arguments(update, context)
+    article_id = _article_id(words)
+    if words and article_id is None:
+        await reply(update, _("Usage: /pause [ID] or /resume [ID]"))
+        return
+    svc = services(context)
+    user = update.effective_user
+    try:
+        articles = await set_paused(
+            current_session(), article_id, paused, actor_id=user.id if user else None
+        )
+    except PublishingError as exc:
+        await reply(update, report.escape(str(exc)))
+        return
+    if not paused:
+        for article in articles:
+            respace_overdue(article, svc.clock.now(), svc.config.publishing.missed_slots)
+    svc.wake()
+    ids = ", ".join(str(a.id) for a in articles) or "—"
+    text = _("Paused: {ids}") if paused else _("Resumed: {ids}")
+    await reply(update, text.format(ids=ids))
+
+
+@private_admin_command
+async def pause_command(update: Update, context: Context) -> None:
+    """/pause [ID]: stop posting (one article, or all)."""
+    await _pause_or_resume(update, context, True)
+
+
+@private_admin_command
+async def resume_command(update: Update, context: Context) -> None:
+    """/resume [ID]: go on posting; missed slots are re-spaced."""
+    await _pause_or_resume(update, context, False)
+
+
+@private_admin_command
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel ID: drop the article's remaining posts and polls."""
+    _ = language_of(update)
+    article_id = _article_id(arguments(update, context))
+    if article_id is None:
+        await reply(update, _("Usage: /cancel ID"))
+        return
+    user = update.effective_user
+    try:
+        count = await cancel_article(
+            current_session(), article_id, actor_id=user.id if user else None
+        )
+    except PublishingError as exc:
+        await reply(update, report.escape(str(exc)))
+        return
+    services(context).wake()
+    await reply(
+        update,
+        _("Cancelled {count} pending item(s) of article {id}.").format(count=count, id=article_id),
+    )
+
+
+@private_admin_command
+async def status_command(update: Update, context: Context) -> None:
+    """/status: what is next and when, what was posted, what failed and why."""
+    config = services(context).config
+    entries = await status(current_session())
+    zones = {c.key: c.zone for c in config.channels}
+    await reply(update, report.status_text(language_of(update), entries, zones))
+
+
+@private_admin_command
+async def channels_command(update: Update, context: Context) -> None:
+    """/channels: the configured channels as Telegram knows them."""
+    _ = language_of(update)
+    lines = [f"<b>{_('Channels')}</b>"]
+    for channel in services(context).config.channels:
+        row = await channel_by_key(current_session(), channel.key)
+        lines.append(
+            _(
+                "{key}: chat {chat}, discussion {group}, language {language}, time zone {zone}"
+            ).format(
+                key=report.escape(channel.key),
+                chat=row.chat_id if row else "?",
+                group=row.discussion_chat_id if row and row.discussion_chat_id else "—",
+                language=channel.language,
+                zone=channel.timezone,
+            )
+        )
+    await reply(update, "\n".join(lines))
