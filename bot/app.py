@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 import handlers
@@ -25,6 +25,7 @@ from bot.inbox import Inbox
 from bot.logs import redact
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
+from bot.rate_limits import MessageRateLimiter
 from bot.services import SERVICES_KEY, Services
 from db import migrate
 from db.engine import create_engine, create_session_factory
@@ -122,7 +123,7 @@ class NewsBot:
             .get_updates_request(
                 HTTPXRequest(connect_timeout=5.0, read_timeout=self.poll_timeout + 15.0)
             )
-            .rate_limiter(AIORateLimiter(max_retries=2))
+            .rate_limiter(MessageRateLimiter(max_retries=2))
             .updater(None)
             .build()
         )
@@ -148,6 +149,13 @@ class NewsBot:
         self.inbox = Inbox(self.sessions, application, self.clock, poll_timeout=self.poll_timeout)
         await self.inbox.start()
         await self.inbox.process()  # stored before a crash, not yet handled
+        # Drain what Telegram holds before publishing: an automatic forward there may
+        # settle a send that was in doubt when the bot stopped.
+        try:
+            while await self.inbox.fetch(0):
+                await self.inbox.process()
+        except TelegramError as exc:
+            log.warning("could not drain pending updates: %s", exc)
         if self.use_scheduler:
             self.scheduler = AsyncIOScheduler(timezone=UTC)
             self.scheduler.add_job(

@@ -105,6 +105,84 @@ async def _emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _run(args: argparse.Namespace) -> int:
+    import signal
+
+    from bot.app import NewsBot
+    from bot.logs import configure_logging
+
+    config = _config(args)
+    configure_logging(config.log_level, (config.token.get_secret_value(),))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with NewsBot(config) as newsbot:
+        print(f"newsbot running for {len(config.channels)} channel(s); Ctrl-C stops it", flush=True)
+        await newsbot.run(stop)
+    return EXIT_OK
+
+
+async def _publish(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.publishing.report import scheduled_text
+    from bot.publishing.service import PublishingError, schedule_article
+    from bot.publishing.timing import TimingError, parse_publish_arguments
+    from bot.runtime import database
+
+    config = _config(args)
+    channel = _channel(config, args.channel)
+    words = [*(args.start.split() if args.start else []), *([args.every] if args.every else [])]
+    try:
+        request = parse_publish_arguments(
+            words, [], SystemClock().now(), {channel.key: channel.zone}, channel.key
+        )
+    except TimingError as exc:
+        raise CommandError(str(exc)) from None
+    async with database(config) as sessions, sessions.begin() as session:
+        try:
+            result = await schedule_article(
+                session,
+                config,
+                args.article_id,
+                channel,
+                request.start,
+                request.every,
+                actor_id=None,
+            )
+        except PublishingError as exc:
+            raise CommandError(str(exc)) from None
+        print(_plain(scheduled_text(_translator(), result, channel.key, channel.zone)))
+    print("A running bot picks the schedule up within 30 seconds.")
+    return EXIT_OK
+
+
+async def _status(args: argparse.Namespace) -> int:
+    from bot.publishing.report import status_text
+    from bot.publishing.service import status
+    from bot.runtime import database
+
+    config = _config(args)
+    async with database(config) as sessions, sessions() as session:
+        entries = await status(session)
+        zones = {c.key: c.zone for c in config.channels}
+        print(_plain(status_text(_translator(), entries, zones)))
+    return EXIT_OK
+
+
+def _translator() -> Any:
+    from bot.i18n import translator
+
+    return translator("en")
+
+
+def _plain(html: str) -> str:
+    import html as html_module
+    import re
+
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
 def _is_article_id(source: str) -> bool:
     return source.isdigit() and not os.path.exists(source)
 
@@ -198,6 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="print the posts as JSON")
     _add_article_options(preview)
     preview.set_defaults(handler=_preview)
+
+    run = commands.add_parser("run", help="run the bot: upgrade the database, poll, publish")
+    run.set_defaults(handler=_run)
+
+    publish = commands.add_parser("publish", help="schedule an imported article")
+    publish.add_argument("article_id", type=int)
+    publish.add_argument("--channel", help="channel name from the config")
+    publish.add_argument("--start", help="now, 18:00 or '2026-12-01 09:00' (channel time zone)")
+    publish.add_argument("--every", help="spacing between posts, like 10m or 2h")
+    publish.set_defaults(handler=_publish)
+
+    status = commands.add_parser("status", help="what is scheduled, posted and failed")
+    status.set_defaults(handler=_status)
 
     emulator = commands.add_parser("emulator", help="run the Bot API emulator on loopback")
     emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")

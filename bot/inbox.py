@@ -90,7 +90,8 @@ class Inbox:
         handled = 0
         while True:
             async with self.sessions() as session:
-                rows = list(await queries.unprocessed(session, BATCH_SIZE))
+                async with session.begin():
+                    rows = list(await queries.unprocessed(session, BATCH_SIZE))
                 if not rows:
                     return handled
                 for group in _split_interactive(rows, self.bot):

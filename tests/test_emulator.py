@@ -387,7 +387,7 @@ async def test_reaction_counts_only_when_asked_for(emulator: Emulator) -> None:
 
 async def test_flood_control_answers_429_with_retry_after() -> None:
     clock = [1000.0]
-    world = World(TEST_TOKEN, clock=lambda: clock[0], flood=FloodLimits(group_per_minute=20))
+    world = World(TEST_TOKEN, flood_clock=lambda: clock[0], flood=FloodLimits(group_per_minute=20))
     channel_id, _ = world.create_channel("News")
     async with EmulatorServer(world) as server, make_bot(server) as bot:
         for number in range(20):

@@ -125,6 +125,7 @@ class World:
         bot_username: str = "newsbot_emulated_bot",
         clock: Callable[[], float] = time.time,
         flood: FloodLimits | None = None,
+        flood_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -137,8 +138,10 @@ class World:
             "can_read_all_group_messages": True,
             "supports_inline_queries": False,
         }
-        self.clock = clock
+        self.clock = clock  # message dates
+        self.flood_clock = flood_clock  # rate limits, independent of the dates shown
         self.flood = FloodControl(flood or FloodLimits())
+        self.flood_refusals = 0
         self.users: dict[int, JSON] = {}
         self.chats: dict[int, ChatState] = {}
         self.polls: dict[str, PollState] = {}
@@ -214,8 +217,9 @@ class World:
             raise forbidden(f"bot is not a member of the {chat.type} chat")
 
     def _flood(self, chat: ChatState) -> None:
-        retry = self.flood.check(chat.id, chat.type == "private", self.clock())
+        retry = self.flood.check(chat.id, chat.type == "private", self.flood_clock())
         if retry is not None:
+            self.flood_refusals += 1
             raise too_many_requests(retry)
 
     def _reply_target(self, chat: ChatState, params: JSON) -> JSON | None:

@@ -144,6 +144,8 @@ async def set_paused(
         articles = list(await queries.active_articles(session, include_paused=True))
     for article in articles:
         article.paused = paused
+        if not paused:
+            _retry_failed(article)
     await record(
         session,
         actor_id,
@@ -152,6 +154,14 @@ async def set_paused(
         {},
     )
     return articles
+
+
+def _retry_failed(article: Article) -> None:
+    """Resuming also retries what failed (after the admin fixed, say, the bot's rights)."""
+    for item in publication_order(article):
+        if item.state is SegmentState.FAILED:
+            item.state = SegmentState.SCHEDULED
+            item.last_error = None
 
 
 def respace_overdue(article: Article, now: datetime, policy: str) -> int:

@@ -1,0 +1,229 @@
+"""Publishing end to end: admin commands through the emulator, posts and polls in order, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from db.models import Poll, Segment, SegmentState
+from tests.conftest import SAMPLE_ARTICLE
+from tests.harness import START, Harness, running_harness
+
+
+async def _import_sample(h: Harness) -> list[str]:
+    h.world.send_document(
+        h.admin_id, "article.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import"
+    )
+    before = len(h.world.messages(h.admin_id))
+    await h.pump()
+    return [m.get("text", "") for m in h.world.messages(h.admin_id)[before:]]
+
+
+async def test_sample_article_published_in_order_with_its_six_polls(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        replies = await _import_sample(h)
+        assert replies[-1].startswith("Imported article 1:")
+        replies = await h.command("/publish 1 now 10m")
+        assert "Article 1 is scheduled on news: 9 posts and 6 polls" in replies[-1]
+        await h.run_until_idle()
+        posts = h.channel_posts()
+        kinds = ["poll" if "poll" in m else "text" for m in posts]
+        assert kinds == ["text"] * 5 + ["poll"] * 3 + ["text"] * 3 + ["poll"] * 3 + ["text"]
+        assert posts[0]["text"].startswith("Everything Russia's allies need to know")
+        assert posts[0]["entities"][0]["type"] == "bold"
+        questions = [m["poll"]["question"] for m in posts if "poll" in m]
+        assert questions[0].startswith("Russia's unreliability")
+        assert questions[3].startswith("You shouldn’t rely on the Kremlin’s promises")
+        assert all(m["poll"]["is_anonymous"] for m in posts if "poll" in m)
+        assert [o["text"] for o in posts[5]["poll"]["options"]] == ["Agree", "Partly agree", "Disagree"]
+        # Ten minutes apart, starting at once.
+        async with h.sessions() as session:
+            segments = (await session.scalars(select(Segment).order_by(Segment.position))).all()
+            assert [s.state for s in segments] == [SegmentState.POSTED] * 9
+            assert segments[1].scheduled_at - segments[0].scheduled_at == timedelta(minutes=10)
+            assert all(s.discussion_thread_id for s in segments)  # automatic forwards matched
+            assert [s.message_id for s in segments] == [
+                m["message_id"] for m in posts if "text" in m
+            ]
+
+
+async def test_polls_close_after_the_period_with_final_counts(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, publishing={"poll_close_after": "2d"}) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle() if False else None
+        # Publish everything, then vote, then let the polls close.
+        for _ in range(30):
+            await h.pump()
+            upcoming = await h.newsbot.tick()
+            if len([m for m in h.channel_posts() if "poll" in m]) == 6:
+                break
+            assert upcoming is not None
+            h.clock.set(upcoming)
+        first_poll = next(m for m in h.channel_posts() if "poll" in m)
+        reader = h.world.add_user("Reader")["id"]
+        h.world.vote(reader, h.channel_id, first_poll["message_id"], [0])
+        await h.pump()
+        async with h.sessions() as session:
+            poll = await session.scalar(select(Poll).where(Poll.message_id == first_poll["message_id"]))
+            assert poll is not None and poll.counts == [1, 0, 0] and not poll.closed
+            close_at = poll.close_at
+        assert close_at is not None and close_at - START >= timedelta(days=2)
+        h.clock.set(close_at - timedelta(seconds=1))
+        await h.newsbot.tick()
+        assert not h.world.polls[first_poll["poll"]["id"]].poll["is_closed"]
+        h.clock.set(close_at + timedelta(hours=1))
+        await h.newsbot.tick()
+        assert h.world.polls[first_poll["poll"]["id"]].poll["is_closed"]
+        async with h.sessions() as session:
+            polls = (await session.scalars(select(Poll))).all()
+            assert all(p.closed for p in polls)
+            closed = next(p for p in polls if p.message_id == first_poll["message_id"])
+            assert closed.counts == [1, 0, 0] and closed.total_voters == 1
+
+
+async def _posted_texts(h: Harness, channel_id: int | None = None) -> list[str]:
+    return [
+        m.get("text") or m["poll"]["question"] for m in h.channel_posts(channel_id)
+    ]
+
+
+async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        stranger = h.world.add_user("Mallory")["id"]
+        for command in ("/articles", "/preview 1", "/publish 1 now", "/pause", "/resume",
+                        "/cancel 1", "/status", "/channels"):
+            answer = await h.command(command, stranger)
+            assert answer == ["Sorry, only the channel's admins can do that."], command
+        h.world.send_document(stranger, "evil.txt", b"Evil\nText here.", caption="/import")
+        await h.pump()
+        assert h.world.messages(stranger)[-1]["text"] == "Sorry, only the channel's admins can do that."
+        async with h.sessions() as session:
+            states = set((await session.scalars(select(Segment.state))).all())
+        assert states == {SegmentState.DRAFT}  # nothing changed
+        assert h.channel_posts() == []
+
+        help_for_stranger = (await h.command("/help", stranger))[0]
+        assert "/publish" not in help_for_stranger and "/mydata" in help_for_stranger
+        assert "/publish ID" in (await h.command("/help"))[0]
+        assert "1. «Everything Russia's allies" in (await h.command("/articles"))[0]
+        preview = await h.command("/preview 1")
+        assert len(preview) == 15 and preview[4].startswith("Key lessons for Israel:")
+        assert preview[5].startswith("📊 Russia's unreliability")
+        assert "news: chat" in (await h.command("/channels"))[0]
+        assert "Nothing is scheduled" in (await h.command("/status"))[0]
+        assert "scheduled on news" in (await h.command("/publish 1 18:00 1h"))[-1]
+        status = (await h.command("/status"))[0]
+        assert "0/9 posts, 0/6 polls" in status
+        assert "Next: a post at 2026-11-23 18:00 CET" in status
+        assert "Paused: 1" in (await h.command("/pause 1"))[0]
+        assert "— paused" in (await h.command("/status"))[0]
+        assert "Resumed: 1" in (await h.command("/resume 1"))[0]
+        assert "Cancelled 15 pending item(s) of article 1." in (await h.command("/cancel 1"))[0]
+        assert "Nothing is scheduled" in (await h.command("/status"))[0]
+        # Admin actions are audited.
+        from db.models import AuditEntry
+
+        async with h.sessions() as session:
+            actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+        assert actions == ["import", "publish", "pause", "resume", "cancel"]
+
+
+async def test_bad_publish_arguments_show_the_right_form_and_change_nothing(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        for bad in ("/publish", "/publish one", "/publish 1 tomorrow", "/publish 1 25:00",
+                    "/publish 1 2020-01-01 09:00", "/publish 1 now 0m", "/publish 9"):
+            answer = (await h.command(bad))[-1]
+            assert "Usage: /publish ID" in answer or "no article 9" in answer or "in the past" in answer, bad
+        async with h.sessions() as session:
+            assert set((await session.scalars(select(Segment.state))).all()) == {SegmentState.DRAFT}
+        await h.command("/publish 1 now")
+        assert "already scheduled" in (await h.command("/publish 1 now"))[-1]
+
+
+async def test_pause_holds_posting_and_resume_respaces(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 now 10m")
+        await h.newsbot.tick()
+        await h.pump()
+        h.clock.advance(timedelta(minutes=10))
+        await h.newsbot.tick()
+        assert len(h.channel_posts()) == 2
+        await h.command("/pause")
+        h.clock.advance(timedelta(hours=3))
+        await h.newsbot.tick()
+        assert len(h.channel_posts()) == 2
+        await h.command("/resume")
+        resumed_at = h.clock.now()
+        await h.newsbot.tick()
+        assert len(h.channel_posts()) == 3  # the missed slot goes now
+        async with h.sessions() as session:
+            nxt = await session.scalar(select(Segment).where(Segment.position == 3))
+            assert nxt is not None and nxt.scheduled_at == resumed_at + timedelta(minutes=10)
+        await h.run_until_idle()
+        assert len(await _posted_texts(h)) == 15
+
+
+async def test_failure_blocks_what_follows_and_is_shown_in_status(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        rights = h.world.chats[h.channel_id].admins[h.world.bot_id]
+        rights["can_post_messages"] = False
+        await h.command("/publish 1 now 1m")
+        await h.newsbot.tick()
+        h.clock.advance(timedelta(minutes=5))
+        await h.newsbot.tick()
+        assert h.channel_posts() == []
+        status = (await h.command("/status"))[0]
+        assert "Failed: post 1: Need administrator rights in the channel chat" in status
+        rights["can_post_messages"] = True
+        await h.command("/resume 1")
+        await h.run_until_idle()
+        assert len(await _posted_texts(h)) == 15
+
+
+async def test_two_channels_publish_at_once_without_flood_errors(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, extra_channels=2) as h:
+        await _import_sample(h)
+        second = SAMPLE_ARTICLE.read_text(encoding="utf-8").replace("Everything", "All")
+        third = second.replace("All Russia's", "What Russia's")
+        h.world.send_document(h.admin_id, "b.txt", second.encode(), caption="/import news2")
+        h.world.send_document(h.admin_id, "c.txt", third.encode(), caption="/import news3")
+        await h.pump()
+        for article, channel in ((1, "news"), (2, "news2"), (3, "news3")):
+            assert "scheduled" in (await h.command(f"/publish {article} {channel} now 1s"))[-1]
+        h.clock.advance(timedelta(minutes=1))  # every post of every channel is due at once
+        await h.newsbot.tick()
+        await h.run_until_idle()
+        first = await _posted_texts(h)
+        assert len(first) == 15
+        for channel_id, _group in h.more_channels:
+            assert len(await _posted_texts(h, channel_id)) == 15
+        assert (await _posted_texts(h, h.more_channels[0][0]))[0].startswith("All Russia's")
+        assert h.world.flood_refusals == 0
+
+
+async def test_restart_continues_without_repeating(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 now 10m")
+        await h.newsbot.tick()
+        h.clock.advance(timedelta(minutes=10))
+        await h.newsbot.tick()
+        await h.newsbot.stop()
+        from bot.app import NewsBot
+
+        h.clock.advance(timedelta(minutes=35))  # down for a while: three slots missed
+        h.newsbot = NewsBot(h.config, clock=h.clock, use_scheduler=False, request_timeout=2.0)
+        await h.newsbot.start()
+        async with h.sessions() as session:
+            third = await session.scalar(select(Segment).where(Segment.position == 2))
+            assert third is not None and third.scheduled_at == h.clock.now()  # re-spaced
+        await h.run_until_idle()
+        texts = await _posted_texts(h)
+        assert len(texts) == 15 and len(set(texts)) == 15
