@@ -96,6 +96,7 @@ async def running_harness(
     **config_extra: Any,
 ) -> AsyncIterator[Harness]:
     # Private chats get a larger burst: admins' previews are not what these tests measure.
+    tmp_path.mkdir(parents=True, exist_ok=True)
     world = World(TEST_TOKEN, clock=lambda: START.timestamp(), flood=FloodLimits(private_burst=100))
     admin = world.add_user("Ada", username="ada_admin")
     channel_id, group_id = world.create_channel("News", "@news_test", owner_id=admin["id"])

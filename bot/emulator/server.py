@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 import aiohttp
@@ -37,6 +38,7 @@ class EmulatorServer:
         self.host = host
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self.in_flight: Counter[str] = Counter()  # requests being answered, by method
         self._webhook_task: asyncio.Task[None] | None = None
         self._methods = {
             name[4:].lower(): getattr(world, name) for name in dir(world) if name.startswith("api_")
@@ -99,6 +101,15 @@ class EmulatorServer:
             params = await _params(request)
         except ApiError as exc:
             return _answer(exc.to_dict(), exc.code)
+        self.in_flight[method] += 1
+        try:
+            return await self._answer_call(request, method, handler, params)
+        finally:
+            self.in_flight[method] -= 1
+
+    async def _answer_call(
+        self, request: web.Request, method: str, handler: Any, params: JSON
+    ) -> web.StreamResponse:
         fault = self.faults.draw(method)
         if fault is not None and fault.kind == "429":
             return _answer(ApiError(429, "Too Many Requests: retry after 1", 1).to_dict(), 429)

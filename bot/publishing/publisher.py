@@ -54,10 +54,32 @@ class Publisher:
             await asyncio.gather(*(self._publish_channel(cid) for cid in channel_ids))
             await self._send_companions()
             await self._close_polls()
-            async with self.sessions() as session:
-                return await queries.next_wake_up(
-                    session, self.config.publishing.doubt_window.total_seconds()
-                )
+            return await self.next_wake_up()
+
+    async def next_wake_up(self) -> datetime | None:
+        """When something may next need doing: each article's next item, doubts, poll closings.
+
+        Only an article's *next* item counts: posts queued behind one in doubt or
+        failed are not due, however old their time.
+        """
+        now = self.clock.now()
+        moments: list[datetime] = []
+        async with self.sessions() as session:
+            for article in await queries.active_articles(session):
+                item = next_item(article)
+                if item is None:
+                    continue
+                if item.state is SegmentState.SENDING and item.sending_since is not None:
+                    moments.append(item.sending_since + self.config.publishing.doubt_window)
+                elif item.state is SegmentState.SCHEDULED:
+                    at = item.scheduled_at if isinstance(item, Segment) else now
+                    moments.append(at or now)
+            if await queries.companion_polls_to_send(session):
+                moments.append(now)
+            closing = await queries.next_poll_closing(session)
+            if closing is not None:
+                moments.append(closing)
+        return min(moments) if moments else None
 
     # ----------------------------------------------------------- in doubt
     async def _settle_doubts(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,28 +86,12 @@ async def polls_to_close(session: AsyncSession, now: datetime) -> Sequence[Poll]
     ).all()
 
 
-async def next_wake_up(session: AsyncSession, doubt_window_seconds: float) -> datetime | None:
-    """The earliest moment anything may need doing; the scheduler's job is derived from it."""
-    candidates: list[datetime | None] = [
-        await session.scalar(
-            select(func.min(Segment.scheduled_at))
-            .join(Article, Article.id == Segment.article_id)
-            .where(Segment.state == SegmentState.SCHEDULED, Article.paused.is_(False))
-        ),
-        await session.scalar(
-            select(func.min(Poll.close_at)).where(
-                Poll.state == SegmentState.POSTED, Poll.closed.is_(False)
-            )
-        ),
-    ]
-    for model in (Segment, Poll):
-        oldest = await session.scalar(
-            select(func.min(model.sending_since)).where(model.state == SegmentState.SENDING)
+async def next_poll_closing(session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(func.min(Poll.close_at)).where(
+            Poll.state == SegmentState.POSTED, Poll.closed.is_(False)
         )
-        if oldest is not None:
-            candidates.append(oldest + timedelta(seconds=doubt_window_seconds))
-    moments = [moment for moment in candidates if moment is not None]
-    return min(moments) if moments else None
+    )
 
 
 async def segment_by_channel_message(

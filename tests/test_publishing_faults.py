@@ -1,0 +1,97 @@
+"""Telegram errors while publishing: nothing skipped, nothing reordered, nothing posted twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Segment, SegmentState
+from tests.conftest import SAMPLE_ARTICLE
+from tests.harness import Harness, running_harness
+
+
+async def _publish_sample(h: Harness) -> None:
+    h.world.send_document(h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
+    await h.pump()
+    await h.command("/publish 1 now 1m")
+
+
+def _shown(h: Harness) -> list[str]:
+    return [m.get("text") or m["poll"]["question"] for m in h.channel_posts()]
+
+
+async def _expected(tmp_path: Path) -> list[str]:
+    async with running_harness(tmp_path / "clean") as h:
+        await _publish_sample(h)
+        await h.run_until_idle()
+        return _shown(h)
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "delivered"),
+    [
+        ("5xx", "sendMessage", False),  # refused: must be sent again
+        ("5xx", "sendMessage", True),  # delivered, answer lost: must not be sent again
+        ("timeout", "sendMessage", True),
+        ("drop", "sendMessage", True),
+        ("drop", "sendMessage", False),
+        ("timeout", "sendPoll", True),
+        ("5xx", "sendPoll", False),
+    ],
+)
+async def test_network_faults_never_skip_reorder_or_duplicate(
+    tmp_path: Path, kind: str, method: str, delivered: bool
+) -> None:
+    expected = await _expected(tmp_path)
+    async with running_harness(tmp_path / "faulty") as h:
+        h.server.faults.timeout_seconds = 3.0  # longer than the bot's 2 s read timeout
+        await _publish_sample(h)
+        h.clock.advance(timedelta(minutes=4))  # posts 1-5 due: the fault hits one of them
+        h.server.faults.plan(kind, method, times=1, after_effect=delivered)
+        await h.newsbot.tick()
+        await h.pump()
+        async with h.sessions() as session:
+            states = [s.state for s in (await session.scalars(select(Segment))).all()]
+        assert SegmentState.FAILED not in states
+        await h.run_until_idle()
+        assert _shown(h) == expected
+
+
+async def test_flood_control_waits_and_goes_on(tmp_path: Path) -> None:
+    expected = await _expected(tmp_path)
+    async with running_harness(tmp_path / "flood") as h:
+        await _publish_sample(h)
+        # Three refusals: the rate limiter retries twice, then the publisher reschedules.
+        h.server.faults.plan("429", "sendMessage", times=3)
+        await h.newsbot.tick()
+        async with h.sessions() as session:
+            first = await session.scalar(select(Segment).where(Segment.position == 0))
+            assert first is not None and first.state is SegmentState.SCHEDULED
+            assert first.last_error is not None and "Flood control" in first.last_error
+        await h.run_until_idle()
+        assert _shown(h) == expected
+
+
+@pytest.mark.parametrize(("policy", "copies"), [("assume_sent", 1), ("resend", 2)])
+async def test_without_discussion_group_the_policy_decides(
+    tmp_path: Path, policy: str, copies: int
+) -> None:
+    async with running_harness(tmp_path, publishing={"timed_out_send": policy}) as h:
+        h.world.chats[h.channel_id].linked_chat_id = None  # no automatic forwards
+        async with h.sessions.begin() as session:
+            from db.models import Channel
+
+            channel = await session.scalar(select(Channel))
+            assert channel is not None
+            channel.discussion_chat_id = None
+        h.server.faults.timeout_seconds = 3.0
+        await _publish_sample(h)
+        h.server.faults.plan("timeout", "sendMessage", after_effect=True)
+        await h.newsbot.tick()
+        await h.run_until_idle()
+        titles = [t for t in _shown(h) if t.startswith("Everything Russia's allies")]
+        assert len(titles) == copies
+        assert len(_shown(h)) == 14 + copies
