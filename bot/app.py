@@ -250,9 +250,18 @@ class NewsBot:
         """Fetch, store and handle updates until ``stop`` is set."""
         assert self.inbox is not None
         backoff = 1.0
+        stopping = asyncio.create_task(stop.wait())
         while not stop.is_set():
             try:
-                await self.inbox.fetch()
+                fetching = asyncio.create_task(self.inbox.fetch())
+                await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not fetching.done():
+                    # Stopping mid long-poll loses nothing: no batch was stored or confirmed.
+                    fetching.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await fetching
+                    break
+                fetching.result()
                 await self.inbox.process()
                 backoff = 1.0
                 continue

@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the summary read while the inbox writes; foreign keys make the cascades real.
+    # The driver's own implicit BEGIN is off: SQLAlchemy emits ours (below), which
+    # also makes SAVEPOINTs behave.
+    dbapi_connection.isolation_level = None
+    # WAL lets readers go on while one writes; foreign keys make the cascades real.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -25,11 +28,19 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _on_sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front. A deferred transaction that reads and
+    # then writes fails at once ("database is locked", no busy wait) when another
+    # connection wrote in between; this one waits its turn instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_engine(url: str) -> AsyncEngine:
     """Create the async engine for ``url`` with the per-dialect set-up newsbot relies on."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
