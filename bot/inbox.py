@@ -11,11 +11,13 @@ taken up on the next start.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot import unit_of_work
 from bot.clock import Clock
@@ -23,6 +25,8 @@ from db.models import InboxUpdate
 from db.queries import inbox as queries
 
 log = logging.getLogger(__name__)
+# Calling getUpdates through do_api_request is deliberate (raw JSON, see Inbox.fetch).
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 ALLOWED_UPDATES = [
     "message",
     "edited_message",
@@ -71,19 +75,25 @@ class Inbox:
 
     async def fetch(self, wait_seconds: int | None = None) -> int:
         """One ``getUpdates``: store what came, then (next call) confirm it."""
-        updates = await self.bot.get_updates(
-            offset=self.offset,
-            timeout=self.poll_timeout if wait_seconds is None else wait_seconds,
-            limit=100,
-            allowed_updates=ALLOWED_UPDATES,
+        wait = self.poll_timeout if wait_seconds is None else wait_seconds
+        parameters: dict[str, Any] = {
+            "timeout": wait,
+            "limit": 100,
+            "allowed_updates": ALLOWED_UPDATES,
+        }
+        if self.offset is not None:
+            parameters["offset"] = self.offset
+        # The raw JSON, stored as Telegram sent it: Update.to_dict() drops empty
+        # lists (a retracted vote's option_ids) and would not parse back.
+        payloads = await self.bot.do_api_request(
+            "getUpdates", api_kwargs=parameters, read_timeout=wait + 15
         )
-        if not updates:
+        if not payloads:
             return 0
-        payloads = [update.to_dict() for update in updates]
         async with self.sessions.begin() as session:
             await queries.store_updates(session, payloads, self.clock.now())
-        self.offset = updates[-1].update_id + 1
-        return len(updates)
+        self.offset = max(payload["update_id"] for payload in payloads) + 1
+        return len(payloads)
 
     async def process(self) -> int:
         """Handle every stored, unhandled update; returns how many."""

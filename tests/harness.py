@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +56,14 @@ class Harness:
         await self.pump()
         return [m.get("text", "") for m in self.world.messages(sender)[before + 1 :]]
 
-    async def run_until_idle(self, limit: int = 200) -> None:
-        """Advance the clock to each due moment and run it, until nothing is due."""
+    async def run_until_idle(self, limit: int = 200, horizon: timedelta | None = None) -> None:
+        """Advance the clock to each due moment and run it, until nothing is due soon."""
+        stop_at = self.clock.now() + horizon if horizon is not None else None
         for _ in range(limit):
             await self.pump()
             upcoming = await self.newsbot.tick()
             await self.pump()
-            if upcoming is None:
+            if upcoming is None or (stop_at is not None and upcoming > stop_at):
                 return
             if upcoming > self.clock.now():
                 self.clock.set(upcoming)
@@ -73,7 +74,11 @@ class Harness:
 
 
 def harness_config(
-    server: EmulatorServer, database: Path, channels: list[dict[str, Any]], admin_id: int, **extra: Any
+    server: EmulatorServer,
+    database: Path,
+    channels: list[dict[str, Any]],
+    admin_id: int,
+    **extra: Any,
 ) -> Config:
     data: dict[str, Any] = {
         "token": TEST_TOKEN,
@@ -104,7 +109,12 @@ async def running_harness(
     server = EmulatorServer(world)
     await server.start()
     clock = ManualClock(START)
-    channel = {"chat": channel_id, "name": "news", "timezone": "Europe/Berlin", "post_spacing": "10m"}
+    channel = {
+        "chat": channel_id,
+        "name": "news",
+        "timezone": "Europe/Berlin",
+        "post_spacing": "10m",
+    }
     channel.update(channel_extra or {})
     channels = [channel]
     more: list[tuple[int, int]] = []
@@ -116,7 +126,9 @@ async def running_harness(
     config = harness_config(server, tmp_path / "newsbot.db", channels, admin["id"], **config_extra)
     newsbot = NewsBot(config, clock=clock, use_scheduler=False, request_timeout=2.0)
     await newsbot.start()
-    harness = Harness(world, server, newsbot, clock, config, channel_id, group_id, admin["id"], more)
+    harness = Harness(
+        world, server, newsbot, clock, config, channel_id, group_id, admin["id"], more
+    )
     try:
         yield harness
     finally:

@@ -42,7 +42,10 @@ class BotProcess:
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run"],
-                stdout=output, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=PROJECT_ROOT,
+                env=env,
             )
 
     def kill(self) -> None:

@@ -33,8 +33,10 @@ async def _all_posted(database: str) -> bool:
     engine = create_engine(database)
     try:
         async with create_session_factory(engine)() as session:
-            states = [*(await session.scalars(select(Segment.state))).all(),
-                      *(await session.scalars(select(Poll.state))).all()]
+            states = [
+                *(await session.scalars(select(Segment.state))).all(),
+                *(await session.scalars(select(Poll.state))).all(),
+            ]
     finally:
         await engine.dispose()
     return bool(states) and all(state is SegmentState.POSTED for state in states)
@@ -48,12 +50,18 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
     async with EmulatorServer(world) as server:
         config_path = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         config = load_config(config_path, env={})
-        assert await asyncio.to_thread(
-            main, ["--config", str(config_path), "import", str(SAMPLE_ARTICLE)]
-        ) == 0
-        assert await asyncio.to_thread(
-            main, ["--config", str(config_path), "publish", "1", "--every", "1s"]
-        ) == 0
+        assert (
+            await asyncio.to_thread(
+                main, ["--config", str(config_path), "import", str(SAMPLE_ARTICLE)]
+            )
+            == 0
+        )
+        assert (
+            await asyncio.to_thread(
+                main, ["--config", str(config_path), "publish", "1", "--every", "1s"]
+            )
+            == 0
+        )
         bot = BotProcess(config_path, tmp_path / "bot.log")
 
         def shown() -> list[str]:

@@ -13,9 +13,7 @@ from tests.harness import START, Harness, running_harness
 
 
 async def _import_sample(h: Harness) -> list[str]:
-    h.world.send_document(
-        h.admin_id, "article.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import"
-    )
+    h.world.send_document(h.admin_id, "article.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
     before = len(h.world.messages(h.admin_id))
     await h.pump()
     return [m.get("text", "") for m in h.world.messages(h.admin_id)[before:]]
@@ -37,7 +35,11 @@ async def test_sample_article_published_in_order_with_its_six_polls(tmp_path: Pa
         assert questions[0].startswith("Russia's unreliability")
         assert questions[3].startswith("You shouldn’t rely on the Kremlin’s promises")
         assert all(m["poll"]["is_anonymous"] for m in posts if "poll" in m)
-        assert [o["text"] for o in posts[5]["poll"]["options"]] == ["Agree", "Partly agree", "Disagree"]
+        assert [o["text"] for o in posts[5]["poll"]["options"]] == [
+            "Agree",
+            "Partly agree",
+            "Disagree",
+        ]
         # Ten minutes apart, starting at once.
         async with h.sessions() as session:
             segments = (await session.scalars(select(Segment).order_by(Segment.position))).all()
@@ -67,7 +69,9 @@ async def test_polls_close_after_the_period_with_final_counts(tmp_path: Path) ->
         h.world.vote(reader, h.channel_id, first_poll["message_id"], [0])
         await h.pump()
         async with h.sessions() as session:
-            poll = await session.scalar(select(Poll).where(Poll.message_id == first_poll["message_id"]))
+            poll = await session.scalar(
+                select(Poll).where(Poll.message_id == first_poll["message_id"])
+            )
             assert poll is not None and poll.counts == [1, 0, 0] and not poll.closed
             close_at = poll.close_at
         assert close_at is not None and close_at - START >= timedelta(days=2)
@@ -85,22 +89,31 @@ async def test_polls_close_after_the_period_with_final_counts(tmp_path: Path) ->
 
 
 async def _posted_texts(h: Harness, channel_id: int | None = None) -> list[str]:
-    return [
-        m.get("text") or m["poll"]["question"] for m in h.channel_posts(channel_id)
-    ]
+    return [m.get("text") or m["poll"]["question"] for m in h.channel_posts(channel_id)]
 
 
 async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         await _import_sample(h)
         stranger = h.world.add_user("Mallory")["id"]
-        for command in ("/articles", "/preview 1", "/publish 1 now", "/pause", "/resume",
-                        "/cancel 1", "/status", "/channels"):
+        for command in (
+            "/articles",
+            "/preview 1",
+            "/publish 1 now",
+            "/pause",
+            "/resume",
+            "/cancel 1",
+            "/status",
+            "/channels",
+        ):
             answer = await h.command(command, stranger)
             assert answer == ["Sorry, only the channel's admins can do that."], command
         h.world.send_document(stranger, "evil.txt", b"Evil\nText here.", caption="/import")
         await h.pump()
-        assert h.world.messages(stranger)[-1]["text"] == "Sorry, only the channel's admins can do that."
+        assert (
+            h.world.messages(stranger)[-1]["text"]
+            == "Sorry, only the channel's admins can do that."
+        )
         async with h.sessions() as session:
             states = set((await session.scalars(select(Segment.state))).all())
         assert states == {SegmentState.DRAFT}  # nothing changed
@@ -128,17 +141,30 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         from db.models import AuditEntry
 
         async with h.sessions() as session:
-            actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+            actions = (
+                await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))
+            ).all()
         assert actions == ["import", "publish", "pause", "resume", "cancel"]
 
 
 async def test_bad_publish_arguments_show_the_right_form_and_change_nothing(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         await _import_sample(h)
-        for bad in ("/publish", "/publish one", "/publish 1 tomorrow", "/publish 1 25:00",
-                    "/publish 1 2020-01-01 09:00", "/publish 1 now 0m", "/publish 9"):
+        for bad in (
+            "/publish",
+            "/publish one",
+            "/publish 1 tomorrow",
+            "/publish 1 25:00",
+            "/publish 1 2020-01-01 09:00",
+            "/publish 1 now 0m",
+            "/publish 9",
+        ):
             answer = (await h.command(bad))[-1]
-            assert "Usage: /publish ID" in answer or "no article 9" in answer or "in the past" in answer, bad
+            assert (
+                "Usage: /publish ID" in answer
+                or "no article 9" in answer
+                or "in the past" in answer
+            ), bad
         async with h.sessions() as session:
             assert set((await session.scalars(select(Segment.state))).all()) == {SegmentState.DRAFT}
         await h.command("/publish 1 now")

@@ -186,7 +186,8 @@ class World:
     def _push(self, kind: str, payload: JSON) -> None:
         if kind not in self.allowed_updates:
             return
-        self.updates.append({"update_id": next(self._update_ids), kind: payload})
+        # A snapshot: a later edit must not change what an earlier update said.
+        self.updates.append({"update_id": next(self._update_ids), kind: _copy(payload)})
         self.changed.set()
 
     def _new_message(self, chat: ChatState, body: JSON) -> JSON:
@@ -411,6 +412,15 @@ class World:
                 ]
         message = self._new_message(chat, body)
         self._push("message", message)
+        return message
+
+    def post_in_channel(self, user_id: int, channel_id: int, text: str) -> JSON:
+        """A human admin posts in the channel (the bot gets no update, only the forward)."""
+        channel = self.chats[channel_id]
+        if user_id not in channel.admins:
+            raise ReaderError("only channel admins can post")
+        message = self._new_message(channel, {"sender_chat": channel.public(), "text": text})
+        self._forward_to_discussion(channel, message)
         return message
 
     def discussion_thread(self, channel_id: int, channel_message_id: int) -> tuple[ChatState, JSON]:
