@@ -23,6 +23,7 @@ from bot import unit_of_work
 from bot.clock import Clock
 from db.models import InboxUpdate
 from db.queries import inbox as queries
+from db.queries.responses import clear_batch_cache
 
 log = logging.getLogger(__name__)
 # Calling getUpdates through do_api_request is deliberate (raw JSON, see Inbox.fetch).
@@ -105,10 +106,43 @@ class Inbox:
                 if not rows:
                     return handled
                 for group in _split_interactive(rows, self.bot):
-                    async with session.begin():
-                        for row, update in group:
-                            await self._handle(session, row, update)
+                    ids = [row.id for row, _update in group]
+                    if not await self._handle_together(session, group):
+                        clear_batch_cache(session)
+                        async with session.begin():
+                            fresh = {r.id: r for r in await queries.by_ids(session, ids)}
+                            for row_id, (_stale, update) in zip(ids, group, strict=True):
+                                await self._handle(session, fresh[row_id], update)
                     handled += len(group)
+
+    async def _handle_together(
+        self, session: AsyncSession, group: list[tuple[InboxUpdate, Update]]
+    ) -> bool:
+        """The fast path: the whole run in one transaction; False (all undone) if any failed."""
+        if len(group) == 1:
+            return False
+        failures: list[BaseException] = []
+        clear_batch_cache(session)
+        transaction = await session.begin()
+        try:
+            for row, update in group:
+                unit_of_work.bind(session, failures)
+                try:
+                    await self.application.process_update(update)
+                finally:
+                    unit_of_work.unbind()
+                if failures:
+                    break
+                row.processed_at = self.clock.now()
+        except BaseException:
+            await transaction.rollback()
+            raise
+        if failures:
+            # One bad update: undo the run; the caller takes it again, a savepoint each.
+            await transaction.rollback()
+            return False
+        await transaction.commit()
+        return True
 
     async def _handle(self, session: AsyncSession, row: InboxUpdate, update: Update) -> None:
         failures: list[BaseException] = []

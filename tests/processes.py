@@ -13,14 +13,19 @@ from tests.conftest import PROJECT_ROOT, TEST_TOKEN
 
 
 def write_config(
-    path: Path, server: EmulatorServer, channel_id: int, admin_id: int, extra: str = ""
+    path: Path,
+    server: EmulatorServer,
+    channel_id: int,
+    admin_id: int,
+    extra: str = "",
+    log_level: str = "INFO",
 ) -> Path:
     path.write_text(
         f'token = "{TEST_TOKEN}"\n'
         f'api_base_url = "{server.base_url}"\n'
         f"admins = [{admin_id}]\n"
         f'database_url = "sqlite+aiosqlite:///{path.parent / "newsbot.db"}"\n'
-        'log_level = "DEBUG"\n'
+        f'log_level = "{log_level}"\n'
         f"{extra}\n"
         f'[[channels]]\nchat = {channel_id}\nname = "news"\npost_spacing = "1s"\n'
         '\n[publishing]\ndoubt_window = "2s"\n',

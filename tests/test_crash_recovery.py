@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.articles.importer import build_posts
 from bot.cli import main
@@ -14,7 +14,7 @@ from bot.config import load_config
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from db.engine import create_engine, create_session_factory
-from db.models import Poll, Segment, SegmentState
+from db.models import Comment, Poll, Segment, SegmentState
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.processes import BotProcess, write_config
 
@@ -48,7 +48,9 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
     admin = world.add_user("Ada")["id"]
     channel_id, _group = world.create_channel("News", owner_id=admin)
     async with EmulatorServer(world) as server:
-        config_path = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        config_path = write_config(
+            tmp_path / "newsbot.toml", server, channel_id, admin, log_level="DEBUG"
+        )
         config = load_config(config_path, env={})
         assert (
             await asyncio.to_thread(
@@ -81,7 +83,6 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
             bot.start()
             await wait_until(lambda: len(shown()) >= 15, timeout=60)
             # Past the doubt window nothing more may come, and the database agrees.
-            await wait_until(lambda: False, timeout=0) if False else None
             for _ in range(200):
                 if await _all_posted(config.database_url):
                     break
@@ -94,3 +95,71 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
         assert shown() == _expected(config_path)
         log = (tmp_path / "bot.log").read_text(encoding="utf-8")
         assert TEST_TOKEN not in log  # DEBUG logging, and still no token
+
+
+async def _comment_count(database: str) -> tuple[int, int]:
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            total = await session.scalar(select(func.count()).select_from(Comment)) or 0
+            distinct = (
+                await session.scalar(select(func.count(func.distinct(Comment.message_id)))) or 0
+            )
+            return total, distinct
+    finally:
+        await engine.dispose()
+
+
+async def _thread_known(database: str) -> bool:
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            return bool(await session.scalar(select(Segment.discussion_thread_id)))
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.timeout(150)
+async def test_kill_9_during_a_burst_of_2000_comments_loses_none(tmp_path: Path) -> None:
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    readers = [world.add_user(f"Reader {n}")["id"] for n in range(40)]
+    article = tmp_path / "short.txt"
+    article.write_text("Short news\nOne paragraph to discuss.\n", encoding="utf-8")
+    async with EmulatorServer(world) as server:
+        config_path = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        database = load_config(config_path, env={}).database_url
+        assert (
+            await asyncio.to_thread(main, ["--config", str(config_path), "import", str(article)])
+            == 0
+        )
+        assert await asyncio.to_thread(main, ["--config", str(config_path), "publish", "1"]) == 0
+        bot = BotProcess(config_path, tmp_path / "bot.log")
+        try:
+            bot.start()
+            await wait_until(lambda: len(world.messages(channel_id)) == 1, timeout=30)
+            post_id = world.messages(channel_id)[0]["message_id"]
+            for _ in range(300):
+                if await _thread_known(database):
+                    break
+                await asyncio.sleep(0.05)
+            for number in range(2000):
+                world.comment(readers[number % 40], channel_id, post_id, f"comment {number}")
+            for _ in range(600):
+                stored, _distinct = await _comment_count(database)
+                if stored >= 300:
+                    break
+                await asyncio.sleep(0.02)
+            bot.kill()
+            stored_at_kill, _ = await _comment_count(database)
+            assert 0 < stored_at_kill < 2000
+            bot.start()
+            for _ in range(1500):
+                stored, distinct = await _comment_count(database)
+                if stored >= 2000:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            bot.stop()
+        assert await _comment_count(database) == (2000, 2000)

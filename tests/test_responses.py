@@ -183,3 +183,28 @@ async def test_start_tells_a_subscriber_what_is_stored(tmp_path: Path) -> None:
         assert "/mydata" in answer and "/forget" in answer
         english = h.world.add_user("Ed")["id"]
         assert "What I store about you" in (await h.command("/start", english))[0]
+
+
+async def test_clean_restart_processes_nothing_twice(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        ann = h.world.add_user("Ann")["id"]
+        for number in range(20):
+            h.world.comment(ann, h.channel_id, posts[0]["message_id"], f"c{number}")
+        await h.pump()
+        replies_before = len(h.world.messages(h.admin_id))
+        await h.newsbot.stop()
+        from bot.app import NewsBot
+
+        h.newsbot = NewsBot(h.config, clock=h.clock, use_scheduler=False, request_timeout=2.0)
+        await h.newsbot.start()
+        await h.pump()
+        async with h.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Comment)) == 20
+            unprocessed = await session.scalar(
+                select(func.count())
+                .select_from(InboxUpdate)
+                .where(InboxUpdate.processed_at.is_(None))
+            )
+            assert unprocessed == 0
+        assert len(h.world.messages(h.admin_id)) == replies_before  # no command answered twice

@@ -39,3 +39,7 @@ async def unprocessed(session: AsyncSession, limit: int) -> Sequence[InboxUpdate
 
 async def highest_update_id(session: AsyncSession) -> int | None:
     return await session.scalar(select(func.max(InboxUpdate.update_id)))
+
+
+async def by_ids(session: AsyncSession, ids: list[int]) -> Sequence[InboxUpdate]:
+    return (await session.scalars(select(InboxUpdate).where(InboxUpdate.id.in_(ids)))).all()

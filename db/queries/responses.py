@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,26 +10,58 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Channel, Comment, Lesson, Poll, ReactionCount, Segment, User
 
 
+def _batch_cache(session: AsyncSession) -> dict[tuple[Any, ...], Any]:
+    """Lookups that do not change during one batch of updates (positive answers only)."""
+    cache: dict[tuple[Any, ...], Any] = session.info.setdefault("newsbot_cache", {})
+    return cache
+
+
+def clear_batch_cache(session: AsyncSession) -> None:
+    """Called whenever a batch's transaction starts: cached rows belong to one transaction."""
+    session.info.pop("newsbot_cache", None)
+
+
 async def channel_by_discussion_chat(session: AsyncSession, chat_id: int) -> Channel | None:
-    return await session.scalar(select(Channel).where(Channel.discussion_chat_id == chat_id))
+    cache = _batch_cache(session)
+    key = ("channel_by_discussion", chat_id)
+    if key not in cache:
+        found = await session.scalar(select(Channel).where(Channel.discussion_chat_id == chat_id))
+        if found is None:
+            return None
+        cache[key] = found
+    channel: Channel = cache[key]
+    return channel
 
 
 async def segment_by_thread(
     session: AsyncSession, channel_id: int, thread_id: int
 ) -> Segment | None:
-    return await session.scalar(
-        select(Segment).where(
-            Segment.channel_id == channel_id, Segment.discussion_thread_id == thread_id
+    cache = _batch_cache(session)
+    key = ("segment_by_thread", channel_id, thread_id)
+    if key not in cache:
+        found = await session.scalar(
+            select(Segment).where(
+                Segment.channel_id == channel_id, Segment.discussion_thread_id == thread_id
+            )
         )
-    )
+        if found is None:
+            return None
+        cache[key] = found
+    segment: Segment = cache[key]
+    return segment
 
 
 async def lessons_of(session: AsyncSession, segment_id: int) -> Sequence[Lesson]:
-    return (
-        await session.scalars(
-            select(Lesson).where(Lesson.segment_id == segment_id).order_by(Lesson.position)
-        )
-    ).all()
+    cache = _batch_cache(session)
+    key = ("lessons", segment_id)
+    if key not in cache:
+        cache[key] = (
+            await session.scalars(
+                select(Lesson).where(Lesson.segment_id == segment_id).order_by(Lesson.position)
+            )
+        ).all()
+    lessons: Sequence[Lesson] = cache[key]
+    return lessons
 
 
 async def comment_by_message(
@@ -41,6 +74,9 @@ async def comment_by_message(
 
 async def poll_by_telegram_id(session: AsyncSession, telegram_poll_id: str) -> Poll | None:
     return await session.scalar(select(Poll).where(Poll.telegram_poll_id == telegram_poll_id))
+
+
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
 
 async def upsert_user(
@@ -56,16 +92,17 @@ async def upsert_user(
 ) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        user = User(id=user_id, first_seen=seen_at)
+        user = User(id=user_id, first_seen=seen_at, last_seen=seen_at)
         session.add(user)
+        await session.flush()  # before anything refers to it
     if not user.forgotten:
         user.first_name = first_name
         user.last_name = last_name
         user.username = username
     user.language_code = language_code
     user.is_bot = is_bot
-    user.last_seen = seen_at
-    await session.flush()
+    if seen_at - user.last_seen > LAST_SEEN_RESOLUTION or seen_at < user.last_seen:
+        user.last_seen = seen_at  # coarse, so a busy commenter is not an UPDATE per message
     return user
 
 
