@@ -183,6 +183,13 @@ def _plain(html: str) -> str:
     return html_module.unescape(re.sub(r"<[^>]+>", "", html))
 
 
+async def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    await run_demo()
+    return EXIT_OK
+
+
 def _is_article_id(source: str) -> bool:
     return source.isdigit() and not os.path.exists(source)
 
@@ -289,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="what is scheduled, posted and failed")
     status.set_defaults(handler=_status)
+
+    demo = commands.add_parser("demo", help="the whole flow on a local emulator, no token needed")
+    demo.set_defaults(handler=_demo)
 
     emulator = commands.add_parser("emulator", help="run the Bot API emulator on loopback")
     emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")

@@ -15,6 +15,13 @@ __all__ = ["escape"]
 from db.models import Article
 
 
+def shorten(text: str, limit: int = 80) -> str:
+    """Cut between words, with an ellipsis, for one-line listings."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return "—"
@@ -46,7 +53,7 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
             "{polls}/{polls_total} polls"
         ).format(
             id=entry.article.id,
-            title=escape(entry.article.title[:80]),
+            title=escape(shorten(entry.article.title)),
             channel=escape(entry.channel_key),
             posted=entry.posted,
             total=entry.total,
@@ -75,7 +82,7 @@ def articles_text(_: Translator, rows: Sequence[tuple[Article, int, int]]) -> st
     for article, segments, lessons in rows:
         lines.append(
             _("{id}. «{title}» — {posts} posts, {lessons} lessons").format(
-                id=article.id, title=escape(article.title[:80]), posts=segments, lessons=lessons
+                id=article.id, title=escape(shorten(article.title)), posts=segments, lessons=lessons
             )
         )
     return "\n".join(lines)
