@@ -34,7 +34,11 @@ async def _stored(database: Path) -> tuple[int, int, int, int]:
 def test_demo_runs_to_the_end_and_keeps_its_database(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
@@ -51,7 +55,11 @@ def test_demo_runs_to_the_end_and_keeps_its_database(tmp_path: Path) -> None:
     # Seeded readers: the same story every time.
     again = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
     )
     strip = lambda text: re.sub(r"(127\.0\.0\.1:\d+|/tmp/\S+)", "", text)  # noqa: E731
     assert strip(again.stdout) == strip(out)
