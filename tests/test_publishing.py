@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from db.models import Poll, Segment, SegmentState
@@ -253,3 +255,49 @@ async def test_restart_continues_without_repeating(tmp_path: Path) -> None:
         await h.run_until_idle()
         texts = await _posted_texts(h)
         assert len(texts) == 15 and len(set(texts)) == 15
+
+
+async def test_channel_administrators_are_admins_and_menus_are_per_scope(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        editor = h.world.add_user("Eli")["id"]
+        assert "Sorry" in (await h.command("/status", editor))[0]
+        h.world.make_admin(h.channel_id, editor)
+        h.clock.advance(timedelta(minutes=6))  # the cached administrator list expires
+        assert "Nothing is scheduled" in (await h.command("/status", editor))[0]
+        import json
+
+        menus = {
+            json.loads(key)[0]["type"] + ":" + json.loads(key)[1]: [c["command"] for c in cmds]
+            for key, cmds in h.world.commands.items()
+        }
+        assert menus["all_private_chats:"] == ["start", "help", "mydata", "forget"]
+        assert "publish" in menus["chat:"] and "export" in menus["chat:"]
+        assert "publish" in menus["chat:ru"]
+        ru = next(
+            c
+            for k, cmds in h.world.commands.items()
+            if '"ru"' in k and "all_private" in k
+            for c in cmds
+        )
+        assert ru["description"] != "What this bot is and what it stores"  # translated
+
+
+async def test_cli_status_shows_the_schedule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 now 10m")
+        await h.newsbot.tick()
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'token = "{h.config.token.get_secret_value()}"\n'
+        f'database_url = "{h.config.database_url}"\n'
+        f'[[channels]]\nchat = {h.channel_id}\nname = "news"\ntimezone = "Europe/Berlin"\n',
+        encoding="utf-8",
+    )
+    from bot.cli import main
+
+    assert await asyncio.to_thread(main, ["--config", str(config), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "1/9 posts, 0/6 polls" in out and "Next: a post at 2026-11-23 10:10 CET" in out
