@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
@@ -27,6 +28,7 @@ from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.rate_limits import MessageRateLimiter
 from bot.services import SERVICES_KEY, Services
+from bot.summaries.service import SummaryJobs
 from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.queries.channels import ensure_channel
@@ -99,6 +101,7 @@ class NewsBot:
         self.publisher: Publisher | None = None
         self.inbox: Inbox | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.summaries: SummaryJobs | None = None
 
     # ------------------------------------------------------------ start-up
     async def start(self) -> None:
@@ -130,12 +133,14 @@ class NewsBot:
         self.application = application
         self.publisher = Publisher(self.sessions, application.bot, self.config, self.clock)
         access = Access(self.config, application.bot, self.clock)
+        self.summaries = SummaryJobs(self.sessions, application.bot, self.config, self.clock)
         application.bot_data[SERVICES_KEY] = Services(
             config=self.config,
             sessions=self.sessions,
             clock=self.clock,
             publisher=self.publisher,
             access=access,
+            summaries=self.summaries,
             wake=self.wake,
         )
         handlers.register(application)
@@ -166,6 +171,20 @@ class NewsBot:
                 coalesce=True,
                 max_instances=1,
             )
+            for channel in self.config.channels:
+                # One weekly job per channel, at its local time; APScheduler follows DST.
+                self.scheduler.add_job(
+                    self.run_summaries,
+                    CronTrigger(
+                        day_of_week=channel.summary_day,
+                        hour=channel.summary_time.hour,
+                        minute=channel.summary_time.minute,
+                        timezone=channel.zone,
+                    ),
+                    id=f"summary-{channel.key}",
+                    misfire_grace_time=3600,
+                    coalesce=True,
+                )
             self.scheduler.start()
             self.wake()
 
@@ -180,7 +199,7 @@ class NewsBot:
                 log.error("channel %s is not reachable: %s", channel.key, exc)
                 continue
             async with self.sessions.begin() as session:
-                row = await ensure_channel(session, channel)
+                row = await ensure_channel(session, channel, self.clock.now())
                 row.chat_id, row.title = chat.id, chat.title or ""
                 row.username = f"@{chat.username}" if chat.username else None
                 if channel.discussion_group is None:
@@ -217,6 +236,7 @@ class NewsBot:
     async def tick(self) -> datetime | None:
         """Run what is due; the next wake-up is derived from the database again."""
         assert self.publisher is not None
+        await self.run_summaries()  # also makes up a summary missed while the bot was down
         try:
             upcoming = await self.publisher.tick()
         except Exception:  # noqa: BLE001 - a failed tick is retried by the next one
@@ -233,6 +253,13 @@ class NewsBot:
                 misfire_grace_time=None,
             )
         return upcoming
+
+    async def run_summaries(self) -> None:
+        assert self.summaries is not None
+        try:
+            await self.summaries.run_due()
+        except Exception:  # noqa: BLE001 - the next slot or tick tries again
+            log.exception("weekly summaries failed")
 
     def wake(self) -> None:
         if self.scheduler is not None:

@@ -170,6 +170,48 @@ async def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _summary(args: argparse.Namespace) -> int:
+    from telegram import Bot
+
+    from bot.clock import SystemClock
+    from bot.runtime import database
+    from bot.summaries.period import WeekError, parse_week
+    from bot.summaries.service import SummaryError, SummaryJobs, build_summary
+
+    config = _config(args)
+    channel = _channel(config, args.channel)
+    try:
+        period = parse_week(args.week, channel, SystemClock().now())
+    except WeekError as exc:
+        raise CommandError(str(exc)) from None
+    async with database(config) as sessions:
+        try:
+            if args.post:
+                bot = Bot(
+                    config.token.get_secret_value(),
+                    base_url=f"{config.api_base_url}/bot",
+                    base_file_url=f"{config.api_base_url}/file/bot",
+                )
+                async with bot:
+                    jobs = SummaryJobs(sessions, bot, config, SystemClock())
+                    summary = await jobs.post_now(channel, period)
+            else:
+                async with sessions() as session:
+                    summary = await build_summary(session, channel, period)
+        except SummaryError as exc:
+            raise CommandError(str(exc)) from None
+    print(_plain(summary.text.html))
+    if args.out:
+        if summary.chart is None:
+            print("(no lesson polls that week: no chart)")
+        else:
+            await asyncio.to_thread(Path(args.out).write_bytes, summary.chart)
+            print(f"chart written to {args.out}")
+    if args.post:
+        print(f"posted the summary for {period.label}")
+    return EXIT_OK
+
+
 def _translator() -> Any:
     from bot.i18n import translator
 
@@ -299,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the whole flow on a local emulator, no token needed")
     demo.set_defaults(handler=_demo)
+
+    summary = commands.add_parser("summary", help="the weekly summary of a channel")
+    summary.add_argument("--channel", help="channel name from the config")
+    summary.add_argument("--week", help="ISO week like 2026-W47 (default: the latest)")
+    summary.add_argument("--post", action="store_true", help="publish it now")
+    summary.add_argument("--out", help="write the chart to this PNG file")
+    summary.set_defaults(handler=_summary)
 
     emulator = commands.add_parser("emulator", help="run the Bot API emulator on loopback")
     emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")

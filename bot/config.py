@@ -87,6 +87,7 @@ class ChannelConfig(_Strict):
     companion_polls: bool = False
     summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "sun"
     summary_time: ClockTime = time(18, 0)
+    summary_to: Literal["channel", "admins", "both"] = "channel"
 
     @field_validator("timezone")
     @classmethod

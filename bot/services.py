@@ -12,6 +12,7 @@ from bot.access import Access
 from bot.clock import Clock
 from bot.config import Config
 from bot.publishing.publisher import Publisher
+from bot.summaries.service import SummaryJobs
 
 SERVICES_KEY = "newsbot"
 
@@ -23,6 +24,7 @@ class Services:
     clock: Clock
     publisher: Publisher
     access: Access
+    summaries: SummaryJobs
     # Ask the scheduler to look at the database again (after a schedule changed).
     wake: Callable[[], None] = lambda: None
     extras: dict[str, Any] = field(default_factory=dict)

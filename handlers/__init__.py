@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot import unit_of_work
 from bot.logs import redact
-from handlers import admin, discussion, subscriber
+from handlers import admin, discussion, subscriber, summary
 from handlers.common import Context, language_of, reply, services
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ ADMIN_COMMANDS = {
     "cancel": admin.cancel_command,
     "status": admin.status_command,
     "channels": admin.channels_command,
+    "summary": summary.summary_command,
 }
 SUBSCRIBER_COMMANDS = {
     "start": subscriber.start_command,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -7,11 +9,13 @@ from bot.config import ChannelConfig
 from db.models import Channel
 
 
-async def ensure_channel(session: AsyncSession, config: ChannelConfig) -> Channel:
+async def ensure_channel(
+    session: AsyncSession, config: ChannelConfig, now: datetime | None = None
+) -> Channel:
     """The channel's row, created or refreshed from its config entry."""
     channel = await session.scalar(select(Channel).where(Channel.key == config.key))
     if channel is None:
-        channel = Channel(key=config.key)
+        channel = Channel(key=config.key, created_at=now or datetime.now(UTC))
         session.add(channel)
     if isinstance(config.chat, int):
         channel.chat_id = config.chat

@@ -1,0 +1,1 @@
+"""Weekly summaries: when they are due, what they say, how they look, where they go."""

@@ -1,0 +1,85 @@
+"""Which week a summary covers, in the channel's own time zone.
+
+Each channel has a weekly slot (``summary_day`` at ``summary_time``, local).
+The summary for ISO week W is made at W's slot and covers everything since the
+previous slot, so consecutive summaries leave no gap and never overlap, across
+daylight-saving changes too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import WEEKDAYS, ChannelConfig
+
+UTC = ZoneInfo("UTC")
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+class WeekError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    week: int
+    start: datetime  # the previous slot, UTC
+    end: datetime  # this week's slot, UTC
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+def slot(year: int, week: int, weekday: int, at: time, zone: ZoneInfo) -> datetime:
+    """The moment of week ``year-Wweek`` at ``weekday`` (0 = Monday) ``at``, local, in UTC."""
+    day = date.fromisocalendar(year, week, weekday + 1)
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def period_for_week(channel: ChannelConfig, year: int, week: int) -> Period:
+    weekday = WEEKDAYS.index(channel.summary_day)
+    end = slot(year, week, weekday, channel.summary_time, channel.zone)
+    monday = date.fromisocalendar(year, week, 1) - timedelta(days=7)
+    previous = monday.isocalendar()
+    start = slot(previous.year, previous.week, weekday, channel.summary_time, channel.zone)
+    return Period(year, week, start, end)
+
+
+def latest_period(channel: ChannelConfig, now: datetime) -> Period:
+    """The most recent period whose slot has come (its end is at or before ``now``)."""
+    local = now.astimezone(channel.zone).date()
+    for back in (0, 7, 14):
+        iso = (local - timedelta(days=back)).isocalendar()
+        period = period_for_week(channel, iso.year, iso.week)
+        if period.end <= now:
+            return period
+    raise AssertionError("unreachable: a slot exists every week")
+
+
+def next_slot(channel: ChannelConfig, now: datetime) -> datetime:
+    local = now.astimezone(channel.zone).date()
+    for ahead in (0, 7, 14):
+        iso = (local + timedelta(days=ahead)).isocalendar()
+        moment = period_for_week(channel, iso.year, iso.week).end
+        if moment > now:
+            return moment
+    raise AssertionError("unreachable: a slot exists every week")
+
+
+def parse_week(text: str | None, channel: ChannelConfig, now: datetime) -> Period:
+    """``2026-W47`` or ``2026W47``; none means the latest period that has ended."""
+    if not text:
+        return latest_period(channel, now)
+    match = _WEEK.match(text.strip())
+    if not match:
+        raise WeekError(f"cannot read week {text!r}: use the ISO form, like 2026-W47")
+    year, week = int(match[1]), int(match[2])
+    try:
+        return period_for_week(channel, year, week)
+    except ValueError:
+        raise WeekError(f"{text} is not a week of {year}") from None

@@ -1,0 +1,46 @@
+"""/summary: an admin previews the weekly summary privately, or posts it now."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.publishing.report import escape
+from bot.summaries.period import WeekError, parse_week
+from bot.summaries.service import SummaryError, build_summary, deliver
+from bot.unit_of_work import current_session
+from handlers.common import Context, arguments, language_of, private_admin_command, reply, services
+
+
+@private_admin_command
+async def summary_command(update: Update, context: Context) -> None:
+    """/summary [post] [channel] [week]."""
+    _ = language_of(update)
+    svc = services(context)
+    words = arguments(update, context)
+    post = bool(words) and words[0] == "post"
+    if post:
+        words = words[1:]
+    keys = [channel.key for channel in svc.config.channels]
+    channel = svc.config.channels[0]
+    if words and words[0] in keys:
+        channel = svc.config.channel(words.pop(0))
+    usage = _("Usage: /summary [post] [channel] [week], e.g. /summary news 2026-W47")
+    if len(words) > 1:
+        await reply(update, usage)
+        return
+    try:
+        period = parse_week(words[0] if words else None, channel, svc.clock.now())
+    except WeekError as exc:
+        await reply(update, escape(str(exc)) + "\n" + usage)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    try:
+        if post:
+            await svc.summaries.post_now(channel, period)
+            await reply(update, _("The summary for {week} is posted.").format(week=period.label))
+        else:
+            summary = await build_summary(current_session(), channel, period)
+            await deliver(context.bot, chat.id, summary)
+    except SummaryError as exc:
+        await reply(update, escape(str(exc)))
