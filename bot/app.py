@@ -145,6 +145,9 @@ class NewsBot:
         )
         handlers.register(application)
         await application.initialize()
+        # Running (though updates come from the inbox, not PTB's queue) lets handlers
+        # start tasks that outlive their update, awaited on stop.
+        await application.start()
         access.channel_chat_ids = await self._resolve_channels()
         await self._register_commands()
         async with self.sessions.begin() as session:
@@ -314,6 +317,8 @@ class NewsBot:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         if self.application is not None:
+            if self.application.running:
+                await self.application.stop()
             await self.application.shutdown()
         if self.engine is not None:
             await self.engine.dispose()

@@ -100,6 +100,11 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def bold(text: str) -> str:
+    """Plain text as a bold HTML run (escaped)."""
+    return f"<b>{escape(text)}</b>"
+
+
 def escape_attribute(text: str) -> str:
     return html.escape(text, quote=True)
 

@@ -18,6 +18,7 @@ from bot.publishing.service import (
     status,
 )
 from bot.publishing.timing import TimingError, parse_publish_arguments
+from bot.telegram_html import bold
 from bot.unit_of_work import current_session
 from db.queries.articles import article_with_segments, list_articles
 from db.queries.audit import record
@@ -243,7 +244,7 @@ async def status_command(update: Update, context: Context) -> None:
 async def channels_command(update: Update, context: Context) -> None:
     """/channels: the configured channels as Telegram knows them."""
     _ = language_of(update)
-    lines = [f"<b>{_('Channels')}</b>"]
+    lines = [bold(_("Channels"))]
     for channel in services(context).config.channels:
         row = await channel_by_key(current_session(), channel.key)
         lines.append(

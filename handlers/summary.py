@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.publishing.report import escape
 from bot.summaries.period import WeekError, parse_week
-from bot.summaries.service import SummaryError, build_summary, deliver
+from bot.summaries.service import SummaryError, already_posted, build_summary, deliver
 from bot.unit_of_work import current_session
-from handlers.common import Context, arguments, language_of, private_admin_command, reply, services
+from handlers.common import (
+    Context,
+    arguments,
+    language_of,
+    private_admin_command,
+    reply,
+    send_html,
+    services,
+)
 
 
 @private_admin_command
@@ -35,12 +44,30 @@ async def summary_command(update: Update, context: Context) -> None:
         return
     chat = update.effective_chat
     assert chat is not None
-    try:
-        if post:
-            await svc.summaries.post_now(channel, period)
-            await reply(update, _("The summary for {week} is posted.").format(week=period.label))
-        else:
+    if not post:
+        try:
             summary = await build_summary(current_session(), channel, period)
-            await deliver(context.bot, chat.id, summary)
-    except SummaryError as exc:
-        await reply(update, escape(str(exc)))
+        except SummaryError as exc:
+            await reply(update, escape(str(exc)))
+            return
+        await deliver(context.bot, chat.id, summary)
+        return
+    if await already_posted(current_session(), channel, period):
+        await reply(
+            update, _("The summary for {week} was already posted.").format(week=period.label)
+        )
+        return
+    await reply(update, _("Posting the summary for {week}…").format(week=period.label))
+
+    async def post_and_report() -> None:
+        # After this update's transaction: posting stores the summary in its own.
+        try:
+            await svc.summaries.post_now(channel, period)
+        except (SummaryError, TelegramError) as exc:
+            await send_html(context, chat.id, escape(str(exc)))
+            return
+        await send_html(
+            context, chat.id, _("The summary for {week} is posted.").format(week=period.label)
+        )
+
+    context.application.create_task(post_and_report(), update=update)

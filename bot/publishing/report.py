@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.articles.segmenter import Post
 from bot.i18n import Translator
 from bot.publishing.service import ArticleStatus, Scheduled
-from bot.telegram_html import escape
+from bot.telegram_html import bold, escape
 
 __all__ = ["escape"]
 from db.models import Article
@@ -45,7 +45,7 @@ def scheduled_text(_: Translator, result: Scheduled, channel_key: str, zone: Zon
 def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str, ZoneInfo]) -> str:
     if not entries:
         return _("Nothing is scheduled. Import an article and /publish it.")
-    lines = [f"<b>{_('Publishing status')}</b>"]
+    lines = [bold(_("Publishing status"))]
     for entry in entries:
         zone = zones.get(entry.channel_key, ZoneInfo("UTC"))
         head = _(
@@ -78,7 +78,7 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
 def articles_text(_: Translator, rows: Sequence[tuple[Article, int, int]]) -> str:
     if not rows:
         return _("No articles yet. Send a file with the caption /import.")
-    lines = [f"<b>{_('Articles')}</b>"]
+    lines = [bold(_("Articles"))]
     for article, segments, lessons in rows:
         lines.append(
             _("{id}. «{title}» — {posts} posts, {lessons} lessons").format(

@@ -9,6 +9,7 @@ from telegram.constants import MessageLimit
 from bot.i18n import Translator
 from bot.summaries.content import LessonResult, SummaryFigures
 from bot.telegram_html import (
+    bold,
     escape,
     escape_attribute,
     parse_html,
@@ -55,9 +56,7 @@ def _lesson_line(_: Translator, number: int, lesson: LessonResult) -> str:
 
 def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list[str]:
     """The summary's blocks, most important first; each is valid HTML on its own."""
-    head = (
-        f"<b>{escape(_('Weekly summary'))} · {escape(channel_title)} · {figures.period_label}</b>"
-    )
+    head = bold(" · ".join([_("Weekly summary"), channel_title, figures.period_label]))
     published = _("Published: {posts} posts from {articles} article(s).").format(
         posts=figures.posts, articles=figures.articles
     )
@@ -75,7 +74,7 @@ def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list
         discussion += " " + _("{change:+.0%} on the week before.").format(change=figures.change)
     blocks = [head, published, discussion]
     if figures.lessons:
-        lines = [f"<b>{escape(_('How readers voted on the lessons'))}</b>"]
+        lines = [bold(_("How readers voted on the lessons"))]
         lines += [_lesson_line(_, n, lesson) for n, lesson in enumerate(figures.lessons, start=1)]
         agreed, contested = figures.most_agreed, figures.most_contested
         if agreed is not None:
@@ -92,7 +91,7 @@ def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list
             )
         blocks.append("\n".join(lines))
     if figures.liveliest:
-        lines = [f"<b>{escape(_('Liveliest posts'))}</b>"]
+        lines = [bold(_("Liveliest posts"))]
         for post in figures.liveliest:
             title = escape(post.title)
             if post.link:
@@ -107,7 +106,7 @@ def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list
             )
         blocks.append("\n".join(lines))
     if figures.quotes:
-        lines = [f"<b>{escape(_('Top comments'))}</b>"]
+        lines = [bold(_("Top comments"))]
         for quote in figures.quotes:
             author = escape(quote.author or _("a reader"))
             lines.append(f"<blockquote>{escape(quote.text)}</blockquote>— {author}")

@@ -70,6 +70,12 @@ async def deliver(bot: Bot, chat_id: int, summary: Summary) -> int:
     return first.message_id
 
 
+async def already_posted(session: AsyncSession, channel: ChannelConfig, period: Period) -> bool:
+    row = await channel_by_key(session, channel.key)
+    stored = await queries.summary_for(session, row.id, period.start) if row else None
+    return stored is not None and stored.posted_at is not None
+
+
 class SummaryJobs:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], bot: Bot, config: Config, clock: Clock
@@ -108,9 +114,8 @@ class SummaryJobs:
         """Publish by hand; refuses a week already posted."""
         async with self._lock:
             async with self.sessions() as session:
-                row = await channel_by_key(session, channel.key)
-                stored = await queries.summary_for(session, row.id, period.start) if row else None
-            if stored is not None and stored.posted_at is not None:
+                posted = await already_posted(session, channel, period)
+            if posted:
                 raise SummaryError(f"the summary for {period.label} was already posted")
             return await self._post(channel, period)
 

@@ -1,0 +1,349 @@
+"""Weekly summaries: when they fire, what they count, how they look, where they go."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import ChannelConfig
+from bot.i18n import translator
+from bot.summaries.chart import lesson_chart
+from bot.summaries.content import LessonResult, gather_figures
+from bot.summaries.period import WeekError, latest_period, parse_week, period_for_week
+from bot.summaries.render import render_summary
+from bot.telegram_html import validate_message
+from db.models import (
+    Article,
+    Channel,
+    Comment,
+    Lesson,
+    Poll,
+    PollAnswer,
+    ReactionCount,
+    Segment,
+    SegmentKind,
+    SegmentState,
+    User,
+    WeeklySummary,
+)
+from tests.conftest import SAMPLE_ARTICLE, wait_until
+from tests.harness import running_harness
+
+BERLIN_SUNDAY = ChannelConfig(
+    chat=-1, timezone="Europe/Berlin", summary_day="sun", summary_time="18:00"
+)  # type: ignore[arg-type]
+
+
+def test_slots_follow_local_time_across_daylight_saving() -> None:
+    # Summer time ends on Sunday 2026-10-25: 18:00 in Berlin is 16:00 UTC before, 17:00 after.
+    w42, w43 = period_for_week(BERLIN_SUNDAY, 2026, 42), period_for_week(BERLIN_SUNDAY, 2026, 43)
+    assert w42.end == datetime(2026, 10, 18, 16, 0, tzinfo=UTC)
+    assert w43.end == datetime(2026, 10, 25, 17, 0, tzinfo=UTC)
+    assert w43.start == w42.end  # no gap, no overlap
+    assert w43.end - w43.start == timedelta(days=7, hours=1)
+    assert latest_period(BERLIN_SUNDAY, datetime(2026, 10, 25, 16, 59, tzinfo=UTC)).week == 42
+    assert latest_period(BERLIN_SUNDAY, datetime(2026, 10, 25, 17, 0, tzinfo=UTC)).week == 43
+    assert parse_week("2026-W47", BERLIN_SUNDAY, w43.end).label == "2026-W47"
+    with pytest.raises(WeekError, match="ISO form"):
+        parse_week("last week", BERLIN_SUNDAY, w43.end)
+    with pytest.raises(WeekError, match="not a week"):
+        parse_week("2026-W54", BERLIN_SUNDAY, w43.end)
+
+
+async def _fixture(session: AsyncSession) -> Channel:
+    """A week with known counts (W48 2026: Sun 22 Nov 17:00 UTC to Sun 29 Nov 17:00 UTC)."""
+    at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    channel = Channel(
+        key="news",
+        chat_id=-100,
+        username="@news",
+        title="News <Daily>",
+        timezone="Europe/Berlin",
+        created_at=at - timedelta(days=60),
+    )
+    session.add(channel)
+    await session.flush()
+    users = {
+        name: User(id=number, first_name=name, first_seen=at, last_seen=at)
+        for number, name in enumerate(["Ann", "<b>Eve</b>", "Bob", "Gone"], start=1)
+    }
+    users["Gone"].forgotten = True
+    session.add_all(users.values())
+    article = Article(
+        content_hash="x" * 64,
+        title="Tariffs & trade",
+        source_format="text",
+        raw_text="",
+        channel_id=channel.id,
+    )
+    post = Segment(
+        position=0,
+        kind=SegmentKind.TITLE,
+        html="",
+        text="Tariffs & trade\nLead",
+        state=SegmentState.POSTED,
+        posted_at=at,
+        message_id=11,
+        channel_id=channel.id,
+    )
+    lessons_post = Segment(
+        position=1,
+        kind=SegmentKind.LESSONS,
+        html="",
+        text="Lessons:",
+        state=SegmentState.POSTED,
+        posted_at=at + timedelta(hours=1),
+        message_id=12,
+        channel_id=channel.id,
+    )
+    old = Segment(
+        position=2,
+        kind=SegmentKind.SECTION,
+        html="",
+        text="Old news",
+        state=SegmentState.POSTED,
+        posted_at=at - timedelta(days=9),
+        message_id=5,
+        channel_id=channel.id,
+    )
+    article.segments = [post, lessons_post, old]
+    options = ["Agree", "Partly", "Disagree"]
+    for position, (question, counts) in enumerate(
+        [("Prices rise", [8, 1, 1]), ("Allies <matter>", [3, 3, 3]), ("Exports fall", [2, 4, 4])]
+    ):
+        lesson = Lesson(position=position, text=question, question=question)
+        lesson.polls.append(
+            Poll(
+                chat_id=-100,
+                options=options,
+                counts=counts,
+                total_voters=sum(counts),
+                state=SegmentState.POSTED,
+                posted_at=at + timedelta(hours=1),
+                message_id=20 + position,
+            )
+        )
+        if position == 0:
+            lesson.polls.append(
+                Poll(
+                    chat_id=-200,
+                    options=options,
+                    counts=[],
+                    companion=True,
+                    anonymous=False,
+                    state=SegmentState.POSTED,
+                    message_id=30,
+                    telegram_poll_id="companion",
+                )
+            )
+        lessons_post.lessons.append(lesson)
+    session.add(article)
+    await session.flush()
+    companion = next(p for item in lessons_post.lessons for p in item.polls if p.companion)
+    for user, choice in [("Ann", [0]), ("<b>Eve</b>", [2]), ("<b>Eve</b>", []), ("Bob", [1])]:
+        session.add(
+            PollAnswer(
+                poll_id=companion.id,
+                user_id=users[user].id,
+                option_ids=choice,
+                retracted=not choice,
+                answered_at=at,
+            )
+        )
+    message = iter(range(100, 200))
+
+    def comment(
+        user: str | None, segment: Segment, text: str, when: datetime, **extra: object
+    ) -> Comment:
+        row = Comment(
+            chat_id=-200,
+            message_id=next(message),
+            segment_id=segment.id,
+            text=text,
+            user_id=users[user].id if user else None,
+            created_at=when,
+            **extra,
+        )
+        session.add(row)
+        return row
+
+    first = comment("Ann", post, "The first & best point", at)
+    comment("Ann", post, "More", at)
+    comment("Ann", post, "Even more", at)
+    comment("<b>Eve</b>", post, "I disagree", at, reply_to_message_id=first.message_id)
+    comment("<b>Eve</b>", post, "<script>alert(1)</script>", at)
+    comment("Bob", post, "Same here", at, reply_to_message_id=first.message_id)
+    comment("Bob", post, "spam spam", at, hidden=True)
+    comment(
+        None, post, "From the group admins", at, sender_chat_id=-200, sender_chat_title="Admins"
+    )
+    comment("Ann", lessons_post, "On lesson 1", at)
+    comment("Ann", old, "Earlier week", at - timedelta(days=8))
+    comment("Ann", old, "Earlier week again", at - timedelta(days=8))
+    session.add_all(
+        [
+            ReactionCount(segment_id=lessons_post.id, reaction="👍", count=5),
+            ReactionCount(segment_id=post.id, reaction="🔥", count=2),
+        ]
+    )
+    await session.flush()
+    return channel
+
+
+async def test_figures_match_a_week_with_known_counts(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory.begin() as session:
+        channel = await _fixture(session)
+    period = period_for_week(BERLIN_SUNDAY, 2026, 48)
+    async with session_factory() as session:
+        figures = await gather_figures(session, channel, period)
+    assert (figures.posts, figures.articles, figures.titles) == (2, 1, ["Tariffs & trade"])
+    assert figures.comments == 8  # the hidden one is left out
+    assert (figures.commenters, figures.new_commenters, figures.returning_commenters) == (3, 2, 1)
+    assert figures.previous_comments == 2 and figures.change == 3.0
+    assert [lesson.counts for lesson in figures.lessons] == [[8, 1, 1], [3, 3, 3], [2, 4, 4]]
+    assert figures.lessons[0].named == [1, 1, 0]  # latest answers; Eve retracted
+    assert figures.most_agreed is not None and figures.most_agreed.question == "Prices rise"
+    assert (
+        figures.most_contested is not None and figures.most_contested.question == "Allies <matter>"
+    )
+    assert [(p.title, p.comments, p.reactions) for p in figures.liveliest] == [
+        ("Tariffs & trade", 7, 2),
+        ("Lessons:", 1, 5),
+    ]
+    assert figures.liveliest[0].link == "https://t.me/news/11"
+    assert (figures.quotes[0].author, figures.quotes[0].text, figures.quotes[0].replies) == (
+        "Ann",
+        "The first & best point",
+        2,
+    )
+    assert "spam" not in str(figures.to_json())
+
+    text = render_summary(translator("en"), figures, channel.title)
+    html = text.html
+    assert "News &lt;Daily&gt;" in html and "Allies &lt;matter&gt;" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert (
+        "Discussion: 8 comments from 3 readers (2 new, 1 returning). +300% on the week before."
+        in html
+    )
+    assert "Most agreed: «Prices rise» (80% agree)." in html
+    assert "Most contested: «Allies &lt;matter&gt;»." in html
+    assert "named votes: Agree 1, Partly 1, Disagree 0" in html
+    validate_message(text.caption, 1024)
+    for part in text.follow_ups:
+        validate_message(part)
+    russian = render_summary(translator("ru"), figures, channel.title).html
+    assert "Недельная сводка" in russian
+
+
+def test_chart_is_a_png_readable_on_a_phone() -> None:
+    lessons = [
+        LessonResult(
+            "Prices rise when tariffs rise, and importers pass the cost on " * 2,
+            ["Agree", "Partly", "Disagree"],
+            [8, 1, 1],
+        ),
+        LessonResult("לקחים מהמלחמה 🎉", ["Agree", "Partly", "Disagree"], [3, 3, 3]),
+        LessonResult("Уроки для Израиля", ["Agree", "Partly", "Disagree"], [0, 0, 0]),
+    ]
+    png = lesson_chart(lessons, "Lesson polls: how readers voted")
+    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert 900 <= width <= 2000 and 400 <= height <= 2000
+    assert len(png) < 1_000_000
+    assert lesson_chart([], "nothing") is None
+
+
+async def _publish_and_discuss(h: object) -> None:
+    from tests.harness import Harness
+
+    assert isinstance(h, Harness)
+    h.world.send_document(h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
+    await h.pump()
+    await h.command("/publish 1 now 10m")
+    await h.run_until_idle(horizon=timedelta(hours=6))
+    reader = h.world.add_user("Rae", "<i>Q</i>")["id"]
+    posts = h.channel_posts()
+    h.world.comment(reader, h.channel_id, posts[0]["message_id"], "Thoughtful <piece>")
+    for message in posts:
+        if "poll" in message:
+            h.world.vote(reader, h.channel_id, message["message_id"], [0])
+    await h.pump()
+
+
+def _summaries_in(h: object, chat_id: int) -> list[dict[str, object]]:
+    from tests.harness import Harness
+
+    assert isinstance(h, Harness)
+    return [m for m in h.world.messages(chat_id) if "Weekly summary" in str(m.get("caption", ""))]
+
+
+async def test_summary_fires_at_local_time_across_dst_and_reaches_the_channel(
+    tmp_path: Path,
+) -> None:
+    start = datetime(2026, 10, 19, 7, 0, tzinfo=UTC)  # Monday of the week summer time ends
+    async with running_harness(
+        tmp_path, start=start, channel_extra={"summary_day": "sun", "summary_time": "18:00"}
+    ) as h:
+        await _publish_and_discuss(h)
+        h.clock.set(datetime(2026, 10, 25, 16, 59, tzinfo=UTC))  # 17:59 in Berlin (CET)
+        await h.newsbot.tick()
+        assert _summaries_in(h, h.channel_id) == []
+        h.clock.set(datetime(2026, 10, 25, 17, 0, tzinfo=UTC))  # 18:00 in Berlin
+        await h.newsbot.tick()
+        summaries = _summaries_in(h, h.channel_id)
+        assert len(summaries) == 1 and "photo" in summaries[0]
+        caption = str(summaries[0]["caption"])
+        assert "2026-W43" in caption and "Published: 9 posts from 1 article(s)." in caption
+        shown = "\n".join(str(m.get("text", "")) for m in h.world.messages(h.channel_id))
+        assert "Most agreed:" in shown and "Thoughtful <piece>" in shown  # escaped in, shown as is
+        await h.newsbot.tick()
+        assert len(_summaries_in(h, h.channel_id)) == 1
+
+
+async def test_missed_summary_is_made_up_once_after_downtime(tmp_path: Path) -> None:
+    start = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    async with running_harness(tmp_path, start=start) as h:
+        await _publish_and_discuss(h)
+        await h.newsbot.stop()
+        h.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # down over Sunday's slot
+        from bot.app import NewsBot
+
+        h.newsbot = NewsBot(h.config, clock=h.clock, use_scheduler=False, request_timeout=2.0)
+        await h.newsbot.start()
+        await h.newsbot.tick()
+        await h.newsbot.tick()
+        assert len(_summaries_in(h, h.channel_id)) == 1
+        async with h.sessions() as session:
+            stored = (await session.scalars(select(WeeklySummary))).all()
+            assert len(stored) == 1 and stored[0].posted_at is not None
+            assert stored[0].figures["period_label"] == "2026-W48"
+
+
+async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _publish_and_discuss(h)
+        stranger = h.world.add_user("Mal")["id"]
+        assert "Sorry" in (await h.command("/summary", stranger))[0]
+        before = len(h.world.messages(h.admin_id))
+        await h.command("/summary news 2026-W48")
+        preview = h.world.messages(h.admin_id)[before + 1 :]
+        assert "Weekly summary" in str(preview[0].get("caption")) and "photo" in preview[0]
+        assert _summaries_in(h, h.channel_id) == []  # a preview is private
+        assert "Usage: /summary" in (await h.command("/summary news next week"))[-1]
+        assert (
+            "Posting the summary for 2026-W48"
+            in (await h.command("/summary post news 2026-W48"))[-1]
+        )
+        await wait_until(lambda: "is posted" in str(h.world.messages(h.admin_id)[-1].get("text")))
+        assert len(_summaries_in(h, h.channel_id)) == 1
+        assert "already posted" in (await h.command("/summary post news 2026-W48"))[-1]
+        async with h.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(WeeklySummary)) == 1
