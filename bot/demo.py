@@ -136,10 +136,21 @@ class Transcript:
             self.say(f"{arrow} " + body.replace("\n", "\n    "))
         return len(messages)
 
-    def channel(self, channel_id: int, zone: Any) -> None:
+    def summary(self, channel_id: int, since: int, directory: Path) -> None:
+        messages = self.world.messages(channel_id)[since:]
+        self.say("\n══ The weekly summary, as posted to the channel ══")
+        for message in messages:
+            if "photo" in message:
+                chart = directory / "weekly-summary.png"
+                content = self.world.files[message["photo"][-1]["file_id"]].content
+                chart.write_bytes(content)
+                self.say(f"[chart image: {chart}]")
+            self.say(message.get("caption") or message.get("text") or "")
+
+    def channel(self, channel_id: int, zone: Any, upto: int | None = None) -> None:
         chat = self.world.chats[channel_id]
         self.say(f"\n══ Channel «{chat.title}» (@{(chat.username or '').lstrip('@')}) ══")
-        for message in self.world.messages(channel_id):
+        for message in self.world.messages(channel_id)[:upto]:
             when = (
                 datetime.fromtimestamp(message["date"], UTC).astimezone(zone).strftime("%a %H:%M")
             )
@@ -239,15 +250,15 @@ async def run_demo(say: Say = print, workdir: Path | None = None) -> Path:
                 if upcoming is None or upcoming > clock.now() + timedelta(days=3):
                     break
                 clock.set(max(upcoming, clock.now()))
-            transcript.channel(channel_id, zone)
+            # Sunday 18:00 in the channel's time zone: the weekly summary.
+            assert newsbot.summaries is not None
+            clock.set(newsbot.summaries.next_slot())
+            before = len(world.messages(channel_id))
+            await newsbot.tick()
+            transcript.channel(channel_id, zone, upto=before)
             transcript.discussion(group_id)
-            await extend_demo(newsbot, world, clock, admin, pump, transcript, seen)
+            transcript.summary(channel_id, before, directory)
         finally:
             await newsbot.stop()
     say(f"\nEverything above is stored in {database}")
     return database
-
-
-async def extend_demo(*args: Any) -> None:
-    """Later stages (the weekly summary) join the demo here."""
-    return None

@@ -71,7 +71,7 @@ def lesson_chart(lessons: list[LessonResult], title: str) -> bytes | None:
         axes.legend(
             ncol=min(len(options), 4),
             loc="upper center",
-            bbox_to_anchor=(0.5, -0.12 - 0.3 / len(lessons)),
+            bbox_to_anchor=(0.5, -0.06 - 0.25 / len(lessons)),
             frameon=False,
             fontsize=11,
         )

@@ -109,7 +109,7 @@ def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list
         lines = [bold(_("Top comments"))]
         for quote in figures.quotes:
             author = escape(quote.author or _("a reader"))
-            lines.append(f"<blockquote>{escape(quote.text)}</blockquote>— {author}")
+            lines.append(f"<blockquote>{escape(quote.text)}</blockquote>\n— {author}")
         blocks.append("\n".join(lines))
     return blocks
 
