@@ -269,6 +269,7 @@ class Comment(Base):
         Index("ix_comments_segment_created", "segment_id", "created_at"),
         Index("ix_comments_user_created", "user_id", "created_at"),
         Index("ix_comments_chat_thread", "chat_id", "thread_id"),
+        Index("ix_comments_chat_reply_to", "chat_id", "reply_to_message_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

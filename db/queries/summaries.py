@@ -57,39 +57,41 @@ async def comment_totals(
     session: AsyncSession, channel_id: int, start: datetime, end: datetime
 ) -> tuple[int, int, int]:
     """(comments, distinct commenters, of whom new: no earlier comment on this channel)."""
-    base = (
-        select(Comment.user_id)
-        .join(Segment, Segment.id == Comment.segment_id)
-        .where(*_channel_comments(channel_id, start, end))  # type: ignore[arg-type]
-    )
-    comments = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    commenters = (
-        await session.scalar(
-            select(func.count(func.distinct(Comment.user_id)))
+    in_period = _channel_comments(channel_id, start, end)
+    row = (
+        await session.execute(
+            select(func.count(Comment.id), func.count(func.distinct(Comment.user_id)))
             .join(Segment, Segment.id == Comment.segment_id)
-            .where(*_channel_comments(channel_id, start, end))  # type: ignore[arg-type]
+            .where(*in_period)  # type: ignore[arg-type]
         )
-        or 0
+    ).one()
+    comments, commenters = int(row[0]), int(row[1])
+    # One look-up per commenter, not per comment: distinct users first, then EXISTS.
+    people = (
+        select(Comment.user_id.label("user_id"))
+        .join(Segment, Segment.id == Comment.segment_id)
+        .where(*in_period, Comment.user_id.is_not(None))  # type: ignore[arg-type]
+        .distinct()
+        .subquery()
     )
     earlier = aliased(Comment)
     earlier_segment = aliased(Segment)
     returning = (
         await session.scalar(
-            select(func.count(func.distinct(Comment.user_id)))
-            .join(Segment, Segment.id == Comment.segment_id)
+            select(func.count())
             .where(
-                *_channel_comments(channel_id, start, end),  # type: ignore[arg-type]
                 exists(
                     select(1)
                     .select_from(earlier)
                     .join(earlier_segment, earlier_segment.id == earlier.segment_id)
                     .where(
-                        earlier.user_id == Comment.user_id,
+                        earlier.user_id == people.c.user_id,
                         earlier.created_at < start,
                         earlier_segment.channel_id == channel_id,
                     )
-                ),
+                )
             )
+            .select_from(people)
         )
         or 0
     )
@@ -181,22 +183,37 @@ async def top_comments(
 ) -> Sequence[tuple[Comment, str, int]]:
     """The period's comments with the most replies: (comment, author's first name, replies)."""
     reply = aliased(Comment)
+    reply_segment = aliased(Segment)
+    # Replies written in the period, counted once per replied-to message (a GROUP BY,
+    # not a sub-query per comment).
     replies = (
-        select(func.count(reply.id))
-        .where(
-            reply.chat_id == Comment.chat_id,
-            reply.reply_to_message_id == Comment.message_id,
-            reply.hidden.is_(False),
+        select(
+            reply.chat_id.label("chat_id"),
+            reply.reply_to_message_id.label("message_id"),
+            func.count(reply.id).label("replies"),
         )
-        .correlate(Comment)
-        .scalar_subquery()
+        .join(reply_segment, reply_segment.id == reply.segment_id)
+        .where(
+            reply_segment.channel_id == channel_id,
+            reply.created_at >= start,
+            reply.created_at < end,
+            reply.hidden.is_(False),
+            reply.reply_to_message_id.is_not(None),
+        )
+        .group_by(reply.chat_id, reply.reply_to_message_id)
+        .subquery()
     )
+    count = func.coalesce(replies.c.replies, 0)
     rows = await session.execute(
-        select(Comment, User.first_name, User.forgotten, Comment.sender_chat_title, replies)
+        select(Comment, User.first_name, User.forgotten, Comment.sender_chat_title, count)
         .join(Segment, Segment.id == Comment.segment_id)
         .outerjoin(User, User.id == Comment.user_id)
+        .outerjoin(
+            replies,
+            and_(replies.c.chat_id == Comment.chat_id, replies.c.message_id == Comment.message_id),
+        )
         .where(*_channel_comments(channel_id, start, end), Comment.text != "")  # type: ignore[arg-type]
-        .order_by(replies.desc(), func.length(Comment.text).desc(), Comment.id)
+        .order_by(count.desc(), func.length(Comment.text).desc(), Comment.id)
         .limit(limit)
     )
     result = []

@@ -191,6 +191,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('chat_id', 'message_id', name=op.f('uq_comments_chat_id_message_id'))
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index('ix_comments_chat_reply_to', ['chat_id', 'reply_to_message_id'], unique=False)
         batch_op.create_index('ix_comments_chat_thread', ['chat_id', 'thread_id'], unique=False)
         batch_op.create_index('ix_comments_segment_created', ['segment_id', 'created_at'], unique=False)
         batch_op.create_index('ix_comments_user_created', ['user_id', 'created_at'], unique=False)
@@ -287,6 +288,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_comments_user_created')
         batch_op.drop_index('ix_comments_segment_created')
         batch_op.drop_index('ix_comments_chat_thread')
+        batch_op.drop_index('ix_comments_chat_reply_to')
 
     op.drop_table('comments')
     op.drop_table('reaction_counts')
