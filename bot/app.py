@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.i18n import translator
 from bot.inbox import Inbox
 from bot.logs import redact
+from bot.privacy import apply_retention
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.rate_limits import MessageRateLimiter
@@ -240,6 +241,7 @@ class NewsBot:
         """Run what is due; the next wake-up is derived from the database again."""
         assert self.publisher is not None
         await self.run_summaries()  # also makes up a summary missed while the bot was down
+        await self.apply_retention()
         try:
             upcoming = await self.publisher.tick()
         except Exception:  # noqa: BLE001 - a failed tick is retried by the next one
@@ -256,6 +258,18 @@ class NewsBot:
                 misfire_grace_time=None,
             )
         return upcoming
+
+    async def apply_retention(self) -> None:
+        assert self.sessions is not None
+        try:
+            async with self.sessions.begin() as session:
+                erased = await apply_retention(
+                    session, self.clock.now(), self.config.privacy.retention_days
+                )
+            if erased:
+                log.info("retention: erased %d old comment(s)", erased)
+        except Exception:  # noqa: BLE001 - retried on the next tick
+            log.exception("retention failed")
 
     async def run_summaries(self) -> None:
         assert self.summaries is not None

@@ -150,6 +150,23 @@ class PublishingConfig(_Strict):
     timed_out_send: Literal["assume_sent", "resend"] = "resend"
 
 
+class ModerationConfig(_Strict):
+    """Rules that hide a comment automatically (moderators are told)."""
+
+    blocked_words: list[str] = []
+    block_links: bool = False
+
+
+class PrivacyConfig(_Strict):
+    # Comment texts and authors older than this are erased; counts stay.
+    retention_days: int = Field(default=365, ge=1)
+
+
+class ExportConfig(_Strict):
+    # Telegram's upload limit for bots; a larger export is compressed first.
+    upload_limit_bytes: int = Field(default=50_000_000, ge=1000)
+
+
 class Config(_Strict):
     """The whole configuration; ``load_config`` is the only way to build one from files."""
 
@@ -162,6 +179,9 @@ class Config(_Strict):
     channels: list[ChannelConfig] = Field(min_length=1)
     articles: ArticleConfig = ArticleConfig()
     publishing: PublishingConfig = PublishingConfig()
+    moderation: ModerationConfig = ModerationConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    export: ExportConfig = ExportConfig()
 
     @field_validator("token")
     @classmethod

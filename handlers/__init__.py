@@ -8,6 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     Application,
+    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     MessageReactionHandler,
@@ -18,7 +19,7 @@ from telegram.ext import (
 
 from bot import unit_of_work
 from bot.logs import redact
-from handlers import admin, discussion, subscriber, summary
+from handlers import admin, discussion, moderation, privacy, subscriber, summary
 from handlers.common import Context, language_of, reply, services
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,20 @@ ADMIN_COMMANDS = {
     "status": admin.status_command,
     "channels": admin.channels_command,
     "summary": summary.summary_command,
+    "grant": moderation.grant_command,
+    "revoke": moderation.revoke_command,
+}
+MODERATOR_COMMANDS = {
+    "hide": moderation.hide_command,
+    "ban": moderation.ban_command,
+    "export": moderation.export_command,
+    "audit": moderation.audit_command,
 }
 SUBSCRIBER_COMMANDS = {
     "start": subscriber.start_command,
     "help": subscriber.help_command,
+    "mydata": privacy.mydata_command,
+    "forget": privacy.forget_command,
 }
 
 
@@ -64,8 +75,10 @@ async def on_error(update: object, context: Context) -> None:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
-    for name, callback in {**ADMIN_COMMANDS, **SUBSCRIBER_COMMANDS}.items():
+    commands = {**ADMIN_COMMANDS, **MODERATOR_COMMANDS, **SUBSCRIBER_COMMANDS}
+    for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(privacy.forget_answer, pattern=r"^forget:"))
     # A document whose caption is /import (CommandHandler does not read captions).
     application.add_handler(
         MessageHandler(
@@ -78,7 +91,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(groups & filters.IS_AUTOMATIC_FORWARD, discussion.automatic_forward)
     )
     application.add_handler(
-        MessageHandler(groups & filters.UpdateType.MESSAGE & ~filters.COMMAND, discussion.comment)
+        MessageHandler(
+            groups & filters.UpdateType.MESSAGE & ~filters.COMMAND, moderation.comment_with_rules
+        )
     )
     application.add_handler(
         MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, discussion.edited_comment)

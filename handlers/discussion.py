@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.responses.comments import store_comment, store_edit
+from bot.responses.comments import store_edit
 from bot.responses.forwards import record_automatic_forward
 from bot.responses.reactions import store_reaction_counts
 from bot.responses.votes import store_poll_answer, store_poll_state
@@ -20,12 +20,6 @@ async def automatic_forward(update: Update, context: Context) -> None:
     await record_automatic_forward(
         current_session(), message, svc.config.publishing.poll_close_after
     )
-
-
-async def comment(update: Update, context: Context) -> None:
-    """A message in a discussion group: stored when it is in a newsbot post's thread."""
-    assert update.message is not None
-    await store_comment(current_session(), update.message, context.bot.id)
 
 
 async def edited_comment(update: Update, context: Context) -> None:

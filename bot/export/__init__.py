@@ -1,0 +1,1 @@
+"""Comment-log exports for moderators: CSV, JSON and JSON Lines, streamed to a file."""

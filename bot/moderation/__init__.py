@@ -1,0 +1,1 @@
+"""Moderation: roles, hiding and banning, automatic rules."""

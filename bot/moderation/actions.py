@@ -1,0 +1,101 @@
+"""What moderators do to comments and people; each action is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import BadRequest
+
+from db.models import Comment, RoleName
+from db.queries import roles
+from db.queries.audit import record
+from db.queries.moderation import user_by_username
+from db.queries.responses import comment_by_message
+
+
+class ModerationError(ValueError):
+    pass
+
+
+async def hide_comment(
+    session: AsyncSession,
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    *,
+    actor_id: int | None,
+    reason: str,
+    at: datetime,
+) -> Comment | None:
+    """Delete the message in the group and keep the comment, marked hidden, for the audit."""
+    try:
+        await bot.delete_message(chat_id, message_id)
+    except BadRequest as exc:
+        if "not found" not in exc.message.lower():
+            raise ModerationError(f"Telegram refused to delete it: {exc.message}") from None
+    comment = await comment_by_message(session, chat_id, message_id)
+    if comment is not None:
+        comment.hidden = True
+        comment.hidden_reason = reason or None
+    await record(
+        session,
+        actor_id,
+        "hide",
+        f"message:{chat_id}:{message_id}",
+        {"reason": reason, "at": at.isoformat(), "stored": comment is not None},
+    )
+    return comment
+
+
+async def ban_author(
+    session: AsyncSession,
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    author_id: int,
+    *,
+    actor_id: int | None,
+    reason: str,
+    at: datetime,
+) -> None:
+    try:
+        await bot.ban_chat_member(chat_id, author_id)
+    except BadRequest as exc:
+        raise ModerationError(f"Telegram refused the ban: {exc.message}") from None
+    await hide_comment(session, bot, chat_id, message_id, actor_id=actor_id, reason=reason, at=at)
+    await record(session, actor_id, "ban", f"user:{author_id}", {"chat": chat_id, "reason": reason})
+
+
+async def resolve_user(session: AsyncSession, reference: str) -> int:
+    """A user id, or the @username of someone the bot has seen."""
+    if reference.lstrip("-").isdigit():
+        return int(reference)
+    user = await user_by_username(session, reference)
+    if user is None:
+        raise ModerationError(f"no known user {reference}; use the numeric user id")
+    return user.id
+
+
+async def change_role(
+    session: AsyncSession, reference: str, role: str, *, grant: bool, actor_id: int
+) -> tuple[int, bool]:
+    """Grant or revoke a role; returns (user id, whether anything changed)."""
+    try:
+        name = RoleName(role)
+    except ValueError:
+        raise ModerationError("roles are: moderator, admin") from None
+    user_id = await resolve_user(session, reference)
+    if grant:
+        changed = await roles.grant(session, user_id, name, actor_id)
+    else:
+        changed = await roles.revoke(session, user_id, name)
+    await record(
+        session,
+        actor_id,
+        "grant" if grant else "revoke",
+        f"user:{user_id}",
+        {"role": name.value, "changed": changed},
+    )
+    return user_id, changed

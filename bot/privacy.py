@@ -1,0 +1,62 @@
+"""Subscribers' own data: what is stored about them, forgetting it, and retention."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import User
+from db.queries import moderation as queries
+from db.queries.audit import record
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
+    user = await session.get(User, user_id)
+    comments = await queries.comments_of(session, user_id)
+    answers = await queries.answers_of(session, user_id)
+    return {
+        "user": {
+            "id": user_id,
+            "first_name": user.first_name if user else None,
+            "last_name": user.last_name if user else None,
+            "username": user.username if user else None,
+            "first_seen": _iso(user.first_seen) if user else None,
+        },
+        "comments": [
+            {
+                "time_utc": _iso(c.created_at),
+                "text": c.text,
+                "edited": c.edited_at is not None,
+                "hidden": c.hidden,
+                "chat_id": c.chat_id,
+                "message_id": c.message_id,
+            }
+            for c in comments
+        ],
+        "votes": [
+            {"time_utc": _iso(a.answered_at), "options": a.option_ids, "retracted": a.retracted}
+            for a in answers
+        ],
+    }
+
+
+def my_data_file(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+async def forget(session: AsyncSession, user_id: int) -> int:
+    """Erase the user's texts and personal fields; comment counts stay, anonymous."""
+    erased = await queries.erase_user(session, user_id)
+    await record(session, user_id, "forget", f"user:{user_id}", {"comments": erased})
+    return erased
+
+
+async def apply_retention(session: AsyncSession, now: datetime, days: int) -> int:
+    return await queries.erase_older_than(session, now - timedelta(days=days))

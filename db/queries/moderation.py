@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Comment, CommentEdit, PollAnswer, User
+
+
+async def user_by_username(session: AsyncSession, username: str) -> User | None:
+    name = username.lstrip("@").lower()
+    return await session.scalar(select(User).where(func.lower(User.username) == name))
+
+
+async def comments_of(session: AsyncSession, user_id: int) -> Sequence[Comment]:
+    return (
+        await session.scalars(
+            select(Comment).where(Comment.user_id == user_id).order_by(Comment.created_at)
+        )
+    ).all()
+
+
+async def answers_of(session: AsyncSession, user_id: int) -> Sequence[PollAnswer]:
+    return (
+        await session.scalars(
+            select(PollAnswer).where(PollAnswer.user_id == user_id).order_by(PollAnswer.id)
+        )
+    ).all()
+
+
+async def erase_user(session: AsyncSession, user_id: int) -> int:
+    """Blank the user's comment texts, drop their edit history and named votes; returns comments."""
+    ids = select(Comment.id).where(Comment.user_id == user_id).scalar_subquery()
+    await session.execute(delete(CommentEdit).where(CommentEdit.comment_id.in_(ids)))
+    result = await session.execute(
+        update(Comment)
+        .where(Comment.user_id == user_id)
+        .values(text="", media_kind=None, user_id=None)
+    )
+    await session.execute(delete(PollAnswer).where(PollAnswer.user_id == user_id))
+    user = await session.get(User, user_id)
+    if user is not None:
+        user.forgotten = True
+        user.first_name, user.last_name, user.username, user.language_code = "", None, None, None
+    await session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def erase_older_than(session: AsyncSession, cutoff: datetime) -> int:
+    """Retention: comments older than ``cutoff`` keep only what counts need."""
+    old = select(Comment.id).where(Comment.created_at < cutoff).scalar_subquery()
+    await session.execute(delete(CommentEdit).where(CommentEdit.comment_id.in_(old)))
+    values: dict[str, Any] = {
+        "text": "",
+        "media_kind": None,
+        "user_id": None,
+        "sender_chat_title": None,
+    }
+    result = await session.execute(
+        update(Comment)
+        .where(Comment.created_at < cutoff, (Comment.text != "") | Comment.user_id.is_not(None))
+        .values(**values)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,300 @@
+"""Moderators' commands: /hide and /ban in the discussion group, /export, /audit, roles."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from datetime import UTC, datetime, time, timedelta
+
+from telegram import InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden
+
+from bot.export.log import ExportFormat, ExportScope, temporary_directory, write_log
+from bot.moderation.actions import ModerationError, ban_author, change_role, hide_comment
+from bot.moderation.rules import rule_broken
+from bot.publishing.report import escape
+from bot.responses.comments import message_text, store_comment
+from bot.telegram_html import bold
+from bot.unit_of_work import current_session
+from db.queries.audit import recent
+from db.queries.channels import channel_by_key
+from handlers.common import (
+    Context,
+    arguments,
+    language_of,
+    private_admin_command,
+    reply,
+    send_html,
+    services,
+)
+
+log = logging.getLogger(__name__)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+async def _is_moderator(update: Update, context: Context) -> bool:
+    message, user = update.effective_message, update.effective_user
+    if message is not None and message.sender_chat is not None:
+        # An anonymous admin of the group itself writes as the group.
+        return message.sender_chat.id == message.chat.id
+    if user is None:
+        return False
+    return await services(context).access.is_moderator(current_session(), user.id)
+
+
+async def _moderation_target(update: Update, context: Context) -> Message | None:
+    _ = language_of(update)
+    message = update.effective_message
+    assert message is not None
+    if message.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        await reply(update, _("Use this in the discussion group, in reply to a comment."))
+        return None
+    if not await _is_moderator(update, context):
+        await reply(update, _("Sorry, only moderators can do that."))
+        return None
+    target = message.reply_to_message
+    if target is None or target.is_automatic_forward:
+        await reply(update, _("Reply to the comment you mean."))
+        return None
+    return target
+
+
+async def _tidy(message: Message | None) -> None:
+    """Remove the moderator's command from the thread (best effort)."""
+    if message is not None:
+        try:
+            await message.delete()
+        except Exception:  # noqa: BLE001 - leaving the command visible is harmless
+            log.debug("could not delete a moderation command")
+
+
+async def hide_command(update: Update, context: Context) -> None:
+    """/hide [reason], in reply to a comment."""
+    target = await _moderation_target(update, context)
+    if target is None:
+        return
+    user = update.effective_user
+    reason = " ".join(arguments(update, context))
+    try:
+        await hide_comment(
+            current_session(),
+            context.bot,
+            target.chat.id,
+            target.message_id,
+            actor_id=user.id if user else None,
+            reason=reason,
+            at=services(context).clock.now(),
+        )
+    except ModerationError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await _tidy(update.effective_message)
+
+
+async def ban_command(update: Update, context: Context) -> None:
+    """/ban [reason], in reply to a comment: remove its author from the group."""
+    _ = language_of(update)
+    target = await _moderation_target(update, context)
+    if target is None:
+        return
+    if target.from_user is None or target.sender_chat is not None or target.from_user.is_bot:
+        await reply(update, _("That message has no person to ban."))
+        return
+    user = update.effective_user
+    reason = " ".join(arguments(update, context))
+    try:
+        await ban_author(
+            current_session(),
+            context.bot,
+            target.chat.id,
+            target.message_id,
+            target.from_user.id,
+            actor_id=user.id if user else None,
+            reason=reason,
+            at=services(context).clock.now(),
+        )
+    except ModerationError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await _tidy(update.effective_message)
+
+
+async def comment_with_rules(update: Update, context: Context) -> None:
+    """Store a discussion message; hide it at once when it breaks a rule, and tell moderators."""
+    message = update.message
+    assert message is not None
+    svc = services(context)
+    session = current_session()
+    comment = await store_comment(session, message, context.bot.id)
+    if comment is None or comment.hidden:
+        return
+    broken = rule_broken(message_text(message), svc.config.moderation)
+    if broken is None:
+        return
+    await hide_comment(
+        session,
+        context.bot,
+        message.chat.id,
+        message.message_id,
+        actor_id=None,
+        reason=f"auto: {broken}",
+        at=svc.clock.now(),
+    )
+    author = message.from_user.full_name if message.from_user else "?"
+    notice = "🛡 " + escape(
+        f"Hidden automatically ({broken}): {author}: {message_text(message)[:300]}"
+    )
+    for moderator in sorted(set(svc.config.moderators) | set(svc.config.admins)):
+        try:
+            await send_html(context, moderator, notice)
+        except Forbidden:
+            log.info("moderator %s has not started the bot; not told", moderator)
+
+
+def _parse_export(
+    words: list[str], keys: list[str]
+) -> tuple[str | None, int | None, datetime | None, datetime | None, ExportFormat, bool]:
+    channel = article = since = until = None
+    kind: ExportFormat = "csv"
+    hidden = False
+    for word in words:
+        if word in keys:
+            channel = word
+        elif word.isdigit():
+            article = int(word)
+        elif _DATE.match(word):
+            day = datetime.combine(datetime.strptime(word, "%Y-%m-%d").date(), time(), tzinfo=UTC)  # noqa: DTZ007
+            if since is None:
+                since = day
+            else:
+                until = day + timedelta(days=1)
+        elif word in ("csv", "json", "jsonl"):
+            kind = word  # type: ignore[assignment]
+        elif word == "hidden":
+            hidden = True
+        else:
+            raise ValueError(word)
+    return channel, article, since, until, kind, hidden
+
+
+async def export_command(update: Update, context: Context) -> None:
+    """/export [channel|article] [since] [until] [csv|json|jsonl] [hidden]: sent privately."""
+    _ = language_of(update)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    svc = services(context)
+    if not await svc.access.is_moderator(current_session(), user.id):
+        await reply(update, _("Sorry, only moderators can do that."))
+        return
+    usage = _(
+        "Usage: /export [channel|article id] [since YYYY-MM-DD] [until YYYY-MM-DD] "
+        "[csv|json|jsonl] [hidden]"
+    )
+    try:
+        key, article, since, until, kind, hidden = _parse_export(
+            arguments(update, context), [c.key for c in svc.config.channels]
+        )
+    except ValueError:
+        await reply(update, usage)
+        return
+    session = current_session()
+    channel_id = None
+    if key is not None:
+        row = await channel_by_key(session, key)
+        channel_id = row.id if row else None
+    directory = temporary_directory()
+    try:
+        exported = await write_log(
+            session,
+            ExportScope(channel_id, article, since, until, hidden),
+            kind,
+            directory,
+            upload_limit=svc.config.export.upload_limit_bytes,
+        )
+        with exported.path.open("rb") as handle:
+            try:
+                await context.bot.send_document(
+                    user.id,
+                    InputFile(handle, filename=exported.name),
+                    caption=_("Comment log: {rows} comments.").format(rows=exported.rows),
+                )
+            except Forbidden:
+                await reply(
+                    update, _("Start a private chat with me first; logs are sent only there.")
+                )
+                return
+    except ValueError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    if chat.type != ChatType.PRIVATE:
+        await reply(update, _("I sent the log to you in a private chat."))
+
+
+async def audit_command(update: Update, context: Context) -> None:
+    """/audit: recent moderation and admin actions (moderators, in private)."""
+    _ = language_of(update)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type != ChatType.PRIVATE or not await services(context).access.is_moderator(
+        current_session(), user.id
+    ):
+        await reply(update, _("Sorry, only moderators can do that, in a private chat."))
+        return
+    lines = [bold(_("Recent actions"))]
+    for entry in await recent(current_session()):
+        lines.append(
+            escape(
+                f"{entry.created_at:%Y-%m-%d %H:%M} UTC · {entry.action} · {entry.target or ''} · "
+                f"by {entry.actor_id if entry.actor_id is not None else 'newsbot'}"
+                + (f" · {entry.detail.get('reason')}" if entry.detail.get("reason") else "")
+            )
+        )
+    await reply(update, "\n".join(lines))
+
+
+async def _role_command(update: Update, context: Context, grant: bool) -> None:
+    _ = language_of(update)
+    words = arguments(update, context)
+    if len(words) != 2:
+        await reply(
+            update, _("Usage: /grant moderator USER or /revoke moderator USER (id or @username)")
+        )
+        return
+    user = update.effective_user
+    assert user is not None
+    try:
+        target, changed = await change_role(
+            current_session(), words[1], words[0], grant=grant, actor_id=user.id
+        )
+    except ModerationError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    if grant:
+        text = (
+            _("User {user} is now a {role}.") if changed else _("User {user} already is a {role}.")
+        )
+    else:
+        text = (
+            _("User {user} is no longer a {role}.")
+            if changed
+            else _("User {user} was not a {role}.")
+        )
+    await reply(update, text.format(user=target, role=escape(words[0])))
+
+
+@private_admin_command
+async def grant_command(update: Update, context: Context) -> None:
+    """/grant moderator USER."""
+    await _role_command(update, context, True)
+
+
+@private_admin_command
+async def revoke_command(update: Update, context: Context) -> None:
+    """/revoke moderator USER."""
+    await _role_command(update, context, False)
