@@ -212,6 +212,45 @@ async def _summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _export(args: argparse.Namespace) -> int:
+    import shutil
+    from datetime import UTC, datetime, timedelta
+
+    from bot.export.log import ExportScope, temporary_directory, write_log
+    from bot.runtime import database
+    from db.queries.channels import channel_by_key
+
+    config = _config(args)
+
+    def day(text: str | None, end: bool = False) -> datetime | None:
+        if text is None:
+            return None
+        try:
+            moment = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            raise CommandError(f"cannot read date {text!r}: use YYYY-MM-DD") from None
+        return moment + timedelta(days=1) if end else moment
+
+    scope_channel = _channel(config, args.channel).key if args.channel else None
+    directory = temporary_directory()
+    try:
+        async with database(config) as sessions, sessions() as session:
+            channel_id = None
+            if scope_channel is not None:
+                row = await channel_by_key(session, scope_channel)
+                channel_id = row.id if row else None
+            scope = ExportScope(
+                channel_id, args.article, day(args.since), day(args.until, True), args.hidden
+            )
+            # The CLI writes where asked; no upload limit applies.
+            exported = await write_log(session, scope, args.format, directory, upload_limit=2**62)
+        await asyncio.to_thread(shutil.move, exported.path, args.out)
+    finally:
+        await asyncio.to_thread(shutil.rmtree, directory, True)
+    print(f"{exported.rows} comments written to {args.out}")
+    return EXIT_OK
+
+
 def _translator() -> Any:
     from bot.i18n import translator
 
@@ -348,6 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--post", action="store_true", help="publish it now")
     summary.add_argument("--out", help="write the chart to this PNG file")
     summary.set_defaults(handler=_summary)
+
+    export = commands.add_parser("export", help="write the comment log to a file")
+    export.add_argument("--out", required=True, help="file to write")
+    export.add_argument("--format", choices=["csv", "json", "jsonl"], default="csv")
+    export.add_argument("--channel", help="only this channel")
+    export.add_argument("--article", type=int, help="only this article")
+    export.add_argument("--since", help="from this day (YYYY-MM-DD, UTC)")
+    export.add_argument("--until", help="to this day, inclusive (YYYY-MM-DD, UTC)")
+    export.add_argument("--hidden", action="store_true", help="include hidden comments")
+    export.set_defaults(handler=_export)
 
     emulator = commands.add_parser("emulator", help="run the Bot API emulator on loopback")
     emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")

@@ -500,6 +500,11 @@ class World:
             body["caption"] = photo_caption
         else:
             body["text"] = text or ""
+            if body["text"].startswith("/"):
+                command = body["text"].split()[0]
+                body["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
+                ]
         if reply_to is not None:
             body["reply_to_message"] = _without_reply(reply_to)
         if thread is not None:
