@@ -8,135 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
+import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import insert
 
 from bot.config import ChannelConfig
 from bot.summaries.content import gather_figures
 from bot.summaries.period import period_for_week
 from db import migrate
 from db.engine import create_engine, create_session_factory
-from db.models import Article, Channel, Comment, Lesson, Poll, Segment, User
+from db.models import Channel
 
-WEEKS = 12
-SEGMENTS_PER_WEEK = 10
-USERS = 20_000
-
-
-def populate(path: Path, comments: int) -> None:
-    engine = create_sync_engine(f"sqlite:///{path}")
-    rng = random.Random(1)
-    end = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
-    start = end - timedelta(weeks=WEEKS)
-    with engine.begin() as connection:
-        connection.execute(
-            insert(Channel),
-            [{"id": 1, "key": "news", "chat_id": -100, "title": "News", "created_at": start}],
-        )
-        connection.execute(
-            insert(User),
-            [
-                {"id": n, "first_name": f"User {n}", "first_seen": start, "last_seen": start}
-                for n in range(1, USERS + 1)
-            ],
-        )
-        segments, lessons, polls = [], [], []
-        for week in range(WEEKS):
-            connection.execute(
-                insert(Article),
-                [
-                    {
-                        "id": week + 1,
-                        "channel_id": 1,
-                        "content_hash": f"{week:064d}",
-                        "title": f"Article {week}",
-                        "source_format": "text",
-                        "raw_text": "",
-                        "imported_at": start,
-                    }
-                ],
-            )
-            for position in range(SEGMENTS_PER_WEEK):
-                segment_id = week * SEGMENTS_PER_WEEK + position + 1
-                posted = start + timedelta(weeks=week, hours=position)
-                segments.append(
-                    {
-                        "id": segment_id,
-                        "article_id": week + 1,
-                        "channel_id": 1,
-                        "position": position,
-                        "kind": "section",
-                        "html": "x",
-                        "text": f"Post {segment_id}",
-                        "state": "posted",
-                        "posted_at": posted,
-                        "message_id": segment_id,
-                        "scheduled_at": posted,
-                        "attempts": 1,
-                    }
-                )
-                if position == 3:
-                    for number in range(3):
-                        lesson_id = len(lessons) + 1
-                        lessons.append(
-                            {
-                                "id": lesson_id,
-                                "segment_id": segment_id,
-                                "position": number,
-                                "text": f"Lesson {lesson_id}",
-                                "question": f"Lesson {lesson_id}?",
-                            }
-                        )
-                        polls.append(
-                            {
-                                "id": lesson_id,
-                                "lesson_id": lesson_id,
-                                "chat_id": -100,
-                                "options": ["Agree", "Partly", "Disagree"],
-                                "counts": [rng.randint(0, 500) for _ in range(3)],
-                                "total_voters": 0,
-                                "state": "posted",
-                                "posted_at": posted,
-                                "anonymous": True,
-                                "companion": False,
-                                "closed": True,
-                                "attempts": 1,
-                            }
-                        )
-        connection.execute(insert(Segment), segments)
-        connection.execute(insert(Lesson), lessons)
-        connection.execute(insert(Poll), polls)
-        span = (end - start).total_seconds()
-        batch = []
-        for number in range(comments):
-            offset = rng.random() * span
-            week = int(offset // (7 * 86400))
-            batch.append(
-                {
-                    "chat_id": -200,
-                    "message_id": number + 1,
-                    "segment_id": week * SEGMENTS_PER_WEEK + rng.randrange(SEGMENTS_PER_WEEK) + 1,
-                    "user_id": rng.randint(1, USERS),
-                    "text": "a comment of moderate length",
-                    "created_at": start + timedelta(seconds=offset),
-                    "hidden": False,
-                    "reply_to_message_id": rng.randint(1, number + 1)
-                    if rng.random() < 0.2
-                    else None,
-                }
-            )
-            if len(batch) == 50_000:
-                connection.execute(insert(Comment), batch)
-                batch.clear()
-        if batch:
-            connection.execute(insert(Comment), batch)
-    engine.dispose()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from million import WEEKS, populate  # noqa: E402
 
 
 async def measure(path: Path) -> None:
