@@ -15,11 +15,10 @@ import tracemalloc
 from pathlib import Path
 
 from bot.export.log import ExportScope, write_log
-from db import migrate
 from db.engine import create_engine, create_session_factory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from million import populate  # noqa: E402
+from million import build_database  # noqa: E402
 
 
 async def measure(path: Path, directory: Path) -> None:
@@ -54,11 +53,7 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bench.db"
-        engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        await migrate.upgrade(engine)
-        await engine.dispose()
-        await asyncio.to_thread(populate, path, args.comments)
-        print(f"database: {args.comments:,} comments")
+        await build_database(path, args.comments)
         await measure(path, Path(directory))
 
 

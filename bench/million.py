@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import insert
 
+from db import migrate
+from db.engine import create_engine
 from db.models import Article, Channel, Comment, Lesson, Poll, Segment, User
 
 WEEKS = 12
@@ -124,3 +128,16 @@ def populate(path: Path, comments: int) -> None:
         if batch:
             connection.execute(insert(Comment), batch)
     engine.dispose()
+
+
+async def build_database(path: Path, comments: int) -> None:
+    """Migrate an empty database at ``path`` and fill it; prints how long it took."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    began = time.perf_counter()
+    await asyncio.to_thread(populate, path, comments)
+    print(
+        f"database: {comments:,} comments over {WEEKS} weeks, "
+        f"built in {time.perf_counter() - began:.1f} s"
+    )

@@ -16,12 +16,11 @@ from pathlib import Path
 from bot.config import ChannelConfig
 from bot.summaries.content import gather_figures
 from bot.summaries.period import period_for_week
-from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.models import Channel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from million import WEEKS, populate  # noqa: E402
+from million import build_database  # noqa: E402
 
 
 async def measure(path: Path) -> None:
@@ -50,15 +49,7 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bench.db"
-        engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        await migrate.upgrade(engine)
-        await engine.dispose()
-        began = time.perf_counter()
-        await asyncio.to_thread(populate, path, args.comments)
-        print(
-            f"database: {args.comments:,} comments over {WEEKS} weeks, "
-            f"built in {time.perf_counter() - began:.1f} s"
-        )
+        await build_database(path, args.comments)
         await measure(path)
 
 

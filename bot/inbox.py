@@ -126,11 +126,7 @@ class Inbox:
         transaction = await session.begin()
         try:
             for row, update in group:
-                unit_of_work.bind(session, failures)
-                try:
-                    await self.application.process_update(update)
-                finally:
-                    unit_of_work.unbind()
+                await self._dispatch(session, update, failures)
                 if failures:
                     break
                 row.processed_at = self.clock.now()
@@ -144,14 +140,20 @@ class Inbox:
         await transaction.commit()
         return True
 
-    async def _handle(self, session: AsyncSession, row: InboxUpdate, update: Update) -> None:
-        failures: list[BaseException] = []
-        savepoint = await session.begin_nested()
+    async def _dispatch(
+        self, session: AsyncSession, update: Update, failures: list[BaseException]
+    ) -> None:
+        """Run the handlers on ``session``; a failure is reported into ``failures``."""
         unit_of_work.bind(session, failures)
         try:
             await self.application.process_update(update)
         finally:
             unit_of_work.unbind()
+
+    async def _handle(self, session: AsyncSession, row: InboxUpdate, update: Update) -> None:
+        failures: list[BaseException] = []
+        savepoint = await session.begin_nested()
+        await self._dispatch(session, update, failures)
         if failures:
             await savepoint.rollback()
             row.error = f"{failures[0].__class__.__name__}: {failures[0]}"[:2000]

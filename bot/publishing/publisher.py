@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
@@ -180,8 +181,14 @@ class Publisher:
     async def _send_poll(
         self, poll_id: int, chat_id: int, question: str, options: list[str]
     ) -> None:
+        await self._poll_sent(
+            poll_id, self.bot.send_poll(chat_id, question, options, is_anonymous=True)
+        )
+
+    async def _poll_sent(self, poll_id: int, sending: Awaitable[Message]) -> None:
+        """Await a poll's send and record the outcome (posted, or why not)."""
         try:
-            message = await self.bot.send_poll(chat_id, question, options, is_anonymous=True)
+            message = await sending
         except TelegramError as exc:
             await self._failed(Poll, poll_id, exc)
             return
@@ -256,21 +263,16 @@ class Publisher:
                 row.state = SegmentState.SENDING
                 row.sending_since = self.clock.now()
                 row.chat_id = group_id
-            try:
-                message = await self.bot.send_poll(
+            await self._poll_sent(
+                poll_id,
+                self.bot.send_poll(
                     group_id,
                     question,
                     options,
                     is_anonymous=False,
                     reply_parameters=ReplyParameters(thread_id, allow_sending_without_reply=True),
-                )
-            except TelegramError as exc:
-                await self._failed(Poll, poll_id, exc)
-                continue
-            async with self.sessions.begin() as session:
-                sent = await session.get(Poll, poll_id)
-                assert sent is not None and message.poll is not None
-                self.mark_poll_posted(sent, message.message_id, message.poll.id)
+                ),
+            )
 
     # ------------------------------------------------------------ closing
     async def _close_polls(self) -> None:
