@@ -217,6 +217,14 @@ class NewsBot:
     async def _register_commands(self) -> None:
         assert self.application is not None
         bot = self.application.bot
+        services = self.application.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        # Channel administrators are admins too: they get the admin menu as well.
+        staff = (
+            set(self.config.admins)
+            | set(self.config.moderators)
+            | await services.access.channel_admins()
+        )
         try:
             for language in ("en", "ru"):
                 code = None if language == "en" else language
@@ -226,7 +234,7 @@ class NewsBot:
                     scope=BotCommandScopeAllPrivateChats(),
                     language_code=code,
                 )
-                for admin_id in sorted(set(self.config.admins) | set(self.config.moderators)):
+                for admin_id in sorted(staff):
                     names = SUBSCRIBER_COMMAND_NAMES + ADMIN_COMMAND_NAMES
                     await bot.set_my_commands(
                         [BotCommand(n, texts[n]) for n in names],

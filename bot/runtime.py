@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Config
 from db import migrate
 from db.engine import create_engine, create_session_factory
-from db.models import Channel
 from db.queries.channels import ensure_channel
 
 
@@ -27,6 +26,3 @@ async def database(config: Config) -> AsyncIterator[async_sessionmaker[AsyncSess
         yield sessions
     finally:
         await engine.dispose()
-
-
-__all__ = ["Channel", "database"]

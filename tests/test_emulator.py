@@ -525,3 +525,21 @@ async def test_every_update_kind_round_trips_through_python_telegram_bot(
             parsed = Update.de_json(json.loads(json.dumps(raw)), bot)
             assert parsed is not None and parsed.update_id == raw["update_id"]
             assert parsed.effective_chat is not None or parsed.poll or parsed.poll_answer
+
+
+async def test_json_and_form_parameters_are_accepted(emulator: Emulator) -> None:
+    world, server = emulator
+    channel_id, _ = world.create_channel("News")
+    url = f"{server.api_base_url}{TEST_TOKEN}/sendMessage"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            url, json={"chat_id": channel_id, "text": "<b>json</b>", "parse_mode": "HTML"}
+        ) as answer:
+            sent = await answer.json()
+        assert sent["ok"] and sent["result"]["entities"][0]["type"] == "bold"
+        async with http.post(url, data={"chat_id": str(channel_id), "text": "form"}) as answer:
+            assert (await answer.json())["result"]["text"] == "form"
+        async with http.post(
+            url, data="{not json", headers={"Content-Type": "application/json"}
+        ) as answer:
+            assert answer.status == 400 and (await answer.json())["error_code"] == 400
