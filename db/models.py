@@ -266,7 +266,16 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         UniqueConstraint("chat_id", "message_id"),
-        Index("ix_comments_segment_created", "segment_id", "created_at"),
+        # Covers the weekly figures: counts and commenters come from the index alone.
+        Index(
+            "ix_comments_segment_created",
+            "segment_id",
+            "created_at",
+            "hidden",
+            "user_id",
+            "chat_id",
+            "reply_to_message_id",
+        ),
         Index("ix_comments_user_created", "user_id", "created_at"),
         Index("ix_comments_chat_thread", "chat_id", "thread_id"),
         Index("ix_comments_chat_reply_to", "chat_id", "reply_to_message_id"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -203,21 +203,49 @@ async def top_comments(
         .group_by(reply.chat_id, reply.reply_to_message_id)
         .subquery()
     )
-    count = func.coalesce(replies.c.replies, 0)
-    rows = await session.execute(
-        select(Comment, User.first_name, User.forgotten, Comment.sender_chat_title, count)
+    # Only the most replied-to few are looked up (a hidden or blank one may drop out).
+    most_replied = (
+        select(replies.c.chat_id, replies.c.message_id, replies.c.replies)
+        .order_by(replies.c.replies.desc())
+        .limit(limit * 4)
+        .subquery()
+    )
+    shown = (
+        select(Comment, User.first_name, User.forgotten, Comment.sender_chat_title)
         .join(Segment, Segment.id == Comment.segment_id)
         .outerjoin(User, User.id == Comment.user_id)
-        .outerjoin(
-            replies,
-            and_(replies.c.chat_id == Comment.chat_id, replies.c.message_id == Comment.message_id),
-        )
         .where(*_channel_comments(channel_id, start, end), Comment.text != "")  # type: ignore[arg-type]
-        .order_by(count.desc(), func.length(Comment.text).desc(), Comment.id)
-        .limit(limit)
     )
+    rows = list(
+        (
+            await session.execute(
+                shown.add_columns(most_replied.c.replies)
+                .join(
+                    most_replied,
+                    and_(
+                        most_replied.c.chat_id == Comment.chat_id,
+                        most_replied.c.message_id == Comment.message_id,
+                    ),
+                )
+                .order_by(
+                    most_replied.c.replies.desc(), func.length(Comment.text).desc(), Comment.id
+                )
+                .limit(limit)
+            )
+        ).all()
+    )
+    if len(rows) < limit:  # a quiet week: the longest comments fill the places
+        chosen = [comment.id for comment, *_ in rows]
+        rows += (
+            await session.execute(
+                shown.add_columns(literal(0))
+                .where(Comment.id.not_in(chosen))
+                .order_by(func.length(Comment.text).desc(), Comment.id)
+                .limit(limit - len(rows))
+            )
+        ).all()
     result = []
-    for comment, first_name, forgotten, chat_title, count in rows.all():
+    for comment, first_name, forgotten, chat_title, count in rows:
         author = chat_title or ("" if forgotten else first_name) or ""
         result.append((comment, author, int(count)))
     return result

@@ -193,7 +193,7 @@ def upgrade() -> None:
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index('ix_comments_chat_reply_to', ['chat_id', 'reply_to_message_id'], unique=False)
         batch_op.create_index('ix_comments_chat_thread', ['chat_id', 'thread_id'], unique=False)
-        batch_op.create_index('ix_comments_segment_created', ['segment_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_comments_segment_created', ['segment_id', 'created_at', 'hidden', 'user_id', 'chat_id', 'reply_to_message_id'], unique=False)
         batch_op.create_index('ix_comments_user_created', ['user_id', 'created_at'], unique=False)
 
     op.create_table('polls',
