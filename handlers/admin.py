@@ -21,7 +21,6 @@ from bot.publishing.timing import TimingError, parse_publish_arguments
 from bot.telegram_html import bold
 from bot.unit_of_work import current_session
 from db.queries.articles import article_with_segments, list_articles
-from db.queries.audit import record
 from db.queries.channels import channel_by_key
 from handlers.common import Context, arguments, language_of, private_admin_command, reply, services
 
@@ -65,22 +64,20 @@ async def import_command(update: Update, context: Context) -> None:
         )
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    session = current_session()
+    user = update.effective_user
     try:
         result = await import_article(
-            session, data, config, channel, name=document.file_name or "article", lessons=lessons
+            current_session(),
+            data,
+            config,
+            channel,
+            name=document.file_name or "article",
+            lessons=lessons,
+            actor_id=user.id if user else None,
         )
     except ArticleError as exc:
         await reply(update, _("Could not import: {reason}").format(reason=report.escape(str(exc))))
         return
-    user = update.effective_user
-    await record(
-        session,
-        user.id if user else None,
-        "import",
-        f"article:{result.article.id}",
-        {"created": result.created, "file": document.file_name},
-    )
     await reply(update, report.import_text(_, result.article, result.created, result.posts))
 
 

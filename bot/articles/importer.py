@@ -12,6 +12,7 @@ from bot.articles.segmenter import LessonDraft, Post, segment
 from bot.config import ChannelConfig, Config
 from db.models import Article, Lesson, Segment
 from db.queries import articles as article_queries
+from db.queries.audit import record
 from db.queries.channels import ensure_channel
 
 
@@ -49,6 +50,7 @@ async def import_article(
     name: str = "article",
     source_format: SourceFormat | None = None,
     lessons: str | None = None,
+    actor_id: int | None = None,
 ) -> ImportResult:
     """Store the article with its segments and lessons; nothing is stored if anything fails."""
     text, title, kind, source_url, posts = build_posts(
@@ -64,6 +66,7 @@ async def import_article(
     if existing is not None:
         stored = await article_queries.article_with_segments(session, existing.id)
         assert stored is not None
+        await record(session, actor_id, "import", f"article:{stored.id}", {"created": False})
         return ImportResult(stored, False, posts_from_segments(stored.segments))
     channel_row = await ensure_channel(session, channel)
     article = Article(
@@ -89,6 +92,9 @@ async def import_article(
         ]
         article.segments.append(segment_row)
     await article_queries.add_article(session, article)
+    await record(
+        session, actor_id, "import", f"article:{article.id}", {"created": True, "file": name}
+    )
     return ImportResult(article, True, posts)
 
 

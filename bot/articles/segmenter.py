@@ -251,7 +251,7 @@ def _pack(section: _Section, target: int, budget: int) -> list[list[_Unit]]:
     if _joined_length(section.units) <= limit:
         return [section.units]
     posts: list[list[_Unit]] = [[]]
-    for index, unit in enumerate(section.units):
+    for unit in section.units:
         current = posts[-1]
         fits = _joined_length([*current, unit]) <= limit
         if current and not fits:
@@ -263,7 +263,6 @@ def _pack(section: _Section, target: int, budget: int) -> list[list[_Unit]]:
                 posts.append([])
                 current = posts[-1]
         current.append(unit)
-        del index
     return [post for post in posts if post]
 
 
