@@ -139,7 +139,6 @@ class SummaryJobs:
             stored.html = summary.text.html
             stored.figures = summary.figures.to_json()
             chat_id = row.chat_id
-            summary_id = None
             await session.flush()
             summary_id = stored.id
         targets = []
