@@ -159,6 +159,7 @@ def test_html_page_main_content_without_navigation_or_footer() -> None:
     assert posts[0].text.startswith("Harbour reopens after the storm")
     assert "Engineers rebuilt the northern pier." in joined
     assert "All rights reserved" not in joined and "Sport" not in joined
+    assert "הדייגים אמרו שהמזח החדש בטוח יותר 🎣" in joined
     lessons = [lesson.text for post in posts for lesson in post.lessons]
     assert lessons == [
         "Warnings must reach boat owners a day earlier.",

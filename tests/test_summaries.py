@@ -347,3 +347,44 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         assert "already posted" in (await h.command("/summary post news 2026-W48"))[-1]
         async with h.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(WeeklySummary)) == 1
+
+
+async def test_summary_to_admins_and_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_harness(tmp_path, channel_extra={"summary_to": "admins"}) as h:
+        await _publish_and_discuss(h)
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+        h.clock.set(datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday 18:00 in Berlin
+        await h.newsbot.tick()
+        assert _summaries_in(h, h.channel_id) == []
+        assert len(_summaries_in(h, h.admin_id)) == 1
+    config = tmp_path / "cli.toml"
+    config.write_text(
+        f'token = "{h.config.token.get_secret_value()}"\n'
+        f'database_url = "{h.config.database_url}"\n'
+        f'[[channels]]\nchat = {h.channel_id}\nname = "news"\ntimezone = "Europe/Berlin"\n',
+        encoding="utf-8",
+    )
+    import asyncio
+
+    from bot.cli import main
+
+    chart = tmp_path / "summary.png"
+    arguments = [
+        "--config",
+        str(config),
+        "summary",
+        "--channel",
+        "news",
+        "--week",
+        "2026-W48",
+        "--out",
+        str(chart),
+    ]
+    assert await asyncio.to_thread(main, arguments) == 0
+    out = capsys.readouterr().out
+    assert "Weekly summary · News · 2026-W48" in out and "Most agreed:" in out
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert await asyncio.to_thread(main, [*arguments[:5], "--week", "W48"]) == 2
