@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 
 from telegram import InputFile, Message, Update
@@ -70,27 +71,37 @@ async def _tidy(message: Message | None) -> None:
             log.debug("could not delete a moderation command")
 
 
+async def _moderate(
+    update: Update, context: Context, act: Callable[[int | None, str], Awaitable[object]]
+) -> None:
+    """Run a moderation action with the command's reason; tidy the command away after."""
+    user = update.effective_user
+    try:
+        await act(user.id if user else None, " ".join(arguments(update, context)))
+    except ModerationError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await _tidy(update.effective_message)
+
+
 async def hide_command(update: Update, context: Context) -> None:
     """/hide [reason], in reply to a comment."""
     target = await _moderation_target(update, context)
     if target is None:
         return
-    user = update.effective_user
-    reason = " ".join(arguments(update, context))
-    try:
-        await hide_comment(
+
+    async def hide(actor: int | None, reason: str) -> object:
+        return await hide_comment(
             current_session(),
             context.bot,
             target.chat.id,
             target.message_id,
-            actor_id=user.id if user else None,
+            actor_id=actor,
             reason=reason,
             at=services(context).clock.now(),
         )
-    except ModerationError as exc:
-        await reply(update, escape(str(exc)))
-        return
-    await _tidy(update.effective_message)
+
+    await _moderate(update, context, hide)
 
 
 async def ban_command(update: Update, context: Context) -> None:
@@ -99,26 +110,24 @@ async def ban_command(update: Update, context: Context) -> None:
     target = await _moderation_target(update, context)
     if target is None:
         return
-    if target.from_user is None or target.sender_chat is not None or target.from_user.is_bot:
+    author = target.from_user
+    if author is None or target.sender_chat is not None or author.is_bot:
         await reply(update, _("That message has no person to ban."))
         return
-    user = update.effective_user
-    reason = " ".join(arguments(update, context))
-    try:
+
+    async def ban(actor: int | None, reason: str) -> None:
         await ban_author(
             current_session(),
             context.bot,
             target.chat.id,
             target.message_id,
-            target.from_user.id,
-            actor_id=user.id if user else None,
+            author.id,
+            actor_id=actor,
             reason=reason,
             at=services(context).clock.now(),
         )
-    except ModerationError as exc:
-        await reply(update, escape(str(exc)))
-        return
-    await _tidy(update.effective_message)
+
+    await _moderate(update, context, ban)
 
 
 async def comment_with_rules(update: Update, context: Context) -> None:
