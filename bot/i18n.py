@@ -46,13 +46,3 @@ def translator(language: str | None) -> Translator:
     """The gettext function for ``language`` (a channel's or a user's); English as fallback."""
     code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
     return _catalog(code).gettext
-
-
-def ngettext(language: str | None, singular: str, plural: str, count: int) -> str:
-    code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
-    return _catalog(code).ngettext(singular, plural, count)
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it yet."""
-    return message

@@ -12,14 +12,21 @@ from handlers.common import Context, language_of, reply
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
 
 
+async def _in_private(update: Update) -> bool:
+    """A subscriber's data is only ever shown in their private chat."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return True
+    _ = language_of(update)
+    await reply(update, _("Ask me in a private chat; your data is not shown in groups."))
+    return False
+
+
 async def mydata_command(update: Update, context: Context) -> None:
     """/mydata: everything stored about the caller, as a file."""
     _ = language_of(update)
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    if chat.type != ChatType.PRIVATE:
-        await reply(update, _("Ask me in a private chat; your data is not shown in groups."))
+    if user is None or chat is None or not await _in_private(update):
         return
     data = await my_data(current_session(), user.id)
     await context.bot.send_document(
@@ -34,9 +41,7 @@ async def mydata_command(update: Update, context: Context) -> None:
 async def forget_command(update: Update, context: Context) -> None:
     """/forget: asks first, then deletes."""
     _ = language_of(update)
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
-        await reply(update, _("Ask me in a private chat; your data is not shown in groups."))
+    if not await _in_private(update):
         return
     message = update.effective_message
     assert message is not None

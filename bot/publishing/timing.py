@@ -82,7 +82,3 @@ def parse_publish_arguments(
     zone = zone_for[channel or default_channel]
     start = parse_start(rest, now, zone)
     return PublishRequest(channel=channel, start=start, every=every)
-
-
-def lay_out(start: datetime, every: timedelta, count: int) -> list[datetime]:
-    return [start + every * index for index in range(count)]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +24,3 @@ async def grant(
 async def revoke(session: AsyncSession, user_id: int, role: RoleName) -> bool:
     result = await session.execute(delete(Role).where(Role.user_id == user_id, Role.role == role))
     return bool(getattr(result, "rowcount", 0))
-
-
-async def holders(session: AsyncSession, role: RoleName) -> Sequence[int]:
-    return (await session.scalars(select(Role.user_id).where(Role.role == role))).all()
