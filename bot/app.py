@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.i18n import translator
 from bot.inbox import Inbox
 from bot.logs import redact
+from bot.outbox import OutboxSender
 from bot.privacy import apply_retention
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
@@ -103,6 +104,8 @@ class NewsBot:
         self.inbox: Inbox | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.summaries: SummaryJobs | None = None
+        self.outbox: OutboxSender | None = None
+        self._sending: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ start-up
     async def start(self) -> None:
@@ -135,6 +138,7 @@ class NewsBot:
         self.publisher = Publisher(self.sessions, application.bot, self.config, self.clock)
         access = Access(self.config, application.bot, self.clock)
         self.summaries = SummaryJobs(self.sessions, application.bot, self.config, self.clock)
+        self.outbox = OutboxSender(self.sessions, application.bot, self.clock)
         application.bot_data[SERVICES_KEY] = Services(
             config=self.config,
             sessions=self.sessions,
@@ -142,6 +146,7 @@ class NewsBot:
             publisher=self.publisher,
             access=access,
             summaries=self.summaries,
+            outbox=self.outbox,
             wake=self.wake,
         )
         handlers.register(application)
@@ -155,7 +160,14 @@ class NewsBot:
             moved = await catch_up(session, self.clock.now(), self.config.publishing.missed_slots)
         if moved:
             log.info("re-spaced %d post(s) whose time passed while the bot was down", moved)
-        self.inbox = Inbox(self.sessions, application, self.clock, poll_timeout=self.poll_timeout)
+        self.inbox = Inbox(
+            self.sessions,
+            application,
+            self.clock,
+            poll_timeout=self.poll_timeout,
+            report_to=list(self.config.admins),
+            on_given_up=handlers.apologise,
+        )
         await self.inbox.start()
         await self.inbox.process()  # stored before a crash, not yet handled
         # Drain what Telegram holds before publishing: an automatic forward there may
@@ -250,6 +262,7 @@ class NewsBot:
         assert self.publisher is not None
         await self.run_summaries()  # also makes up a summary missed while the bot was down
         await self.apply_retention()
+        await self.sweep_outbox()
         try:
             upcoming = await self.publisher.tick()
         except Exception:  # noqa: BLE001 - a failed tick is retried by the next one
@@ -279,6 +292,13 @@ class NewsBot:
         except Exception:  # noqa: BLE001 - retried on the next tick
             log.exception("retention failed")
 
+    async def sweep_outbox(self) -> None:
+        assert self.outbox is not None
+        try:
+            await self.outbox.sweep()
+        except Exception:  # noqa: BLE001 - retried on the next tick
+            log.exception("outbox sweep failed")
+
     async def run_summaries(self) -> None:
         assert self.summaries is not None
         try:
@@ -298,10 +318,23 @@ class NewsBot:
             )
 
     # -------------------------------------------------------------- running
+    async def handle_pending(self) -> int:
+        """Fetch and handle what Telegram holds now, and send the replies: one step of ``run``
+        without waiting, for the demo and tests on a manual clock."""
+        assert self.inbox is not None and self.outbox is not None
+        total = 0
+        while await self.inbox.fetch(0):
+            total += await self.inbox.process()
+        total += await self.inbox.process()
+        await self.outbox.send_due()
+        return total
+
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch, store and handle updates until ``stop`` is set."""
-        assert self.inbox is not None
+        assert self.inbox is not None and self.outbox is not None
         backoff = 1.0
+        # Replies go out beside intake, never in its way.
+        self._sending = asyncio.create_task(self.outbox.run())
         stopping = asyncio.create_task(stop.wait())
         while not stop.is_set():
             try:
@@ -315,6 +348,7 @@ class NewsBot:
                     break
                 fetching.result()
                 await self.inbox.process()
+                self.outbox.wake()
                 backoff = 1.0
                 continue
             except RetryAfter as exc:
@@ -338,6 +372,10 @@ class NewsBot:
     async def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        if self.outbox is not None:
+            await self.outbox.stop()
+        if self._sending is not None:
+            await self._sending
         if self.application is not None:
             if self.application.running:
                 await self.application.stop()

@@ -223,9 +223,7 @@ async def run_demo(say: Say = print, workdir: Path | None = None) -> Path:
             transcript = Transcript(world, say)
 
             async def pump() -> None:
-                assert newsbot.inbox is not None
-                while await newsbot.inbox.fetch(0):
-                    await newsbot.inbox.process()
+                await newsbot.handle_pending()
 
             say("══ Admin Ada, in a private chat with the bot ══")
             seen = 0

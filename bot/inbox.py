@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,13 +23,18 @@ from telegram.warnings import PTBUserWarning
 
 from bot import unit_of_work
 from bot.clock import Clock
-from db.models import InboxUpdate
+from bot.i18n import translator
+from bot.outbox import queue_html
+from bot.telegram_html import escape
+from bot.update_shapes import normalise_update
+from db.models import InboxUpdate, User
 from db.queries import inbox as queries
 from db.queries.responses import clear_batch_cache
 
 log = logging.getLogger(__name__)
-# Calling getUpdates through do_api_request is deliberate (raw JSON, see Inbox.fetch).
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+# Calling getUpdates (raw JSON, see Inbox.fetch) and the outbox's stored calls through
+# do_api_request is deliberate.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 ALLOWED_UPDATES = [
     "message",
     "edited_message",
@@ -38,6 +45,9 @@ ALLOWED_UPDATES = [
     "my_chat_member",
 ]
 BATCH_SIZE = 200
+# A failing update is handled this many times, then quarantined.
+MAX_ATTEMPTS = 3
+GivenUp = Callable[[AsyncSession, Update, datetime], None]
 
 
 def is_interactive(update: Update) -> bool:
@@ -56,11 +66,18 @@ class Inbox:
         clock: Clock,
         *,
         poll_timeout: int = 10,
+        report_to: list[int] | None = None,
+        on_given_up: GivenUp | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.sessions = sessions
         self.application = application
         self.clock = clock
         self.poll_timeout = poll_timeout
+        # Who hears of a quarantined update; and what tells its sender it failed.
+        self.report_to = report_to or []
+        self.on_given_up = on_given_up
+        self.max_attempts = max_attempts
         self.offset: int | None = None
 
     @property
@@ -97,7 +114,7 @@ class Inbox:
         return len(payloads)
 
     async def process(self) -> int:
-        """Handle every stored, unhandled update; returns how many."""
+        """Handle every stored, unhandled update; returns how many were taken off the queue."""
         handled = 0
         while True:
             async with self.sessions() as session:
@@ -105,15 +122,31 @@ class Inbox:
                     rows = list(await queries.unprocessed(session, BATCH_SIZE))
                 if not rows:
                     return handled
-                for group in _split_interactive(rows, self.bot):
-                    ids = [row.id for row, _update in group]
+                parsed = await self._parse(session, rows)
+                for group in _split_interactive(parsed):
                     if not await self._handle_together(session, group):
-                        clear_batch_cache(session)
-                        async with session.begin():
-                            fresh = {r.id: r for r in await queries.by_ids(session, ids)}
-                            for row_id, (_stale, update) in zip(ids, group, strict=True):
-                                await self._handle(session, fresh[row_id], update)
-                    handled += len(group)
+                        for row, update in group:
+                            await self._handle_alone(session, row.id, update)
+                handled += len(rows)
+
+    async def _parse(
+        self, session: AsyncSession, rows: list[InboxUpdate]
+    ) -> list[tuple[InboxUpdate, Update]]:
+        """Updates as python-telegram-bot objects; one that cannot be read is quarantined."""
+        parsed = []
+        for row in rows:
+            try:
+                update = Update.de_json(normalise_update(row.payload), self.bot)
+            except Exception as exc:  # noqa: BLE001 - any parse failure is this update's alone
+                log.error("update %d cannot be read: %s", row.update_id, exc)
+                async with session.begin():
+                    fresh = await session.get(InboxUpdate, row.id)
+                    assert fresh is not None
+                    fresh.attempts += 1
+                    await self._quarantine(session, fresh, None, exc)
+                continue
+            parsed.append((row, update))
+        return parsed
 
     async def _handle_together(
         self, session: AsyncSession, group: list[tuple[InboxUpdate, Update]]
@@ -134,7 +167,7 @@ class Inbox:
             await transaction.rollback()
             raise
         if failures:
-            # One bad update: undo the run; the caller takes it again, a savepoint each.
+            # One bad update: undo the run (its outbox rows too); each is taken again alone.
             await transaction.rollback()
             return False
         await transaction.commit()
@@ -144,30 +177,88 @@ class Inbox:
         self, session: AsyncSession, update: Update, failures: list[BaseException]
     ) -> None:
         """Run the handlers on ``session``; a failure is reported into ``failures``."""
-        unit_of_work.bind(session, failures)
+        unit_of_work.bind(session, failures, self.clock.now())
         try:
             await self.application.process_update(update)
+        except Exception as exc:  # noqa: BLE001 - whatever escapes is this update's failure
+            failures.append(exc)
         finally:
             unit_of_work.unbind()
 
-    async def _handle(self, session: AsyncSession, row: InboxUpdate, update: Update) -> None:
+    async def _handle_alone(self, session: AsyncSession, row_id: int, update: Update) -> None:
+        """One update in its own transaction; a failure is counted, and past the limit the
+        update is quarantined so the ones after it go on."""
         failures: list[BaseException] = []
-        savepoint = await session.begin_nested()
-        await self._dispatch(session, update, failures)
-        if failures:
-            await savepoint.rollback()
-            row.error = f"{failures[0].__class__.__name__}: {failures[0]}"[:2000]
-        else:
-            await savepoint.commit()
-        row.processed_at = self.clock.now()
+        clear_batch_cache(session)
+        async with session.begin():
+            row = await session.get(InboxUpdate, row_id)
+            if row is None or row.processed_at is not None or row.quarantined_at is not None:
+                return
+            await self._dispatch(session, update, failures)
+            if not failures:
+                row.processed_at = self.clock.now()
+                row.error = None
+                return
+            await session.rollback()
+        clear_batch_cache(session)
+        error = failures[0]
+        async with session.begin():
+            row = await session.get(InboxUpdate, row_id)
+            assert row is not None
+            row.attempts += 1
+            row.error = _describe(error)
+            if row.attempts >= self.max_attempts:
+                await self._quarantine(session, row, update, error)
+            else:
+                log.warning(
+                    "update %d failed (attempt %d of %d); it will be tried again",
+                    row.update_id,
+                    row.attempts,
+                    self.max_attempts,
+                )
+
+    async def _quarantine(
+        self,
+        session: AsyncSession,
+        row: InboxUpdate,
+        update: Update | None,
+        error: BaseException,
+    ) -> None:
+        """Set the update aside with its error, tell the admins once, and go on with the rest."""
+        row.error = _describe(error)
+        row.quarantined_at = self.clock.now()
+        log.error(
+            "update %d quarantined after %d attempt(s): %s", row.update_id, row.attempts, row.error
+        )
+        now = self.clock.now()
+        for admin_id in self.report_to:
+            user = await session.get(User, admin_id)
+            _ = translator(user.language_code if user else None)
+            text = _(
+                "An update could not be handled and was set aside: {kind} {id} ({error}). "
+                "The updates after it go on. On the server, newsbot inbox list shows it, "
+                "newsbot inbox retry {id} tries it again."
+            ).format(kind=_update_kind(row.payload), id=row.update_id, error=escape(row.error))
+            queue_html(session, admin_id, text, at=now)
+        if update is not None and self.on_given_up is not None:
+            self.on_given_up(session, update, now)
 
 
-def _split_interactive(rows: list[InboxUpdate], bot: Bot) -> list[list[tuple[InboxUpdate, Update]]]:
+def _describe(error: BaseException) -> str:
+    return f"{error.__class__.__name__}: {error}"[:2000]
+
+
+def _update_kind(payload: dict[str, Any]) -> str:
+    return next((key for key in payload if key != "update_id"), "update")
+
+
+def _split_interactive(
+    parsed: list[tuple[InboxUpdate, Update]],
+) -> list[list[tuple[InboxUpdate, Update]]]:
     """Runs of quiet updates share a transaction; each interactive one gets its own."""
     groups: list[list[tuple[InboxUpdate, Update]]] = []
     current: list[tuple[InboxUpdate, Update]] = []
-    for row in rows:
-        update = Update.de_json(row.payload, bot)
+    for row, update in parsed:
         if is_interactive(update):
             if current:
                 groups.append(current)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.access import Access
 from bot.clock import Clock
 from bot.config import Config
+from bot.outbox import OutboxSender
 from bot.publishing.publisher import Publisher
 from bot.summaries.service import SummaryJobs
 
@@ -25,6 +26,7 @@ class Services:
     publisher: Publisher
     access: Access
     summaries: SummaryJobs
+    outbox: OutboxSender
     # Ask the scheduler to look at the database again (after a schedule changed).
     wake: Callable[[], None] = lambda: None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -2,41 +2,55 @@
 
 The inbox processes a batch of updates in one transaction (a savepoint each),
 so a flood of comments is not one commit per message; handlers never commit.
+What a handler sends goes into the outbox on the same session, so it is
+undone with the update when the update fails.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_session: ContextVar[AsyncSession | None] = ContextVar("newsbot_session", default=None)
-_failures: ContextVar[list[BaseException] | None] = ContextVar("newsbot_failures", default=None)
+
+@dataclass
+class UnitOfWork:
+    session: AsyncSession
+    failures: list[BaseException]
+    # The moment the update is handled, from the injected clock.
+    now: datetime
+
+
+_current: ContextVar[UnitOfWork | None] = ContextVar("newsbot_unit_of_work", default=None)
 
 
 class NoUnitOfWork(RuntimeError):
     pass
 
 
-def current_session() -> AsyncSession:
-    session = _session.get()
-    if session is None:
+def current() -> UnitOfWork:
+    unit = _current.get()
+    if unit is None:
         raise NoUnitOfWork("handlers run inside the inbox's unit of work")
-    return session
+    return unit
 
 
-def bind(session: AsyncSession, failures: list[BaseException]) -> None:
-    _session.set(session)
-    _failures.set(failures)
+def current_session() -> AsyncSession:
+    return current().session
+
+
+def bind(session: AsyncSession, failures: list[BaseException], now: datetime) -> None:
+    _current.set(UnitOfWork(session, failures, now))
 
 
 def unbind() -> None:
-    _session.set(None)
-    _failures.set(None)
+    _current.set(None)
 
 
 def report_failure(error: BaseException) -> None:
     """Called by the error handler: the update's savepoint is rolled back."""
-    failures = _failures.get()
-    if failures is not None:
-        failures.append(error)
+    unit = _current.get()
+    if unit is not None:
+        unit.failures.append(error)

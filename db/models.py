@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -196,6 +197,7 @@ class Lesson(Base):
 
 class Poll(Base):
     __tablename__ = "polls"
+    __table_args__ = (Index("ix_polls_chat_thread", "chat_id", "discussion_thread_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
@@ -215,6 +217,8 @@ class Poll(Base):
     posted_at: Mapped[datetime | None]
     close_at: Mapped[datetime | None] = mapped_column(index=True)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A channel poll opens a comment thread of its own, under its automatic forward.
+    discussion_thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
     lesson: Mapped[Lesson] = relationship(back_populates="polls")
 
@@ -382,3 +386,49 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # Failed handlings so far; past the limit the update is quarantined and skipped.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message the bot sends because of an update, written in that update's transaction.
+
+    Rolled back with the update when its handling fails, so a replay never sends
+    it twice; sent after the commit by the outbox sender.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "failed_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_name: Mapped[str | None] = mapped_column(String(256))
+    # Tokens of the buttons in its keyboard: they learn the message id once it is sent.
+    buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Button(Base):
+    """An inline button: only for its user, on the message it went out with, until it expires."""
+
+    __tablename__ = "buttons"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    argument: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

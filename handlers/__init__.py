@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -19,8 +22,9 @@ from telegram.ext import (
 
 from bot import unit_of_work
 from bot.logs import redact
+from bot.outbox import queue_html
 from handlers import admin, discussion, moderation, privacy, subscriber, summary
-from handlers.common import Context, language_of, reply, services
+from handlers.common import Context, language_of, services
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +43,9 @@ ADMIN_COMMANDS = {
     "revoke": moderation.revoke_command,
 }
 MODERATOR_COMMANDS = {
-    "hide": moderation.hide_command,
-    "ban": moderation.ban_command,
+    # In the discussion group, moderation.group_message runs /hide and /ban.
+    "hide": moderation.in_private_only,
+    "ban": moderation.in_private_only,
     "export": moderation.export_command,
     "audit": moderation.audit_command,
 }
@@ -53,32 +58,41 @@ SUBSCRIBER_COMMANDS = {
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log once with context; roll the update back; tell the user it failed."""
+    """Log once with context; the inbox rolls the update back and retries or quarantines it."""
     error = context.error
     assert error is not None
     unit_of_work.report_failure(error)
     token = services(context).config.token.get_secret_value()
     log.error("update failed: %s", redact(repr(error), (token,)), exc_info=error)
-    if (
-        isinstance(update, Update)
-        and update.effective_chat
-        and update.effective_chat.type == "private"
-    ):
-        _ = language_of(update)
-        try:
-            await reply(
-                update, _("Something went wrong on my side; nothing was changed. Please try again.")
-            )
-        except Exception:  # noqa: BLE001 - the reply is a courtesy; the log has the cause
-            log.warning("could not tell the user about the failure")
+
+
+def apologise(session: AsyncSession, update: Update, now: datetime) -> None:
+    """The inbox gave up on a private-chat update: tell its sender, once."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    _ = language_of(update)
+    queue_html(
+        session,
+        chat.id,
+        _("Something went wrong on my side; nothing was changed. Please try again."),
+        at=now,
+        reply_to=message.message_id if message is not None else None,
+    )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
-    commands = {**ADMIN_COMMANDS, **MODERATOR_COMMANDS, **SUBSCRIBER_COMMANDS}
+    commands = {
+        **ADMIN_COMMANDS,
+        **MODERATOR_COMMANDS,
+        **SUBSCRIBER_COMMANDS,
+    }
+    # Commands are private-chat business; in a group, moderation.group_message decides.
     for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback))
-    application.add_handler(CallbackQueryHandler(privacy.forget_answer, pattern=r"^forget:"))
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    # Every button is a stored, bound token; privacy.forget_answer refuses any other press.
+    application.add_handler(CallbackQueryHandler(privacy.forget_answer))
     # A document whose caption is /import (CommandHandler does not read captions).
     application.add_handler(
         MessageHandler(
@@ -91,9 +105,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(groups & filters.IS_AUTOMATIC_FORWARD, discussion.automatic_forward)
     )
     application.add_handler(
-        MessageHandler(
-            groups & filters.UpdateType.MESSAGE & ~filters.COMMAND, moderation.comment_with_rules
-        )
+        MessageHandler(groups & filters.UpdateType.MESSAGE, moderation.group_message)
     )
     application.add_handler(
         MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, discussion.edited_comment)

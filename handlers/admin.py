@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Document, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import Document, Update
 
+from bot import outbox, unit_of_work
 from bot.articles.errors import ArticleError
 from bot.articles.importer import import_article, posts_from_segments
 from bot.articles.preview import default_poll_options
@@ -108,16 +108,15 @@ async def preview_command(update: Update, context: Context) -> None:
         config.channels[0],
     )
     options = channel.poll_options or default_poll_options(channel.language)
+    unit = unit_of_work.current()
     for post in posts_from_segments(article.segments):
-        await context.bot.send_message(
-            chat.id,
-            post.html,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
+        outbox.queue_html(unit.session, chat.id, post.html, at=unit.now)
         for lesson in post.lessons:
-            await context.bot.send_message(
-                chat.id, report.poll_preview(_, lesson.question, options), parse_mode=ParseMode.HTML
+            outbox.queue_html(
+                unit.session,
+                chat.id,
+                report.poll_preview(_, lesson.question, options),
+                at=unit.now,
             )
 
 

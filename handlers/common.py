@@ -7,10 +7,11 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
-from telegram.constants import ChatType, ParseMode
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot import outbox, unit_of_work
 from bot.i18n import Translator, translator
 from bot.services import Services, services_of
 
@@ -28,21 +29,39 @@ def language_of(update: Update) -> Translator:
     return translator(user.language_code if user else None)
 
 
-async def reply(update: Update, text: str) -> None:
-    """Answer in the chat the update came from, as HTML (all user text is escaped by callers)."""
+async def reply(
+    update: Update,
+    text: str,
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    buttons: list[str] | None = None,
+) -> None:
+    """Answer in the chat the update came from, as HTML (all user text is escaped by callers).
+
+    The answer goes into the outbox with the update, so a replayed update never answers twice.
+    """
     message = update.effective_message
     if message is not None:
-        await message.reply_html(text, disable_web_page_preview=True)
+        unit = unit_of_work.current()
+        outbox.queue_html(
+            unit.session,
+            message.chat.id,
+            text,
+            at=unit.now,
+            reply_to=message.message_id,
+            markup=markup,
+            buttons=buttons,
+        )
 
 
 def arguments(update: Update, context: Context) -> list[str]:
-    """Command arguments, also from a document's caption (which context.args ignores)."""
+    """Command arguments, also from a caption or a group message (which context.args ignore)."""
     if context.args:
         return list(context.args)
     message = update.effective_message
-    caption = message.caption if message is not None else None
-    if caption and caption.startswith("/"):
-        return caption.split()[1:]
+    text = (message.text or message.caption) if message is not None else None
+    if text and text.startswith("/"):
+        return text.split()[1:]
     return []
 
 
@@ -56,8 +75,7 @@ def private_admin_command(handler: Handler) -> Handler:
         if chat is None or user is None:
             return
         if chat.type != ChatType.PRIVATE:
-            await reply(update, _("Admin commands work in a private chat with me."))
-            return
+            return  # registered for private chats; never answer in public
         if not await services(context).access.is_admin(user.id):
             log.info("refused %s from user %s", handler.__name__, user.id)
             await reply(update, _("Sorry, only the channel's admins can do that."))
@@ -67,5 +85,7 @@ def private_admin_command(handler: Handler) -> Handler:
     return guarded
 
 
-async def send_html(context: Context, chat_id: int, text: str, **kwargs: Any) -> None:
-    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **kwargs)
+def send_html(chat_id: int, text: str) -> None:
+    """A message to another chat (a moderator, an admin), sent after the update commits."""
+    unit = unit_of_work.current()
+    outbox.queue_html(unit.session, chat_id, text, at=unit.now)

@@ -8,17 +8,26 @@ import shutil
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 
-from telegram import InputFile, Message, Update
+from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden
 
+from bot import outbox, unit_of_work
 from bot.export.log import ExportFormat, ExportScope, temporary_directory, write_log
-from bot.moderation.actions import ModerationError, ban_author, change_role, hide_comment
+from bot.moderation.actions import (
+    ModerationError,
+    ban_author,
+    change_role,
+    comment_in_scope,
+    hide_comment,
+    is_discussion_group,
+    speaks_for_staff,
+)
 from bot.moderation.rules import rule_broken
 from bot.publishing.report import escape
 from bot.responses.comments import message_text, store_comment
 from bot.telegram_html import bold
 from bot.unit_of_work import current_session
+from db.models import Comment
 from db.queries.audit import recent
 from db.queries.channels import channel_by_key
 from handlers.common import (
@@ -38,37 +47,67 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 async def _is_moderator(update: Update, context: Context) -> bool:
     message, user = update.effective_message, update.effective_user
     if message is not None and message.sender_chat is not None:
-        # An anonymous admin of the group itself writes as the group.
-        return message.sender_chat.id == message.chat.id
+        return await speaks_for_staff(current_session(), message.chat.id, message.sender_chat.id)
     if user is None:
         return False
     return await services(context).access.is_moderator(current_session(), user.id)
 
 
-async def _moderation_target(update: Update, context: Context) -> Message | None:
+def command_name(message: Message, bot_username: str) -> str | None:
+    """The command a group message gives this bot, if it starts with one addressed to it."""
+    entities = message.entities
+    if not message.text or not entities or entities[0].type != MessageEntity.BOT_COMMAND:
+        return None
+    if entities[0].offset != 0:
+        return None
+    name, _at, addressee = message.text[1 : entities[0].length].partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return name.lower()
+
+
+async def group_message(update: Update, context: Context) -> None:
+    """A message in a group: a moderator's command to me, or else a comment (a stranger's
+    "/publish" included), stored without a word in public."""
+    message = update.message
+    assert message is not None
+    command = GROUP_COMMANDS.get(command_name(message, context.bot.username) or "")
+    session = current_session()
+    if command is not None and await is_discussion_group(session, message.chat.id):
+        if await _is_moderator(update, context):
+            await command(update, context)
+            return
+    await comment_with_rules(update, context)
+
+
+async def in_private_only(update: Update, context: Context) -> None:
+    """/hide or /ban in a private chat: say where they work."""
+    _ = language_of(update)
+    await reply(update, _("Use this in the discussion group, in reply to a comment."))
+
+
+async def _moderation_target(update: Update) -> Comment | None:
+    """The comment a moderator's command replies to, within newsbot's threads."""
     _ = language_of(update)
     message = update.effective_message
     assert message is not None
-    if message.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
-        await reply(update, _("Use this in the discussion group, in reply to a comment."))
-        return None
-    if not await _is_moderator(update, context):
-        await reply(update, _("Sorry, only moderators can do that."))
-        return None
     target = message.reply_to_message
     if target is None or target.is_automatic_forward:
         await reply(update, _("Reply to the comment you mean."))
         return None
-    return target
+    comment = await comment_in_scope(current_session(), target.chat.id, target.message_id)
+    if comment is None:
+        await reply(
+            update, _("That is not a comment under one of my posts; I moderate only those.")
+        )
+    return comment
 
 
 async def _tidy(message: Message | None) -> None:
-    """Remove the moderator's command from the thread (best effort)."""
+    """Remove the moderator's command from the thread once the update commits."""
     if message is not None:
-        try:
-            await message.delete()
-        except Exception:  # noqa: BLE001 - leaving the command visible is harmless
-            log.debug("could not delete a moderation command")
+        unit = unit_of_work.current()
+        outbox.queue_delete(unit.session, message.chat.id, message.message_id, at=unit.now)
 
 
 async def _moderate(
@@ -86,7 +125,7 @@ async def _moderate(
 
 async def hide_command(update: Update, context: Context) -> None:
     """/hide [reason], in reply to a comment."""
-    target = await _moderation_target(update, context)
+    target = await _moderation_target(update)
     if target is None:
         return
 
@@ -94,7 +133,7 @@ async def hide_command(update: Update, context: Context) -> None:
         return await hide_comment(
             current_session(),
             context.bot,
-            target.chat.id,
+            target.chat_id,
             target.message_id,
             actor_id=actor,
             reason=reason,
@@ -107,11 +146,11 @@ async def hide_command(update: Update, context: Context) -> None:
 async def ban_command(update: Update, context: Context) -> None:
     """/ban [reason], in reply to a comment: remove its author from the group."""
     _ = language_of(update)
-    target = await _moderation_target(update, context)
+    target = await _moderation_target(update)
     if target is None:
         return
-    author = target.from_user
-    if author is None or target.sender_chat is not None or author.is_bot:
+    author_id = target.user_id
+    if author_id is None:
         await reply(update, _("That message has no person to ban."))
         return
 
@@ -119,9 +158,9 @@ async def ban_command(update: Update, context: Context) -> None:
         await ban_author(
             current_session(),
             context.bot,
-            target.chat.id,
+            target.chat_id,
             target.message_id,
-            author.id,
+            author_id,
             actor_id=actor,
             reason=reason,
             at=services(context).clock.now(),
@@ -156,10 +195,7 @@ async def comment_with_rules(update: Update, context: Context) -> None:
         f"Hidden automatically ({broken}): {author}: {message_text(message)[:300]}"
     )
     for moderator in sorted(set(svc.config.moderators) | set(svc.config.admins)):
-        try:
-            await send_html(context, moderator, notice)
-        except Forbidden:
-            log.info("moderator %s has not started the bot; not told", moderator)
+        send_html(moderator, notice)
 
 
 def _parse_export(
@@ -223,25 +259,26 @@ async def export_command(update: Update, context: Context) -> None:
             directory,
             upload_limit=svc.config.export.upload_limit_bytes,
         )
-        with exported.path.open("rb") as handle:
-            try:
-                await context.bot.send_document(
-                    user.id,
-                    InputFile(handle, filename=exported.name),
-                    caption=_("Comment log: {rows} comments.").format(rows=exported.rows),
-                )
-            except Forbidden:
-                await reply(
-                    update, _("Start a private chat with me first; logs are sent only there.")
-                )
-                return
+        content = exported.path.read_bytes()
     except ValueError as exc:
         await reply(update, escape(str(exc)))
         return
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+    unit = unit_of_work.current()
+    outbox.queue_document(
+        unit.session,
+        user.id,
+        content,
+        exported.name,
+        caption=_("Comment log: {rows} comments.").format(rows=exported.rows),
+        at=unit.now,
+    )
     if chat.type != ChatType.PRIVATE:
-        await reply(update, _("I sent the log to you in a private chat."))
+        await reply(
+            update,
+            _("I am sending the log to you in a private chat (start one with me if you have not)."),
+        )
 
 
 async def audit_command(update: Update, context: Context) -> None:
@@ -307,3 +344,6 @@ async def grant_command(update: Update, context: Context) -> None:
 async def revoke_command(update: Update, context: Context) -> None:
     """/revoke moderator USER."""
     await _role_command(update, context, False)
+
+
+GROUP_COMMANDS = {"hide": hide_command, "ban": ban_command, "export": export_command}

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ChatType
+import logging
 
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot import outbox, unit_of_work
+from bot.buttons import ButtonRefused, buttons_in, claim_button, make_button
 from bot.privacy import forget, my_data, my_data_file
-from bot.unit_of_work import current_session
 from handlers.common import Context, language_of, reply
 
-FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
+log = logging.getLogger(__name__)
+FORGET = "forget"
 
 
 async def _in_private(update: Update) -> bool:
@@ -28,51 +33,86 @@ async def mydata_command(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or not await _in_private(update):
         return
-    data = await my_data(current_session(), user.id)
-    await context.bot.send_document(
+    unit = unit_of_work.current()
+    data = await my_data(unit.session, user.id)
+    outbox.queue_document(
+        unit.session,
         chat.id,
-        InputFile(my_data_file(data), filename="my-data.json"),
+        my_data_file(data),
+        "my-data.json",
         caption=_("What I store about you: {comments} comments and {votes} named votes.").format(
             comments=len(data["comments"]), votes=len(data["votes"])
         ),
+        at=unit.now,
     )
 
 
 async def forget_command(update: Update, context: Context) -> None:
-    """/forget: asks first, then deletes."""
+    """/forget: asks first, with buttons only the asker can press on this message."""
     _ = language_of(update)
-    if not await _in_private(update):
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or not await _in_private(update):
         return
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(
+    unit = unit_of_work.current()
+    yes, no = (
+        make_button(
+            unit.session, user_id=user.id, chat_id=chat.id, action=FORGET, argument=a, at=unit.now
+        )
+        for a in ("yes", "no")
+    )
+    await reply(
+        update,
         _(
             "Delete the text of all your comments, your named votes and your name from my "
             "records? Counts stay, without your name. This cannot be undone."
         ),
-        reply_markup=InlineKeyboardMarkup(
+        markup=InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(_("Yes, delete"), callback_data=FORGET_YES),
-                    InlineKeyboardButton(_("Cancel"), callback_data=FORGET_NO),
+                    InlineKeyboardButton(_("Yes, delete"), callback_data=yes),
+                    InlineKeyboardButton(_("Cancel"), callback_data=no),
                 ]
             ]
         ),
+        buttons=buttons_in(yes, no),
     )
 
 
 async def forget_answer(update: Update, context: Context) -> None:
-    """The answer to /forget's question."""
+    """The answer to /forget's question, from the asker, on that question only."""
     _ = language_of(update)
     query = update.callback_query
     assert query is not None
-    await query.answer()
-    if query.data != FORGET_YES:
-        await query.edit_message_text(_("Nothing was deleted."))
+    unit = unit_of_work.current()
+    message = query.message
+    try:
+        button = await claim_button(
+            unit.session,
+            query.data,
+            user_id=query.from_user.id,
+            chat_id=message.chat.id if message else None,
+            message_id=message.message_id if message else None,
+            at=unit.now,
+        )
+    except ButtonRefused as refused:
+        log.info("refused a button press by %s: %s", query.from_user.id, refused)
+        await _answer(query, _("This button is not for you, or it has expired."))
         return
-    erased = await forget(current_session(), query.from_user.id)
-    await query.edit_message_text(
-        _("Done: {count} comments erased, along with your name and named votes.").format(
+    await _answer(query, None)
+    if button.action != FORGET or button.argument != "yes":
+        text = _("Nothing was deleted.")
+    else:
+        erased = await forget(unit.session, button.user_id)
+        text = _("Done: {count} comments erased, along with your name and named votes.").format(
             count=erased
         )
-    )
+    assert button.message_id is not None
+    outbox.queue_edit(unit.session, button.chat_id, button.message_id, text, at=unit.now)
+
+
+async def _answer(query: CallbackQuery, text: str | None) -> None:
+    """Stop the button's spinner; a query answered before (on a retry) needs nothing more."""
+    try:
+        await query.answer(text, show_alert=text is not None)
+    except TelegramError as exc:
+        log.debug("callback query not answered: %s", exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.outbox import queue_html
 from bot.publishing.report import escape
 from bot.summaries.period import WeekError, parse_week
 from bot.summaries.service import SummaryError, already_posted, build_summary, deliver
@@ -15,7 +16,6 @@ from handlers.common import (
     language_of,
     private_admin_command,
     reply,
-    send_html,
     services,
 )
 
@@ -60,14 +60,15 @@ async def summary_command(update: Update, context: Context) -> None:
     await reply(update, _("Posting the summary for {week}…").format(week=period.label))
 
     async def post_and_report() -> None:
-        # After this update's transaction: posting stores the summary in its own.
+        # After this update's transaction: posting stores the summary in its own, and the
+        # report follows "Posting…" through the outbox.
         try:
             await svc.summaries.post_now(channel, period)
+            text = _("The summary for {week} is posted.").format(week=period.label)
         except (SummaryError, TelegramError) as exc:
-            await send_html(context, chat.id, escape(str(exc)))
-            return
-        await send_html(
-            context, chat.id, _("The summary for {week} is posted.").format(week=period.label)
-        )
+            text = escape(str(exc))
+        async with svc.sessions.begin() as session:
+            queue_html(session, chat.id, text, at=svc.clock.now())
+        await svc.outbox.send_due()
 
     context.application.create_task(post_and_report(), update=update)

@@ -40,13 +40,8 @@ class Harness:
         return self.newsbot.sessions
 
     async def pump(self) -> int:
-        """Fetch and handle every update the emulator holds for the bot."""
-        assert self.newsbot.inbox is not None
-        total = 0
-        while await self.newsbot.inbox.fetch(0):
-            total += await self.newsbot.inbox.process()
-        total += await self.newsbot.inbox.process()
-        return total
+        """Fetch and handle every update the emulator holds for the bot, and send the replies."""
+        return await self.newsbot.handle_pending()
 
     async def command(self, text: str, user_id: int | None = None) -> list[str]:
         """Send a command in a private chat; return the texts the bot answered with."""

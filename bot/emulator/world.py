@@ -609,6 +609,16 @@ class World:
         self._push("callback_query", query)
         return query_id
 
+    def click(self, user_id: int, chat_id: int, message_id: int, label: str) -> str:
+        """Press the button labelled ``label`` under a message, as a reader's app does."""
+        message = self.chats[chat_id].messages.get(message_id)
+        keyboard = (message or {}).get("reply_markup", {}).get("inline_keyboard", [])
+        for row in keyboard:
+            for button in row:
+                if button.get("text") == label and "callback_data" in button:
+                    return self.press_button(user_id, chat_id, message_id, button["callback_data"])
+        raise ReaderError(f"no button {label!r} under message {message_id}")
+
     def messages(self, chat_id: int) -> list[JSON]:
         """What the chat shows, oldest first."""
         return [self.chats[chat_id].messages[k] for k in sorted(self.chats[chat_id].messages)]

@@ -12,11 +12,34 @@ from db.models import Comment, RoleName
 from db.queries import roles
 from db.queries.audit import record
 from db.queries.moderation import user_by_username
-from db.queries.responses import comment_by_message
+from db.queries.responses import channel_by_discussion_chat, comment_by_message
 
 
 class ModerationError(ValueError):
     pass
+
+
+async def is_discussion_group(session: AsyncSession, chat_id: int) -> bool:
+    """Moderation works only in the configured channels' discussion groups."""
+    return await channel_by_discussion_chat(session, chat_id) is not None
+
+
+async def comment_in_scope(session: AsyncSession, chat_id: int, message_id: int) -> Comment | None:
+    """The stored comment moderation may act on: in a configured discussion group, under one of
+    newsbot's posts. Anything else (another group the bot administers, a message outside the
+    threads) is out of reach, whoever asks."""
+    if await channel_by_discussion_chat(session, chat_id) is None:
+        return None
+    return await comment_by_message(session, chat_id, message_id)
+
+
+async def speaks_for_staff(session: AsyncSession, chat_id: int, sender_chat_id: int) -> bool:
+    """A message sent as a chat comes from staff when it is the group itself (an anonymous
+    administrator) or the channel linked to it (a channel administrator)."""
+    if sender_chat_id == chat_id:
+        return True
+    channel = await channel_by_discussion_chat(session, chat_id)
+    return channel is not None and channel.chat_id == sender_chat_id
 
 
 async def hide_comment(

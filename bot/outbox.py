@@ -1,0 +1,245 @@
+"""The transactional outbox: what the bot says because of an update goes out after the commit.
+
+A handler queues its replies on the update's own session. When the update's
+handling fails, its run is undone and replayed, and the queued replies are
+undone with it, so a replay never sends a message twice; when it commits, the
+sender delivers them. One worker a chat sends that chat's messages in order;
+python-telegram-bot's rate limiter paces them by chat, and flood control
+(429) holds only that chat. Intake never waits: the inbox only writes rows.
+
+A send that timed out may have been delivered, and Telegram gives no way to
+ask: such a message is sent again (at least once), since a lost reply is
+worse than a repeated one in a private chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from db.models import OutboxMessage
+from db.queries import outbox as queries
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 20
+MAX_BACKOFF = timedelta(minutes=5)
+BATCH = 500
+KEEP_SETTLED = timedelta(days=1)
+_FILE_FIELDS = {"sendDocument": "document", "sendPhoto": "photo"}
+
+
+def queue(
+    session: AsyncSession,
+    chat_id: int,
+    method: str,
+    params: dict[str, Any],
+    *,
+    at: datetime,
+    document: bytes | None = None,
+    document_name: str | None = None,
+    buttons: list[str] | None = None,
+) -> OutboxMessage:
+    """Record a Bot API call to make once the current transaction commits."""
+    row = OutboxMessage(
+        chat_id=chat_id,
+        method=method,
+        params={"chat_id": chat_id, **params},
+        document=document,
+        document_name=document_name,
+        buttons=list(buttons or []),
+        created_at=at,
+        due_at=at,
+        attempts=0,
+    )
+    session.add(row)
+    return row
+
+
+def queue_html(
+    session: AsyncSession,
+    chat_id: int,
+    html: str,
+    *,
+    at: datetime,
+    reply_to: int | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    buttons: list[str] | None = None,
+) -> OutboxMessage:
+    """A text message in Telegram's HTML, link previews off (all user text escaped by callers)."""
+    params: dict[str, Any] = {
+        "text": html,
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": True},
+    }
+    if reply_to is not None:
+        params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    return queue(session, chat_id, "sendMessage", params, at=at, buttons=buttons)
+
+
+def queue_edit(
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    html: str,
+    *,
+    at: datetime,
+) -> OutboxMessage:
+    """Replace the text (and drop the keyboard) of a message the bot sent."""
+    params = {"message_id": message_id, "text": html, "parse_mode": "HTML"}
+    return queue(session, chat_id, "editMessageText", params, at=at)
+
+
+def queue_document(
+    session: AsyncSession,
+    chat_id: int,
+    content: bytes,
+    name: str,
+    *,
+    caption: str,
+    at: datetime,
+) -> OutboxMessage:
+    params = {"caption": caption, "parse_mode": "HTML"}
+    return queue(
+        session, chat_id, "sendDocument", params, at=at, document=content, document_name=name
+    )
+
+
+def queue_delete(session: AsyncSession, chat_id: int, message_id: int, *, at: datetime) -> None:
+    queue(session, chat_id, "deleteMessage", {"message_id": message_id}, at=at)
+
+
+class OutboxSender:
+    """Sends what the outbox holds: one worker a chat, in order, after the commit."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock) -> None:
+        self.sessions = sessions
+        self.bot = bot
+        self.clock = clock
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def send_due(self) -> int:
+        """Send everything due now; returns how many messages went out."""
+        sent = 0
+        async with self._lock:
+            while True:
+                async with self.sessions() as session:
+                    heads = await queries.due(session, self.clock.now(), BATCH)
+                if not heads:
+                    return sent
+                by_chat: dict[int, list[int]] = defaultdict(list)
+                for row_id, chat_id in heads:
+                    by_chat[chat_id].append(row_id)
+                counts = await asyncio.gather(*(self._send_chat(ids) for ids in by_chat.values()))
+                if sum(counts) == 0 or self._stopping:
+                    return sent + sum(counts)
+                sent += sum(counts)
+
+    async def run(self) -> None:
+        """Send as messages become due, until ``stop``; wakes early when the inbox queued some."""
+        while not self._stopping:
+            self._wake.clear()
+            delay = 60.0
+            try:
+                await self.send_due()
+                async with self.sessions() as session:
+                    upcoming = await queries.next_due_at(session)
+                if upcoming is not None:
+                    delay = min(max((upcoming - self.clock.now()).total_seconds(), 0.05), delay)
+            except Exception:  # noqa: BLE001 - the database may be briefly unavailable
+                log.exception("outbox: sending failed; trying again shortly")
+                delay = 5.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def stop(self) -> None:
+        """Let the current sends finish; what is left waits for the next start."""
+        self._stopping = True
+        self._wake.set()
+        async with self._lock:
+            pass
+
+    async def _send_chat(self, ids: list[int]) -> int:
+        sent = 0
+        for row_id in ids:
+            if self._stopping:
+                break
+            outcome = await self._send_one(row_id)
+            if outcome is None:
+                break  # held back (flood control or a network fault): keep the chat's order
+            sent += outcome
+        return sent
+
+    async def _send_one(self, row_id: int) -> int | None:
+        """1 sent, 0 given up (a refusal), None held back to try again later."""
+        async with self.sessions.begin() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is None or row.sent_at is not None or row.failed_at is not None:
+                return 0
+            row.attempts += 1
+            attempts, method, chat_id = row.attempts, row.method, row.chat_id
+            kwargs: dict[str, Any] = dict(row.params)
+            if row.document is not None:
+                field = _FILE_FIELDS.get(method, "document")
+                kwargs[field] = InputFile(row.document, filename=row.document_name or "file")
+        try:
+            result = await self.bot.do_api_request(method, api_kwargs=kwargs)
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
+            await self._hold(row_id, chat_id, timedelta(seconds=seconds), exc)
+            return None
+        except (BadRequest, Forbidden, ChatMigrated) as exc:
+            await self._give_up(row_id, exc)
+            return 0
+        except TelegramError as exc:
+            if attempts >= MAX_ATTEMPTS:
+                await self._give_up(row_id, exc)
+                return 0
+            await self._hold(row_id, chat_id, min(timedelta(seconds=2**attempts), MAX_BACKOFF), exc)
+            return None
+        async with self.sessions.begin() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.sent_at = self.clock.now()
+                row.last_error = None
+                if isinstance(result, dict) and "message_id" in result:
+                    row.message_id = int(result["message_id"])
+                    await queries.attach_buttons(session, list(row.buttons), row.message_id)
+        return 1
+
+    async def _hold(self, row_id: int, chat_id: int, delay: timedelta, error: Exception) -> None:
+        log.info("outbox: message %d to chat %d held for %s: %s", row_id, chat_id, delay, error)
+        async with self.sessions.begin() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.last_error = f"{error.__class__.__name__}: {error}"[:2000]
+            await queries.postpone_chat(session, chat_id, self.clock.now() + delay)
+
+    async def _give_up(self, row_id: int, error: Exception) -> None:
+        log.warning("outbox: Telegram refused message %d: %s", row_id, error)
+        async with self.sessions.begin() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.failed_at = self.clock.now()
+                row.last_error = f"{error.__class__.__name__}: {error}"[:2000]
+
+    async def sweep(self) -> int:
+        """Forget messages settled more than a day ago."""
+        async with self.sessions.begin() as session:
+            return await queries.delete_settled_before(session, self.clock.now() - KEEP_SETTLED)

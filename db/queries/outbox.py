@@ -1,0 +1,77 @@
+"""The outbox's rows: what is due, and what a sent message tells its buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Button, OutboxMessage
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> Sequence[tuple[int, int]]:
+    """(id, chat id) of unsent messages whose time has come, oldest first."""
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.chat_id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.due_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return [(row_id, chat_id) for row_id, chat_id in rows]
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+        )
+    )
+
+
+async def postpone_chat(session: AsyncSession, chat_id: int, until: datetime) -> None:
+    """Hold every unsent message to a chat until ``until``, so the chat keeps its order."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.due_at < until,
+        )
+        .values(due_at=until)
+    )
+
+
+async def attach_buttons(session: AsyncSession, tokens: list[str], message_id: int) -> None:
+    if tokens:
+        await session.execute(
+            update(Button).where(Button.token.in_(tokens)).values(message_id=message_id)
+        )
+
+
+async def delete_settled_before(session: AsyncSession, before: datetime) -> int:
+    """Sent or failed messages older than ``before``: their job is done."""
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.created_at < before,
+            (OutboxMessage.sent_at.is_not(None)) | (OutboxMessage.failed_at.is_not(None)),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def pending_count(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        )
+        or 0
+    )
