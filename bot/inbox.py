@@ -124,9 +124,11 @@ class Inbox:
                     return handled
                 parsed = await self._parse(session, rows)
                 for group in _split_interactive(parsed):
+                    # Read before the run: a rolled-back transaction expires its rows.
+                    ids = [row.id for row, _update in group]
                     if not await self._handle_together(session, group):
-                        for row, update in group:
-                            await self._handle_alone(session, row.id, update)
+                        for row_id, (_row, update) in zip(ids, group, strict=True):
+                            await self._handle_alone(session, row_id, update)
                 handled += len(rows)
 
     async def _parse(

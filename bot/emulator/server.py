@@ -264,5 +264,7 @@ READER_ACTIONS: dict[str, Any] = {
     "vote": lambda w, b: w.vote(**b),
     "react": lambda w, b: w.react(**b),
     "press_button": lambda w, b: w.press_button(**b),
+    "click": lambda w, b: w.click(**b),
+    "deliver_raw_update": lambda w, b: w.deliver_raw_update(**b),
     "make_admin": lambda w, b: w.make_admin(**b),
 }

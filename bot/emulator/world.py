@@ -190,6 +190,16 @@ class World:
         self.updates.append({"update_id": next(self._update_ids), kind: _copy(payload)})
         self.changed.set()
 
+    def deliver_raw_update(self, update: JSON) -> int:
+        """Queue an update exactly as given (an older Bot API server's shape, or a broken one),
+        with a fresh ``update_id``; returns that id."""
+        if not isinstance(update, dict) or len([k for k in update if k != "update_id"]) != 1:
+            raise ReaderError("an update has exactly one field besides update_id")
+        update_id = next(self._update_ids)
+        self.updates.append({**_copy(update), "update_id": update_id})
+        self.changed.set()
+        return update_id
+
     def _new_message(self, chat: ChatState, body: JSON) -> JSON:
         message_id = chat.next_message_id
         message: JSON = {"message_id": message_id, "date": self.now(), "chat": chat.public()}

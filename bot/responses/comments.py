@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, MessageOriginChannel
 from telegram import User as TelegramUser
 
-from db.models import Comment, CommentEdit, Segment, User
+from db.models import Comment, CommentEdit, Poll, Segment, User
 from db.queries import publishing as publishing_queries
 from db.queries import responses as queries
 
+# What a comment can be besides text (Bot API Message fields), stored as its kind.
 _MEDIA_KINDS = (
     "photo",
     "video",
@@ -25,6 +27,14 @@ _MEDIA_KINDS = (
     "poll",
     "location",
     "contact",
+    "venue",
+    "dice",
+    "story",
+    "checklist",
+    "game",
+    "invoice",
+    "giveaway",
+    "paid_media",
 )
 _LESSON_REFERENCE = re.compile(r"^\s*#?(\d{1,2})[.):]\s")
 
@@ -53,29 +63,55 @@ async def remember_user(session: AsyncSession, user: TelegramUser, seen_at: date
     )
 
 
-async def _thread_segment(session: AsyncSession, message: Message) -> Segment | None:
-    """The newsbot post whose discussion thread holds ``message``, if any."""
+@dataclass
+class Thread:
+    """A discussion thread under one of newsbot's posts; a poll's thread is about its lesson."""
+
+    segment: Segment
+    thread_id: int
+    lesson_id: int | None = None
+
+
+async def _thread_of(session: AsyncSession, message: Message) -> Thread | None:
+    """The newsbot post or poll whose discussion thread holds ``message``, if any."""
     channel = await queries.channel_by_discussion_chat(session, message.chat.id)
-    if channel is None:
+    if channel is None or channel.chat_id is None:
         return None
     thread_id = message.message_thread_id
-    if thread_id is not None:
-        segment = await queries.segment_by_thread(session, channel.id, thread_id)
+    if thread_id is None:
+        # The forward's own update may have been missed; a direct reply carries it.
+        replied = message.reply_to_message
+        origin = replied.forward_origin if replied is not None else None
+        if replied is None or not replied.is_automatic_forward:
+            return None
+        if not isinstance(origin, MessageOriginChannel) or origin.chat.id != channel.chat_id:
+            return None
+        thread_id = replied.message_id
+        segment = await publishing_queries.segment_by_channel_message(
+            session, channel.id, origin.message_id
+        )
         if segment is not None:
-            return segment
-    # The forward's own update may have been missed; the reply carries it.
-    replied = message.reply_to_message
-    origin = replied.forward_origin if replied is not None else None
-    if replied is None or not replied.is_automatic_forward:
+            segment.discussion_thread_id = thread_id
+            return Thread(segment, thread_id)
+        poll = await publishing_queries.poll_by_chat_message(
+            session, channel.chat_id, origin.message_id
+        )
+        if poll is not None:
+            poll.discussion_thread_id = thread_id
+            return await _poll_thread(session, poll, thread_id)
         return None
-    if not isinstance(origin, MessageOriginChannel):
-        return None
-    segment = await publishing_queries.segment_by_channel_message(
-        session, channel.id, origin.message_id
-    )
+    segment = await queries.segment_by_thread(session, channel.id, thread_id)
     if segment is not None:
-        segment.discussion_thread_id = replied.message_id
-    return segment
+        return Thread(segment, thread_id)
+    poll = await queries.poll_by_thread(session, channel.chat_id, thread_id)
+    if poll is not None:
+        return await _poll_thread(session, poll, thread_id)
+    return None
+
+
+async def _poll_thread(session: AsyncSession, poll: Poll, thread_id: int) -> Thread | None:
+    segment = await queries.segment_of_lesson(session, poll.lesson_id)
+    return Thread(segment, thread_id, poll.lesson_id) if segment is not None else None
 
 
 async def _lesson_id(session: AsyncSession, segment: Segment, message: Message) -> int | None:
@@ -103,17 +139,21 @@ async def store_comment(session: AsyncSession, message: Message, bot_id: int) ->
     existing = await queries.comment_by_message(session, message.chat.id, message.message_id)
     if existing is not None:
         return existing
-    segment = await _thread_segment(session, message)
-    if segment is None:
+    thread = await _thread_of(session, message)
+    if thread is None:
         return None
+    kind = media_kind(message)
+    if kind is None and not message_text(message):
+        return None  # a service message (a topic created, a member joined): not a comment
+    segment = thread.segment
     comment = Comment(
         chat_id=message.chat.id,
         message_id=message.message_id,
-        thread_id=segment.discussion_thread_id,
+        thread_id=thread.thread_id,
         segment_id=segment.id,
-        lesson_id=await _lesson_id(session, segment, message),
+        lesson_id=thread.lesson_id or await _lesson_id(session, segment, message),
         text=message_text(message),
-        media_kind=media_kind(message),
+        media_kind=kind,
         created_at=message.date,
     )
     replied = message.reply_to_message

@@ -40,6 +40,9 @@ async def record_automatic_forward(
                 poll.posted_at = origin.date
                 poll.close_at = origin.date + poll_close_after
                 poll.sending_since = None
+        if poll is not None:
+            # Readers argue about a lesson under its poll: that thread is collected too.
+            poll.discussion_thread_id = message.message_id
         return None
     segment = await queries.segment_by_channel_message(session, channel.id, origin.message_id)
     if segment is None and message.text is not None:

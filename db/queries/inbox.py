@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
@@ -30,7 +30,7 @@ async def unprocessed(session: AsyncSession, limit: int) -> Sequence[InboxUpdate
     return (
         await session.scalars(
             select(InboxUpdate)
-            .where(InboxUpdate.processed_at.is_(None))
+            .where(InboxUpdate.processed_at.is_(None), InboxUpdate.quarantined_at.is_(None))
             .order_by(InboxUpdate.update_id)
             .limit(limit)
         )
@@ -43,3 +43,51 @@ async def highest_update_id(session: AsyncSession) -> int | None:
 
 async def by_ids(session: AsyncSession, ids: list[int]) -> Sequence[InboxUpdate]:
     return (await session.scalars(select(InboxUpdate).where(InboxUpdate.id.in_(ids)))).all()
+
+
+async def quarantined(session: AsyncSession) -> Sequence[InboxUpdate]:
+    return (
+        await session.scalars(
+            select(InboxUpdate)
+            .where(InboxUpdate.quarantined_at.is_not(None))
+            .order_by(InboxUpdate.update_id)
+        )
+    ).all()
+
+
+async def quarantined_count(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(InboxUpdate)
+            .where(InboxUpdate.quarantined_at.is_not(None))
+        )
+        or 0
+    )
+
+
+async def release(session: AsyncSession, update_ids: list[int]) -> int:
+    """Quarantined updates back into the queue, with their attempts reset."""
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.quarantined_at.is_not(None))
+        .values(quarantined_at=None, attempts=0, error=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def drop(session: AsyncSession, update_ids: list[int], at: datetime) -> int:
+    """Give quarantined updates up: their content is discarded, the row keeps the offset."""
+    rows = (
+        await session.scalars(
+            select(InboxUpdate).where(
+                InboxUpdate.update_id.in_(update_ids), InboxUpdate.quarantined_at.is_not(None)
+            )
+        )
+    ).all()
+    for row in rows:
+        row.payload = {"update_id": row.update_id}
+        row.quarantined_at = None
+        row.processed_at = at
+        row.error = f"dropped by the operator; {row.error or ''}"[:2000]
+    return len(rows)

@@ -51,6 +51,31 @@ async def segment_by_thread(
     return segment
 
 
+async def poll_by_thread(
+    session: AsyncSession, channel_chat_id: int, thread_id: int
+) -> Poll | None:
+    """The channel poll whose automatic forward opened ``thread_id``."""
+    cache = _batch_cache(session)
+    key = ("poll_by_thread", channel_chat_id, thread_id)
+    if key not in cache:
+        found = await session.scalar(
+            select(Poll).where(
+                Poll.chat_id == channel_chat_id, Poll.discussion_thread_id == thread_id
+            )
+        )
+        if found is None:
+            return None
+        cache[key] = found
+    poll: Poll = cache[key]
+    return poll
+
+
+async def segment_of_lesson(session: AsyncSession, lesson_id: int) -> Segment | None:
+    return await session.scalar(
+        select(Segment).join(Lesson, Lesson.segment_id == Segment.id).where(Lesson.id == lesson_id)
+    )
+
+
 async def lessons_of(session: AsyncSession, segment_id: int) -> Sequence[Lesson]:
     cache = _batch_cache(session)
     key = ("lessons", segment_id)

@@ -1,0 +1,245 @@
+"""What a hostile reader, a careless moderator or a broken update can do: the bot goes on,
+nothing is lost, and nobody hears from the bot twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from telegram import Update
+
+from bot.unit_of_work import current_session
+from db.models import Comment, InboxUpdate, Lesson, OutboxMessage
+from handlers.common import Context
+from tests.conftest import SAMPLE_ARTICLE
+from tests.harness import Harness, running_harness
+
+
+async def _published(h: Harness) -> list[dict[str, Any]]:
+    h.world.send_document(h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
+    await h.pump()
+    await h.command("/publish 1 now 1m")
+    await h.run_until_idle()
+    return h.channel_posts()
+
+
+async def _comments(h: Harness) -> list[Comment]:
+    async with h.sessions() as session:
+        return list((await session.scalars(select(Comment).order_by(Comment.id))).all())
+
+
+async def _bot_messages_in(h: Harness, chat_id: int) -> list[dict[str, Any]]:
+    return [m for m in h.world.messages(chat_id) if m.get("from", {}).get("id") == h.world.bot_id]
+
+
+async def test_comments_under_lesson_polls_are_tied_to_their_lessons(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        polls = [p for p in posts if "poll" in p]
+        assert len(polls) >= 2
+        reader = h.world.add_user("Ann", username="ann")["id"]
+        for number, poll in enumerate(polls, start=1):
+            h.world.comment(reader, h.channel_id, poll["message_id"], f"on poll {number}")
+        await h.pump()
+        stored = await _comments(h)
+        assert [c.text for c in stored] == [f"on poll {n}" for n in range(1, len(polls) + 1)]
+        async with h.sessions() as session:
+            lessons = {
+                lesson.id: lesson.question for lesson in (await session.scalars(select(Lesson)))
+            }
+        for comment, poll in zip(stored, polls, strict=True):
+            assert comment.lesson_id is not None, comment.text
+            assert lessons[comment.lesson_id] == poll["poll"]["question"]
+        # A reply inside a poll's thread belongs to the same lesson.
+        first = h.world.messages(h.group_id)[-len(polls)]
+        h.world.reply(h.admin_id, h.group_id, first["message_id"], "why?")
+        await h.pump()
+        assert (await _comments(h))[-1].lesson_id == stored[0].lesson_id
+        h.world.send_private(reader, "/mydata")
+        await h.pump()
+        mine = h.world.messages(reader)[-1]
+        assert "document" in mine
+        content = h.world.files[mine["document"]["file_id"]].content.decode()
+        assert "on poll 1" in content
+
+
+async def test_a_poisoned_update_is_quarantined_and_the_rest_stored(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        h.world.send_private(h.admin_id, "/start")
+        readers = [h.world.add_user(f"Reader {n}")["id"] for n in range(5)]
+        for number in range(100):
+            if number == 50:
+                # No date, and a chat with no type: python-telegram-bot cannot read it.
+                h.world.deliver_raw_update({"message": {"message_id": 9, "chat": {"id": 1}}})
+            h.world.comment(
+                readers[number % 5], h.channel_id, posts[0]["message_id"], f"comment {number}"
+            )
+        await h.pump()
+        assert len(await _comments(h)) == 100
+        async with h.sessions() as session:
+            bad = (
+                await session.scalars(
+                    select(InboxUpdate).where(InboxUpdate.quarantined_at.is_not(None))
+                )
+            ).all()
+        assert len(bad) == 1
+        assert (bad[0].error or "").startswith("KeyError"), bad[0].error
+        reports = [m for m in h.world.messages(h.admin_id) if "set aside" in m.get("text", "")]
+        assert len(reports) == 1
+        # A restart neither stops on it nor reports it again.
+        await h.newsbot.stop()
+        await h.newsbot.start()
+        h.world.comment(readers[0], h.channel_id, posts[0]["message_id"], "after the restart")
+        await h.pump()
+        assert (await _comments(h))[-1].text == "after the restart"
+        assert (
+            len([m for m in h.world.messages(h.admin_id) if "set aside" in m.get("text", "")]) == 1
+        )
+
+
+FAILURES = ("exception", "telegram", "database")
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_a_failing_handler_loses_nothing_and_sends_nothing_twice(
+    tmp_path: Path, failure: str
+) -> None:
+    moderator_config = {"blocked_words": ["casino"]}
+    async with running_harness(tmp_path, moderation=moderator_config) as h:
+        posts = await _published(h)
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+
+        async def fail_on_marker(update: Update, context: Context) -> None:
+            message = update.effective_message
+            if message is None or "#boom" not in (message.text or ""):
+                return
+            if failure == "exception":
+                raise RuntimeError("a bug in a handler")
+            if failure == "telegram":
+                await context.bot.send_message(chat_id=-42, text="nowhere")
+            await current_session().execute(text("SELECT * FROM no_such_table"))
+
+        from telegram.ext import MessageHandler, filters
+
+        assert h.newsbot.application is not None
+        h.newsbot.application.add_handler(MessageHandler(filters.ALL, fail_on_marker), group=-1)
+        reader = h.world.add_user("Ann")["id"]
+        post = posts[0]["message_id"]
+        h.world.comment(reader, h.channel_id, post, "first")
+        h.world.comment(reader, h.channel_id, post, "visit my casino")  # auto-hidden, admins told
+        h.world.comment(reader, h.channel_id, post, "#boom")
+        h.world.comment(reader, h.channel_id, post, "last")
+        await h.pump()
+        stored = [c.text for c in await _comments(h)]
+        assert stored == ["first", "visit my casino", "last"]
+        async with h.sessions() as session:
+            failed = (
+                await session.scalars(
+                    select(InboxUpdate).where(InboxUpdate.quarantined_at.is_not(None))
+                )
+            ).all()
+        assert len(failed) == 1
+        assert failed[0].attempts == 3
+        expected = {"exception": "RuntimeError", "telegram": "BadRequest", "database": "Error"}
+        assert expected[failure] in (failed[0].error or ""), failed[0].error
+        notices = [
+            m for m in h.world.messages(h.admin_id) if "Hidden automatically" in m.get("text", "")
+        ]
+        assert len(notices) == 1, "the notice was sent again when the run was replayed"
+
+
+async def test_stranger_commands_in_a_thread_are_comments_and_get_no_public_reply(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        strangers = [h.world.add_user(f"Stranger {n}")["id"] for n in range(6)]
+        for number in range(60):
+            h.world.comment(
+                strangers[number % 6],
+                h.channel_id,
+                posts[0]["message_id"],
+                ["/publish 1", "/hide", "/export", "/start", "/ban spam", "/status"][number % 6],
+            )
+        h.world.comment(strangers[0], h.channel_id, posts[0]["message_id"], "a normal comment")
+        sends_before = len(h.world.log)
+        await h.pump()
+        stored = await _comments(h)
+        assert len(stored) == 61
+        assert stored[-1].text == "a normal comment"
+        assert await _bot_messages_in(h, h.group_id) == []
+        assert [name for name, _ in h.world.log[sends_before:] if name.startswith("send")] == []
+
+
+async def test_moderation_does_nothing_outside_the_configured_groups(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _published(h)
+        other_channel, other_group = h.world.create_channel("Elsewhere", owner_id=h.admin_id)
+        assert other_group is not None
+        reader = h.world.add_user("Ann")["id"]
+        message = h.world.post_in_group(reader, other_group, "hello elsewhere")
+        h.world.reply(h.admin_id, other_group, message["message_id"], "/hide")
+        h.world.reply(h.admin_id, other_group, message["message_id"], "/ban")
+        await h.pump()
+        assert message["message_id"] in h.world.chats[other_group].messages
+        assert h.world.chats[other_group].banned == set()
+        assert await _bot_messages_in(h, other_group) == []
+        assert await _comments(h) == []
+        # In the configured group, outside newsbot's threads: refused, nothing deleted.
+        loose = h.world.post_in_group(reader, h.group_id, "not under a post")
+        h.world.reply(h.admin_id, h.group_id, loose["message_id"], "/hide")
+        await h.pump()
+        assert loose["message_id"] in h.world.chats[h.group_id].messages
+        assert "not a comment under one of my posts" in h.world.messages(h.group_id)[-1]["text"]
+
+
+async def test_forged_button_presses_change_nothing(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        ann = h.world.add_user("Ann")["id"]
+        mal = h.world.add_user("Mal")["id"]
+        h.world.comment(ann, h.channel_id, posts[0]["message_id"], "my words")
+        await h.pump()
+        await h.command("/forget", ann)
+        question = h.world.messages(ann)[-1]
+        yes = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        await h.command("/start", mal)
+        mal_message = h.world.messages(mal)[-1]
+        post_text = posts[0]["text"]
+        # Another user pressing Ann's button, on Ann's message or on his own.
+        h.world.press_button(mal, ann, question["message_id"], yes)
+        h.world.press_button(mal, mal, mal_message["message_id"], yes)
+        # Ann's button on another message, on a channel post, and made-up data.
+        h.world.press_button(ann, mal, mal_message["message_id"], yes)
+        h.world.press_button(ann, h.channel_id, posts[0]["message_id"], yes)
+        h.world.press_button(ann, ann, question["message_id"], "forget:yes")
+        h.world.press_button(mal, h.channel_id, posts[0]["message_id"], "forget:yes")
+        await h.pump()
+        assert [c.text for c in await _comments(h)] == ["my words"]
+        assert h.channel_posts()[0]["text"] == post_text
+        assert h.world.messages(ann)[-1]["text"] == question["text"]
+        # After its deadline, the right press on the right message is refused too.
+        from datetime import timedelta
+
+        h.clock.advance(timedelta(hours=2))
+        h.world.press_button(ann, ann, question["message_id"], yes)
+        await h.pump()
+        assert [c.text for c in await _comments(h)] == ["my words"]
+        # A fresh question, pressed as meant, works exactly once.
+        await h.command("/forget", ann)
+        fresh = h.world.messages(ann)[-1]
+        h.world.click(ann, ann, fresh["message_id"], "Yes, delete")
+        h.world.click(ann, ann, fresh["message_id"], "Yes, delete")
+        await h.pump()
+        assert [c.text for c in await _comments(h)] == [""]
+        async with h.sessions() as session:
+            edits = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.method == "editMessageText")
+            )
+        assert edits == 1
