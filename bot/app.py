@@ -29,9 +29,9 @@ from bot.privacy import apply_retention
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.rate_limits import MessageRateLimiter
+from bot.runtime import upgrade_or_explain
 from bot.services import SERVICES_KEY, Services
 from bot.summaries.service import SummaryJobs
-from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.queries.channels import ensure_channel
 
@@ -110,7 +110,7 @@ class NewsBot:
     # ------------------------------------------------------------ start-up
     async def start(self) -> None:
         self.engine = create_engine(self.config.database_url)
-        await migrate.upgrade(self.engine)
+        await upgrade_or_explain(self.config, self.engine)
         self.sessions = create_session_factory(self.engine)
         base = self.config.api_base_url
         token = self.config.token.get_secret_value()
@@ -363,7 +363,7 @@ class NewsBot:
             except NetworkError as exc:
                 log.warning(
                     "Telegram unreachable: %s",
-                    redact(str(exc), (self.config.token.get_secret_value(),)),
+                    redact(str(exc), self.config.secrets),
                 )
                 delay, backoff = backoff, min(backoff * 2, 30.0)
             with contextlib.suppress(TimeoutError):

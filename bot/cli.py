@@ -12,7 +12,14 @@ from typing import Any
 
 from bot import __version__
 from bot.articles.errors import ArticleError
-from bot.config import DEFAULT_CONFIG_PATH, ChannelConfig, Config, ConfigError, load_config
+from bot.config import (
+    DEFAULT_CONFIG_PATH,
+    ChannelConfig,
+    Config,
+    ConfigError,
+    DatabaseUnavailable,
+    load_config,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -38,21 +45,27 @@ async def _check_config(args: argparse.Namespace) -> int:
     config = _config(args)
     channels = ", ".join(channel.key for channel in config.channels)
     print(f"config OK: {len(config.channels)} channel(s): {channels}")
-    print(f"database: {config.database_url}")
+    print(f"database: {config.database_display}")
     return EXIT_OK
 
 
 async def _db(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.runtime import unavailable
     from db import migrate
     from db.engine import create_engine
 
-    engine = create_engine(_config(args).database_url)
+    config = _config(args)
+    engine = create_engine(config.database_url)
     try:
         if args.action == "upgrade":
             await migrate.upgrade(engine, args.revision or "head")
         elif args.action == "downgrade":
             await migrate.downgrade(engine, args.revision or "-1")
         print(f"database at revision {await migrate.current_revision(engine) or 'base (empty)'}")
+    except (SQLAlchemyError, OSError) as exc:
+        raise unavailable(config, exc) from None
     finally:
         await engine.dispose()
     return EXIT_OK
@@ -112,7 +125,7 @@ async def _run(args: argparse.Namespace) -> int:
     from bot.logs import configure_logging
 
     config = _config(args)
-    configure_logging(config.log_level, (config.token.get_secret_value(),))
+    configure_logging(config.log_level, config.secrets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -158,6 +171,7 @@ async def _publish(args: argparse.Namespace) -> int:
 
 
 async def _status(args: argparse.Namespace) -> int:
+    from bot.inbox import quarantined_count
     from bot.publishing.report import status_text
     from bot.publishing.service import status
     from bot.runtime import database
@@ -167,6 +181,39 @@ async def _status(args: argparse.Namespace) -> int:
         entries = await status(session)
         zones = {c.key: c.zone for c in config.channels}
         print(_plain(status_text(_translator(), entries, zones)))
+        set_aside = await quarantined_count(session)
+    if set_aside:
+        print(f"\nQuarantined updates: {set_aside} (newsbot inbox list)")
+    return EXIT_OK
+
+
+async def _inbox(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.inbox import drop_quarantined, quarantined_updates, retry_quarantined
+    from bot.runtime import database
+
+    config = _config(args)
+    if args.action != "list" and not args.update_ids:
+        raise CommandError(f"newsbot inbox {args.action} needs update ids (see newsbot inbox list)")
+    async with database(config) as sessions, sessions.begin() as session:
+        if args.action == "list":
+            rows = await quarantined_updates(session)
+            for row in rows:
+                kind = next((key for key in row.payload if key != "update_id"), "?")
+                when = (
+                    row.quarantined_at.isoformat(timespec="seconds") if row.quarantined_at else ""
+                )
+                print(f"{row.update_id}\t{kind}\t{when}\t{row.attempts}\t{row.error or ''}")
+            print(f"Quarantined updates: {len(rows)}" if rows else "No quarantined updates.")
+            return EXIT_OK
+        if args.action == "retry":
+            count = await retry_quarantined(session, args.update_ids)
+            print(f"Back in the queue: {count}; the running bot takes them next.")
+        else:
+            count = await drop_quarantined(session, args.update_ids, SystemClock().now())
+            print(f"Dropped: {count}.")
+    if count < len(args.update_ids):
+        raise CommandError("some of those ids are not quarantined updates", EXIT_FAILED)
     return EXIT_OK
 
 
@@ -378,6 +425,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="what is scheduled, posted and failed")
     status.set_defaults(handler=_status)
 
+    inbox = commands.add_parser("inbox", help="updates set aside after failing: list, retry, drop")
+    inbox.add_argument("action", choices=["list", "retry", "drop"])
+    inbox.add_argument("update_ids", nargs="*", type=int, metavar="UPDATE_ID")
+    inbox.set_defaults(handler=_inbox)
+
     demo = commands.add_parser("demo", help="the whole flow on a local emulator, no token needed")
     demo.set_defaults(handler=_demo)
 
@@ -415,6 +467,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newsbot: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except DatabaseUnavailable as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except (CommandError, ArticleError) as exc:
         code = exc.exit_code if isinstance(exc, CommandError) else EXIT_USAGE
         print(f"newsbot: {exc}", file=sys.stderr)

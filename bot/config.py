@@ -12,6 +12,7 @@ import tomllib
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -34,6 +35,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SUPPORTED_LANGUAGES = ("en", "ru")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or upgraded: one line naming it (password masked) and
+    the cause, instead of a traceback."""
 
 
 class ConfigError(Exception):
@@ -213,6 +219,23 @@ class Config(_Strict):
         if len(keys) != len(set(keys)):
             raise ValueError("channels: each channel needs a distinct chat or name")
         return self
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log, an error or the terminal: the token and the database
+        password."""
+        password = urlsplit(self.database_url).password
+        return (self.token.get_secret_value(), *([unquote(password)] if password else []))
+
+    @property
+    def database_display(self) -> str:
+        """The database URL with its password masked, for messages and logs."""
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        user = f"{parts.username}:" if parts.username else ":"
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{user}***@{host}"))
 
     def channel(self, key: str | int) -> ChannelConfig:
         """Find a configured channel by name, @username or numeric id."""

@@ -271,3 +271,24 @@ def _split_interactive(
     if current:
         groups.append(current)
     return groups
+
+
+# ----------------------------------------------------------- the operator's tools
+async def quarantined_updates(session: AsyncSession) -> list[InboxUpdate]:
+    """Updates set aside after failing: what ``newsbot inbox list`` shows."""
+    return list(await queries.quarantined(session))
+
+
+async def quarantined_count(session: AsyncSession) -> int:
+    return await queries.quarantined_count(session)
+
+
+async def retry_quarantined(session: AsyncSession, update_ids: list[int]) -> int:
+    """Put updates back in the queue (after a fix); the running bot takes them on its next
+    batch. Returns how many were quarantined."""
+    return await queries.release(session, update_ids)
+
+
+async def drop_quarantined(session: AsyncSession, update_ids: list[int], at: datetime) -> int:
+    """Give updates up for good; their raw content is deleted."""
+    return await queries.drop(session, update_ids, at)

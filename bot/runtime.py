@@ -5,12 +5,29 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import Config
+from bot.config import Config, DatabaseUnavailable
+from bot.logs import redact
 from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.queries.channels import ensure_channel
+
+
+def unavailable(config: Config, error: BaseException) -> DatabaseUnavailable:
+    cause = getattr(error, "orig", None) or error
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    reason = redact(f"{cause.__class__.__name__}: {first_line}", config.secrets)
+    return DatabaseUnavailable(f"cannot use the database {config.database_display}: {reason}")
+
+
+async def upgrade_or_explain(config: Config, engine: AsyncEngine) -> None:
+    """Bring the schema up to date; an unreachable database becomes ``DatabaseUnavailable``."""
+    try:
+        await migrate.upgrade(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        raise unavailable(config, exc) from None
 
 
 @asynccontextmanager
@@ -18,7 +35,7 @@ async def database(config: Config) -> AsyncIterator[async_sessionmaker[AsyncSess
     """Upgrade the schema, register the configured channels, and hand out sessions."""
     engine = create_engine(config.database_url)
     try:
-        await migrate.upgrade(engine)
+        await upgrade_or_explain(config, engine)
         sessions = create_session_factory(engine)
         async with sessions.begin() as session:
             for channel in config.channels:

@@ -62,8 +62,8 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     assert error is not None
     unit_of_work.report_failure(error)
-    token = services(context).config.token.get_secret_value()
-    log.error("update failed: %s", redact(repr(error), (token,)), exc_info=error)
+    secrets = services(context).config.secrets
+    log.error("update failed: %s", redact(repr(error), secrets), exc_info=error)
 
 
 def apologise(session: AsyncSession, update: Update, now: datetime) -> None:

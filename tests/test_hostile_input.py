@@ -3,6 +3,7 @@ nothing is lost, and nobody hears from the bot twice."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,81 @@ async def test_forged_button_presses_change_nothing(tmp_path: Path) -> None:
                 .where(OutboxMessage.method == "editMessageText")
             )
         assert edits == 1
+
+
+async def test_operator_lists_retries_and_drops_quarantined_updates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    async def cli(argv: list[str]) -> int:
+        return await asyncio.to_thread(main, argv)
+
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        # A reader's vote shaped as an older server sends it is read; a broken one is not.
+        broken = h.world.deliver_raw_update({"message": {"message_id": 9, "chat": {"id": 1}}})
+        other = h.world.deliver_raw_update({"edited_message": {"message_id": 3}})
+        await h.pump()
+        h.world.comment(h.admin_id, h.channel_id, posts[0]["message_id"], "still here")
+        await h.pump()
+        assert [c.text for c in await _comments(h)] == ["still here"]
+    config = tmp_path / "cli.toml"
+    config.write_text(
+        f'token = "{h.config.token.get_secret_value()}"\n'
+        f'database_url = "{h.config.database_url}"\n'
+        f'[[channels]]\nchat = {h.channel_id}\nname = "news"\n',
+        encoding="utf-8",
+    )
+    assert await cli(["--config", str(config), "status"]) == 0
+    assert "Quarantined updates: 2 (newsbot inbox list)" in capsys.readouterr().out
+    assert await cli(["--config", str(config), "inbox", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert f"{broken}\tmessage\t" in listing
+    assert f"{other}\tedited_message\t" in listing
+    assert await cli(["--config", str(config), "inbox", "drop", str(broken)]) == 0
+    assert await cli(["--config", str(config), "inbox", "retry", str(other)]) == 0
+    assert await cli(["--config", str(config), "inbox", "drop", "12345"]) == 1
+    capsys.readouterr()
+    assert await cli(["--config", str(config), "inbox", "list"]) == 0
+    assert "No quarantined updates." in capsys.readouterr().out
+    async with running_harness(tmp_path) as again:
+        # The retried update is taken again at start, fails again, and is set aside again.
+        async with again.sessions() as session:
+            rows = {
+                row.update_id: row
+                for row in (await session.scalars(select(InboxUpdate))).all()
+                if row.update_id in (broken, other)
+            }
+        assert rows[broken].payload == {"update_id": broken}
+        assert rows[broken].processed_at is not None
+        assert rows[other].quarantined_at is not None
+
+
+def test_an_unreachable_database_is_one_line_with_the_password_masked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from tests.conftest import TEST_TOKEN
+
+    config = tmp_path / "pg.toml"
+    config.write_text(
+        f'token = "{TEST_TOKEN}"\n'
+        'database_url = "postgresql+asyncpg://newsbot:s3cret-pass@127.0.0.1:9/newsbot"\n'
+        '[[channels]]\nchat = -100123\nname = "news"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check-config"]) == 0
+    checked = capsys.readouterr()
+    assert "postgresql+asyncpg://newsbot:***@127.0.0.1:9/newsbot" in checked.out
+    assert "s3cret-pass" not in checked.out + checked.err
+    for command in (["status"], ["db", "current"], ["inbox", "list"]):
+        assert main(["--config", str(config), *command]) == 1
+        failed = capsys.readouterr()
+        lines = failed.err.strip().splitlines()
+        assert len(lines) == 1, failed.err
+        assert lines[0].startswith(
+            "newsbot: cannot use the database postgresql+asyncpg://newsbot:***@"
+        )
+        assert "s3cret-pass" not in failed.out + failed.err
+        assert "Traceback" not in failed.err

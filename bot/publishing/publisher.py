@@ -213,7 +213,7 @@ class Publisher:
         self, model: type[Segment] | type[Poll], item_id: int, exc: TelegramError
     ) -> None:
         now = self.clock.now()
-        message = redact(str(exc), (self.config.token.get_secret_value(),))
+        message = redact(str(exc), self.config.secrets)
         async with self.sessions.begin() as session:
             item: Segment | Poll | None = (
                 await session.get(Segment, item_id)
