@@ -129,6 +129,8 @@ class ArticleConfig(_Strict):
         r"^подписывайтесь",
     ]
     max_file_bytes: int = Field(default=1_000_000, ge=1)
+    # Each lesson becomes a poll: past this an article is refused with the count.
+    max_lessons: int = Field(default=50, ge=1, le=500)
 
     @field_validator("boilerplate_patterns")
     @classmethod

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import trafilatura
+from html.parser import HTMLParser
 
 from bot.articles.document import Document
 from bot.articles.errors import ArticleError
@@ -18,6 +17,14 @@ def parse_html_page(
     is_boilerplate: Callable[[str], bool],
     meta: dict[str, str] | None = None,
 ) -> Document:
+    import trafilatura  # heavy (lxml and friends): only when a page is read
+
+    depth = nesting_depth(page)
+    if depth > MAX_NESTING:
+        raise ArticleError(
+            f"the page nests its text {depth} elements deep, and the HTML reader follows at "
+            f"most {MAX_NESTING}; save the article as text or Markdown instead"
+        )
     extracted = trafilatura.extract(
         page,
         output_format="markdown",
@@ -37,3 +44,33 @@ def parse_html_page(
     document = parse_markdown(body, is_boilerplate=is_boilerplate, meta=merged)
     document.source_format = "html"
     return document
+
+
+# libxml2, under trafilatura, stops following elements nested deeper than 256 and the
+# text inside is silently lost; a page that deep is refused with that reason instead.
+MAX_NESTING = 250
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+class _DepthMeter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.depth = 0
+        self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID:
+            self.depth = max(self.depth - 1, 0)
+
+
+def nesting_depth(page: str) -> int:
+    """How deep the page's elements nest (unclosed tags count as open)."""
+    meter = _DepthMeter()
+    meter.feed(page)
+    meter.close()
+    return meter.deepest

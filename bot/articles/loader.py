@@ -53,6 +53,9 @@ def decode_article(data: bytes, settings: ArticleConfig, name: str = "article") 
         )
     if not data.strip():
         raise ArticleError(f"{name}: the file is empty")
+    utf = _wide_unicode(data)
+    if utf is not None:
+        raise ArticleError(f"{name}: the file is {utf} text; save the article as UTF-8")
     if b"\x00" in data[:8192]:
         raise ArticleError(f"{name}: this is a binary file, not an article")
     try:
@@ -68,6 +71,21 @@ def decode_article(data: bytes, settings: ArticleConfig, name: str = "article") 
     if controls > 8:
         raise ArticleError(f"{name}: this is a binary file, not an article")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _wide_unicode(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 (what Windows editors call "Unicode"), by its mark or its zero bytes."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    if len(head) >= 8:
+        even_zero = head[0::2].count(0) / len(head[0::2])
+        odd_zero = head[1::2].count(0) / len(head[1::2])
+        if max(even_zero, odd_zero) > 0.4 and min(even_zero, odd_zero) < 0.05:
+            return "UTF-16"
+    return None
 
 
 def detect_format(text: str, filename: str | None = None) -> SourceFormat:
@@ -120,11 +138,11 @@ def parse_article(
         raise ArticleError("no article text found beyond the title")
     selection = parse_lesson_selection(lessons if lessons is not None else meta.get("lessons"))
     document.lesson_lists = selection
-    _mark_lessons(document, selection)
+    _mark_lessons(document, selection, settings.max_lessons)
     return document
 
 
-def _mark_lessons(document: Document, selection: tuple[int, ...] | None) -> None:
+def _mark_lessons(document: Document, selection: tuple[int, ...] | None, max_lessons: int) -> None:
     lists = [i for i, block in enumerate(document.blocks) if isinstance(block, ListBlock)]
     if selection:
         missing = [n for n in selection if n > len(lists)]
@@ -132,6 +150,7 @@ def _mark_lessons(document: Document, selection: tuple[int, ...] | None) -> None
             raise ArticleError(
                 f"lessons: the article has {len(lists)} list(s); there is no list {missing[0]}"
             )
+    total = 0
     for number, index in enumerate(lists, start=1):
         block = document.blocks[index]
         assert isinstance(block, ListBlock)
@@ -140,3 +159,9 @@ def _mark_lessons(document: Document, selection: tuple[int, ...] | None) -> None
         else:
             chosen = number in selection
         document.blocks[index] = ListBlock(block.intro, block.items, block.ordered, chosen)
+        total += len(block.items) if chosen else 0
+    if total > max_lessons:
+        raise ArticleError(
+            f"the article has {total} lessons, and one article carries at most {max_lessons} "
+            "(a poll each; articles.max_lessons); pick the lesson lists with lessons=..."
+        )

@@ -21,6 +21,7 @@ from bot.articles.document import (
     Quote,
     Table,
 )
+from bot.articles.errors import ArticleError
 from bot.articles.inline import (
     Inline,
     Run,
@@ -34,7 +35,7 @@ from bot.articles.inline import (
 from bot.articles.lessons import poll_question
 from bot.config import ArticleConfig
 from bot.i18n import translator
-from bot.telegram_html import escape_attribute, utf16_length, validate_message
+from bot.telegram_html import TelegramHTMLError, escape_attribute, utf16_length, validate_message
 from db.models import SegmentKind
 
 SEPARATOR = "\n\n"
@@ -111,7 +112,9 @@ def _packed_lines(
     lessons: list[LessonDraft] = []
     for line_html, line_text, line_lessons in lines:
         candidate = LINE.join([*text_parts, line_text])
-        if text_parts and utf16_length(candidate) > budget and len(text_parts) > (1 if head else 0):
+        # Over budget: close the unit, even when it holds only the head (an intro that would
+        # not fit beside a long first item stays a line of its own).
+        if text_parts and utf16_length(candidate) > budget:
             units.append(_Unit(LINE.join(html_parts), LINE.join(text_parts), role, tuple(lessons)))
             html_parts, text_parts, lessons = [], [], []
         html_parts.append(line_html)
@@ -325,7 +328,13 @@ def segment(document: Document, settings: ArticleConfig, language: str | None = 
             href = escape_attribute(document.source_url)
             html += f'{SEPARATOR}<a href="{href}">{to_html((Run(source_label),))}</a>'
             text += SEPARATOR + source_label
-        parsed = validate_message(html, limit=settings.max_length)
+        try:
+            parsed = validate_message(html, limit=settings.max_length)
+        except TelegramHTMLError as exc:
+            raise ArticleError(
+                f"post {position + 1} of {total} would not be accepted by Telegram ({exc}); "
+                "shorten that part of the article"
+            ) from None
         lessons = tuple(lesson for unit in units for lesson in unit.lessons)
         posts.append(Post(position, kind, html, parsed.text, lessons))
     return posts
