@@ -12,6 +12,7 @@ the behaviour older servers had:
 - ``PollOption.persistent_id``: the option's index as a string; older servers
   had no option addition, so the index identified an option for good.
 - ``PollAnswer.option_persistent_ids``: the chosen indexes, the same way.
+- ``Poll.correct_option_id`` (a quiz's one right answer) became ``correct_option_ids``.
 
 Nothing else is invented: an update that is still unreadable after this is
 quarantined by the inbox.
@@ -53,15 +54,12 @@ def _is_poll_answer(data: JSON) -> bool:
 def _fill_poll(poll: JSON) -> None:
     poll.setdefault("allows_revoting", poll.get("type") != "quiz")
     poll.setdefault("members_only", False)
-    poll.setdefault("total_voter_count", 0)
-    poll.setdefault("is_closed", False)
-    poll.setdefault("is_anonymous", True)
-    poll.setdefault("type", "regular")
-    poll.setdefault("allows_multiple_answers", False)
+    if "correct_option_id" in poll and "correct_option_ids" not in poll:
+        poll["correct_option_ids"] = [poll["correct_option_id"]]
+    poll.pop("correct_option_id", None)
     for index, option in enumerate(poll["options"]):
         if isinstance(option, dict):
             option.setdefault("persistent_id", str(index))
-            option.setdefault("voter_count", 0)
 
 
 def _fill_poll_answer(answer: JSON) -> None:

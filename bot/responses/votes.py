@@ -40,7 +40,9 @@ async def store_poll_answer(
 ) -> StoredAnswer | None:
     """Every answer is kept; an empty choice is a retraction."""
     poll = await queries.poll_by_telegram_id(session, answer.poll_id)
-    if poll is None or answer.user is None:
+    if poll is None or answer.user is None or answer.voter_chat is not None:
+        # A vote cast as a chat names no person (``user`` is then a placeholder bot, if any);
+        # the poll's anonymous counts include it.
         return None
     user = await remember_user(session, answer.user, at)
     stored = StoredAnswer(
