@@ -74,17 +74,28 @@ def decode_article(data: bytes, settings: ArticleConfig, name: str = "article") 
 
 
 def _wide_unicode(data: bytes) -> str | None:
-    """UTF-16 or UTF-32 (what Windows editors call "Unicode"), by its mark or its zero bytes."""
+    """UTF-16 or UTF-32 (what Windows editors call "Unicode"), by its mark or its zero bytes,
+    confirmed by decoding the start as that encoding into readable text."""
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "UTF-32"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
-    head = data[:4096]
-    if len(head) >= 8:
+        guesses = [("UTF-32", "utf-32")]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        guesses = [("UTF-16", "utf-16")]
+    else:
+        head = data[:4096]
+        if len(head) < 8:
+            return None
         even_zero = head[0::2].count(0) / len(head[0::2])
         odd_zero = head[1::2].count(0) / len(head[1::2])
-        if max(even_zero, odd_zero) > 0.4 and min(even_zero, odd_zero) < 0.05:
-            return "UTF-16"
+        if not (max(even_zero, odd_zero) > 0.4 and min(even_zero, odd_zero) < 0.05):
+            return None
+        guesses = [("UTF-16", "utf-16-le" if odd_zero > even_zero else "utf-16-be")]
+    for name, codec in guesses:
+        try:
+            text = data.decode(codec)  # the whole file: it is under max_file_bytes
+        except UnicodeDecodeError:
+            continue
+        if text.strip() and all(c.isprintable() or c in "\n\r\t\ufeff" for c in text[:2000]):
+            return name
     return None
 
 
