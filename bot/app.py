@@ -25,7 +25,7 @@ from bot.i18n import translator
 from bot.inbox import Inbox
 from bot.logs import redact
 from bot.outbox import OutboxSender
-from bot.privacy import apply_retention
+from bot.privacy import apply_retention, sweep_raw_updates
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.rate_limits import MessageRateLimiter
@@ -287,8 +287,16 @@ class NewsBot:
                 erased = await apply_retention(
                     session, self.clock.now(), self.config.privacy.retention_days
                 )
+                swept = await sweep_raw_updates(
+                    session,
+                    self.clock.now(),
+                    self.config.inbox.keep_processed,
+                    self.config.inbox.keep_quarantined,
+                )
             if erased:
                 log.info("retention: erased %d old comment(s)", erased)
+            if swept:
+                log.debug("retention: deleted %d handled raw update(s)", swept)
         except Exception:  # noqa: BLE001 - retried on the next tick
             log.exception("retention failed")
 

@@ -170,6 +170,13 @@ class PrivacyConfig(_Strict):
     retention_days: int = Field(default=365, ge=1)
 
 
+class InboxConfig(_Strict):
+    """How long raw updates (which hold names and texts) are kept."""
+
+    keep_processed: Duration = timedelta(days=1)
+    keep_quarantined: Duration = timedelta(days=30)
+
+
 class ExportConfig(_Strict):
     # Telegram's upload limit for bots; a larger export is compressed first.
     upload_limit_bytes: int = Field(default=50_000_000, ge=1000)
@@ -190,6 +197,7 @@ class Config(_Strict):
     moderation: ModerationConfig = ModerationConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     export: ExportConfig = ExportConfig()
+    inbox: InboxConfig = InboxConfig()
 
     @field_validator("token")
     @classmethod

@@ -218,6 +218,9 @@ class OutboxSender:
             if row is not None:
                 row.sent_at = self.clock.now()
                 row.last_error = None
+                # Delivered: the words are Telegram's to keep now, not ours.
+                row.params = {"chat_id": row.chat_id}
+                row.document = None
                 if isinstance(result, dict) and "message_id" in result:
                     row.message_id = int(result["message_id"])
                     await queries.attach_buttons(session, list(row.buttons), row.message_id)

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
+from db.queries import inbox as inbox_queries
 from db.queries import moderation as queries
+from db.queries import outbox as outbox_queries
 from db.queries.audit import record
 
 
@@ -52,11 +54,45 @@ def my_data_file(data: dict[str, Any]) -> bytes:
 
 
 async def forget(session: AsyncSession, user_id: int) -> int:
-    """Erase the user's texts and personal fields; comment counts stay, anonymous."""
+    """Erase the user's texts and personal fields; comment counts stay, anonymous. The raw
+    updates that carried their words and messages not yet sent to them go too."""
     erased = await queries.erase_user(session, user_id)
+    await erase_raw_updates(session, user_id)
+    await outbox_queries.delete_unsent_to(session, user_id)
     await record(session, user_id, "forget", f"user:{user_id}", {"comments": erased})
     return erased
 
 
+async def erase_raw_updates(session: AsyncSession, user_id: int) -> int:
+    """Blank every stored raw update in which the user appears; the rows keep their ids."""
+    erased = 0
+    async for row in inbox_queries.stream_all(session):
+        if mentions_user(row.payload, user_id):
+            row.payload = {"update_id": row.update_id}
+            erased += 1
+    return erased
+
+
+def mentions_user(value: Any, user_id: int) -> bool:
+    """Whether a raw update holds the user (as author, voter, replied-to author...)."""
+    if isinstance(value, dict):
+        if value.get("id") == user_id and "is_bot" in value:
+            return True
+        return any(mentions_user(item, user_id) for item in value.values())
+    if isinstance(value, list):
+        return any(mentions_user(item, user_id) for item in value)
+    return False
+
+
 async def apply_retention(session: AsyncSession, now: datetime, days: int) -> int:
     return await queries.erase_older_than(session, now - timedelta(days=days))
+
+
+async def sweep_raw_updates(
+    session: AsyncSession, now: datetime, keep_processed: timedelta, keep_quarantined: timedelta
+) -> int:
+    """Raw updates hold names and texts: gone once handled (after ``keep_processed``), and
+    quarantined ones after ``keep_quarantined``."""
+    return await inbox_queries.delete_settled(
+        session, now - keep_processed, now - keep_quarantined
+    )

@@ -322,3 +322,70 @@ def test_an_unreachable_database_is_one_line_with_the_password_masked(
         )
         assert "s3cret-pass" not in failed.out + failed.err
         assert "Traceback" not in failed.err
+
+
+async def _every_stored_value(h: Harness) -> str:
+    """Every cell of every table, as text: where a trace of a reader could hide."""
+    from db.models import Base
+
+    chunks: list[str] = []
+    async with h.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).all():
+                for cell in row:
+                    chunks.append(
+                        cell.decode("utf-8", "replace") if isinstance(cell, bytes) else repr(cell)
+                    )
+    return "\n".join(chunks)
+
+
+async def test_forget_leaves_no_trace_of_the_readers_words_anywhere(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, moderation={"blocked_words": ["casino"]}) as h:
+        posts = await _published(h)
+        h.world.send_private(h.admin_id, "/start")
+        zelda = h.world.add_user("Zelda", "Quux", username="zquux")["id"]
+        h.world.comment(zelda, h.channel_id, posts[0]["message_id"], "my secret words")
+        hidden = h.world.comment(zelda, h.channel_id, posts[0]["message_id"], "casino hush")
+        h.world.edit(zelda, h.group_id, hidden["message_id"], "casino hush edited")
+        await h.pump()
+        await h.command("/mydata", zelda)
+        everything = await _every_stored_value(h)
+        assert "my secret words" in everything  # stored, before /forget
+        await h.command("/forget", zelda)
+        h.world.click(zelda, zelda, h.world.messages(zelda)[-1]["message_id"], "Yes, delete")
+        await h.pump()
+        everything = await _every_stored_value(h)
+        for trace in ("my secret words", "casino hush", "Zelda", "Quux", "zquux"):
+            assert trace not in everything, trace
+
+
+async def test_raw_updates_are_deleted_once_their_use_is_over(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        h.world.comment(h.admin_id, h.channel_id, posts[0]["message_id"], "kept as a comment")
+        h.world.deliver_raw_update({"message": {"message_id": 9, "chat": {"id": 1}}})
+        await h.pump()
+
+        async def raw_count() -> tuple[int, int]:
+            async with h.sessions() as session:
+                rows = (await session.scalars(select(InboxUpdate))).all()
+            return (
+                sum(1 for r in rows if r.processed_at is not None),
+                sum(1 for r in rows if r.quarantined_at is not None),
+            )
+
+        handled, set_aside = await raw_count()
+        assert handled > 0
+        assert set_aside == 1
+        h.clock.advance(timedelta(hours=23))
+        await h.newsbot.tick()
+        assert (await raw_count())[0] == handled, "kept for a day"
+        h.clock.advance(timedelta(hours=2))
+        await h.newsbot.tick()
+        assert await raw_count() == (0, 1), "handled ones gone; the quarantined one kept longer"
+        h.clock.advance(timedelta(days=30))
+        await h.newsbot.tick()
+        assert await raw_count() == (0, 0)
+        assert [c.text for c in await _comments(h)] == ["kept as a comment"]

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
@@ -91,3 +91,28 @@ async def drop(session: AsyncSession, update_ids: list[int], at: datetime) -> in
         row.processed_at = at
         row.error = f"dropped by the operator; {row.error or ''}"[:2000]
     return len(rows)
+
+
+async def delete_settled(
+    session: AsyncSession, processed_before: datetime, quarantined_before: datetime
+) -> int:
+    """Raw updates past their use: handled ones after a while, quarantined ones later."""
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            (
+                (InboxUpdate.processed_at.is_not(None))
+                & (InboxUpdate.processed_at < processed_before)
+            )
+            | (
+                (InboxUpdate.quarantined_at.is_not(None))
+                & (InboxUpdate.quarantined_at < quarantined_before)
+            )
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def stream_all(session: AsyncSession) -> AsyncIterator[InboxUpdate]:
+    result = await session.stream_scalars(select(InboxUpdate).execution_options(yield_per=500))
+    async for row in result:
+        yield row

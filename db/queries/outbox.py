@@ -75,3 +75,12 @@ async def pending_count(session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+async def delete_unsent_to(session: AsyncSession, chat_id: int) -> int:
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.sent_at.is_(None)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
