@@ -1,0 +1,65 @@
+"""The bot's own account: getMe, command menus, callback answers."""
+
+from __future__ import annotations
+
+import json
+
+from bot.emulator.errors import (
+    bad_request,
+)
+from bot.emulator.reactions import Reactions
+from bot.emulator.state import (
+    _COMMAND,
+    JSON,
+    _json_param,
+)
+
+
+class Account(Reactions):
+    def api_getMe(self, params: JSON) -> JSON:
+        return dict(self.bot_user)
+
+    def api_logOut(self, params: JSON) -> bool:
+        return True
+
+    def api_close(self, params: JSON) -> bool:
+        return True
+
+    @staticmethod
+    def _commands_key(params: JSON) -> str:
+        scope = _json_param(params, "scope") or {"type": "default"}
+        language = str(params.get("language_code") or "")
+        return json.dumps([scope, language], sort_keys=True)
+
+    def api_setMyCommands(self, params: JSON) -> bool:
+        commands = _json_param(params, "commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise bad_request("commands must be an array of at most 100 BotCommand")
+        for command in commands:
+            if not _COMMAND.match(str(command.get("command", ""))):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._commands_key(params)] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
+        return True
+
+    def api_getMyCommands(self, params: JSON) -> list[JSON]:
+        return list(self.commands.get(self._commands_key(params), []))
+
+    def api_deleteMyCommands(self, params: JSON) -> bool:
+        self.commands.pop(self._commands_key(params), None)
+        return True
+
+    def api_answerCallbackQuery(self, params: JSON) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if self.callback_queries.pop(query_id, None) is None:
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        return True
+
+    def api_sendChatAction(self, params: JSON) -> bool:
+        self._chat(params.get("chat_id"))
+        return True
