@@ -93,6 +93,4 @@ async def sweep_raw_updates(
 ) -> int:
     """Raw updates hold names and texts: gone once handled (after ``keep_processed``), and
     quarantined ones after ``keep_quarantined``."""
-    return await inbox_queries.delete_settled(
-        session, now - keep_processed, now - keep_quarantined
-    )
+    return await inbox_queries.delete_settled(session, now - keep_processed, now - keep_quarantined)

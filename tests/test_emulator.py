@@ -363,14 +363,16 @@ async def test_commands_per_scope_and_callback_queries(emulator: Emulator) -> No
             await bot.answer_callback_query(query_id)
 
 
-async def test_reaction_counts_only_when_asked_for(emulator: Emulator) -> None:
-    world, server = emulator
+async def test_reaction_counts_only_when_asked_for_grouped_and_late() -> None:
+    clock = [1_800_000_000.0]
+    world = World(TEST_TOKEN, clock=lambda: clock[0], reaction_count_delay=90)
     channel_id, _ = world.create_channel("News")
     ann, bob = world.add_user("Ann")["id"], world.add_user("Bob")["id"]
-    async with make_bot(server) as bot:
+    async with EmulatorServer(world) as server, make_bot(server) as bot:
         post = await bot.send_message(channel_id, "react to me")
         seen = await _updates(bot)
         world.react(ann, channel_id, post.message_id, "👍")
+        clock[0] += 100
         assert await _updates(bot, offset=seen[-1].update_id + 1) == []  # not in allowed_updates
         await bot.get_updates(
             offset=seen[-1].update_id + 1,
@@ -379,10 +381,15 @@ async def test_reaction_counts_only_when_asked_for(emulator: Emulator) -> None:
         )
         world.react(ann, channel_id, post.message_id, "🔥")
         world.react(bob, channel_id, post.message_id, "🔥")
+        clock[0] += 60
+        assert await _updates(bot, offset=seen[-1].update_id + 1) == [], "not before the delay"
+        clock[0] += 31
         counts = [
             u.message_reaction_count for u in await _updates(bot, offset=seen[-1].update_id + 1)
         ]
-        assert [(r.type.emoji, r.total_count) for r in counts[-1].reactions] == [("🔥", 2)]
+        assert len(counts) == 1, "two reactions, one grouped update"
+        assert counts[0] is not None
+        assert [(r.type.emoji, r.total_count) for r in counts[0].reactions] == [("🔥", 2)]
 
 
 async def test_flood_control_answers_429_with_retry_after() -> None:

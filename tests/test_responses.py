@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -102,6 +103,11 @@ async def test_channel_poll_counts_with_snapshots_and_reactions(tmp_path: Path) 
         h.world.react(voters[0], h.channel_id, posts[0]["message_id"], "👍")
         h.world.react(voters[1], h.channel_id, posts[0]["message_id"], "👍")
         h.world.react(voters[2], h.channel_id, posts[0]["message_id"], "🔥")
+        await h.pump()
+        async with h.sessions() as session:
+            early = (await session.execute(select(ReactionCount.reaction))).all()
+        assert early == [], "Telegram reports reaction counts late"
+        h.clock.advance(timedelta(seconds=h.world.reaction_count_delay))
         await h.pump()
         async with h.sessions() as session:
             poll = await session.scalar(

@@ -17,7 +17,7 @@ from bot.emulator.state import (
 
 class Account(Reactions):
     def api_getMe(self, params: JSON) -> JSON:
-        return dict(self.bot_user)
+        return {**self.bot_user, "can_read_all_group_messages": not self.privacy_mode}
 
     def api_logOut(self, params: JSON) -> bool:
         return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.emulator.errors import (
     CHAT_NOT_FOUND,
     bad_request,
@@ -10,6 +12,7 @@ from bot.emulator.errors import (
 from bot.emulator.state import (
     JSON,
     ChatState,
+    ReaderError,
     _admin_rights,
     _int,
 )
@@ -52,8 +55,12 @@ class Chats(UpdateQueue):
         discussion_title: str | None = None,
         with_discussion: bool = True,
         bot_can_post: bool = True,
+        bot_in_group: str = "admin",
     ) -> tuple[int, int | None]:
-        """A channel (with the bot as a posting admin) and, by default, its discussion group."""
+        """A channel (with the bot as a posting admin) and, by default, its discussion group,
+        where the bot is an ``admin``, a plain ``member`` or ``absent``."""
+        if bot_in_group not in ("admin", "member", "absent"):
+            raise ReaderError("bot_in_group is admin, member or absent")
         channel_id = -1_001_000_000_000 - next(self._ids)
         owner = owner_id or self.add_user("Owner of " + title)["id"]
         channel = ChatState(id=channel_id, type="channel", title=title, username=username)
@@ -71,20 +78,178 @@ class Chats(UpdateQueue):
                 linked_chat_id=channel_id,
             )
             group.admins[owner] = {"status": "creator"}
-            group.admins[self.bot_id] = _admin_rights(post=True)
-            group.members.update({owner, self.bot_id})
+            group.members.add(owner)
+            if bot_in_group == "admin":
+                group.admins[self.bot_id] = _admin_rights(post=True)
+            if bot_in_group != "absent":
+                group.members.add(self.bot_id)
             self.chats[group_id] = group
             channel.linked_chat_id = group_id
         return channel_id, group_id
 
     def make_admin(self, chat_id: int, user_id: int, **rights: bool) -> None:
-        chat = self.chats[chat_id]
-        chat.admins[user_id] = _admin_rights(post=rights.get("can_post_messages", True))
-        chat.members.add(user_id)
+        """Promote a user or the bot (a ``chat_member`` / ``my_chat_member`` update follows)."""
+        self.promote(chat_id, user_id, **rights)
 
     def join(self, chat_id: int, user_id: int) -> None:
-        self._user(user_id)
-        self.chats[chat_id].members.add(user_id)
+        self.add_member(chat_id, user_id)
+
+    # ------------------------------------------------------- membership changes
+    def add_member(self, chat_id: int, user_id: int, *, by: int | None = None) -> JSON:
+        """A user (or the bot) joins or is added; a banned one must be unbanned first."""
+        chat = self.chats[chat_id]
+        if user_id != self.bot_id:
+            self._user(user_id)
+        if user_id in chat.banned:
+            raise ReaderError(f"{user_id} is banned from {chat.title}")
+        return self._change_member(chat, user_id, by, lambda: chat.members.add(user_id))
+
+    def remove_member(
+        self, chat_id: int, user_id: int, *, by: int | None = None, ban: bool = False
+    ) -> JSON:
+        """A user (or the bot) leaves, or is removed (``ban``: kicked and kept out)."""
+        chat = self.chats[chat_id]
+
+        def remove() -> None:
+            chat.members.discard(user_id)
+            chat.admins.pop(user_id, None)
+            if ban:
+                chat.banned.add(user_id)
+
+        return self._change_member(chat, user_id, by, remove)
+
+    def promote(self, chat_id: int, user_id: int, *, by: int | None = None, **rights: bool) -> JSON:
+        """Make an administrator with the given rights (others as Telegram's defaults)."""
+        chat = self.chats[chat_id]
+        post = rights.pop("can_post_messages", True)
+
+        def make() -> None:
+            chat.members.add(user_id)
+            chat.admins[user_id] = _admin_rights(post=post, **rights)
+
+        return self._change_member(chat, user_id, by, make)
+
+    def demote(self, chat_id: int, user_id: int, *, by: int | None = None) -> JSON:
+        """An administrator becomes a plain member (in a channel: a subscriber)."""
+        chat = self.chats[chat_id]
+        if chat.admins.get(user_id, {}).get("status") == "creator":
+            raise ReaderError("the creator cannot be demoted")
+        return self._change_member(chat, user_id, by, lambda: chat.admins.pop(user_id, None))
+
+    def _change_member(
+        self, chat: ChatState, user_id: int, by: int | None, change: Callable[[], object]
+    ) -> JSON:
+        """Apply ``change`` and tell the bot as Telegram does: ``my_chat_member`` about itself
+        (always), ``chat_member`` about others (only to an administrator bot that asked)."""
+        old = self._member(chat, user_id)
+        change()
+        new = self._member(chat, user_id)
+        actor_id = by if by is not None else self._creator_of(chat)
+        actor = self.bot_user if actor_id == self.bot_id else self.users.get(actor_id, {})
+        event: JSON = {
+            "chat": chat.public(),
+            "from": actor,
+            "date": self.now(),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+        if user_id == self.bot_id:
+            self._push("my_chat_member", event)
+        elif self._bot_rights(chat) is not None:
+            self._push("chat_member", event)
+        return event
+
+    def _creator_of(self, chat: ChatState) -> int:
+        for user_id, rights in chat.admins.items():
+            if rights.get("status") == "creator":
+                return user_id
+        return next(iter(chat.admins), 0)
+
+    def link_discussion(self, channel_id: int, group_id: int | None) -> None:
+        """The channel's owner links another group, or none (comments off). Telegram tells
+        the bot nothing; it must read getChat(channel).linked_chat_id again."""
+        channel = self.chats[channel_id]
+        if channel.type != "channel":
+            raise ReaderError("only a channel links a discussion group")
+        if channel.linked_chat_id in self.chats:
+            self.chats[channel.linked_chat_id].linked_chat_id = None
+        channel.linked_chat_id = group_id
+        if group_id is not None:
+            group = self.chats[group_id]
+            if group.type != "supergroup":
+                raise ReaderError("a discussion group is a supergroup")
+            group.linked_chat_id = channel_id
+
+    def create_group(self, title: str, *, owner_id: int, bot: str = "admin") -> int:
+        """A supergroup of its own (to link to a channel later); the bot as ``admin``,
+        ``member`` or ``absent``."""
+        group_id = -1_001_000_000_000 - next(self._ids)
+        group = ChatState(id=group_id, type="supergroup", title=title)
+        group.admins[owner_id] = {"status": "creator"}
+        group.members.add(owner_id)
+        if bot == "admin":
+            group.admins[self.bot_id] = _admin_rights(post=True)
+        if bot != "absent":
+            group.members.add(self.bot_id)
+        self.chats[group_id] = group
+        return group_id
+
+    # ------------------------------------------------------------ what the bot sees
+    def _bot_sees(self, chat: ChatState, message: JSON) -> bool:
+        """Whether Telegram gives the bot this group message (core.telegram.org/bots/features
+        #privacy-mode): nothing from a group it is not in; everything but other bots' messages
+        as an administrator or with privacy mode off; otherwise only commands addressed to it
+        by name, replies to its own messages and service messages. (Telegram also passes a
+        bare /command when the bot spoke last in the group; the stricter rule is kept.)"""
+        if self.bot_id in chat.banned or (
+            self.bot_id not in chat.members and self._bot_rights(chat) is None
+        ):
+            return False
+        sender = message.get("from") or {}
+        if (
+            sender.get("is_bot")
+            and sender.get("id") != self.bot_id
+            and not (message.get("sender_chat"))
+        ):
+            return False
+        if self._bot_rights(chat) is not None or not self.privacy_mode:
+            return True
+        if message.get("is_automatic_forward"):
+            return False
+        replied = message.get("reply_to_message") or {}
+        if (replied.get("from") or {}).get("id") == self.bot_id:
+            return True
+        text = str(message.get("text") or message.get("caption") or "")
+        command = text.split()[0] if text.startswith("/") and text.split() else ""
+        if command.lower().endswith("@" + str(self.bot_user.get("username", "")).lower()):
+            return True
+        return not any(key in message for key in ("text", "caption", "photo", "document", "poll"))
+
+    def _push_group_message(self, chat: ChatState, kind: str, message: JSON) -> None:
+        if self._bot_sees(chat, message):
+            self._push(kind, message)
+
+    # ------------------------------------------------------------ sender chats
+    def api_banChatSenderChat(self, params: JSON) -> bool:
+        chat = self._chat(params.get("chat_id"))
+        sender_chat_id = _int(params.get("sender_chat_id"), 0)
+        if chat.type not in ("supergroup", "channel"):
+            raise bad_request("method is available only for supergroups and channel")
+        rights = self._bot_rights(chat) or {}
+        if not rights.get("can_restrict_members"):
+            raise bad_request("not enough rights to restrict/unrestrict chat member")
+        if sender_chat_id not in self.chats:
+            raise bad_request(CHAT_NOT_FOUND)
+        chat.banned_senders.add(sender_chat_id)
+        return True
+
+    def api_unbanChatSenderChat(self, params: JSON) -> bool:
+        chat = self._chat(params.get("chat_id"))
+        rights = self._bot_rights(chat) or {}
+        if not rights.get("can_restrict_members"):
+            raise bad_request("not enough rights to restrict/unrestrict chat member")
+        chat.banned_senders.discard(_int(params.get("sender_chat_id"), 0))
+        return True
 
     def _bot_rights(self, chat: ChatState) -> JSON | None:
         return chat.admins.get(self.bot_id)
@@ -168,11 +333,13 @@ class Chats(UpdateQueue):
             raise bad_request("user is an administrator of the chat")
         if user_id not in self.users:
             raise bad_request("user not found")
-        chat.banned.add(user_id)
-        chat.members.discard(user_id)
+        self.remove_member(chat.id, user_id, by=self.bot_id, ban=True)
         return True
 
     def api_unbanChatMember(self, params: JSON) -> bool:
         chat = self._chat(params.get("chat_id"))
+        rights = self._bot_rights(chat) or {}
+        if chat.type != "private" and not rights.get("can_restrict_members"):
+            raise bad_request("not enough rights to restrict/unrestrict chat member")
         chat.banned.discard(_int(params.get("user_id"), 0))
         return True

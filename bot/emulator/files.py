@@ -8,6 +8,7 @@ from bot.emulator.errors import (
     ApiError,
     bad_request,
 )
+from bot.emulator.html_mode import text_length as utf16_length
 from bot.emulator.messages import Messages
 from bot.emulator.state import (
     JSON,
@@ -17,7 +18,6 @@ from bot.emulator.state import (
     StoredFile,
     Upload,
 )
-from bot.telegram_html import utf16_length
 
 
 class Files(Messages):
@@ -94,5 +94,8 @@ class Files(Messages):
                     {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
                 ]
         message = self._new_message(chat, body)
-        self._push("message", message)
+        if chat.type == "private":
+            self._push("message", message)
+        else:
+            self._push_group_message(chat, "message", message)
         return message

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from telegram.constants import MessageLimit
 
+from bot.emulator import html_mode
 from bot.emulator.chats import Chats
 from bot.emulator.errors import (
     bad_request,
     too_many_requests,
 )
+from bot.emulator.html_mode import text_length as utf16_length
 from bot.emulator.state import (
     CHANNEL_BOT,
+    DELETE_WINDOW_SECONDS,
     GROUP_ANONYMOUS_BOT,
     JSON,
     TELEGRAM_SERVICE_USER,
@@ -23,7 +26,6 @@ from bot.emulator.state import (
     _tiny_png,
     _without_reply,
 )
-from bot.telegram_html import TelegramHTMLError, parse_html, utf16_length
 
 
 class Messages(Chats):
@@ -92,15 +94,15 @@ class Messages(Chats):
             }
         )
         forwarded = self._new_message(group, copy)
-        self._push("message", forwarded)
+        self._push_group_message(group, "message", forwarded)
 
     def _text_and_entities(self, text: str, parse_mode: str | None, limit: int, what: str) -> JSON:
         if parse_mode and parse_mode.upper() == "HTML":
             try:
-                parsed = parse_html(text)
-            except TelegramHTMLError as exc:
+                parsed = html_mode.parse(text)
+            except html_mode.HTMLModeError as exc:
                 raise bad_request(str(exc)) from None
-            plain, entities = parsed.text, [e.to_dict() for e in parsed.entities]
+            plain, entities = parsed.text, parsed.entities
         else:
             plain, entities = text.strip(), []
         if not plain:
@@ -198,6 +200,8 @@ class Messages(Chats):
     ) -> JSON:
         if user_id in group.banned:
             raise ReaderError(f"user {user_id} is banned from {group.title}")
+        if as_chat is not None and as_chat in group.banned_senders:
+            raise ReaderError(f"chat {as_chat} is banned from writing in {group.title}")
         body: JSON = {}
         if as_chat is not None:
             sender = self.chats[as_chat]
@@ -222,7 +226,7 @@ class Messages(Chats):
         if thread is not None:
             body["message_thread_id"] = thread
         message = self._new_message(group, body)
-        self._push("message", message)
+        self._push_group_message(group, "message", message)
         return message
 
     def edit(self, user_id: int, chat_id: int, message_id: int, text: str) -> JSON:
@@ -233,7 +237,10 @@ class Messages(Chats):
         key = "caption" if "caption" in message else "text"
         message[key] = text
         message["edit_date"] = self.now()
-        self._push("edited_message", dict(message))
+        if chat.type == "private":
+            self._push("edited_message", dict(message))
+        else:
+            self._push_group_message(chat, "edited_message", dict(message))
         return message
 
     def press_button(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
@@ -337,6 +344,9 @@ class Messages(Chats):
         )
         rights = self._bot_rights(chat) or {}
         if chat.type != "private" and not own and not rights.get("can_delete_messages"):
+            raise bad_request("message can't be deleted")
+        # "A message can only be deleted if it was sent less than 48 hours ago."
+        if self.now() - int(message.get("date", 0)) >= DELETE_WINDOW_SECONDS:
             raise bad_request("message can't be deleted")
         del chat.messages[message_id]
         return True

@@ -8,6 +8,7 @@ from bot.emulator.errors import (
     bad_request,
 )
 from bot.emulator.files import Files
+from bot.emulator.html_mode import text_length as utf16_length
 from bot.emulator.state import (
     JSON,
     PollState,
@@ -17,7 +18,6 @@ from bot.emulator.state import (
     _int,
     _json_param,
 )
-from bot.telegram_html import utf16_length
 
 
 class Polls(Files):

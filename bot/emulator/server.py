@@ -157,6 +157,7 @@ class EmulatorServer:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             while True:
                 webhook = self.world.webhook
+                self.world.settle_queue()
                 if webhook is None or not self.world.updates:
                     self.world.changed.clear()
                     with contextlib.suppress(TimeoutError):

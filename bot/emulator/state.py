@@ -47,6 +47,10 @@ DEFAULT_UPDATES = frozenset(
     }
 )
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+UPDATE_RETENTION_SECONDS = 24 * 3600
+DELETE_WINDOW_SECONDS = 48 * 3600
+# Telegram documents no figure ("can lag by minutes"); a minute by default, configurable.
+REACTION_COUNT_DELAY = 60.0
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 
@@ -69,6 +73,8 @@ class ChatState:
     members: set[int] = field(default_factory=set)
     banned: set[int] = field(default_factory=set)
     messages: dict[int, JSON] = field(default_factory=dict)
+    # Channels banned from writing here as themselves (banChatSenderChat).
+    banned_senders: set[int] = field(default_factory=set)
     next_message_id: int = 1
     started_bot: bool = False  # private chats: the user has written to the bot
 
@@ -122,8 +128,18 @@ class WorldState:
         clock: Callable[[], float] = time.time,
         flood: FloodLimits | None = None,
         flood_clock: Callable[[], float] = time.monotonic,
+        privacy_mode: bool = False,
+        reaction_count_delay: float = REACTION_COUNT_DELAY,
     ) -> None:
         self.token = token
+        # Privacy mode (set in @BotFather): a plain member bot sees only what is meant for it.
+        self.privacy_mode = privacy_mode
+        # Anonymous reaction counts on channel posts arrive grouped, this many seconds late.
+        self.reaction_count_delay = reaction_count_delay
+        self.pending_reaction_counts: dict[tuple[int, int], float] = {}
+        # When each queued update was made (world clock): Telegram keeps them 24 hours.
+        self.queued_at: dict[int, float] = {}
+        self.expired_updates = 0
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_user: JSON = {
             "id": self.bot_id,
@@ -225,8 +241,21 @@ class WorldState:
         return None
 
 
-def _admin_rights(*, post: bool) -> JSON:
-    return {
+ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_messages",
+    "can_edit_messages",
+    "can_pin_messages",
+)
+
+
+def _admin_rights(*, post: bool, **overrides: bool) -> JSON:
+    rights = {
         "status": "administrator",
         "can_be_edited": False,
         "is_anonymous": False,
@@ -244,6 +273,11 @@ def _admin_rights(*, post: bool) -> JSON:
         "can_edit_messages": post,
         "can_pin_messages": True,
     }
+    unknown = set(overrides) - set(ADMIN_RIGHTS)
+    if unknown:
+        raise ReaderError(f"unknown administrator rights: {sorted(unknown)}")
+    rights.update(overrides)
+    return rights
 
 
 def _without_reply(message: JSON) -> JSON:

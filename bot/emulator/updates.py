@@ -13,6 +13,7 @@ from bot.emulator.errors import (
 from bot.emulator.state import (
     DEFAULT_UPDATES,
     JSON,
+    UPDATE_RETENTION_SECONDS,
     ReaderError,
     WorldState,
     _bool,
@@ -27,8 +28,28 @@ class UpdateQueue(WorldState):
         if kind not in self.allowed_updates:
             return
         # A snapshot: a later edit must not change what an earlier update said.
-        self.updates.append({"update_id": next(self._update_ids), kind: _copy(payload)})
+        update_id = next(self._update_ids)
+        self.updates.append({"update_id": update_id, kind: _copy(payload)})
+        self.queued_at[update_id] = self.clock()
         self.changed.set()
+
+    def settle_queue(self) -> None:
+        """What time does to the queue: updates older than 24 hours are dropped, as Telegram
+        drops them; reaction counts whose delay has passed are released."""
+        now = self.clock()
+        kept = []
+        for update in self.updates:
+            queued = self.queued_at.get(update["update_id"], now)
+            if now - queued < UPDATE_RETENTION_SECONDS:
+                kept.append(update)
+            else:
+                self.queued_at.pop(update["update_id"], None)
+                self.expired_updates += 1
+        self.updates = kept
+        self._release_reaction_counts(now)
+
+    def _release_reaction_counts(self, now: float) -> None:
+        """Overridden by the reactions layer."""
 
     def deliver_raw_update(self, update: JSON) -> int:
         """Queue an update exactly as given (an older Bot API server's shape, or a broken one),
@@ -37,6 +58,7 @@ class UpdateQueue(WorldState):
             raise ReaderError("an update has exactly one field besides update_id")
         update_id = next(self._update_ids)
         self.updates.append({**_copy(update), "update_id": update_id})
+        self.queued_at[update_id] = self.clock()
         self.changed.set()
         return update_id
 
@@ -51,6 +73,7 @@ class UpdateQueue(WorldState):
         allowed = _json_param(params, "allowed_updates")
         if isinstance(allowed, list):
             self.allowed_updates = frozenset(allowed) if allowed else DEFAULT_UPDATES
+        self.settle_queue()
         offset = _int(params.get("offset"), 0)
         limit = min(max(_int(params.get("limit"), 100), 1), 100)
         if offset < 0:
