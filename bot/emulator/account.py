@@ -16,6 +16,12 @@ from bot.emulator.state import (
 
 
 class Account(Reactions):
+    def set_privacy_mode(self, enabled: bool) -> bool:
+        """What @BotFather's /setprivacy does: a plain member bot then sees only commands
+        addressed to it, replies to it and service messages."""
+        self.privacy_mode = bool(enabled)
+        return self.privacy_mode
+
     def api_getMe(self, params: JSON) -> JSON:
         return {**self.bot_user, "can_read_all_group_messages": not self.privacy_mode}
 

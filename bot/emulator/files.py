@@ -15,6 +15,7 @@ from bot.emulator.state import (
     MAX_DOWNLOAD_BYTES,
     MAX_UPLOAD_BYTES,
     ChatState,
+    ReaderError,
     StoredFile,
     Upload,
 )
@@ -80,6 +81,8 @@ class Files(Messages):
         mime_type: str = "text/plain",
         chat_id: int | None = None,
     ) -> JSON:
+        if not file_name or file_name in (".", "..") or any(c in file_name for c in "/\\\0"):
+            raise ReaderError(f"not a file name: {file_name!r}")
         user = self._user(user_id)
         chat = self.chats[chat_id if chat_id is not None else user_id]
         if chat.type == "private":

@@ -186,9 +186,13 @@ def _entity(opened: _Open, end: int, stack: list[_Open]) -> dict[str, Any] | Non
     if opened.tag == "tg-emoji":
         entity["custom_emoji_id"] = opened.attributes.get("emoji-id", "")
     if opened.tag == "code" and stack and stack[-1].tag == "pre":
+        # <pre><code class="language-x"> is one pre entity with that language.
         language = opened.attributes.get("class", "").removeprefix("language-")
         if language:
-            entity["language"] = language
+            stack[-1].attributes["language"] = language
+        return None
+    if opened.tag == "pre" and opened.attributes.get("language"):
+        entity["language"] = opened.attributes["language"]
     return entity
 
 

@@ -203,10 +203,27 @@ class EmulatorServer:
             return _answer({"ok": False, "description": f"unknown action {action!r}"}, 404)
         try:
             body = await request.json()
+            if not isinstance(body, dict):
+                raise ReaderError("the body is a JSON object of the action's arguments")
+            _refuse_malformed(body)
             result = handler(self.world, body)
         except (ReaderError, KeyError, TypeError, ValueError) as exc:
             return _answer({"ok": False, "description": f"{exc.__class__.__name__}: {exc}"}, 400)
         return _answer({"ok": True, "result": result}, 200)
+
+
+def _refuse_malformed(value: Any) -> None:
+    """Text Telegram's apps could never send: a lone UTF-16 surrogate (it would break
+    getUpdates' JSON for everyone after it)."""
+    if isinstance(value, str):
+        if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
+            raise ReaderError("text with a lone UTF-16 surrogate is not valid Unicode")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_malformed(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_malformed(item)
 
 
 def _answer(payload: JSON, status: int) -> web.Response:
@@ -268,4 +285,12 @@ READER_ACTIONS: dict[str, Any] = {
     "click": lambda w, b: w.click(**b),
     "deliver_raw_update": lambda w, b: w.deliver_raw_update(**b),
     "make_admin": lambda w, b: w.make_admin(**b),
+    "add_member": lambda w, b: w.add_member(**b),
+    "remove_member": lambda w, b: w.remove_member(**b),
+    "promote": lambda w, b: w.promote(**b),
+    "demote": lambda w, b: w.demote(**b),
+    "link_discussion": lambda w, b: w.link_discussion(**b),
+    "create_group": lambda w, b: w.create_group(**b),
+    "set_privacy_mode": lambda w, b: w.set_privacy_mode(**b),
+    "advance_clock": lambda w, b: w.advance_clock(float(b["seconds"])),
 }

@@ -150,7 +150,9 @@ class WorldState:
             "can_read_all_group_messages": True,
             "supports_inline_queries": False,
         }
-        self.clock = clock  # message dates
+        # Message dates; ``advance_clock`` moves it on (a day later, two days later...).
+        self.clock_offset = 0.0
+        self.clock: Callable[[], float] = lambda: clock() + self.clock_offset
         self.flood_clock = flood_clock  # rate limits, independent of the dates shown
         self.flood = FloodControl(flood or FloodLimits())
         self.flood_refusals = 0
@@ -174,6 +176,14 @@ class WorldState:
 
     def now(self) -> int:
         return int(self.clock())
+
+    def advance_clock(self, seconds: float) -> int:
+        """Let time pass in the emulated Telegram (reader API: a test on a real clock can
+        still see 48-hour and 24-hour limits); returns the new time."""
+        if seconds < 0:
+            raise ReaderError("time only moves forward")
+        self.clock_offset += seconds
+        return self.now()
 
     def _chat(self, ref: Any) -> ChatState:
         if isinstance(ref, str) and ref.startswith("@"):
