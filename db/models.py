@@ -115,6 +115,12 @@ class Channel(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why nothing may be posted here now (the bot lost the right to post), if so.
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    # Whether the bot sees the discussion group's messages (administrator, or privacy off);
+    # automatic forwards settle sends in doubt only where it does.
+    discussion_visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    checked_at: Mapped[datetime | None]
 
     articles: Mapped[list[Article]] = relationship(back_populates="channel")
 
@@ -133,6 +139,8 @@ class Article(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     raw_text: Mapped[str] = mapped_column(Text)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when newsbot paused it itself (a right lost); admins read it in /status.
+    paused_reason: Mapped[str | None] = mapped_column(Text)
     spacing_seconds: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -167,6 +175,8 @@ class Segment(Base):
     # Set when a send starts; a send still marked so after a crash or timeout is "in doubt".
     sending_since: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The thread is a message id in one discussion group; the group can be relinked later.
+    discussion_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     discussion_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     posted_at: Mapped[datetime | None]
 
@@ -218,6 +228,7 @@ class Poll(Base):
     close_at: Mapped[datetime | None] = mapped_column(index=True)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     # A channel poll opens a comment thread of its own, under its automatic forward.
+    discussion_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     discussion_thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
     lesson: Mapped[Lesson] = relationship(back_populates="polls")

@@ -244,14 +244,13 @@ class Publisher:
         async with self.sessions() as session:
             for companion in await queries.companion_polls_to_send(session):
                 segment = companion.lesson.segment
-                channel = await session.get(Channel, segment.channel_id or 0)
-                if channel and channel.discussion_chat_id and segment.discussion_thread_id:
+                if segment.discussion_chat_id and segment.discussion_thread_id:
                     work.append(
                         (
                             companion.id,
                             companion.lesson.question,
                             list(companion.options),
-                            channel.discussion_chat_id,
+                            segment.discussion_chat_id,
                             segment.discussion_thread_id,
                         )
                     )

@@ -91,19 +91,21 @@ async def _thread_of(session: AsyncSession, message: Message) -> Thread | None:
             session, channel.id, origin.message_id
         )
         if segment is not None:
+            segment.discussion_chat_id = message.chat.id
             segment.discussion_thread_id = thread_id
             return Thread(segment, thread_id)
         poll = await publishing_queries.poll_by_chat_message(
             session, channel.chat_id, origin.message_id
         )
         if poll is not None:
+            poll.discussion_chat_id = message.chat.id
             poll.discussion_thread_id = thread_id
             return await _poll_thread(session, poll, thread_id)
         return None
-    segment = await queries.segment_by_thread(session, channel.id, thread_id)
+    segment = await queries.segment_by_thread(session, message.chat.id, thread_id)
     if segment is not None:
         return Thread(segment, thread_id)
-    poll = await queries.poll_by_thread(session, channel.chat_id, thread_id)
+    poll = await queries.poll_by_thread(session, message.chat.id, thread_id)
     if poll is not None:
         return await _poll_thread(session, poll, thread_id)
     return None

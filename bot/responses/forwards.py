@@ -1,18 +1,33 @@
 """Telegram's automatic forwards of channel posts: the key from a post to its comment thread.
 
-A forward also settles a send that was in doubt: it proves the post was
-delivered, and carries its channel message id.
+A forward also settles a send that was in doubt: it proves the post was delivered
+and carries its channel message id. It is matched to the post in doubt by what it
+says, not by identical text: Telegram's HTML parser, not newsbot's, made the
+delivered text, and whitespace or entity edges may differ (see ``same_words``).
+
+A forward from a group other than the one on record means the channel's owner
+linked another discussion group: comments are collected there from now on.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from difflib import SequenceMatcher
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, MessageOriginChannel
 
-from db.models import Segment, SegmentState
+from db.models import Channel, Poll, Segment, SegmentState
 from db.queries import publishing as queries
+
+log = logging.getLogger(__name__)
+Item = TypeVar("Item", Segment, Poll)
+# How alike two texts must be, once whitespace is folded, to be the same post.
+SAME_WORDS = 0.9
 
 
 async def record_automatic_forward(
@@ -25,13 +40,14 @@ async def record_automatic_forward(
     channel = await queries.channel_by_chat_id(session, origin.chat.id)
     if channel is None:
         return None
-    if channel.discussion_chat_id is None:
-        channel.discussion_chat_id = message.chat.id
+    _note_discussion_group(channel, message.chat.id)
     if message.poll is not None:
         poll = await queries.poll_by_chat_message(session, origin.chat.id, origin.message_id)
         if poll is None:
-            poll = await queries.sending_poll_with_question(
-                session, origin.chat.id, message.poll.question
+            poll = _settled(
+                await queries.sending_polls(session, origin.chat.id),
+                message.poll.question,
+                lambda p: p.lesson.question,
             )
             if poll is not None:  # delivered although the send was in doubt
                 poll.state = SegmentState.POSTED
@@ -42,16 +58,58 @@ async def record_automatic_forward(
                 poll.sending_since = None
         if poll is not None:
             # Readers argue about a lesson under its poll: that thread is collected too.
+            poll.discussion_chat_id = message.chat.id
             poll.discussion_thread_id = message.message_id
         return None
     segment = await queries.segment_by_channel_message(session, channel.id, origin.message_id)
-    if segment is None and message.text is not None:
-        segment = await queries.sending_segment_with_text(session, channel.id, message.text)
+    if segment is None:
+        segment = _settled(
+            await queries.sending_segments(session, channel.id),
+            message.text or message.caption or "",
+            lambda s: s.text,
+        )
         if segment is not None:  # delivered although the send was in doubt
             segment.state = SegmentState.POSTED
             segment.message_id = origin.message_id
             segment.posted_at = origin.date
             segment.sending_since = None
     if segment is not None:
+        segment.discussion_chat_id = message.chat.id
         segment.discussion_thread_id = message.message_id
     return segment
+
+
+def _note_discussion_group(channel: Channel, group_id: int) -> None:
+    """Automatic forwards go only to the linked group: one from elsewhere is a relink."""
+    if channel.discussion_chat_id != group_id:
+        if channel.discussion_chat_id is not None:
+            log.warning(
+                "channel %s now forwards into group %s (was %s): comments are collected there",
+                channel.key,
+                group_id,
+                channel.discussion_chat_id,
+            )
+        channel.discussion_chat_id = group_id
+    channel.discussion_visible = True
+
+
+def _settled(
+    candidates: Sequence[Item], delivered: str, words: Callable[[Item], str]
+) -> Item | None:
+    """The item in doubt whose words the forward carries (the oldest, if several match)."""
+    for item in candidates:
+        if same_words(words(item), delivered):
+            return item
+    return None
+
+
+def same_words(sent: str, delivered: str) -> bool:
+    """Whether a delivered text is the one sent, whitespace and small edge changes aside."""
+    a, b = _folded(sent), _folded(delivered)
+    if not a or not b:
+        return False
+    return a == b or SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_WORDS
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

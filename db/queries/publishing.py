@@ -102,35 +102,27 @@ async def segment_by_channel_message(
     )
 
 
-async def sending_segment_with_text(
-    session: AsyncSession, channel_id: int, text: str
-) -> Segment | None:
-    return await session.scalar(
-        select(Segment)
-        .where(
-            Segment.channel_id == channel_id,
-            Segment.state == SegmentState.SENDING,
-            Segment.text == text,
+async def sending_segments(session: AsyncSession, channel_id: int) -> Sequence[Segment]:
+    """Posts whose send is in doubt in a channel, oldest first."""
+    return (
+        await session.scalars(
+            select(Segment)
+            .where(Segment.channel_id == channel_id, Segment.state == SegmentState.SENDING)
+            .order_by(Segment.sending_since)
         )
-        .order_by(Segment.sending_since)
-        .limit(1)
-    )
+    ).all()
 
 
-async def sending_poll_with_question(
-    session: AsyncSession, chat_id: int, question: str
-) -> Poll | None:
-    return await session.scalar(
-        select(Poll)
-        .join(Lesson, Lesson.id == Poll.lesson_id)
-        .where(
-            Poll.chat_id == chat_id,
-            Poll.state == SegmentState.SENDING,
-            Lesson.question == question,
+async def sending_polls(session: AsyncSession, chat_id: int) -> Sequence[Poll]:
+    """Channel polls whose send is in doubt, oldest first, with their lessons."""
+    return (
+        await session.scalars(
+            select(Poll)
+            .where(Poll.chat_id == chat_id, Poll.state == SegmentState.SENDING)
+            .order_by(Poll.sending_since)
+            .options(selectinload(Poll.lesson))
         )
-        .order_by(Poll.sending_since)
-        .limit(1)
-    )
+    ).all()
 
 
 async def poll_by_chat_message(session: AsyncSession, chat_id: int, message_id: int) -> Poll | None:

@@ -33,15 +33,14 @@ async def channel_by_discussion_chat(session: AsyncSession, chat_id: int) -> Cha
     return channel
 
 
-async def segment_by_thread(
-    session: AsyncSession, channel_id: int, thread_id: int
-) -> Segment | None:
+async def segment_by_thread(session: AsyncSession, group_id: int, thread_id: int) -> Segment | None:
+    """The post whose automatic forward opened ``thread_id`` in discussion group ``group_id``."""
     cache = _batch_cache(session)
-    key = ("segment_by_thread", channel_id, thread_id)
+    key = ("segment_by_thread", group_id, thread_id)
     if key not in cache:
         found = await session.scalar(
             select(Segment).where(
-                Segment.channel_id == channel_id, Segment.discussion_thread_id == thread_id
+                Segment.discussion_chat_id == group_id, Segment.discussion_thread_id == thread_id
             )
         )
         if found is None:
@@ -51,16 +50,14 @@ async def segment_by_thread(
     return segment
 
 
-async def poll_by_thread(
-    session: AsyncSession, channel_chat_id: int, thread_id: int
-) -> Poll | None:
-    """The channel poll whose automatic forward opened ``thread_id``."""
+async def poll_by_thread(session: AsyncSession, group_id: int, thread_id: int) -> Poll | None:
+    """The channel poll whose automatic forward opened ``thread_id`` in ``group_id``."""
     cache = _batch_cache(session)
-    key = ("poll_by_thread", channel_chat_id, thread_id)
+    key = ("poll_by_thread", group_id, thread_id)
     if key not in cache:
         found = await session.scalar(
             select(Poll).where(
-                Poll.chat_id == channel_chat_id, Poll.discussion_thread_id == thread_id
+                Poll.discussion_chat_id == group_id, Poll.discussion_thread_id == thread_id
             )
         )
         if found is None:
