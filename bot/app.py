@@ -29,11 +29,11 @@ from bot.privacy import apply_retention, sweep_raw_updates
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.rate_limits import MessageRateLimiter
+from bot.rights import REFRESH_EVERY, apply_access, channel_access, people_checks
 from bot.runtime import upgrade_or_explain
 from bot.services import SERVICES_KEY, Services
 from bot.summaries.service import SummaryJobs
 from db.engine import create_engine, create_session_factory
-from db.queries.channels import ensure_channel
 
 log = logging.getLogger(__name__)
 SAFETY_TICK = timedelta(seconds=30)
@@ -105,6 +105,7 @@ class NewsBot:
         self.scheduler: AsyncIOScheduler | None = None
         self.summaries: SummaryJobs | None = None
         self.outbox: OutboxSender | None = None
+        self._rights_checked_at = datetime.min.replace(tzinfo=UTC)
         self._sending: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ start-up
@@ -154,7 +155,10 @@ class NewsBot:
         # Running (though updates come from the inbox, not PTB's queue) lets handlers
         # start tasks that outlive their update, awaited on stop.
         await application.start()
-        access.channel_chat_ids = await self._resolve_channels()
+        access.channel_chat_ids = await self.check_rights()
+        for check in await people_checks(application.bot, self.config):
+            if not check.ok:
+                log.warning("%s", check.line())
         await self._register_commands()
         async with self.sessions.begin() as session:
             moved = await catch_up(session, self.clock.now(), self.config.publishing.missed_slots)
@@ -204,26 +208,23 @@ class NewsBot:
             self.scheduler.start()
             self.wake()
 
-    async def _resolve_channels(self) -> list[int]:
-        """Ask Telegram for each channel's id and linked discussion group."""
+    async def check_rights(self) -> list[int]:
+        """Ask Telegram what the bot may do in each channel and act on it (see bot.rights);
+        returns the channels' chat ids. Failed checks go to the log, and the admins hear of
+        what they must fix."""
         assert self.application is not None and self.sessions is not None
+        bot = self.application.bot
         resolved = []
         for channel in self.config.channels:
-            try:
-                chat = await self.application.bot.get_chat(channel.chat)
-            except TelegramError as exc:
-                log.error("channel %s is not reachable: %s", channel.key, exc)
-                continue
+            access = await channel_access(bot, channel, bot.bot)
+            for check in access.checks:
+                if not check.ok:
+                    (log.error if check.required else log.warning)("%s", check.line())
             async with self.sessions.begin() as session:
-                row = await ensure_channel(session, channel, self.clock.now())
-                row.chat_id, row.title = chat.id, chat.title or ""
-                row.username = f"@{chat.username}" if chat.username else None
-                if channel.discussion_group is None:
-                    row.discussion_chat_id = chat.linked_chat_id
-                elif isinstance(channel.discussion_group, str):
-                    group = await self.application.bot.get_chat(channel.discussion_group)
-                    row.discussion_chat_id = group.id
-            resolved.append(chat.id)
+                await apply_access(session, self.config, access, self.clock.now())
+            if access.chat_id is not None:
+                resolved.append(access.chat_id)
+        self._rights_checked_at = self.clock.now()
         return resolved
 
     async def _register_commands(self) -> None:
@@ -263,6 +264,11 @@ class NewsBot:
         await self.run_summaries()  # also makes up a summary missed while the bot was down
         await self.apply_retention()
         await self.sweep_outbox()
+        if self.clock.now() - self._rights_checked_at >= REFRESH_EVERY:
+            try:
+                await self.check_rights()
+            except Exception:  # noqa: BLE001 - retried on the next tick
+                log.exception("checking the bot's rights failed")
         try:
             upcoming = await self.publisher.tick()
         except Exception:  # noqa: BLE001 - a failed tick is retried by the next one

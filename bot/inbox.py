@@ -23,11 +23,10 @@ from telegram.warnings import PTBUserWarning
 
 from bot import unit_of_work
 from bot.clock import Clock
-from bot.i18n import translator
-from bot.outbox import queue_html
+from bot.notices import tell_admins
 from bot.telegram_html import escape
 from bot.update_shapes import normalise_update
-from db.models import InboxUpdate, User
+from db.models import InboxUpdate
 from db.queries import inbox as queries
 from db.queries.responses import clear_batch_cache
 
@@ -233,15 +232,17 @@ class Inbox:
             "update %d quarantined after %d attempt(s): %s", row.update_id, row.attempts, row.error
         )
         now = self.clock.now()
-        for admin_id in self.report_to:
-            user = await session.get(User, admin_id)
-            _ = translator(user.language_code if user else None)
-            text = _(
+        kind, reason = _update_kind(row.payload), escape(row.error)
+        await tell_admins(
+            session,
+            self.report_to,
+            lambda _: _(
                 "An update could not be handled and was set aside: {kind} {id} ({error}). "
                 "The updates after it go on. On the server, newsbot inbox list shows it, "
                 "newsbot inbox retry {id} tries it again."
-            ).format(kind=_update_kind(row.payload), id=row.update_id, error=escape(row.error))
-            queue_html(session, admin_id, text, at=now)
+            ).format(kind=kind, id=row.update_id, error=reason),
+            now,
+        )
         if update is not None and self.on_given_up is not None:
             self.on_given_up(session, update, now)
 

@@ -12,6 +12,7 @@ from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     MessageReactionHandler,
@@ -23,7 +24,7 @@ from telegram.ext import (
 from bot import unit_of_work
 from bot.logs import redact
 from bot.outbox import queue_html
-from handlers import admin, discussion, moderation, privacy, subscriber, summary
+from handlers import admin, discussion, membership, moderation, privacy, subscriber, summary
 from handlers.common import Context, language_of, services
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     application.add_handler(
         MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, discussion.edited_comment)
+    )
+    application.add_handler(
+        ChatMemberHandler(membership.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(PollHandler(discussion.poll_state))
     application.add_handler(PollAnswerHandler(discussion.poll_answer))

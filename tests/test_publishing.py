@@ -206,9 +206,16 @@ async def test_failure_blocks_what_follows_and_is_shown_in_status(tmp_path: Path
         h.clock.advance(timedelta(minutes=5))
         await h.newsbot.tick()
         assert h.channel_posts() == []
-        status = (await h.command("/status"))[0]
+        answers = await h.command("/status")
+        told, status = answers[0], answers[-1]
+        assert told.startswith("I cannot post in news: the bot is an administrator without")
         assert "Failed: post 1: Need administrator rights in the channel chat" in status
-        rights["can_post_messages"] = True
+        # The periodic check of the bot's rights found it out too: paused, with the reason.
+        assert "Paused by me: the bot is an administrator without the right to post" in status
+        assert "cannot post in news" in (await h.command("/resume 1"))[0]
+        h.world.promote(h.channel_id, h.world.bot_id, can_post_messages=True)
+        await h.pump()
+        assert "I can post in news again" in h.world.messages(h.admin_id)[-1]["text"]
         await h.command("/resume 1")
         await h.run_until_idle()
         assert len(await _posted_texts(h)) == 15

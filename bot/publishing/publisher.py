@@ -112,7 +112,8 @@ class Publisher:
             channel = await session.get(Channel, item.channel_id) if item.channel_id else None
         else:
             channel = await queries.channel_by_chat_id(session, item.chat_id)
-        return bool(channel and channel.discussion_chat_id)
+        # Only a group the bot sees can show the forward that would confirm the send.
+        return bool(channel and channel.discussion_chat_id and channel.discussion_visible)
 
     # ------------------------------------------------------------ posting
     async def _publish_channel(self, channel_id: int) -> None:
@@ -120,7 +121,7 @@ class Publisher:
             now = self.clock.now()
             async with self.sessions.begin() as session:
                 channel = await session.get(Channel, channel_id)
-                if channel is None or channel.chat_id is None:
+                if channel is None or channel.chat_id is None or channel.blocked_reason:
                     return
                 chat_id = channel.chat_id
                 due = await self._next_due(session, channel_id, now)

@@ -62,6 +62,10 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
         )
         lines.append("")
         lines.append(head + (" — " + _("paused") if entry.paused else ""))
+        if entry.paused_reason:
+            lines.append(
+                "⚠️ " + _("Paused by me: {reason}").format(reason=escape(entry.paused_reason))
+            )
         if entry.next_kind == "post":
             lines.append(_("Next: a post at {time}").format(time=local_time(entry.next_at, zone)))
         elif entry.next_kind == "poll":

@@ -142,10 +142,20 @@ async def set_paused(
         articles = [article]
     else:
         articles = list(await queries.active_articles(session, include_paused=True))
+    changed = []
     for article in articles:
+        channel = article.channel
+        if not paused and channel is not None and channel.blocked_reason:
+            if article_id is not None:
+                raise PublishingError(
+                    f"the bot still cannot post in {channel.key}: {channel.blocked_reason}"
+                )
+            continue  # resuming everything leaves a channel the bot cannot post in paused
         article.paused = paused
+        article.paused_reason = None
         if not paused:
             _retry_failed(article)
+        changed.append(article)
     await record(
         session,
         actor_id,
@@ -153,7 +163,7 @@ async def set_paused(
         f"article:{article_id}" if article_id is not None else "all",
         {},
     )
-    return articles
+    return changed
 
 
 def _retry_failed(article: Article) -> None:
@@ -216,6 +226,7 @@ class ArticleStatus:
     polls_posted: int
     polls_total: int
     paused: bool
+    paused_reason: str | None = None
     next_kind: str | None = None
     next_at: datetime | None = None
     failures: list[str] = field(default_factory=list)
@@ -237,6 +248,7 @@ async def status(session: AsyncSession) -> list[ArticleStatus]:
             polls_posted=sum(p.state is SegmentState.POSTED for p in polls),
             polls_total=len(polls),
             paused=article.paused,
+            paused_reason=article.paused_reason,
         )
         if item is not None:
             entry.next_kind = "post" if isinstance(item, Segment) else "poll"

@@ -150,3 +150,9 @@ async def companion_polls_to_send(session: AsyncSession) -> Sequence[Poll]:
             .options(selectinload(Poll.lesson).selectinload(Lesson.segment))
         )
     ).all()
+
+
+async def channels_by_discussion_chat(session: AsyncSession, group_id: int) -> Sequence[Channel]:
+    return (
+        await session.scalars(select(Channel).where(Channel.discussion_chat_id == group_id))
+    ).all()

@@ -1,0 +1,32 @@
+"""Telling the admins: a notice in each admin's language, queued in the current transaction.
+
+Everything the bot needs an admin to act on (a right lost, a post that could not be
+confirmed, an update set aside) goes through here, so it is sent once, after the
+commit, by the outbox, to every configured admin in the language Telegram reports
+for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator, translator
+from bot.outbox import queue_html
+from db.models import User
+
+
+async def tell_admins(
+    session: AsyncSession,
+    admins: Iterable[int],
+    render: Callable[[Translator], str],
+    at: datetime,
+) -> None:
+    """Queue ``render(_)`` (HTML, user text escaped by the caller) to every admin."""
+    for admin_id in sorted(set(admins)):
+        user = await session.get(User, admin_id)
+        queue_html(
+            session, admin_id, render(translator(user.language_code if user else None)), at=at
+        )

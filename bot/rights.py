@@ -1,0 +1,375 @@
+"""What the bot may do in its channels and discussion groups, and what follows when it changes.
+
+Telegram fails quietly exactly where a deployment breaks: a bot that is a plain
+member of the discussion group with privacy mode on never sees a comment nor an
+automatic forward, and a channel that took the bot's posting right refuses every
+post. newsbot therefore asks Telegram (getMe, getChat, getChatMember) at start-up,
+every few minutes, and whenever Telegram reports a change of its own membership
+(``my_chat_member``), and acts on the answer:
+
+- no right to post in a channel: its articles are paused with the reason, admins
+  are told at once; when the right comes back they are told again and ``/resume``;
+- the discussion group not visible (plain member, privacy on; or not a member):
+  comments cannot be collected and a send in doubt cannot be confirmed by its
+  automatic forward, so ``publishing.timed_out_send`` decides instead;
+- another group linked: comments are collected there from then on.
+
+``newsbot doctor`` prints the same findings as one line per check with the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberUpdated, User
+from telegram.constants import ChatAction, ChatMemberStatus
+from telegram.error import Forbidden, TelegramError
+
+from bot.config import ChannelConfig, Config
+from bot.i18n import Translator
+from bot.notices import tell_admins
+from bot.telegram_html import escape
+from db.models import Channel
+from db.queries import publishing as queries
+from db.queries.channels import ensure_channel
+
+log = logging.getLogger(__name__)
+REFRESH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``newsbot doctor``: what was found and, when wrong, what to do."""
+
+    subject: str
+    ok: bool
+    found: str
+    fix: str = ""
+    required: bool = True
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else ("FAIL" if self.required else "warn")
+        text = f"{mark} {self.subject}: {self.found}"
+        return text if self.ok or not self.fix else f"{text}. Fix: {self.fix}"
+
+
+@dataclass(frozen=True)
+class ChannelAccess:
+    """What Telegram says the bot may do for one configured channel."""
+
+    key: str
+    chat_id: int | None
+    title: str
+    can_post: bool
+    post_problem: str  # why not, in plain words; empty when it can post
+    discussion_chat_id: int | None
+    discussion_visible: bool
+    can_moderate: bool
+    checks: tuple[Check, ...]
+
+
+def _is_admin(member: ChatMember) -> bool:
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def _right(member: ChatMember, name: str) -> bool:
+    if member.status == ChatMemberStatus.OWNER:
+        return True
+    return isinstance(member, ChatMemberAdministrator) and bool(getattr(member, name, False))
+
+
+def posting_problem(member: ChatMember) -> str:
+    """Why the bot cannot post in a channel as this member, or "" when it can."""
+    if member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        return "the bot is not in the channel"
+    if not _is_admin(member):
+        return "the bot is not an administrator of the channel"
+    if not _right(member, "can_post_messages"):
+        return "the bot is an administrator without the right to post messages"
+    return ""
+
+
+def sees_group(member: ChatMember, privacy_off: bool) -> bool:
+    """Whether Telegram gives the bot ordinary messages of the group."""
+    if _is_admin(member):
+        return True
+    return member.status == ChatMemberStatus.MEMBER and privacy_off
+
+
+def moderates_group(member: ChatMember) -> bool:
+    return _right(member, "can_delete_messages") and _right(member, "can_restrict_members")
+
+
+async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelAccess:
+    """Ask Telegram about one channel and its discussion group."""
+    name = f"@{me.username}" if me.username else "the bot"
+    subject = f"channel {channel.key}"
+    try:
+        chat = await bot.get_chat(channel.chat)
+        member = await bot.get_chat_member(chat.id, me.id)
+    except TelegramError as exc:
+        problem = f"Telegram does not show the channel to the bot ({exc.message})"
+        fix = f"check the channel's chat id or @username, and add {name} to it as an administrator"
+        return ChannelAccess(
+            channel.key, None, "", False, problem, None, False, False,
+            (Check(subject, False, problem, fix),),
+        )  # fmt: skip
+    problem = posting_problem(member)
+    checks = [
+        Check(
+            f"{subject}: post",
+            not problem,
+            problem or "the bot can post",
+            f"in the channel's settings, Administrators, add {name} with 'Post messages'",
+        ),
+        Check(
+            f"{subject}: edit and delete",
+            _right(member, "can_edit_messages") and _right(member, "can_delete_messages"),
+            "the bot can edit and delete its posts"
+            if _right(member, "can_edit_messages") and _right(member, "can_delete_messages")
+            else "the bot cannot edit or delete posts",
+            f"give {name} 'Edit messages of others' and 'Delete messages of others'",
+            required=False,
+        ),
+    ]
+    linked = chat.linked_chat_id
+    configured = channel.discussion_group
+    group_id: int | None = linked
+    if isinstance(configured, int):
+        group_id = configured
+    elif isinstance(configured, str):
+        try:
+            group_id = (await bot.get_chat(configured)).id
+        except TelegramError as exc:
+            checks.append(
+                Check(
+                    f"{subject}: discussion group",
+                    False,
+                    f"the configured group {configured} is not reachable ({exc.message})",
+                    "check discussion_group in the config",
+                )
+            )
+            group_id = linked
+    visible = moderates = False
+    if group_id is None:
+        checks.append(
+            Check(
+                f"{subject}: discussion group",
+                False,
+                "the channel has no linked discussion group, so there are no comments",
+                "in the channel's settings, Discussion, link a group",
+                required=False,
+            )
+        )
+    else:
+        if linked is not None and linked != group_id:
+            checks.append(
+                Check(
+                    f"{subject}: discussion group",
+                    False,
+                    f"the channel links group {linked}, the config names {group_id}",
+                    "make discussion_group in the config match the channel's linked group",
+                )
+            )
+        try:
+            group_member = await bot.get_chat_member(group_id, me.id)
+        except TelegramError as exc:
+            group_member = None
+            reason = exc.message
+        if group_member is None:
+            found = f"the bot is not in group {group_id} ({reason})"
+        else:
+            visible = sees_group(group_member, bool(me.can_read_all_group_messages))
+            moderates = moderates_group(group_member)
+            found = (
+                "the bot is an administrator and can delete and ban"
+                if moderates
+                else "the bot sees the comments but cannot delete or ban"
+                if visible
+                else "the bot is a plain member with privacy mode on and sees no comment"
+                if group_member.status == ChatMemberStatus.MEMBER
+                else "the bot is not in the group and sees no comment"
+            )
+        checks.append(
+            Check(
+                f"{subject}: discussion group {group_id}",
+                visible,
+                found,
+                f"add {name} to the discussion group as an administrator with 'Delete "
+                "messages' and 'Ban users' (or turn privacy mode off in @BotFather, /setprivacy)",
+            )
+        )
+        if visible and not moderates:
+            checks.append(
+                Check(
+                    f"{subject}: moderation",
+                    False,
+                    "/hide, /ban and automatic rules cannot act",
+                    f"give {name} 'Delete messages' and 'Ban users' in the discussion group",
+                    required=False,
+                )
+            )
+    return ChannelAccess(
+        channel.key,
+        chat.id,
+        chat.title or "",
+        not problem,
+        problem,
+        group_id,
+        visible,
+        moderates,
+        tuple(checks),
+    )
+
+
+async def people_checks(bot: Bot, config: Config) -> list[Check]:
+    """Admins and moderators the bot cannot write to never hear from it."""
+    checks = []
+    for role, ids in (("admin", config.admins), ("moderator", config.moderators)):
+        for user_id in ids:
+            try:
+                await bot.send_chat_action(user_id, ChatAction.TYPING)
+                checks.append(Check(f"{role} {user_id}", True, "has started the bot"))
+            except (Forbidden, TelegramError) as exc:
+                name = f"@{bot.username}" if bot.username else "the bot"
+                checks.append(
+                    Check(
+                        f"{role} {user_id}",
+                        False,
+                        f"the bot cannot write to them ({exc.message})",
+                        f"ask them to open a chat with {name} and press Start",
+                    )
+                )
+    return checks
+
+
+# ------------------------------------------------------------ acting on changes
+async def apply_access(
+    session: AsyncSession,
+    config: Config,
+    access: ChannelAccess,
+    now: datetime,
+) -> None:
+    """Record what the bot may do in a channel; pause or tell when that changed."""
+    channel_config = config.channel(access.key)
+    row = await ensure_channel(session, channel_config, now)
+    if access.chat_id is not None:
+        row.chat_id, row.title = access.chat_id, access.title
+        if access.discussion_chat_id != row.discussion_chat_id:
+            await _group_changed(session, config, row, access.discussion_chat_id, now)
+        if access.discussion_chat_id is not None:
+            if row.discussion_visible and not access.discussion_visible:
+                await _tell_group_hidden(session, config, row.key, now)
+            row.discussion_visible = access.discussion_visible
+    row.checked_at = now
+    await set_posting(session, config, row, access.post_problem, now)
+
+
+async def set_posting(
+    session: AsyncSession, config: Config, row: Channel, problem: str, now: datetime
+) -> None:
+    """A lost right pauses the channel's articles (with the reason) and tells the admins;
+    a right regained is told too, and the admins ``/resume``."""
+    if problem and row.blocked_reason is None:
+        row.blocked_reason = problem
+        paused = []
+        for article in await queries.active_articles(session, channel_id=row.id):
+            article.paused, article.paused_reason = True, problem
+            paused.append(article.id)
+        log.error("channel %s: %s; articles %s paused", row.key, problem, paused or "none")
+        key, ids = escape(row.key), ", ".join(map(str, paused)) or "—"
+        await tell_admins(
+            session,
+            config.admins,
+            lambda _: _(
+                "I cannot post in {channel}: {reason}. Articles paused: {ids}. Fix the "
+                "bot's rights in the channel; I will tell you when I can post again."
+            ).format(channel=key, reason=_reason(_, problem), ids=ids),
+            now,
+        )
+    elif not problem and row.blocked_reason is not None:
+        row.blocked_reason = None
+        log.info("channel %s: the bot can post again", row.key)
+        key = escape(row.key)
+        await tell_admins(
+            session,
+            config.admins,
+            lambda _: _(
+                "I can post in {channel} again. Articles I paused wait for /resume."
+            ).format(channel=key),
+            now,
+        )
+
+
+async def _group_changed(
+    session: AsyncSession, config: Config, row: Channel, group_id: int | None, now: datetime
+) -> None:
+    before = row.discussion_chat_id
+    row.discussion_chat_id = group_id
+    if before is None:
+        return
+    log.warning("channel %s: discussion group %s -> %s", row.key, before, group_id)
+    key = escape(row.key)
+    await tell_admins(
+        session,
+        config.admins,
+        lambda _: (
+            _("{channel} now links another discussion group: comments are collected there.")
+            if group_id is not None
+            else _("{channel} has no discussion group any more: comments are off.")
+        ).format(channel=key),
+        now,
+    )
+
+
+async def on_my_membership(
+    session: AsyncSession,
+    config: Config,
+    change: ChatMemberUpdated,
+    privacy_off: bool,
+    now: datetime,
+) -> None:
+    """Telegram reports a change of the bot's own membership or rights in a chat."""
+    member = change.new_chat_member
+    channel = await queries.channel_by_chat_id(session, change.chat.id)
+    if channel is not None:
+        await set_posting(session, config, channel, posting_problem(member), now)
+        return
+    for row in await queries.channels_by_discussion_chat(session, change.chat.id):
+        visible = sees_group(member, privacy_off)
+        if row.discussion_visible and not visible:
+            log.error("channel %s: the bot no longer sees its discussion group", row.key)
+            await _tell_group_hidden(session, config, row.key, now)
+        row.discussion_visible = visible
+
+
+async def _tell_group_hidden(
+    session: AsyncSession, config: Config, channel_key: str, now: datetime
+) -> None:
+    key = escape(channel_key)
+    await tell_admins(
+        session,
+        config.admins,
+        lambda _: _(
+            "I no longer see the discussion group of {channel}: comments are not "
+            "collected. Make me an administrator of the group again."
+        ).format(channel=key),
+        now,
+    )
+
+
+def _reason(_: Translator, problem: str) -> str:
+    """The reason in the admin's language."""
+    texts = {
+        "the bot is not in the channel": _("the bot is not in the channel"),
+        "the bot is not an administrator of the channel": _(
+            "the bot is not an administrator of the channel"
+        ),
+        "the bot is an administrator without the right to post messages": _(
+            "the bot is an administrator without the right to post messages"
+        ),
+    }
+    return escape(texts.get(problem, problem))
