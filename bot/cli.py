@@ -49,6 +49,51 @@ async def _check_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _doctor(args: argparse.Namespace) -> int:
+    """Ask Telegram and the database whether everything newsbot needs holds; one line each."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.logs import redact
+    from bot.rights import Check, channel_access, people_checks
+    from bot.runtime import schema_state
+
+    config = _config(args)
+    checks: list[Check] = []
+    bot = Bot(
+        config.token.get_secret_value(),
+        base_url=f"{config.api_base_url}/bot",
+        base_file_url=f"{config.api_base_url}/file/bot",
+    )
+    try:
+        async with bot:
+            me = bot.bot
+            checks.append(Check("token", True, f"Telegram knows the bot as @{me.username}"))
+            for channel in config.channels:
+                checks.extend((await channel_access(bot, channel, me)).checks)
+            checks.extend(await people_checks(bot, config))
+    except InvalidToken:
+        checks.append(
+            Check("token", False, "Telegram refused the token", "copy it from @BotFather")
+        )
+    except TelegramError as exc:
+        checks.append(
+            Check(
+                "Telegram",
+                False,
+                f"not reachable at {config.api_base_url}: {redact(str(exc), config.secrets)}",
+                "check api_base_url and the network",
+            )
+        )
+    ok, found = await schema_state(config)
+    checks.append(Check("database", ok, found, "run newsbot db upgrade (or newsbot run)"))
+    for check in checks:
+        print(check.line())
+    failed = [check for check in checks if check.required and not check.ok]
+    print("Everything newsbot needs holds." if not failed else f"Failed checks: {len(failed)}.")
+    return EXIT_OK if not failed else EXIT_FAILED
+
+
 async def _db(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -395,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate the configuration and exit")
     check.set_defaults(handler=_check_config)
+
+    doctor = commands.add_parser(
+        "doctor", help="ask Telegram whether the bot has every right it needs; one line a check"
+    )
+    doctor.set_defaults(handler=_doctor)
 
     database = commands.add_parser("db", help="database migrations")
     database.add_argument("action", choices=["upgrade", "downgrade", "current"])

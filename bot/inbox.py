@@ -23,7 +23,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import unit_of_work
 from bot.clock import Clock
-from bot.notices import tell_admins
+from bot.notices import tell
 from bot.telegram_html import escape
 from bot.update_shapes import normalise_update
 from db.models import InboxUpdate
@@ -233,7 +233,7 @@ class Inbox:
         )
         now = self.clock.now()
         kind, reason = _update_kind(row.payload), escape(row.error)
-        await tell_admins(
+        await tell(
             session,
             self.report_to,
             lambda _: _(

@@ -1,4 +1,5 @@
-"""Telling the admins: a notice in each admin's language, queued in the current transaction.
+"""Telling admins and moderators: a notice in each one's language, queued in the current
+transaction.
 
 Everything the bot needs an admin to act on (a right lost, a post that could not be
 confirmed, an update set aside) goes through here, so it is sent once, after the
@@ -18,15 +19,13 @@ from bot.outbox import queue_html
 from db.models import User
 
 
-async def tell_admins(
+async def tell(
     session: AsyncSession,
-    admins: Iterable[int],
+    people: Iterable[int],
     render: Callable[[Translator], str],
     at: datetime,
 ) -> None:
-    """Queue ``render(_)`` (HTML, user text escaped by the caller) to every admin."""
-    for admin_id in sorted(set(admins)):
-        user = await session.get(User, admin_id)
-        queue_html(
-            session, admin_id, render(translator(user.language_code if user else None)), at=at
-        )
+    """Queue ``render(_)`` (HTML, user text escaped by the caller) to each of ``people``."""
+    for person in sorted(set(people)):
+        user = await session.get(User, person)
+        queue_html(session, person, render(translator(user.language_code if user else None)), at=at)

@@ -30,7 +30,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.config import ChannelConfig, Config
 from bot.i18n import Translator
-from bot.notices import tell_admins
+from bot.notices import tell
 from bot.telegram_html import escape
 from db.models import Channel
 from db.queries import publishing as queries
@@ -281,7 +281,7 @@ async def set_posting(
             paused.append(article.id)
         log.error("channel %s: %s; articles %s paused", row.key, problem, paused or "none")
         key, ids = escape(row.key), ", ".join(map(str, paused)) or "—"
-        await tell_admins(
+        await tell(
             session,
             config.admins,
             lambda _: _(
@@ -294,7 +294,7 @@ async def set_posting(
         row.blocked_reason = None
         log.info("channel %s: the bot can post again", row.key)
         key = escape(row.key)
-        await tell_admins(
+        await tell(
             session,
             config.admins,
             lambda _: _(
@@ -313,7 +313,7 @@ async def _group_changed(
         return
     log.warning("channel %s: discussion group %s -> %s", row.key, before, group_id)
     key = escape(row.key)
-    await tell_admins(
+    await tell(
         session,
         config.admins,
         lambda _: (
@@ -350,7 +350,7 @@ async def _tell_group_hidden(
     session: AsyncSession, config: Config, channel_key: str, now: datetime
 ) -> None:
     key = escape(channel_key)
-    await tell_admins(
+    await tell(
         session,
         config.admins,
         lambda _: _(

@@ -43,3 +43,21 @@ async def database(config: Config) -> AsyncIterator[async_sessionmaker[AsyncSess
         yield sessions
     finally:
         await engine.dispose()
+
+
+async def schema_state(config: Config) -> tuple[bool, str]:
+    """Whether the database answers and is at the newest revision, in words."""
+    engine = create_engine(config.database_url)
+    try:
+        current = await migrate.current_revision(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        return False, str(unavailable(config, exc))
+    finally:
+        await engine.dispose()
+    head = migrate.head_revision()
+    if current != head:
+        return False, (
+            f"{config.database_display} is at revision {current or 'base (empty)'}, "
+            f"this newsbot needs {head}"
+        )
+    return True, f"{config.database_display} is at revision {head}"

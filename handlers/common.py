@@ -83,9 +83,3 @@ def private_admin_command(handler: Handler) -> Handler:
         await handler(update, context)
 
     return guarded
-
-
-def send_html(chat_id: int, text: str) -> None:
-    """A message to another chat (a moderator, an admin), sent after the update commits."""
-    unit = unit_of_work.current()
-    outbox.queue_html(unit.session, chat_id, text, at=unit.now)

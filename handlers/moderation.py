@@ -13,7 +13,9 @@ from telegram.constants import ChatType
 
 from bot import outbox, unit_of_work
 from bot.export.log import ExportFormat, ExportScope, temporary_directory, write_log
+from bot.i18n import Translator
 from bot.moderation.actions import (
+    Hidden,
     ModerationError,
     ban_author,
     change_role,
@@ -23,6 +25,7 @@ from bot.moderation.actions import (
     speaks_for_staff,
 )
 from bot.moderation.rules import rule_broken
+from bot.notices import tell
 from bot.publishing.report import escape
 from bot.responses.comments import message_text, store_comment
 from bot.telegram_html import bold
@@ -36,7 +39,6 @@ from handlers.common import (
     language_of,
     private_admin_command,
     reply,
-    send_html,
     services,
 )
 
@@ -111,16 +113,29 @@ async def _tidy(message: Message | None) -> None:
 
 
 async def _moderate(
-    update: Update, context: Context, act: Callable[[int | None, str], Awaitable[object]]
+    update: Update, context: Context, act: Callable[[int | None, str], Awaitable[Hidden]]
 ) -> None:
-    """Run a moderation action with the command's reason; tidy the command away after."""
+    """Run a moderation action with the command's reason; tidy the command away after, and
+    tell the moderator privately when Telegram kept the message."""
     user = update.effective_user
     try:
-        await act(user.id if user else None, " ".join(arguments(update, context)))
+        hidden = await act(user.id if user else None, " ".join(arguments(update, context)))
     except ModerationError as exc:
         await reply(update, escape(str(exc)))
         return
     await _tidy(update.effective_message)
+    if not hidden.deleted and user is not None:
+        refusal = escape(hidden.refusal or "")
+        await tell(
+            current_session(),
+            [user.id],
+            lambda _: _(
+                "Hidden in my records and exports, but Telegram keeps the message visible "
+                "({reason}): a message 48 hours old or older can only be deleted by hand in "
+                "the group."
+            ).format(reason=refusal),
+            services(context).clock.now(),
+        )
 
 
 async def hide_command(update: Update, context: Context) -> None:
@@ -129,7 +144,7 @@ async def hide_command(update: Update, context: Context) -> None:
     if target is None:
         return
 
-    async def hide(actor: int | None, reason: str) -> object:
+    async def hide(actor: int | None, reason: str) -> Hidden:
         return await hide_comment(
             current_session(),
             context.bot,
@@ -144,23 +159,20 @@ async def hide_command(update: Update, context: Context) -> None:
 
 
 async def ban_command(update: Update, context: Context) -> None:
-    """/ban [reason], in reply to a comment: remove its author from the group."""
+    """/ban [reason], in reply to a comment: keep its author (a person or a channel) out."""
     _ = language_of(update)
     target = await _moderation_target(update)
     if target is None:
         return
-    author_id = target.user_id
-    if author_id is None:
+    if target.user_id is None and target.sender_chat_id is None:
         await reply(update, _("That message has no person to ban."))
         return
 
-    async def ban(actor: int | None, reason: str) -> None:
-        await ban_author(
+    async def ban(actor: int | None, reason: str) -> Hidden:
+        return await ban_author(
             current_session(),
             context.bot,
-            target.chat_id,
-            target.message_id,
-            author_id,
+            target,
             actor_id=actor,
             reason=reason,
             at=services(context).clock.now(),
@@ -170,7 +182,8 @@ async def ban_command(update: Update, context: Context) -> None:
 
 
 async def comment_with_rules(update: Update, context: Context) -> None:
-    """Store a discussion message; hide it at once when it breaks a rule, and tell moderators."""
+    """Store a discussion message; hide it at once when it breaks a rule, and tell moderators
+    (and that Telegram kept it, when it would not delete it)."""
     message = update.message
     assert message is not None
     svc = services(context)
@@ -181,7 +194,7 @@ async def comment_with_rules(update: Update, context: Context) -> None:
     broken = rule_broken(message_text(message), svc.config.moderation)
     if broken is None:
         return
-    await hide_comment(
+    hidden = await hide_comment(
         session,
         context.bot,
         message.chat.id,
@@ -190,12 +203,30 @@ async def comment_with_rules(update: Update, context: Context) -> None:
         reason=f"auto: {broken}",
         at=svc.clock.now(),
     )
-    author = message.from_user.full_name if message.from_user else "?"
-    notice = "🛡 " + escape(
-        f"Hidden automatically ({broken}): {author}: {message_text(message)[:300]}"
+    author = escape(
+        message.sender_chat.title or "?"
+        if message.sender_chat
+        else message.from_user.full_name
+        if message.from_user
+        else "?"
     )
-    for moderator in sorted(set(svc.config.moderators) | set(svc.config.admins)):
-        send_html(moderator, notice)
+    rule, text = escape(broken), escape(message_text(message)[:300])
+    refusal = escape(hidden.refusal or "")
+
+    def notice(_: Translator) -> str:
+        told = "🛡 " + _("Hidden automatically ({rule}): {author}: {text}").format(
+            rule=rule, author=author, text=text
+        )
+        if not hidden.deleted:
+            told += "\n" + _(
+                "Telegram would not delete it ({reason}); it stays visible in the group "
+                "until a person deletes it."
+            ).format(reason=refusal)
+        return told
+
+    await tell(
+        session, set(svc.config.moderators) | set(svc.config.admins), notice, svc.clock.now()
+    )
 
 
 def _parse_export(

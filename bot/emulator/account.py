@@ -67,5 +67,6 @@ class Account(Reactions):
         return True
 
     def api_sendChatAction(self, params: JSON) -> bool:
-        self._chat(params.get("chat_id"))
+        # Like a message: refused to a user who never started the bot, or a chat it left.
+        self._check_can_send(self._chat(params.get("chat_id")))
         return True

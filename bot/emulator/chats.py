@@ -297,7 +297,9 @@ class Chats(UpdateQueue):
         return info
 
     def _member(self, chat: ChatState, user_id: int) -> JSON:
-        user = self.bot_user if user_id == self.bot_id else self.users.get(user_id)
+        # A member's user object is a plain User: getMe's extra fields are getMe's alone.
+        bot_as_user = {k: self.bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
+        user = bot_as_user if user_id == self.bot_id else self.users.get(user_id)
         if user is None:
             raise bad_request("user not found")
         if user_id in chat.banned:

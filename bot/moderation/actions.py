@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,15 @@ async def speaks_for_staff(session: AsyncSession, chat_id: int, sender_chat_id: 
     return channel is not None and channel.chat_id == sender_chat_id
 
 
+@dataclass(frozen=True)
+class Hidden:
+    """What hiding did: always hidden in newsbot's records; on Telegram only when it could."""
+
+    comment: Comment | None
+    deleted: bool
+    refusal: str | None = None  # Telegram's reason for keeping the message
+
+
 async def hide_comment(
     session: AsyncSession,
     bot: Bot,
@@ -51,13 +61,16 @@ async def hide_comment(
     actor_id: int | None,
     reason: str,
     at: datetime,
-) -> Comment | None:
-    """Delete the message in the group and keep the comment, marked hidden, for the audit."""
+) -> Hidden:
+    """Delete the message in the group and mark the comment hidden (out of exports and
+    summaries). Telegram refuses to delete messages 48 hours old or older, or without the
+    right: the comment is hidden in newsbot all the same, and the refusal is returned."""
+    deleted, refusal = True, None
     try:
         await bot.delete_message(chat_id, message_id)
     except BadRequest as exc:
         if "not found" not in exc.message.lower():
-            raise ModerationError(f"Telegram refused to delete it: {exc.message}") from None
+            deleted, refusal = False, exc.message
     comment = await comment_by_message(session, chat_id, message_id)
     if comment is not None:
         comment.hidden = True
@@ -67,28 +80,45 @@ async def hide_comment(
         actor_id,
         "hide",
         f"message:{chat_id}:{message_id}",
-        {"reason": reason, "at": at.isoformat(), "stored": comment is not None},
+        {
+            "reason": reason,
+            "at": at.isoformat(),
+            "stored": comment is not None,
+            "deleted": deleted,
+            **({"refusal": refusal} if refusal else {}),
+        },
     )
-    return comment
+    return Hidden(comment, deleted, refusal)
 
 
 async def ban_author(
     session: AsyncSession,
     bot: Bot,
-    chat_id: int,
-    message_id: int,
-    author_id: int,
+    comment: Comment,
     *,
     actor_id: int | None,
     reason: str,
     at: datetime,
-) -> None:
+) -> Hidden:
+    """Keep the comment's author out of the group: a person with banChatMember, a channel
+    persona with banChatSenderChat. The ban is recorded before the comment is hidden, so a
+    delete Telegram refuses never loses it."""
+    chat_id = comment.chat_id
     try:
-        await bot.ban_chat_member(chat_id, author_id)
+        if comment.sender_chat_id is not None:
+            await bot.ban_chat_sender_chat(chat_id, comment.sender_chat_id)
+            target = f"chat:{comment.sender_chat_id}"
+        elif comment.user_id is not None:
+            await bot.ban_chat_member(chat_id, comment.user_id)
+            target = f"user:{comment.user_id}"
+        else:
+            raise ModerationError("that comment has no author left to ban")
     except BadRequest as exc:
         raise ModerationError(f"Telegram refused the ban: {exc.message}") from None
-    await hide_comment(session, bot, chat_id, message_id, actor_id=actor_id, reason=reason, at=at)
-    await record(session, actor_id, "ban", f"user:{author_id}", {"chat": chat_id, "reason": reason})
+    await record(session, actor_id, "ban", target, {"chat": chat_id, "reason": reason})
+    return await hide_comment(
+        session, bot, chat_id, comment.message_id, actor_id=actor_id, reason=reason, at=at
+    )
 
 
 async def resolve_user(session: AsyncSession, reference: str) -> int:
