@@ -155,7 +155,8 @@ class PublishingConfig(_Strict):
     poll_close_after: Duration = timedelta(days=7)
     missed_slots: Literal["respace", "burst"] = "respace"
     doubt_window: Duration = timedelta(seconds=60)
-    timed_out_send: Literal["assume_sent", "resend"] = "resend"
+    # Where no automatic forward can confirm a send that timed out: never post twice.
+    timed_out_send: Literal["assume_sent", "resend"] = "assume_sent"
 
 
 class ModerationConfig(_Strict):

@@ -100,16 +100,23 @@ async def running_harness(
     channel_extra: dict[str, Any] | None = None,
     extra_channels: int = 0,
     start: datetime = START,
+    privacy_mode: bool = False,
+    bot_in_group: str = "admin",
     **config_extra: Any,
 ) -> AsyncIterator[Harness]:
     # Private chats get a larger burst: admins' previews are not what these tests measure.
     tmp_path.mkdir(parents=True, exist_ok=True)
     clock = ManualClock(start)
     world = World(
-        TEST_TOKEN, clock=lambda: clock.now().timestamp(), flood=FloodLimits(private_burst=100)
+        TEST_TOKEN,
+        clock=lambda: clock.now().timestamp(),
+        flood=FloodLimits(private_burst=100),
+        privacy_mode=privacy_mode,
     )
     admin = world.add_user("Ada", username="ada_admin")
-    channel_id, group_id = world.create_channel("News", "@news_test", owner_id=admin["id"])
+    channel_id, group_id = world.create_channel(
+        "News", "@news_test", owner_id=admin["id"], bot_in_group=bot_in_group
+    )
     assert group_id is not None
     server = EmulatorServer(world)
     await server.start()

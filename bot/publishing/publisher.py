@@ -24,6 +24,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from bot.clock import Clock
 from bot.config import Config
 from bot.logs import redact
+from bot.notices import tell
 from bot.publishing.service import next_item
 from db.models import Channel, Lesson, Poll, PollSnapshot, Segment, SegmentState
 from db.queries import publishing as queries
@@ -103,9 +104,41 @@ class Publisher:
                     item.state = SegmentState.POSTED
                     item.posted_at = now
                     log.warning(
-                        "%s %s assumed delivered (no discussion group)", _name(item), item.id
+                        "%s %s assumed delivered (no discussion group the bot sees)",
+                        _name(item),
+                        item.id,
                     )
+                    await self._tell_unconfirmed(session, item, now)
                 item.sending_since = None
+
+    async def _tell_unconfirmed(
+        self, session: AsyncSession, item: Segment | Poll, now: datetime
+    ) -> None:
+        """A send that timed out and that nothing can confirm: never sent twice, so a person
+        should look whether it is in the channel."""
+        if isinstance(item, Segment):
+            article_id, what = item.article_id, f"{item.position + 1}"
+            await tell(
+                session,
+                self.config.admins,
+                lambda _: _(
+                    "Post {post} of article {article} timed out and I cannot see whether it "
+                    "arrived (no discussion group I can read). I count it as posted and will "
+                    "not send it twice: please check the channel."
+                ).format(post=what, article=article_id),
+                now,
+            )
+        else:
+            await tell(
+                session,
+                self.config.admins,
+                lambda _: _(
+                    "A lesson poll timed out and I cannot see whether it arrived (no "
+                    "discussion group I can read). I count it as posted and will not send it "
+                    "twice: please check the channel."
+                ),
+                now,
+            )
 
     async def _has_discussion(self, session: AsyncSession, item: Segment | Poll) -> bool:
         if isinstance(item, Segment):
