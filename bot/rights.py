@@ -287,7 +287,7 @@ async def set_posting(
             lambda _: _(
                 "I cannot post in {channel}: {reason}. Articles paused: {ids}. Fix the "
                 "bot's rights in the channel; I will tell you when I can post again."
-            ).format(channel=key, reason=_reason(_, problem), ids=ids),
+            ).format(channel=key, reason=reason_in(_, problem), ids=ids),
             now,
         )
     elif not problem and row.blocked_reason is not None:
@@ -361,7 +361,7 @@ async def _tell_group_hidden(
     )
 
 
-def _reason(_: Translator, problem: str) -> str:
+def reason_in(_: Translator, problem: str) -> str:
     """The reason in the admin's language."""
     texts = {
         "the bot is not in the channel": _("the bot is not in the channel"),

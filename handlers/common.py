@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot import outbox, unit_of_work
 from bot.i18n import Translator, translator
+from bot.responses.comments import remember_user
 from bot.services import Services, services_of
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ def private_admin_command(handler: Handler) -> Handler:
             log.info("refused %s from user %s", handler.__name__, user.id)
             await reply(update, _("Sorry, only the channel's admins can do that."))
             return
+        # An admin's language, so notices that come later (a right lost) are in it too.
+        unit = unit_of_work.current()
+        await remember_user(unit.session, user, unit.now)
         await handler(update, context)
 
     return guarded

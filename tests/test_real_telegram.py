@@ -241,3 +241,18 @@ async def test_a_channel_admin_writing_as_the_channel_is_a_moderator(tmp_path: P
         async with h.sessions() as session:
             assert await session.scalar(select(Comment.hidden)) is True
             assert await session.scalar(select(Article.id)) == 1
+
+
+async def test_a_russian_admin_is_told_in_russian(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        h.world.users[h.admin_id]["language_code"] = "ru"
+        h.world.send_private(h.admin_id, "/start")
+        await _import(h)
+        await h.command("/publish 1 now 10m")
+        h.world.promote(h.channel_id, h.world.bot_id, can_post_messages=False)
+        await h.pump()
+        texts = [m.get("text", "") for m in h.world.messages(h.admin_id)]
+
+        [notice] = [text for text in texts if text.startswith("Я не могу публиковать")]
+        assert notice.startswith("Я не могу публиковать в news: бот — администратор без права")
+        assert "Приостановлены статьи: 1" in notice

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.articles.segmenter import Post
 from bot.i18n import Translator
 from bot.publishing.service import ArticleStatus, Scheduled
+from bot.rights import reason_in
 from bot.telegram_html import bold, escape
 
 __all__ = ["escape"]
@@ -64,7 +65,7 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
         lines.append(head + (" — " + _("paused") if entry.paused else ""))
         if entry.paused_reason:
             lines.append(
-                "⚠️ " + _("Paused by me: {reason}").format(reason=escape(entry.paused_reason))
+                "⚠️ " + _("Paused by me: {reason}").format(reason=reason_in(_, entry.paused_reason))
             )
         if entry.next_kind == "post":
             lines.append(_("Next: a post at {time}").format(time=local_time(entry.next_at, zone)))
