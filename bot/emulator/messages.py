@@ -293,6 +293,8 @@ class Messages(Chats):
         if params.get("inline_message_id"):
             raise bad_request("inline messages are not supported by the emulator")
         chat = self._chat(params.get("chat_id"))
+        if chat.type != "private":
+            self._check_can_send(chat)
         message = chat.messages.get(_int(params.get("message_id"), 0))
         if message is None:
             raise bad_request("message to edit not found")

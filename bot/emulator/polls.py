@@ -117,6 +117,8 @@ class Polls(Files):
 
     def api_stopPoll(self, params: JSON) -> JSON:
         chat = self._chat(params.get("chat_id"))
+        # A bot that left the chat (or lost its rights in a channel) cannot close its polls.
+        self._check_can_send(chat)
         message = chat.messages.get(_int(params.get("message_id"), 0))
         if message is None or "poll" not in message:
             raise bad_request("message with poll to stop not found")

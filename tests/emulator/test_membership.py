@@ -160,3 +160,21 @@ async def test_relinking_and_unlinking_the_discussion_group() -> None:
         assert "linked_chat_id" not in await raw.ok("getChat", chat_id=channel_id)
         await raw.ok("sendMessage", chat_id=channel_id, text="comments are off")
         assert await raw.updates() == []
+
+
+async def test_a_bot_that_left_cannot_close_or_edit_its_posts() -> None:
+    async with raw_emulator() as raw:
+        channel_id, _ = raw.world.create_channel("News")
+        poll = await raw.ok(
+            "sendPoll", chat_id=channel_id, question="Agree?", options=["Yes", "No"]
+        )
+        post = await raw.ok("sendMessage", chat_id=channel_id, text="a post")
+        raw.world.remove_member(channel_id, raw.world.bot_id)
+        status, text = await raw.refused(
+            "stopPoll", chat_id=channel_id, message_id=poll["message_id"]
+        )
+        assert (status, text) == (403, "Forbidden: bot is not a member of the channel chat")
+        status, _ = await raw.refused(
+            "editMessageText", chat_id=channel_id, message_id=post["message_id"], text="edited"
+        )
+        assert status == 403
