@@ -359,7 +359,7 @@ def _plain(html: str) -> str:
 async def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    await run_demo()
+    await run_demo(keep=args.keep)
     return EXIT_OK
 
 
@@ -425,6 +425,17 @@ def _add_article_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _subcommand(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, **options: Any
+) -> argparse.ArgumentParser:
+    """A subcommand that also takes --config after its name (newsbot run --config x.toml)."""
+    parser = commands.add_parser(name, **options)
+    parser.add_argument(
+        "--config", default=argparse.SUPPRESS, help="path to the TOML configuration"
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot",
@@ -438,59 +449,66 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    check = commands.add_parser("check-config", help="validate the configuration and exit")
+    check = _subcommand(commands, "check-config", help="validate the configuration and exit")
     check.set_defaults(handler=_check_config)
 
-    doctor = commands.add_parser(
-        "doctor", help="ask Telegram whether the bot has every right it needs; one line a check"
+    doctor = _subcommand(
+        commands,
+        "doctor",
+        help="ask Telegram whether the bot has every right it needs; one line a check",
     )
     doctor.set_defaults(handler=_doctor)
 
-    database = commands.add_parser("db", help="database migrations")
+    database = _subcommand(commands, "db", help="database migrations")
     database.add_argument("action", choices=["upgrade", "downgrade", "current"])
     database.add_argument("revision", nargs="?", help="target revision (default: head / -1)")
     database.set_defaults(handler=_db)
-    importer = commands.add_parser("import", help="import an article file for a channel")
+    importer = _subcommand(commands, "import", help="import an article file for a channel")
     importer.add_argument("file", help="article: .txt, .md or .html (UTF-8)")
     importer.add_argument("--channel", help="channel name from the config")
     _add_article_options(importer)
     importer.set_defaults(handler=_import)
 
-    preview = commands.add_parser("preview", help="show the posts an article becomes")
+    preview = _subcommand(commands, "preview", help="show the posts an article becomes")
     preview.add_argument("source", help="an article file, or the id of an imported article")
     preview.add_argument("--json", action="store_true", help="print the posts as JSON")
     _add_article_options(preview)
     preview.set_defaults(handler=_preview)
 
-    run = commands.add_parser("run", help="run the bot: upgrade the database, poll, publish")
+    run = _subcommand(commands, "run", help="run the bot: upgrade the database, poll, publish")
     run.set_defaults(handler=_run)
 
-    publish = commands.add_parser("publish", help="schedule an imported article")
+    publish = _subcommand(commands, "publish", help="schedule an imported article")
     publish.add_argument("article_id", type=int)
     publish.add_argument("--channel", help="channel name from the config")
     publish.add_argument("--start", help="now, 18:00 or '2026-12-01 09:00' (channel time zone)")
     publish.add_argument("--every", help="spacing between posts, like 10m or 2h")
     publish.set_defaults(handler=_publish)
 
-    status = commands.add_parser("status", help="what is scheduled, posted and failed")
+    status = _subcommand(commands, "status", help="what is scheduled, posted and failed")
     status.set_defaults(handler=_status)
 
-    inbox = commands.add_parser("inbox", help="updates set aside after failing: list, retry, drop")
+    inbox = _subcommand(
+        commands, "inbox", help="updates set aside after failing: list, retry, drop"
+    )
     inbox.add_argument("action", choices=["list", "retry", "drop"])
     inbox.add_argument("update_ids", nargs="*", type=int, metavar="UPDATE_ID")
     inbox.set_defaults(handler=_inbox)
 
-    demo = commands.add_parser("demo", help="the whole flow on a local emulator, no token needed")
+    demo = _subcommand(commands, "demo", help="the whole flow on a local emulator, no token needed")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the demo's database and chart afterwards"
+    )
     demo.set_defaults(handler=_demo)
 
-    summary = commands.add_parser("summary", help="the weekly summary of a channel")
+    summary = _subcommand(commands, "summary", help="the weekly summary of a channel")
     summary.add_argument("--channel", help="channel name from the config")
     summary.add_argument("--week", help="ISO week like 2026-W47 (default: the latest)")
     summary.add_argument("--post", action="store_true", help="publish it now")
     summary.add_argument("--out", help="write the chart to this PNG file")
     summary.set_defaults(handler=_summary)
 
-    export = commands.add_parser("export", help="write the comment log to a file")
+    export = _subcommand(commands, "export", help="write the comment log to a file")
     export.add_argument("--out", required=True, help="file to write")
     export.add_argument("--format", choices=["csv", "json", "jsonl"], default="csv")
     export.add_argument("--channel", help="only this channel")
@@ -500,7 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--hidden", action="store_true", help="include hidden comments")
     export.set_defaults(handler=_export)
 
-    emulator = commands.add_parser("emulator", help="run the Bot API emulator on loopback")
+    emulator = _subcommand(commands, "emulator", help="run the Bot API emulator on loopback")
     emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")
     emulator.add_argument("--token", help="bot token to accept (default: a random one)")
     emulator.add_argument("--write-config", help="write a newsbot config for it to this path")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -200,8 +201,9 @@ class Transcript:
                 self.say(f"{indent}{author}: {message.get('text', '')}")
 
 
-async def run_demo(say: Say = print, workdir: Path | None = None) -> Path:
-    """Run the whole flow; returns the database path (kept for inspection)."""
+async def run_demo(say: Say = print, workdir: Path | None = None, keep: bool = False) -> Path:
+    """Run the whole flow; returns the database path. A temporary folder is removed at the
+    end unless ``keep`` (a given ``workdir`` is always kept)."""
     logging.getLogger().setLevel(logging.WARNING)
     clock = ManualClock(DEMO_START)
     world = World(random_token(), clock=lambda: clock.now().timestamp())
@@ -258,5 +260,12 @@ async def run_demo(say: Say = print, workdir: Path | None = None) -> Path:
             transcript.summary(channel_id, before, directory)
         finally:
             await newsbot.stop()
-    say(f"\nEverything above is stored in {database}")
+    if keep or workdir is not None:
+        say(f"\nEverything above is stored in {database}")
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+        say(
+            "\nThe demo's database and chart were in a temporary folder, now removed "
+            "(--keep keeps it)."
+        )
     return database

@@ -45,3 +45,6 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
     # httpx logs each request URL, and the URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler logs each job run at INFO: a line every safety tick otherwise.
+    if root.level > logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)

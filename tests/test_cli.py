@@ -79,3 +79,13 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "1 channel(s): news" in result.stdout
+
+
+def test_config_is_accepted_after_the_subcommand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(_write_config(tmp_path))
+    assert main(["db", "current", "--config", config]) == 0
+    assert "base (empty)" in capsys.readouterr().out
+    assert main(["check-config", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert "missing.toml: file not found" in capsys.readouterr().err

@@ -33,7 +33,7 @@ async def _stored(database: Path) -> tuple[int, int, int, int]:
 
 def test_demo_runs_to_the_end_and_keeps_its_database(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [sys.executable, "-m", "bot.cli", "demo", "--keep"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -65,4 +65,9 @@ def test_demo_runs_to_the_end_and_keeps_its_database(tmp_path: Path) -> None:
         check=False,
     )
     strip = lambda text: re.sub(r"(127\.0\.0\.1:\d+|/tmp/\S+)", "", text)  # noqa: E731
-    assert strip(again.stdout) == strip(out)
+    body = again.stdout.split("\nThe demo's database")[0]
+    assert strip(body) == strip(out.split("\nEverything above is stored")[0])
+    # Without --keep the temporary folder is gone afterwards.
+    assert "now removed (--keep keeps it)" in again.stdout
+    folder = Path(re.findall(r"Database: (\S+)", again.stdout)[0]).parent
+    assert not folder.exists()
