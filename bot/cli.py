@@ -8,10 +8,13 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.articles.errors import ArticleError
+
+if TYPE_CHECKING:
+    from bot.i18n import Translator
 from bot.config import (
     DEFAULT_CONFIG_PATH,
     ChannelConfig,
@@ -44,7 +47,15 @@ def _config(args: argparse.Namespace) -> Config:
 async def _check_config(args: argparse.Namespace) -> int:
     config = _config(args)
     channels = ", ".join(channel.key for channel in config.channels)
-    print(f"config OK: {len(config.channels)} channel(s): {channels}")
+    from bot.i18n import counted
+
+    _ = _translator()
+    print(
+        _("Configuration OK: {channels}: {names}").format(
+            channels=counted("{count} channel", "{count} channels", len(config.channels), _),
+            names=channels,
+        )
+    )
     print(f"database: {config.database_display}")
     return EXIT_OK
 
@@ -176,7 +187,15 @@ async def _run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with NewsBot(config) as newsbot:
-        print(f"newsbot running for {len(config.channels)} channel(s); Ctrl-C stops it", flush=True)
+        _ = _translator()
+        print(
+            _.ngettext(
+                "newsbot is running for {count} channel; Ctrl-C stops it.",
+                "newsbot is running for {count} channels; Ctrl-C stops it.",
+                len(config.channels),
+            ).format(count=len(config.channels)),
+            flush=True,
+        )
         await newsbot.run(stop)
     return EXIT_OK
 
@@ -343,7 +362,7 @@ async def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _translator() -> Any:
+def _translator() -> Translator:
     from bot.i18n import translator
 
     return translator("en")

@@ -21,7 +21,28 @@ DEFAULT_LANGUAGE = "en"
 
 
 class Translator(Protocol):
+    """``_("text")`` translates; ``_.ngettext("{count} comment", "{count} comments", n)``
+    picks the language's plural form for ``n`` (Russian has three)."""
+
     def __call__(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+class _CatalogTranslator:
+    def __init__(self, catalog: gettext.NullTranslations) -> None:
+        self._catalog = catalog
+
+    def __call__(self, message: str, /) -> str:
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
+        return self._catalog.ngettext(singular, plural, n)
+
+
+def counted(singular: str, plural: str, n: int, _: Translator) -> str:
+    """A number with its noun in the right plural form: "1 comment", "5 комментариев"."""
+    return _.ngettext(singular, plural, n).format(count=n)
 
 
 def available_languages() -> tuple[str, ...]:
@@ -45,4 +66,9 @@ def _catalog(language: str) -> gettext.NullTranslations:
 def translator(language: str | None) -> Translator:
     """The gettext function for ``language`` (a channel's or a user's); English as fallback."""
     code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
-    return _catalog(code).gettext
+    return _translators(code)
+
+
+@cache
+def _translators(code: str) -> Translator:
+    return _CatalogTranslator(_catalog(code))

@@ -223,7 +223,11 @@ async def cancel_command(update: Update, context: Context) -> None:
     services(context).wake()
     await reply(
         update,
-        _("Cancelled {count} pending item(s) of article {id}.").format(count=count, id=article_id),
+        _.ngettext(
+            "Cancelled {count} pending post or poll of article {id}.",
+            "Cancelled {count} pending posts and polls of article {id}.",
+            count,
+        ).format(count=count, id=article_id),
     )
 
 

@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 
 from bot import outbox, unit_of_work
 from bot.export.log import ExportFormat, ExportScope, temporary_directory, write_log
-from bot.i18n import Translator
+from bot.i18n import Translator, counted
 from bot.moderation.actions import (
     Hidden,
     ModerationError,
@@ -302,7 +302,9 @@ async def export_command(update: Update, context: Context) -> None:
         user.id,
         content,
         exported.name,
-        caption=_("Comment log: {rows} comments.").format(rows=exported.rows),
+        caption=_("Comment log: {rows}.").format(
+            rows=counted("{count} comment", "{count} comments", exported.rows, _)
+        ),
         at=unit.now,
     )
     if chat.type != ChatType.PRIVATE:

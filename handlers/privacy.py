@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 
 from bot import outbox, unit_of_work
 from bot.buttons import ButtonRefused, buttons_in, claim_button, make_button
+from bot.i18n import counted
 from bot.privacy import forget, my_data, my_data_file
 from handlers.common import Context, language_of, reply
 
@@ -40,8 +41,9 @@ async def mydata_command(update: Update, context: Context) -> None:
         chat.id,
         my_data_file(data),
         "my-data.json",
-        caption=_("What I store about you: {comments} comments and {votes} named votes.").format(
-            comments=len(data["comments"]), votes=len(data["votes"])
+        caption=_("What I store about you: {comments} and {votes}.").format(
+            comments=counted("{count} comment", "{count} comments", len(data["comments"]), _),
+            votes=counted("{count} named vote", "{count} named votes", len(data["votes"]), _),
         ),
         at=unit.now,
     )
@@ -103,8 +105,11 @@ async def forget_answer(update: Update, context: Context) -> None:
         text = _("Nothing was deleted.")
     else:
         erased = await forget(unit.session, button.user_id)
-        text = _("Done: {count} comments erased, along with your name and named votes.").format(
-            count=erased
+        text = counted(
+            "Done: {count} comment erased, along with your name and named votes.",
+            "Done: {count} comments erased, along with your name and named votes.",
+            erased,
+            _,
         )
     assert button.message_id is not None
     outbox.queue_edit(unit.session, button.chat_id, button.message_id, text, at=unit.now)

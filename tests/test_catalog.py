@@ -1,37 +1,74 @@
-"""Every text newsbot shows goes through the catalog, and Russian has all of them."""
+"""Every text newsbot shows goes through the catalog, and Russian has all of them, with
+every plural form."""
 
 from __future__ import annotations
+
+import re
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR
+from bot.i18n import LOCALES_DIR, counted, translator
 from tests.conftest import PROJECT_ROOT
 
+# _("text"), _.ngettext(singular, plural, n), counted(singular, plural, n, _)
+KEYWORDS = {"_": None, "ngettext": (1, 2), "counted": (1, 2)}
 
-def _source_messages() -> set[str]:
-    found: set[str] = set()
+
+def _source_messages() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
     for folder in ("bot", "handlers"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            PROJECT_ROOT / folder, method_map=[("**.py", "python")], keywords={"_": None}
+            PROJECT_ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
             if isinstance(message, str) and message:
                 found.add(message)
+            elif isinstance(message, tuple) and all(message[:2]):
+                found.add(tuple(part for part in message if part))
     return found
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{[^}]*\}", text))
 
 
 def test_russian_catalog_translates_every_message() -> None:
     with (LOCALES_DIR / "ru" / "LC_MESSAGES" / "newsbot.po").open("rb") as handle:
         catalog = read_po(handle, locale="ru")
-    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    translated: set[str | tuple[str, ...]] = set()
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if all(strings):
+            translated.add(message.id if isinstance(message.id, str) else tuple(message.id))
     messages = _source_messages()
     assert len(messages) > 100
-    assert sorted(messages - translated) == []
-    # Placeholders survive translation, so .format() cannot fail in Russian.
-    import re
-
+    assert sorted(map(str, messages - translated)) == []
+    assert sum(isinstance(m, tuple) for m in messages) >= 15, "counts use plural forms"
+    # Placeholders survive translation (every plural form), so .format() cannot fail.
     for message in catalog:
-        if message.id and isinstance(message.id, str):
-            assert set(re.findall(r"\{[^}]*\}", message.id)) == set(
-                re.findall(r"\{[^}]*\}", str(message.string))
-            ), message.id
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set().union(*(_placeholders(i) for i in ids))
+        for string in strings:
+            assert _placeholders(str(string)) == expected, message.id
+
+
+def test_russian_counts_take_their_three_plural_forms() -> None:
+    _ = translator("ru")
+    forms = [counted("{count} comment", "{count} comments", n, _) for n in (1, 3, 5, 21, 11)]
+    assert forms == [
+        "1 комментарий",
+        "3 комментария",
+        "5 комментариев",
+        "21 комментарий",
+        "11 комментариев",
+    ]
+    english = translator("en")
+    assert [counted("{count} comment", "{count} comments", n, english) for n in (1, 3)] == [
+        "1 comment",
+        "3 comments",
+    ]

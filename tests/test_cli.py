@@ -42,7 +42,7 @@ def test_unknown_command_is_usage_error() -> None:
 def test_check_config_ok_and_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = _write_config(tmp_path)
     assert main(["--config", str(good), "check-config"]) == 0
-    assert "config OK" in capsys.readouterr().out
+    assert "Configuration OK: 1 channel: news" in capsys.readouterr().out
     bad = _write_config(tmp_path, 'log_level = "LOUD"\n')
     assert main(["--config", str(bad), "check-config"]) == 2
     err = capsys.readouterr().err
@@ -78,7 +78,7 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "1 channel(s): news" in result.stdout
+    assert "Configuration OK: 1 channel: news" in result.stdout
 
 
 def test_config_is_accepted_after_the_subcommand(

@@ -9,7 +9,8 @@ from bot.i18n import available_languages, translator
 
 def test_russian_channel_gets_russian_texts_and_english_is_the_fallback() -> None:
     assert available_languages() == ("en", "ru")
-    assert default_poll_options("ru") == ["Согласен", "Отчасти согласен", "Не согласен"]
+    # Gender-neutral: every reader can pick an option that reads naturally for them.
+    assert default_poll_options("ru") == ["Да, верно", "Отчасти", "Нет, неверно"]
     assert default_poll_options("en") == ["Agree", "Partly agree", "Disagree"]
     assert translator("de")("Agree") == "Agree"
     assert translator("ru-RU")("Source") == "Источник"

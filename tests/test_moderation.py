@@ -228,7 +228,7 @@ async def test_mydata_and_forget_end_to_end(tmp_path: Path) -> None:
         asked = h.world.messages(d["ann"])[-1]
         h.world.click(d["ann"], d["ann"], asked["message_id"], "Yes, delete")
         await h.pump()
-        assert h.world.messages(d["ann"])[-1]["text"].startswith("Done: 1 comments erased")
+        assert h.world.messages(d["ann"])[-1]["text"].startswith("Done: 1 comment erased")
         async with h.sessions() as session:
             user = await session.get(User, d["ann"])
             assert (

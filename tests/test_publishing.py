@@ -136,7 +136,8 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         assert "Paused: 1" in (await h.command("/pause 1"))[0]
         assert "— paused" in (await h.command("/status"))[0]
         assert "Resumed: 1" in (await h.command("/resume 1"))[0]
-        assert "Cancelled 15 pending item(s) of article 1." in (await h.command("/cancel 1"))[0]
+        cancelled = (await h.command("/cancel 1"))[0]
+        assert "Cancelled 15 pending posts and polls of article 1." in cancelled
         assert "Nothing is scheduled" in (await h.command("/status"))[0]
         # Admin actions are audited.
         from db.models import AuditEntry

@@ -301,7 +301,7 @@ async def test_summary_fires_at_local_time_across_dst_and_reaches_the_channel(
         summaries = _summaries_in(h, h.channel_id)
         assert len(summaries) == 1 and "photo" in summaries[0]
         caption = str(summaries[0]["caption"])
-        assert "2026-W43" in caption and "Published: 9 posts from 1 article(s)." in caption
+        assert "2026-W43" in caption and "Published: 9 posts from 1 article." in caption
         shown = "\n".join(str(m.get("text", "")) for m in h.world.messages(h.channel_id))
         assert "Most agreed:" in shown and "Thoughtful <piece>" in shown  # escaped in, shown as is
         await h.newsbot.tick()

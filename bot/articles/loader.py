@@ -159,7 +159,10 @@ def _mark_lessons(document: Document, selection: tuple[int, ...] | None, max_les
         missing = [n for n in selection if n > len(lists)]
         if missing:
             raise ArticleError(
-                f"lessons: the article has {len(lists)} list(s); there is no list {missing[0]}"
+                f"lessons: there is no list {missing[0]}; the article's lists are numbered "
+                f"1 to {len(lists)}"
+                if lists
+                else f"lessons: there is no list {missing[0]}; the article has no lists"
             )
     total = 0
     for number, index in enumerate(lists, start=1):

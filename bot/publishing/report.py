@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.articles.segmenter import Post
-from bot.i18n import Translator
+from bot.i18n import Translator, counted
 from bot.publishing.service import ArticleStatus, Scheduled
 from bot.rights import reason_in
 from bot.telegram_html import bold, escape
@@ -31,13 +31,12 @@ def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
 
 def scheduled_text(_: Translator, result: Scheduled, channel_key: str, zone: ZoneInfo) -> str:
     return _(
-        "Article {id} is scheduled on {channel}: {posts} posts and {polls} polls, "
-        "from {first} to {last}."
+        "Article {id} is scheduled on {channel}: {posts} and {polls}, from {first} to {last}."
     ).format(
         id=result.article.id,
         channel=escape(channel_key),
-        posts=result.posts,
-        polls=result.polls,
+        posts=counted("{count} post", "{count} posts", result.posts, _),
+        polls=counted("{count} poll", "{count} polls", result.polls, _),
         first=local_time(result.first, zone),
         last=local_time(result.last, zone),
     )
@@ -49,17 +48,16 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
     lines = [bold(_("Publishing status"))]
     for entry in entries:
         zone = zones.get(entry.channel_key, ZoneInfo("UTC"))
-        head = _(
-            "Article {id} «{title}» on {channel}: {posted}/{total} posts, "
-            "{polls}/{polls_total} polls"
-        ).format(
+        head = _("Article {id} «{title}» on {channel}: {posts}, {polls}").format(
             id=entry.article.id,
             title=escape(shorten(entry.article.title)),
             channel=escape(entry.channel_key),
-            posted=entry.posted,
-            total=entry.total,
-            polls=entry.polls_posted,
-            polls_total=entry.polls_total,
+            posts=_.ngettext("{posted}/{count} post", "{posted}/{count} posts", entry.total).format(
+                posted=entry.posted, count=entry.total
+            ),
+            polls=_.ngettext(
+                "{posted}/{count} poll", "{posted}/{count} polls", entry.polls_total
+            ).format(posted=entry.polls_posted, count=entry.polls_total),
         )
         lines.append("")
         lines.append(head + (" — " + _("paused") if entry.paused else ""))
@@ -73,7 +71,12 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
             lines.append(_("Next: a lesson poll, right away"))
         if entry.in_doubt:
             lines.append(
-                _("Waiting to confirm {count} send(s) that timed out").format(count=entry.in_doubt)
+                counted(
+                    "Waiting to confirm {count} send that timed out",
+                    "Waiting to confirm {count} sends that timed out",
+                    entry.in_doubt,
+                    _,
+                )
             )
         for failure in entry.failures:
             lines.append("⚠️ " + _("Failed: {what}").format(what=escape(failure)))
@@ -86,8 +89,11 @@ def articles_text(_: Translator, rows: Sequence[tuple[Article, int, int]]) -> st
     lines = [bold(_("Articles"))]
     for article, segments, lessons in rows:
         lines.append(
-            _("{id}. «{title}» — {posts} posts, {lessons} lessons").format(
-                id=article.id, title=escape(shorten(article.title)), posts=segments, lessons=lessons
+            _("{id}. «{title}» — {posts}, {lessons}").format(
+                id=article.id,
+                title=escape(shorten(article.title)),
+                posts=counted("{count} post", "{count} posts", segments, _),
+                lessons=counted("{count} lesson", "{count} lessons", lessons, _),
             )
         )
     return "\n".join(lines)
@@ -96,13 +102,16 @@ def articles_text(_: Translator, rows: Sequence[tuple[Article, int, int]]) -> st
 def import_text(_: Translator, article: Article, created: bool, posts: Sequence[Post]) -> str:
     lessons = sum(len(post.lessons) for post in posts)
     template = (
-        _("Imported article {id}: «{title}» — {posts} posts, {lessons} lessons.")
+        _("Imported article {id}: «{title}» — {posts}, {lessons}.")
         if created
-        else _("Already imported as article {id}: «{title}» — {posts} posts, {lessons} lessons.")
+        else _("Already imported as article {id}: «{title}» — {posts}, {lessons}.")
     )
     return (
         template.format(
-            id=article.id, title=escape(article.title), posts=len(posts), lessons=lessons
+            id=article.id,
+            title=escape(article.title),
+            posts=counted("{count} post", "{count} posts", len(posts), _),
+            lessons=counted("{count} lesson", "{count} lessons", lessons, _),
         )
         + "\n"
         + _("See it with /preview {id}, publish it with /publish {id}.").format(id=article.id)

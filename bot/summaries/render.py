@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from telegram.constants import MessageLimit
 
-from bot.i18n import Translator
+from bot.i18n import Translator, counted
 from bot.summaries.content import LessonResult, SummaryFigures
 from bot.telegram_html import (
     bold,
@@ -42,9 +42,11 @@ def _lesson_line(_: Translator, number: int, lesson: LessonResult) -> str:
         f"{escape(option)} {_percent(lesson.share(index))}"
         for index, option in enumerate(lesson.options)
     )
-    line = f"{number}. «{escape(_short(lesson.question))}»\n    {shares} " + _(
-        "({votes} votes)"
-    ).format(votes=lesson.total)
+    line = (
+        f"{number}. «{escape(_short(lesson.question))}»\n    {shares} ("
+        + counted("{count} vote", "{count} votes", lesson.total, _)
+        + ")"
+    )
     if lesson.named and sum(lesson.named):
         named = ", ".join(
             f"{escape(option)} {count}"
@@ -57,16 +59,21 @@ def _lesson_line(_: Translator, number: int, lesson: LessonResult) -> str:
 def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list[str]:
     """The summary's blocks, most important first; each is valid HTML on its own."""
     head = bold(" · ".join([_("Weekly summary"), channel_title, figures.period_label]))
-    published = _("Published: {posts} posts from {articles} article(s).").format(
-        posts=figures.posts, articles=figures.articles
+    published = _("Published: {posts} from {articles}.").format(
+        posts=counted("{count} post", "{count} posts", figures.posts, _),
+        articles=_.ngettext("{count} article", "{count} articles", figures.articles).format(
+            count=figures.articles
+        ),
     )
     if figures.titles:
         published += "\n" + "\n".join(f"• {escape(_short(title))}" for title in figures.titles)
     discussion = _(
-        "Discussion: {comments} comments from {people} readers ({new} new, {returning} returning)."
+        "Discussion: {comments} from {people} ({new} new, {returning} returning)."
     ).format(
-        comments=figures.comments,
-        people=figures.commenters,
+        comments=counted("{count} comment", "{count} comments", figures.comments, _),
+        people=_.ngettext("{count} reader", "{count} readers", figures.commenters).format(
+            count=figures.commenters
+        ),
         new=figures.new_commenters,
         returning=figures.returning_commenters,
     )
@@ -100,9 +107,9 @@ def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list
                 "• "
                 + title
                 + " — "
-                + _("{comments} comments, {reactions} reactions").format(
-                    comments=post.comments, reactions=post.reactions
-                )
+                + counted("{count} comment", "{count} comments", post.comments, _)
+                + ", "
+                + counted("{count} reaction", "{count} reactions", post.reactions, _)
             )
         blocks.append("\n".join(lines))
     if figures.quotes:
