@@ -63,6 +63,7 @@ class ChannelAccess:
     key: str
     chat_id: int | None
     title: str
+    username: str | None
     can_post: bool
     post_problem: str  # why not, in plain words; empty when it can post
     discussion_chat_id: int | None
@@ -114,7 +115,7 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
         problem = f"Telegram does not show the channel to the bot ({exc.message})"
         fix = f"check the channel's chat id or @username, and add {name} to it as an administrator"
         return ChannelAccess(
-            channel.key, None, "", False, problem, None, False, False,
+            channel.key, None, "", None, False, problem, None, False, False,
             (Check(subject, False, problem, fix),),
         )  # fmt: skip
     problem = posting_problem(member)
@@ -216,6 +217,7 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
         channel.key,
         chat.id,
         chat.title or "",
+        f"@{chat.username}" if chat.username else None,
         not problem,
         problem,
         group_id,
@@ -257,7 +259,7 @@ async def apply_access(
     channel_config = config.channel(access.key)
     row = await ensure_channel(session, channel_config, now)
     if access.chat_id is not None:
-        row.chat_id, row.title = access.chat_id, access.title
+        row.chat_id, row.title, row.username = access.chat_id, access.title, access.username
         if access.discussion_chat_id != row.discussion_chat_id:
             await _group_changed(session, config, row, access.discussion_chat_id, now)
         if access.discussion_chat_id is not None:

@@ -66,7 +66,9 @@ async def forget_command(update: Update, context: Context) -> None:
         update,
         _(
             "Delete the text of all your comments, your named votes and your name from my "
-            "records? Counts stay, without your name. This cannot be undone."
+            "records? Counts stay, without your name. This cannot be undone.\n\n"
+            "Your messages stay visible in Telegram: to remove them there, delete them in the "
+            "discussion group yourself (press and hold a message, then Delete)."
         ),
         markup=InlineKeyboardMarkup(
             [

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.publishing.service import channel_names
+from bot.telegram_html import escape
+from bot.unit_of_work import current_session
 from handlers.common import Context, language_of, reply, services
 
 
 async def start_command(update: Update, context: Context) -> None:
     """/start: what newsbot is and what it keeps about the reader."""
     _ = language_of(update)
+    names = await channel_names(current_session(), services(context).config)
     await reply(
         update,
         _(
-            "Hello! I publish long articles to a news channel as short posts, with a poll "
+            "Hello! I publish long articles to {channels} as short posts, with a poll "
             "after each lesson, and I keep the discussion.\n\n"
             "What I store about you: your comments under the channel's posts (text, time, "
             "replies, edits), your name and username as Telegram shows them, and your votes "
             "in polls that show voters' names. Anonymous channel polls never tell me who voted.\n\n"
             "Privacy: /mydata sends you what I store about you; /forget deletes it."
-        ),
+        ).format(channels=escape(", ".join(names))),
     )
 
 
@@ -34,8 +38,6 @@ async def help_command(update: Update, context: Context) -> None:
     ]
     svc = services(context)
     if user is not None:
-        from bot.unit_of_work import current_session
-
         if await svc.access.is_moderator(current_session(), user.id):
             lines += [
                 _("/export [channel|article] [since] [until] [csv|json|jsonl] — comment log"),

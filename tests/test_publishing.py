@@ -308,3 +308,30 @@ async def test_cli_status_shows_the_schedule(
     assert await asyncio.to_thread(main, ["--config", str(config), "status"]) == 0
     out = capsys.readouterr().out
     assert "1/9 posts, 0/6 polls" in out and "Next: a post at 2026-11-23 10:10 CET" in out
+
+
+async def test_posts_lead_back_to_part_one_and_polls_arrive_silently(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        posts = [m for m in h.channel_posts() if "text" in m]
+        assert "reply_markup" not in posts[0], "nothing to go back to from part 1"
+        second = posts[1]["reply_markup"]["inline_keyboard"][0]
+        assert [b["text"] for b in second] == ["⏮ Part 1"]
+        assert second[0]["url"] == f"https://t.me/news_test/{posts[0]['message_id']}"
+        sixth = posts[5]["reply_markup"]["inline_keyboard"][0]
+        assert [b["text"] for b in sixth] == ["⏮ Part 1", "◀ Previous part"]
+        assert sixth[1]["url"] == f"https://t.me/news_test/{posts[4]['message_id']}"
+        polls = [params for method, params in h.world.log if method == "sendpoll"]
+        assert len(polls) == 6
+        assert all(str(p.get("disable_notification")).lower() == "true" for p in polls)
+        posts_sent = [params for method, params in h.world.log if method == "sendmessage"]
+        assert not any(str(p.get("disable_notification")).lower() == "true" for p in posts_sent)
+
+
+def test_private_channels_get_private_post_links() -> None:
+    from bot.publishing.navigation import post_link
+
+    assert post_link(-1001234567890, None, 42) == "https://t.me/c/1234567890/42"
+    assert post_link(-1001234567890, "@news", 42) == "https://t.me/news/42"

@@ -17,7 +17,7 @@ from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.logs import redact
 from bot.notices import tell
+from bot.publishing.navigation import navigation
 from bot.publishing.service import next_item
 from db.models import Channel, Lesson, Poll, PollSnapshot, Segment, SegmentState
 from db.queries import publishing as queries
@@ -170,8 +171,13 @@ class Publisher:
                 item_id, is_segment = due.id, isinstance(due, Segment)
                 html = due.html if isinstance(due, Segment) else ""
                 options = list(due.options) if isinstance(due, Poll) else []
+                markup = (
+                    await self._navigation(session, channel, due)
+                    if isinstance(due, Segment)
+                    else None
+                )
             if is_segment:
-                await self._send_segment(item_id, chat_id, html)
+                await self._send_segment(item_id, chat_id, html, markup)
             else:
                 await self._send_poll(item_id, chat_id, question, options)
 
@@ -190,13 +196,28 @@ class Publisher:
                 candidates.append((now, article.id, item))  # right after its lesson post
         return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
 
-    async def _send_segment(self, segment_id: int, chat_id: int, html: str) -> None:
+    async def _navigation(
+        self, session: AsyncSession, channel: Channel, segment: Segment
+    ) -> InlineKeyboardMarkup | None:
+        """Links back to the article's first post and the previous one, once they are out."""
+        earlier = await queries.posted_before(session, segment.article_id, segment.position)
+        if not earlier or channel.chat_id is None:
+            return None
+        first = earlier[0][1] if earlier[0][0] == 0 else None
+        return navigation(
+            channel.chat_id, channel.username, channel.language, first, earlier[-1][1]
+        )
+
+    async def _send_segment(
+        self, segment_id: int, chat_id: int, html: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
         try:
             message = await self.bot.send_message(
                 chat_id,
                 html,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_markup=markup,
             )
         except TelegramError as exc:
             await self._failed(Segment, segment_id, exc)
@@ -216,7 +237,11 @@ class Publisher:
         self, poll_id: int, chat_id: int, question: str, options: list[str]
     ) -> None:
         await self._poll_sent(
-            poll_id, self.bot.send_poll(chat_id, question, options, is_anonymous=True)
+            poll_id,
+            # One notification an article post, not one more a poll.
+            self.bot.send_poll(
+                chat_id, question, options, is_anonymous=True, disable_notification=True
+            ),
         )
 
     async def _poll_sent(self, poll_id: int, sending: Awaitable[Message]) -> None:
@@ -303,6 +328,7 @@ class Publisher:
                     question,
                     options,
                     is_anonymous=False,
+                    disable_notification=True,
                     reply_parameters=ReplyParameters(thread_id, allow_sending_without_reply=True),
                 ),
             )

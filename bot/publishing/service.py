@@ -17,7 +17,7 @@ from db.models import Article, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 from db.queries.articles import article_with_segments
 from db.queries.audit import record
-from db.queries.channels import ensure_channel
+from db.queries.channels import channel_by_key, ensure_channel
 
 DONE = (SegmentState.POSTED, SegmentState.CANCELLED)
 
@@ -265,3 +265,12 @@ async def status(session: AsyncSession) -> list[ArticleStatus]:
                 entry.in_doubt += 1
         result.append(entry)
     return result
+
+
+async def channel_names(session: AsyncSession, config: Config) -> list[str]:
+    """How readers know the configured channels: title, else @username, else the name."""
+    names = []
+    for channel in config.channels:
+        row = await channel_by_key(session, channel.key)
+        names.append((row.title or row.username or channel.key) if row else channel.key)
+    return names

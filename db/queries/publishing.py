@@ -156,3 +156,19 @@ async def channels_by_discussion_chat(session: AsyncSession, group_id: int) -> S
     return (
         await session.scalars(select(Channel).where(Channel.discussion_chat_id == group_id))
     ).all()
+
+
+async def posted_before(
+    session: AsyncSession, article_id: int, position: int
+) -> list[tuple[int, int]]:
+    """(position, channel message id) of the article's posts before ``position`` that are out."""
+    rows = await session.execute(
+        select(Segment.position, Segment.message_id)
+        .where(
+            Segment.article_id == article_id,
+            Segment.position < position,
+            Segment.message_id.is_not(None),
+        )
+        .order_by(Segment.position)
+    )
+    return [(row_position, message_id) for row_position, message_id in rows if message_id]
