@@ -51,6 +51,8 @@ ADMIN_COMMAND_NAMES = (
     "summary",
     "export",
     "audit",
+    "unhide",
+    "unban",
     "grant",
     "revoke",
 )
@@ -77,6 +79,8 @@ def _command_descriptions(language: str) -> dict[str, str]:
         "summary": _("Preview or post the weekly summary"),
         "export": _("Export the comment log"),
         "audit": _("Recent moderation and admin actions"),
+        "unhide": _("Bring a hidden comment back into the records"),
+        "unban": _("Let a banned reader write again"),
         "grant": _("Make a user a moderator"),
         "revoke": _("Take a role back"),
     }

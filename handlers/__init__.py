@@ -47,6 +47,8 @@ MODERATOR_COMMANDS = {
     # In the discussion group, moderation.group_message runs /hide and /ban.
     "hide": moderation.in_private_only,
     "ban": moderation.in_private_only,
+    "unhide": moderation.unhide_command,
+    "unban": moderation.unban_command,
     "export": moderation.export_command,
     "audit": moderation.audit_command,
 }

@@ -87,3 +87,21 @@ def private_admin_command(handler: Handler) -> Handler:
         await handler(update, context)
 
     return guarded
+
+
+def moderator_only(handler: Handler) -> Handler:
+    """Moderator commands in a private chat (moderators, admins, and users granted the role)."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: Context) -> None:
+        _ = language_of(update)
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != ChatType.PRIVATE:
+            return
+        session = unit_of_work.current_session()
+        if not await services(context).access.is_moderator(session, user.id):
+            await reply(update, _("Sorry, only moderators can do that."))
+            return
+        await handler(update, context)
+
+    return guarded

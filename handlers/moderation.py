@@ -20,9 +20,12 @@ from bot.moderation.actions import (
     ban_author,
     change_role,
     comment_in_scope,
+    discussion_groups,
     hide_comment,
     is_discussion_group,
     speaks_for_staff,
+    unban,
+    unhide_comment,
 )
 from bot.moderation.rules import rule_broken
 from bot.notices import tell
@@ -37,6 +40,7 @@ from handlers.common import (
     Context,
     arguments,
     language_of,
+    moderator_only,
     private_admin_command,
     reply,
     services,
@@ -88,19 +92,31 @@ async def in_private_only(update: Update, context: Context) -> None:
     await reply(update, _("Use this in the discussion group, in reply to a comment."))
 
 
+async def _in_private(update: Update, render: Callable[[Translator], str]) -> None:
+    """A moderation command that cannot be carried out leaves no trace in the group: it is
+    removed there, and the moderator hears why in a private chat."""
+    user = update.effective_user
+    await _tidy(update.effective_message)
+    if user is not None:
+        unit = unit_of_work.current()
+        await tell(unit.session, [user.id], render, unit.now)
+
+
 async def _moderation_target(update: Update) -> Comment | None:
     """The comment a moderator's command replies to, within newsbot's threads."""
-    _ = language_of(update)
     message = update.effective_message
     assert message is not None
     target = message.reply_to_message
     if target is None or target.is_automatic_forward:
-        await reply(update, _("Reply to the comment you mean."))
+        await _in_private(
+            update, lambda _: _("Send /hide or /ban in reply to the comment you mean.")
+        )
         return None
     comment = await comment_in_scope(current_session(), target.chat.id, target.message_id)
     if comment is None:
-        await reply(
-            update, _("That is not a comment under one of my posts; I moderate only those.")
+        await _in_private(
+            update,
+            lambda _: _("That is not a comment under one of my posts; I moderate only those."),
         )
     return comment
 
@@ -113,17 +129,29 @@ async def _tidy(message: Message | None) -> None:
 
 
 async def _moderate(
-    update: Update, context: Context, act: Callable[[int | None, str], Awaitable[Hidden]]
+    update: Update,
+    context: Context,
+    act: Callable[[int | None, str], Awaitable[Hidden]],
+    done: Callable[[Translator, Hidden], str],
 ) -> None:
     """Run a moderation action with the command's reason; tidy the command away after, and
-    tell the moderator privately when Telegram kept the message."""
+    confirm to the moderator privately (with the undo), saying so when Telegram kept the
+    message."""
     user = update.effective_user
     try:
         hidden = await act(user.id if user else None, " ".join(arguments(update, context)))
     except ModerationError as exc:
-        await reply(update, escape(str(exc)))
+        error = escape(str(exc))
+        await _in_private(update, lambda _: _("Not done: {reason}").format(reason=error))
         return
     await _tidy(update.effective_message)
+    if user is not None:
+        await tell(
+            current_session(),
+            [user.id],
+            lambda _: done(_, hidden),
+            services(context).clock.now(),
+        )
     if not hidden.deleted and user is not None:
         refusal = escape(hidden.refusal or "")
         await tell(
@@ -155,7 +183,12 @@ async def hide_command(update: Update, context: Context) -> None:
             at=services(context).clock.now(),
         )
 
-    await _moderate(update, context, hide)
+    def done(_: Translator, hidden: Hidden) -> str:
+        return _("Hidden: a comment by {author}: «{text}». Undo: /unhide {id}").format(
+            author=_author(target), text=escape(_snippet(target.text)), id=target.id
+        )
+
+    await _moderate(update, context, hide, done)
 
 
 async def ban_command(update: Update, context: Context) -> None:
@@ -178,7 +211,79 @@ async def ban_command(update: Update, context: Context) -> None:
             at=services(context).clock.now(),
         )
 
-    await _moderate(update, context, ban)
+    undo = f"chat:{target.sender_chat_id}" if target.sender_chat_id else str(target.user_id)
+    author = _author(target)
+
+    def done(_: Translator, hidden: Hidden) -> str:
+        return _(
+            "Banned {author} from the discussion group; the comment is hidden. Undo: /unban {undo}"
+        ).format(author=author, undo=undo)
+
+    await _moderate(update, context, ban, done)
+
+
+def _author(comment: Comment) -> str:
+    if comment.sender_chat_id is not None:
+        return escape(comment.sender_chat_title or str(comment.sender_chat_id))
+    return escape(str(comment.user_id)) if comment.user_id is not None else "?"
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@moderator_only
+async def unhide_command(update: Update, context: Context) -> None:
+    """/unhide ID: a hidden comment counts again in exports and summaries."""
+    _ = language_of(update)
+    words = arguments(update, context)
+    if len(words) != 1 or not words[0].isdigit():
+        await reply(update, _("Usage: /unhide ID (the number in the /hide confirmation)"))
+        return
+    unit = unit_of_work.current()
+    user = update.effective_user
+    try:
+        await unhide_comment(
+            unit.session, int(words[0]), actor_id=user.id if user else None, at=unit.now
+        )
+    except ModerationError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await reply(
+        update,
+        _(
+            "Comment {id} is back in my records, exports and summaries. Telegram deleted the "
+            "message itself; it cannot be brought back there."
+        ).format(id=words[0]),
+    )
+
+
+@moderator_only
+async def unban_command(update: Update, context: Context) -> None:
+    """/unban USER (or chat:ID): let them write in the discussion groups again."""
+    _ = language_of(update)
+    words = arguments(update, context)
+    if len(words) != 1:
+        await reply(update, _("Usage: /unban USER (id or @username) or /unban chat:ID"))
+        return
+    unit = unit_of_work.current()
+    user = update.effective_user
+    try:
+        await unban(
+            unit.session,
+            context.bot,
+            words[0],
+            await discussion_groups(unit.session),
+            actor_id=user.id if user else None,
+        )
+    except ModerationError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await reply(
+        update,
+        _("{who} may write in the discussion groups again.").format(who=escape(words[0])),
+    )
 
 
 async def comment_with_rules(update: Update, context: Context) -> None:

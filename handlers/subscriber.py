@@ -44,6 +44,7 @@ async def help_command(update: Update, context: Context) -> None:
                 _("/hide [reason] — in reply to a comment: hide it"),
                 _("/ban [reason] — in reply to a comment: remove its author"),
                 _("/audit — recent moderation and admin actions"),
+                _("/unhide ID, /unban USER — undo a /hide or a /ban"),
             ]
         if await svc.access.is_admin(user.id):
             lines += [

@@ -191,11 +191,15 @@ async def test_moderation_does_nothing_outside_the_configured_groups(tmp_path: P
         assert await _bot_messages_in(h, other_group) == []
         assert await _comments(h) == []
         # In the configured group, outside newsbot's threads: refused, nothing deleted.
+        h.world.send_private(h.admin_id, "/start")
         loose = h.world.post_in_group(reader, h.group_id, "not under a post")
-        h.world.reply(h.admin_id, h.group_id, loose["message_id"], "/hide")
+        command = h.world.reply(h.admin_id, h.group_id, loose["message_id"], "/hide")
         await h.pump()
         assert loose["message_id"] in h.world.chats[h.group_id].messages
-        assert "not a comment under one of my posts" in h.world.messages(h.group_id)[-1]["text"]
+        assert command["message_id"] not in h.world.chats[h.group_id].messages
+        assert await _bot_messages_in(h, h.group_id) == []
+        told = h.world.messages(h.admin_id)[-1]["text"]
+        assert told == "That is not a comment under one of my posts; I moderate only those."
 
 
 async def test_forged_button_presses_change_nothing(tmp_path: Path) -> None:

@@ -287,3 +287,60 @@ async def test_logs_at_debug_never_contain_the_token(
     assert "DEBUG" in captured.err and "post" in captured.err
     assert TEST_TOKEN not in captured.err and TEST_TOKEN not in captured.out
     assert "<token>" in captured.err
+
+
+async def test_hide_confirmed_privately_and_unhide_restores_it_in_the_export(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path) as h:
+        d = await _discussed(h)
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+        group_before = len(h.world.messages(h.group_id))
+        h.world.reply(h.admin_id, h.group_id, d["spam"]["message_id"], "/hide spam")
+        await h.pump()
+        assert len(h.world.messages(h.group_id)) == group_before - 1, "comment and command gone"
+        confirmation = h.world.messages(h.admin_id)[-1]["text"]
+        assert confirmation.startswith(
+            f"Hidden: a comment by {d['bob']}: «buy now». Undo: /unhide "
+        )
+        await h.command("/export csv")
+        _, content = _document(h, h.admin_id)
+        assert b"buy now" not in content
+        undo = confirmation.rsplit(" ", 1)[-1]
+        assert "back in my records" in (await h.command(f"/unhide {undo}"))[0]
+        await h.command("/export csv")
+        _, content = _document(h, h.admin_id)
+        assert b"buy now" in content
+        assert "no hidden comment" in (await h.command(f"/unhide {undo}"))[0]
+
+
+async def test_a_malformed_moderation_command_leaves_no_public_trace(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        d = await _discussed(h)
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+        before = [m["message_id"] for m in h.world.messages(h.group_id)]
+        h.world.comment(h.admin_id, h.channel_id, d["posts"][0]["message_id"], "/hide")
+        await h.pump()
+        assert [m["message_id"] for m in h.world.messages(h.group_id)] == before
+        told = h.world.messages(h.admin_id)[-1]["text"]
+        assert told == "Send /hide or /ban in reply to the comment you mean."
+
+
+async def test_ban_confirmed_privately_and_unban_lets_them_back(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        d = await _discussed(h)
+        h.world.send_private(h.admin_id, "/start")
+        h.world.reply(h.admin_id, h.group_id, d["spam"]["message_id"], "/ban")
+        await h.pump()
+        assert h.world.chats[h.group_id].banned == {d["bob"]}
+        confirmation = h.world.messages(h.admin_id)[-1]["text"]
+        assert confirmation.endswith(f"Undo: /unban {d['bob']}")
+        stranger = h.world.add_user("Sam")["id"]
+        assert "only moderators" in (await h.command(f"/unban {d['bob']}", stranger))[0]
+        assert h.world.chats[h.group_id].banned == {d["bob"]}
+        answer = (await h.command(f"/unban {d['bob']}"))[0]
+        assert answer == f"{d['bob']} may write in the discussion groups again."
+        assert h.world.chats[h.group_id].banned == set()
+        h.world.comment(d["bob"], h.channel_id, d["posts"][0]["message_id"], "I am back")

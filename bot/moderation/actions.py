@@ -13,6 +13,7 @@ from db.models import Comment, RoleName
 from db.queries import roles
 from db.queries.audit import record
 from db.queries.moderation import user_by_username
+from db.queries.publishing import channels_with_groups
 from db.queries.responses import channel_by_discussion_chat, comment_by_message
 
 
@@ -119,6 +120,63 @@ async def ban_author(
     return await hide_comment(
         session, bot, chat_id, comment.message_id, actor_id=actor_id, reason=reason, at=at
     )
+
+
+async def unhide_comment(
+    session: AsyncSession, comment_id: int, *, actor_id: int | None, at: datetime
+) -> Comment:
+    """Bring a hidden comment back into newsbot's records, exports and summaries (Telegram's
+    deleted message cannot be brought back)."""
+    comment = await session.get(Comment, comment_id)
+    if comment is None or not comment.hidden:
+        raise ModerationError(f"there is no hidden comment {comment_id}")
+    comment.hidden, comment.hidden_reason = False, None
+    await record(
+        session, actor_id, "unhide", f"message:{comment.chat_id}:{comment.message_id}",
+        {"at": at.isoformat()},
+    )  # fmt: skip
+    return comment
+
+
+async def discussion_groups(session: AsyncSession) -> list[int]:
+    """The configured channels' discussion groups, where moderation acts."""
+    return [
+        channel.discussion_chat_id
+        for channel in await channels_with_groups(session)
+        if channel.discussion_chat_id is not None
+    ]
+
+
+async def unban(
+    session: AsyncSession,
+    bot: Bot,
+    reference: str,
+    group_ids: list[int],
+    *,
+    actor_id: int | None,
+) -> int:
+    """Let a person (id or @username) or a channel (chat:ID) into the discussion groups again."""
+    chat_target = reference.startswith("chat:")
+    target_id = (
+        int(reference.removeprefix("chat:"))
+        if chat_target and reference.removeprefix("chat:").lstrip("-").isdigit()
+        else None
+    )
+    if chat_target and target_id is None:
+        raise ModerationError(f"not a chat id: {reference}")
+    if target_id is None:
+        target_id = await resolve_user(session, reference)
+    for group_id in group_ids:
+        try:
+            if chat_target:
+                await bot.unban_chat_sender_chat(group_id, target_id)
+            else:
+                await bot.unban_chat_member(group_id, target_id, only_if_banned=True)
+        except BadRequest as exc:
+            raise ModerationError(f"Telegram refused: {exc.message}") from None
+    what = f"chat:{target_id}" if chat_target else f"user:{target_id}"
+    await record(session, actor_id, "unban", what, {"groups": group_ids})
+    return target_id
 
 
 async def resolve_user(session: AsyncSession, reference: str) -> int:

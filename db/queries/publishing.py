@@ -172,3 +172,11 @@ async def posted_before(
         .order_by(Segment.position)
     )
     return [(row_position, message_id) for row_position, message_id in rows if message_id]
+
+
+async def channels_with_groups(session: AsyncSession) -> Sequence[Channel]:
+    return (
+        await session.scalars(
+            select(Channel).where(Channel.discussion_chat_id.is_not(None)).order_by(Channel.id)
+        )
+    ).all()
