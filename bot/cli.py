@@ -215,7 +215,7 @@ async def _publish(args: argparse.Namespace) -> int:
             words, [], SystemClock().now(), {channel.key: channel.zone}, channel.key
         )
     except TimingError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.text(_translator())) from None
     async with database(config) as sessions, sessions.begin() as session:
         try:
             result = await schedule_article(

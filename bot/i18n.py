@@ -40,6 +40,11 @@ class _CatalogTranslator:
         return self._catalog.ngettext(singular, plural, n)
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalog where it is defined; it is translated where shown."""
+    return message
+
+
 def counted(singular: str, plural: str, n: int, _: Translator) -> str:
     """A number with its noun in the right plural form: "1 comment", "5 комментариев"."""
     return _.ngettext(singular, plural, n).format(count=n)

@@ -17,7 +17,7 @@ from bot.publishing.service import (
     set_paused,
     status,
 )
-from bot.publishing.timing import TimingError, parse_publish_arguments
+from bot.publishing.timing import TimingError, night_times, parse_publish_arguments
 from bot.telegram_html import bold
 from bot.unit_of_work import current_session
 from db.queries.articles import article_with_segments, list_articles
@@ -126,7 +126,8 @@ async def publish_command(update: Update, context: Context) -> None:
     _ = language_of(update)
     usage = _(
         "Usage: /publish ID [channel] [start] [every]\n"
-        "start: now, 18:00 or 2026-12-01 09:00 (the channel's time zone); every: 10m, 2h"
+        "start: now, 18:00, tomorrow 09:00, +2h or 2026-12-01 09:00 (the channel's time "
+        "zone); every: 10m, 2h, every 2h"
     )
     words = arguments(update, context)
     article_id = _article_id(words)
@@ -158,13 +159,21 @@ async def publish_command(update: Update, context: Context) -> None:
             actor_id=user.id if user else None,
         )
     except TimingError as exc:
-        await reply(update, report.escape(str(exc)) + "\n\n" + usage)
+        await reply(update, report.escape(exc.text(_)) + "\n\n" + usage)
         return
     except PublishingError as exc:
         await reply(update, report.escape(str(exc)))
         return
     svc.wake()
-    await reply(update, report.scheduled_text(_, result, channel.key, channel.zone))
+    text = report.scheduled_text(_, result, channel.key, channel.zone)
+    night = night_times(result.times, channel.zone)
+    if night:
+        text += "\n" + _.ngettext(
+            "Note: {count} post falls at night in the channel's time zone (first at {time}).",
+            "Note: {count} posts fall at night in the channel's time zone (first at {time}).",
+            len(night),
+        ).format(count=len(night), time=report.local_time(night[0], channel.zone))
+    await reply(update, text)
 
 
 async def _pause_or_resume(update: Update, context: Context, paused: bool) -> None:

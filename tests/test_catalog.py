@@ -12,7 +12,7 @@ from bot.i18n import LOCALES_DIR, counted, translator
 from tests.conftest import PROJECT_ROOT
 
 # _("text"), _.ngettext(singular, plural, n), counted(singular, plural, n, _)
-KEYWORDS = {"_": None, "ngettext": (1, 2), "counted": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "counted": (1, 2)}
 
 
 def _source_messages() -> set[str | tuple[str, ...]]:

@@ -335,3 +335,18 @@ def test_private_channels_get_private_post_links() -> None:
 
     assert post_link(-1001234567890, None, 42) == "https://t.me/c/1234567890/42"
     assert post_link(-1001234567890, "@news", 42) == "https://t.me/news/42"
+
+
+async def test_publish_answers_in_the_admins_language_and_warns_of_night_posts(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        wrong = (await h.command("/publish 1 sports now"))[0]
+        assert wrong.startswith("There is no channel «sports»; the channels are: news")
+        assert "Usage: /publish ID" in wrong
+        answer = (await h.command("/publish 1 news 22:00 every 1h"))[0]
+        assert "scheduled on news" in answer
+        assert "Note: 8 posts fall at night in the channel's time zone (first at" in answer
+        h.world.users[h.admin_id]["language_code"] = "ru"
+        assert (await h.command("/publish 1 спорт сейчас"))[0].startswith("Нет канала «спорт»")

@@ -33,6 +33,7 @@ class Scheduled:
     last: datetime
     posts: int
     polls: int
+    times: tuple[datetime, ...] = ()
 
 
 def publication_order(article: Article) -> list[Segment | Poll]:
@@ -127,7 +128,12 @@ async def schedule_article(
         {"channel": channel.key, "start": start.isoformat(), "every": spacing.total_seconds()},
     )
     return Scheduled(
-        article, todo[0].scheduled_at or start, todo[-1].scheduled_at or start, len(todo), polls
+        article,
+        todo[0].scheduled_at or start,
+        todo[-1].scheduled_at or start,
+        len(todo),
+        polls,
+        tuple(s.scheduled_at for s in todo if s.scheduled_at is not None),
     )
 
 

@@ -1,20 +1,55 @@
-"""When posts go out: reading admins' start times and spacing, laying out slots (pure)."""
+"""When posts go out: reading what admins type for the start and the spacing (pure).
+
+``/publish ID [channel] [start] [every]`` understands, in English and Russian:
+
+- start: ``now``/``сейчас``; ``18:00`` (the next such time); ``tomorrow 09:00``/``завтра
+  09:00``; ``+2h``, ``in 30m``, ``через 30м``; ``2026-12-01 09:00`` or ``2026-12-01T09:00``;
+- every: ``2h``, ``every 2h``, ``каждые 2ч`` (units s, m, h, d; с, м/мин, ч, д).
+
+Times are the channel's local time. An error names the part that was wrong and shows
+one example that works; its text is a catalog message, translated where it is shown.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import parse_duration
+from bot.i18n import N_, Translator
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})t(\d{1,2}:\d{2})$")
+_SPAN = re.compile(r"^\+?(\d+)\s*([a-zа-я]+)$")
+_UNITS = {
+    "s": 1, "sec": 1, "с": 1, "сек": 1,
+    "m": 60, "min": 60, "м": 60, "мин": 60,
+    "h": 3600, "ч": 3600, "час": 3600, "часа": 3600, "часов": 3600,
+    "d": 86400, "д": 86400, "дн": 86400, "дня": 86400, "дней": 86400,
+}  # fmt: skip
+NOW = ("now", "сейчас")
+TOMORROW = ("tomorrow", "завтра")
+IN = ("in", "через")
+EVERY = ("every", "каждые", "каждый", "каждую", "раз в")
+NIGHT = (time(23, 0), time(7, 0))
 
 
+@dataclass(frozen=True)
 class TimingError(ValueError):
-    """An admin's start or spacing argument that cannot be read."""
+    """What was wrong, as a catalog message with its values; ``text(_)`` translates it."""
+
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, _: Translator) -> str:
+        return _(self.message).format(**self.values)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.values)
 
 
 @dataclass(frozen=True)
@@ -24,40 +59,72 @@ class PublishRequest:
     every: timedelta | None
 
 
-def parse_start(words: list[str], now: datetime, zone: ZoneInfo) -> datetime:
-    """``now``, ``18:00`` (the next such time) or ``2026-12-01 09:00``, in the channel's zone."""
-    text = " ".join(words).strip().lower()
-    if text in ("", "now"):
+def parse_span(word: str) -> timedelta | None:
+    """``2h``, ``+30m``, ``2ч``, ``30мин``; None when the word is not a span."""
+    match = _SPAN.match(word.lower())
+    if match is None or match[2] not in _UNITS or int(match[1]) <= 0:
+        return None
+    return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+
+
+def parse_start(words: Sequence[str], now: datetime, zone: ZoneInfo) -> datetime:
+    """The start in the channel's zone (see the module's list of forms)."""
+    parts = [w.lower() for w in words]
+    text = " ".join(words).strip()
+    if not parts or parts in ([w] for w in NOW):
         return now
     local_now = now.astimezone(zone)
-    parts = text.split()
     if len(parts) == 1 and (clock := _CLOCK.match(parts[0])):
         moment = _local(local_now.date(), _time(clock), zone)
-        if moment <= now:
-            moment = _local(local_now.date() + timedelta(days=1), _time(clock), zone)
-        return moment
+        return (
+            moment
+            if moment > now
+            else _local(local_now.date() + timedelta(days=1), _time(clock), zone)
+        )
+    if len(parts) == 2 and parts[0] in TOMORROW and (clock := _CLOCK.match(parts[1])):
+        return _local(local_now.date() + timedelta(days=1), _time(clock), zone)
+    if len(parts) == 1 and parts[0].startswith("+") and (span := parse_span(parts[0])):
+        return now + span
+    if len(parts) == 2 and parts[0] in IN and (span := parse_span(parts[1])):
+        return now + span
+    if len(parts) == 1 and (joined := _DATE_TIME.match(parts[0])):
+        parts = [joined[1], joined[2]]
     if len(parts) == 2 and (day := _DATE.match(parts[0])) and (clock := _CLOCK.match(parts[1])):
         try:
             on = date(int(day[1]), int(day[2]), int(day[3]))
         except ValueError:
-            raise TimingError(f"{parts[0]} is not a date") from None
+            raise TimingError(
+                N_("{date} is not a date; for example: 2026-12-01 09:00"), {"date": parts[0]}
+            ) from None
         moment = _local(on, _time(clock), zone)
         if moment < now - timedelta(minutes=1):
-            raise TimingError(f"{text} ({zone.key}) is in the past")
+            raise TimingError(
+                N_("{start} ({zone}) is in the past; for example: tomorrow 09:00"),
+                {"start": text, "zone": zone.key},
+            )
         return moment
-    raise TimingError(f"cannot read start {text!r}: use now, 18:00 or 2026-12-01 09:00")
+    raise TimingError(
+        N_("I cannot read the start «{start}»; for example: now, 18:00, tomorrow 09:00, +2h"),
+        {"start": text},
+    )
 
 
 def _time(match: re.Match[str]) -> time:
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise TimingError(f"{match[0]} is not a time of day")
+        raise TimingError(N_("{time} is not a time of day; for example: 18:00"), {"time": match[0]})
     return time(hour, minute)
 
 
 def _local(on: date, at: time, zone: ZoneInfo) -> datetime:
     # fold=0 picks the first of a repeated hour; a skipped hour moves forward with UTC.
     return datetime.combine(on, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def _looks_like_a_name(word: str) -> bool:
+    low = word.lower()
+    known = NOW + TOMORROW + IN + tuple(w for w in EVERY if " " not in w) + ("раз",)
+    return bool(re.match(r"^@?[a-zа-я_][\w-]*$", low)) and low not in known and not parse_span(low)
 
 
 def parse_publish_arguments(
@@ -72,13 +139,36 @@ def parse_publish_arguments(
     channel = None
     if rest and rest[0] in channel_keys:
         channel = rest.pop(0)
+    elif rest and _looks_like_a_name(rest[0]):
+        raise TimingError(
+            N_("There is no channel «{name}»; the channels are: {channels}"),
+            {"name": rest[0], "channels": ", ".join(channel_keys)},
+        )
     every = None
-    if rest:
-        try:
-            every = parse_duration(rest[-1])
+    lowered = [w.lower() for w in rest]
+    marker = next(
+        (i for i, w in enumerate(lowered) if w in EVERY or lowered[i : i + 2] == ["раз", "в"]),
+        None,
+    )
+    if marker is not None:
+        skip = 2 if lowered[marker] == "раз" else 1
+        spacing = rest[marker + skip : marker + skip + 1]
+        every = parse_span(spacing[0]) if spacing else None
+        if every is None:
+            raise TimingError(
+                N_("I cannot read the spacing «{spacing}»; for example: every 2h"),
+                {"spacing": " ".join(rest[marker:])},
+            )
+        del rest[marker : marker + skip + 1]
+    elif rest and not rest[-1].startswith("+") and (span := parse_span(rest[-1])):
+        if not (len(rest) >= 2 and rest[-2].lower() in IN):
+            every = span
             rest.pop()
-        except ValueError:
-            every = None
     zone = zone_for[channel or default_channel]
-    start = parse_start(rest, now, zone)
-    return PublishRequest(channel=channel, start=start, every=every)
+    return PublishRequest(channel=channel, start=parse_start(rest, now, zone), every=every)
+
+
+def night_times(times: Sequence[datetime], zone: ZoneInfo) -> list[datetime]:
+    """Posting times that fall at night (23:00 to 07:00) in the channel's zone."""
+    late, early = NIGHT
+    return [t for t in times if not early <= t.astimezone(zone).time() < late]
