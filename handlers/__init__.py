@@ -24,7 +24,16 @@ from telegram.ext import (
 from bot import unit_of_work
 from bot.logs import redact
 from bot.outbox import queue_html
-from handlers import admin, discussion, membership, moderation, privacy, subscriber, summary
+from handlers import (
+    admin,
+    buttons,
+    discussion,
+    membership,
+    moderation,
+    privacy,
+    subscriber,
+    summary,
+)
 from handlers.common import Context, language_of, services
 
 log = logging.getLogger(__name__)
@@ -94,8 +103,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Commands are private-chat business; in a group, moderation.group_message decides.
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
-    # Every button is a stored, bound token; privacy.forget_answer refuses any other press.
-    application.add_handler(CallbackQueryHandler(privacy.forget_answer))
+    # Every button is a stored, bound token; buttons.pressed refuses any other press.
+    application.add_handler(CallbackQueryHandler(buttons.pressed))
     # A document whose caption is /import (CommandHandler does not read captions).
     application.add_handler(
         MessageHandler(

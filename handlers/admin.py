@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Document, Update
 
 from bot import outbox, unit_of_work
 from bot.articles.errors import ArticleError
 from bot.articles.importer import import_article, posts_from_segments
 from bot.articles.preview import default_poll_options
+from bot.i18n import counted
 from bot.publishing import report
 from bot.publishing.service import (
     PublishingError,
@@ -20,8 +23,10 @@ from bot.publishing.service import (
 from bot.publishing.timing import TimingError, night_times, parse_publish_arguments
 from bot.telegram_html import bold
 from bot.unit_of_work import current_session
+from db.models import Button
 from db.queries.articles import article_with_segments, list_articles
 from db.queries.channels import channel_by_key
+from handlers.buttons import action, offer
 from handlers.common import Context, arguments, language_of, private_admin_command, reply, services
 
 
@@ -78,14 +83,64 @@ async def import_command(update: Update, context: Context) -> None:
     except ArticleError as exc:
         await reply(update, _("Could not import: {reason}").format(reason=report.escape(str(exc))))
         return
-    await reply(update, report.import_text(_, result.article, result.created, result.posts))
+    await reply(
+        update,
+        report.import_text(_, result.article, result.created, result.posts),
+        **_article_buttons(update, result.article.id),
+    )
+
+
+def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
+    """[Preview] [Publish now] [Schedule…] for an article, as ``reply`` keyword arguments."""
+    _ = language_of(update)
+    argument = str(article_id)
+    markup, tokens = offer(
+        update,
+        [
+            [
+                (_("Preview"), "preview", argument),
+                (_("Publish now"), "publish_now", argument),
+                (_("Schedule…"), "schedule", argument),
+            ]
+        ],
+    )
+    return {"markup": markup, "buttons": tokens}
 
 
 @private_admin_command
 async def articles_command(update: Update, context: Context) -> None:
     """/articles: the latest imported articles."""
     rows = await list_articles(current_session())
-    await reply(update, report.articles_text(language_of(update), rows))
+    if not rows:
+        await reply(update, report.articles_text(language_of(update), rows))
+        return
+    markup, tokens = offer(
+        update,
+        [
+            [(f"{article.id}. {report.shorten(article.title, 50)}", "article", str(article.id))]
+            for article, _segments, _lessons in rows
+        ],
+    )
+    await reply(
+        update, report.articles_text(language_of(update), rows), markup=markup, buttons=tokens
+    )
+
+
+@action("article", admin=True)
+async def article_pressed(update: Update, context: Context, button: Button) -> None:
+    """An article picked from /articles: what it is, and what can be done with it."""
+    _ = language_of(update)
+    article_id = int(button.argument or 0)
+    article = await article_with_segments(current_session(), article_id)
+    if article is None:
+        await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        return
+    posts = posts_from_segments(article.segments)
+    await reply(
+        update,
+        report.import_text(_, article, False, posts),
+        **_article_buttons(update, article_id),
+    )
 
 
 @private_admin_command
@@ -96,6 +151,17 @@ async def preview_command(update: Update, context: Context) -> None:
     if article_id is None:
         await reply(update, _("Usage: /preview ID (see /articles)"))
         return
+    await _preview(update, context, article_id)
+
+
+@action("preview", admin=True)
+async def preview_pressed(update: Update, context: Context, button: Button) -> None:
+    await _preview(update, context, int(button.argument or 0))
+
+
+async def _preview(update: Update, context: Context, article_id: int) -> None:
+    """How many messages follow, the posts and poll previews, then what to do next."""
+    _ = language_of(update)
     article = await article_with_segments(current_session(), article_id)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
@@ -108,8 +174,22 @@ async def preview_command(update: Update, context: Context) -> None:
         config.channels[0],
     )
     options = channel.poll_options or default_poll_options(channel.language)
+    posts = posts_from_segments(article.segments)
+    polls = sum(len(post.lessons) for post in posts)
     unit = unit_of_work.current()
-    for post in posts_from_segments(article.segments):
+    outbox.queue_html(
+        unit.session,
+        chat.id,
+        _(
+            "Preview of article {id}: {posts} and {polls} follow, as the channel will show them."
+        ).format(
+            id=article_id,
+            posts=counted("{count} post", "{count} posts", len(posts), _),
+            polls=counted("{count} poll", "{count} polls", polls, _),
+        ),
+        at=unit.now,
+    )
+    for post in posts:
         outbox.queue_html(unit.session, chat.id, post.html, at=unit.now)
         for lesson in post.lessons:
             outbox.queue_html(
@@ -118,18 +198,49 @@ async def preview_command(update: Update, context: Context) -> None:
                 report.poll_preview(_, lesson.question, options),
                 at=unit.now,
             )
+    buttons = _article_buttons(update, article_id)
+    outbox.queue_html(
+        unit.session,
+        chat.id,
+        _("That was article {id}. Publish it?").format(id=article_id),
+        at=unit.now,
+        markup=buttons["markup"],
+        buttons=buttons["buttons"],
+    )
+
+
+@action("publish_now", admin=True)
+async def publish_now_pressed(update: Update, context: Context, button: Button) -> None:
+    """[Publish now]: from now, with the channel's spacing."""
+    await _schedule(update, context, [button.argument or ""])
+
+
+@action("schedule", admin=True)
+async def schedule_pressed(update: Update, context: Context, button: Button) -> None:
+    """[Schedule…]: how to type a schedule, with examples that work."""
+    _ = language_of(update)
+    await reply(
+        update,
+        _(
+            "Type when and how often, for example:\n/publish {id} tomorrow 09:00 every 2h\n"
+            "/publish {id} 18:00\n/publish {id} +30m every 1h"
+        ).format(id=button.argument),
+    )
 
 
 @private_admin_command
 async def publish_command(update: Update, context: Context) -> None:
     """/publish ID [channel] [start] [every]."""
+    await _schedule(update, context, arguments(update, context))
+
+
+async def _schedule(update: Update, context: Context, words: list[str]) -> None:
     _ = language_of(update)
     usage = _(
         "Usage: /publish ID [channel] [start] [every]\n"
         "start: now, 18:00, tomorrow 09:00, +2h or 2026-12-01 09:00 (the channel's time "
         "zone); every: 10m, 2h, every 2h"
     )
-    words = arguments(update, context)
     article_id = _article_id(words)
     if article_id is None:
         await reply(update, usage)
@@ -215,28 +326,63 @@ async def resume_command(update: Update, context: Context) -> None:
 
 @private_admin_command
 async def cancel_command(update: Update, context: Context) -> None:
-    """/cancel ID: drop the article's remaining posts and polls."""
+    """/cancel ID: asks first, then drops the article's remaining posts and polls."""
     _ = language_of(update)
     article_id = _article_id(arguments(update, context))
     if article_id is None:
         await reply(update, _("Usage: /cancel ID"))
         return
-    user = update.effective_user
+    article = await article_with_segments(current_session(), article_id)
+    if article is None:
+        await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        return
+    markup, tokens = offer(
+        update,
+        [
+            [
+                (_("Yes, cancel it"), "cancel", str(article_id)),
+                (_("Keep it"), "cancel", None),
+            ]
+        ],
+    )
+    await reply(
+        update,
+        _("Cancel what is left of article {id} «{title}»? Posts already out stay.").format(
+            id=article_id, title=report.escape(report.shorten(article.title))
+        ),
+        markup=markup,
+        buttons=tokens,
+    )
+
+
+@action("cancel", admin=True)
+async def cancel_pressed(update: Update, context: Context, button: Button) -> None:
+    _ = language_of(update)
+    unit = unit_of_work.current()
+    assert button.message_id is not None
+    if button.argument is None:
+        outbox.queue_edit(
+            unit.session, button.chat_id, button.message_id, _("Nothing was cancelled."),
+            at=unit.now,
+        )  # fmt: skip
+        return
+    article_id = int(button.argument)
     try:
-        count = await cancel_article(
-            current_session(), article_id, actor_id=user.id if user else None
-        )
+        count = await cancel_article(unit.session, article_id, actor_id=button.user_id)
     except PublishingError as exc:
         await reply(update, report.escape(str(exc)))
         return
     services(context).wake()
-    await reply(
-        update,
+    outbox.queue_edit(
+        unit.session,
+        button.chat_id,
+        button.message_id,
         _.ngettext(
             "Cancelled {count} pending post or poll of article {id}.",
             "Cancelled {count} pending posts and polls of article {id}.",
             count,
         ).format(count=count, id=article_id),
+        at=unit.now,
     )
 
 

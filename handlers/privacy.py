@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
 
 from bot import outbox, unit_of_work
-from bot.buttons import ButtonRefused, buttons_in, claim_button, make_button
 from bot.i18n import counted
 from bot.privacy import forget, my_data, my_data_file
+from db.models import Button
+from handlers.buttons import action, offer
 from handlers.common import Context, language_of, reply
 
 log = logging.getLogger(__name__)
@@ -52,15 +52,10 @@ async def mydata_command(update: Update, context: Context) -> None:
 async def forget_command(update: Update, context: Context) -> None:
     """/forget: asks first, with buttons only the asker can press on this message."""
     _ = language_of(update)
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or not await _in_private(update):
+    if not await _in_private(update):
         return
-    unit = unit_of_work.current()
-    yes, no = (
-        make_button(
-            unit.session, user_id=user.id, chat_id=chat.id, action=FORGET, argument=a, at=unit.now
-        )
-        for a in ("yes", "no")
+    markup, tokens = offer(
+        update, [[(_("Yes, delete"), FORGET, "yes"), (_("Cancel"), FORGET, "no")]]
     )
     await reply(
         update,
@@ -70,40 +65,17 @@ async def forget_command(update: Update, context: Context) -> None:
             "Your messages stay visible in Telegram: to remove them there, delete them in the "
             "discussion group yourself (press and hold a message, then Delete)."
         ),
-        markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(_("Yes, delete"), callback_data=yes),
-                    InlineKeyboardButton(_("Cancel"), callback_data=no),
-                ]
-            ]
-        ),
-        buttons=buttons_in(yes, no),
+        markup=markup,
+        buttons=tokens,
     )
 
 
-async def forget_answer(update: Update, context: Context) -> None:
+@action(FORGET)
+async def forget_answer(update: Update, context: Context, button: Button) -> None:
     """The answer to /forget's question, from the asker, on that question only."""
     _ = language_of(update)
-    query = update.callback_query
-    assert query is not None
     unit = unit_of_work.current()
-    message = query.message
-    try:
-        button = await claim_button(
-            unit.session,
-            query.data,
-            user_id=query.from_user.id,
-            chat_id=message.chat.id if message else None,
-            message_id=message.message_id if message else None,
-            at=unit.now,
-        )
-    except ButtonRefused as refused:
-        log.info("refused a button press by %s: %s", query.from_user.id, refused)
-        await _answer(query, _("This button is not for you, or it has expired."))
-        return
-    await _answer(query, None)
-    if button.action != FORGET or button.argument != "yes":
+    if button.argument != "yes":
         text = _("Nothing was deleted.")
     else:
         erased = await forget(unit.session, button.user_id)
@@ -115,11 +87,3 @@ async def forget_answer(update: Update, context: Context) -> None:
         )
     assert button.message_id is not None
     outbox.queue_edit(unit.session, button.chat_id, button.message_id, text, at=unit.now)
-
-
-async def _answer(query: CallbackQuery, text: str | None) -> None:
-    """Stop the button's spinner; a query answered before (on a retry) needs nothing more."""
-    try:
-        await query.answer(text, show_alert=text is not None)
-    except TelegramError as exc:
-        log.debug("callback query not answered: %s", exc)

@@ -125,8 +125,13 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         assert "/publish ID" in (await h.command("/help"))[0]
         assert "1. «Everything Russia's allies" in (await h.command("/articles"))[0]
         preview = await h.command("/preview 1")
-        assert len(preview) == 15 and preview[4].startswith("Key lessons for Israel:")
-        assert preview[5].startswith("📊 Russia's unreliability")
+        assert preview[0] == (
+            "Preview of article 1: 9 posts and 6 polls follow, as the channel will show them."
+        )
+        assert len(preview) == 17, "announcement, 9 posts, 6 polls, what next"
+        assert preview[5].startswith("Key lessons for Israel:")
+        assert preview[6].startswith("📊 Russia's unreliability")
+        assert preview[-1] == "That was article 1. Publish it?"
         assert "news: chat" in (await h.command("/channels"))[0]
         assert "Nothing is scheduled" in (await h.command("/status"))[0]
         assert "scheduled on news" in (await h.command("/publish 1 18:00 1h"))[-1]
@@ -136,8 +141,13 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         assert "Paused: 1" in (await h.command("/pause 1"))[0]
         assert "— paused" in (await h.command("/status"))[0]
         assert "Resumed: 1" in (await h.command("/resume 1"))[0]
-        cancelled = (await h.command("/cancel 1"))[0]
-        assert "Cancelled 15 pending posts and polls of article 1." in cancelled
+        question = (await h.command("/cancel 1"))[0]
+        assert question.startswith("Cancel what is left of article 1 «")
+        asked = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, asked["message_id"], "Yes, cancel it")
+        await h.pump()
+        cancelled = h.world.chats[h.admin_id].messages[asked["message_id"]]["text"]
+        assert cancelled == "Cancelled 15 pending posts and polls of article 1."
         assert "Nothing is scheduled" in (await h.command("/status"))[0]
         # Admin actions are audited.
         from db.models import AuditEntry

@@ -339,7 +339,16 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         assert _summaries_in(h, h.channel_id) == []  # a preview is private
         assert "Usage: /summary" in (await h.command("/summary news next week"))[-1]
         replies = await h.command("/summary post news 2026-W48")
-        assert replies[0] == "Posting the summary for 2026-W48…"
+        assert replies[0] == (
+            "Post the summary for 2026-W48 in news now, for every subscriber to see?"
+        )
+        assert _summaries_in(h, h.channel_id) == [], "nothing posted before the confirmation"
+        question = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, question["message_id"], "Post it")
+        await h.pump()
+        assert h.world.messages(h.admin_id)[-1]["message_id"] >= question["message_id"]
+        edited = h.world.chats[h.admin_id].messages[question["message_id"]]
+        assert edited["text"] == "Posting the summary for 2026-W48…"
         await wait_until(
             lambda: any("is posted" in str(m.get("text")) for m in h.world.messages(h.admin_id))
         )
