@@ -218,8 +218,9 @@ async def test_failure_blocks_what_follows_and_is_shown_in_status(tmp_path: Path
         await h.newsbot.tick()
         assert h.channel_posts() == []
         answers = await h.command("/status")
-        told, status = answers[0], answers[-1]
-        assert told.startswith("I cannot post in news: the bot is an administrator without")
+        status = answers[-1]
+        assert answers[0].startswith("Post 1 of article 1 failed: Need administrator rights")
+        assert answers[1].startswith("I cannot post in news: the bot is an administrator without")
         assert "Failed: post 1: Need administrator rights in the channel chat" in status
         # The periodic check of the bot's rights found it out too: paused, with the reason.
         assert "Paused by me: the bot is an administrator without the right to post" in status
@@ -360,3 +361,39 @@ async def test_publish_answers_in_the_admins_language_and_warns_of_night_posts(
         assert "Note: 8 posts fall at night in the channel's time zone (first at" in answer
         h.world.users[h.admin_id]["language_code"] = "ru"
         assert (await h.command("/publish 1 спорт сейчас"))[0].startswith("Нет канала «спорт»")
+
+
+async def test_admins_hear_when_an_article_starts_finishes_or_fails(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        h.world.send_private(h.admin_id, "/start")
+        await _import_sample(h)
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        texts = [m.get("text", "") for m in h.world.messages(h.admin_id)]
+        [started] = [t for t in texts if "has started" in t]
+        assert started.startswith("Article 1 «Everything Russia's allies")
+        assert started.endswith("has started in news: part 1.")
+        [finished] = [t for t in texts if "is finished" in t]
+        assert "is finished in news: 9 posts. Parts: 1 · 2 · 3" in finished
+        message = next(
+            m for m in h.world.messages(h.admin_id) if "is finished" in m.get("text", "")
+        )
+        links = [e["url"] for e in message.get("entities", []) if e["type"] == "text_link"]
+        first_post = h.channel_posts()[0]["message_id"]
+        assert links[0] == f"https://t.me/news_test/{first_post}"
+        assert len(links) == 9
+
+
+async def test_a_failed_post_is_reported_at_once(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        h.world.send_private(h.admin_id, "/start")
+        await _import_sample(h)
+        h.world.chats[h.channel_id].admins[h.world.bot_id]["can_post_messages"] = False
+        await h.command("/publish 1 now 1m")
+        await h.newsbot.tick()
+        await h.pump()
+        told = h.world.messages(h.admin_id)[-1]["text"]
+        assert told == (
+            "Post 1 of article 1 failed: Need administrator rights in the channel chat. "
+            "What follows waits; fix the cause and /resume 1."
+        )

@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.logs import redact
 from bot.notices import tell
 from bot.publishing.navigation import navigation
+from bot.publishing.progress import after_failed, after_posted
 from bot.publishing.service import next_item
 from db.models import Channel, Lesson, Poll, PollSnapshot, Segment, SegmentState
 from db.queries import publishing as queries
@@ -232,6 +233,8 @@ class Publisher:
             segment.posted_at = self.clock.now()
             segment.sending_since = None
             segment.last_error = None
+            await session.flush()
+            await after_posted(session, self.config, segment, self.clock.now())
 
     async def _send_poll(
         self, poll_id: int, chat_id: int, question: str, options: list[str]
@@ -255,6 +258,8 @@ class Publisher:
             poll = await session.get(Poll, poll_id)
             assert poll is not None and message.poll is not None
             self.mark_poll_posted(poll, message.message_id, message.poll.id)
+            await session.flush()
+            await after_posted(session, self.config, poll, self.clock.now())
 
     def mark_poll_posted(self, poll: Poll, message_id: int, telegram_poll_id: str) -> None:
         if poll.state is SegmentState.POSTED and poll.message_id is not None:
@@ -295,6 +300,7 @@ class Publisher:
                 item.state = SegmentState.FAILED
                 item.sending_since = None
                 log.error("%s %s failed: %s", _name(item), item_id, message)
+                await after_failed(session, self.config, item, message, now)
 
     # --------------------------------------------------------- companions
     async def _send_companions(self) -> None:

@@ -180,3 +180,36 @@ async def channels_with_groups(session: AsyncSession) -> Sequence[Channel]:
             select(Channel).where(Channel.discussion_chat_id.is_not(None)).order_by(Channel.id)
         )
     ).all()
+
+
+async def items_left(session: AsyncSession, article_id: int) -> int:
+    """Posts and channel polls of an article not yet posted (or cancelled)."""
+    done = (SegmentState.POSTED, SegmentState.CANCELLED)
+    segments = await session.scalar(
+        select(func.count())
+        .select_from(Segment)
+        .where(Segment.article_id == article_id, Segment.state.not_in(done))
+    )
+    polls = await session.scalar(
+        select(func.count())
+        .select_from(Poll)
+        .join(Lesson, Lesson.id == Poll.lesson_id)
+        .join(Segment, Segment.id == Lesson.segment_id)
+        .where(
+            Segment.article_id == article_id,
+            Poll.companion.is_(False),
+            Poll.state.not_in(done),
+        )
+    )
+    return int(segments or 0) + int(polls or 0)
+
+
+async def article_of_poll(session: AsyncSession, poll_id: int) -> int:
+    article_id = await session.scalar(
+        select(Segment.article_id)
+        .join(Lesson, Lesson.segment_id == Segment.id)
+        .join(Poll, Poll.lesson_id == Lesson.id)
+        .where(Poll.id == poll_id)
+    )
+    assert article_id is not None
+    return int(article_id)

@@ -1,0 +1,100 @@
+"""Telling admins how an article is going: started, finished (with links), or stuck.
+
+Called in the transaction that records the send, so each notice goes out once, through
+the outbox, in each admin's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translator, counted
+from bot.notices import tell
+from bot.publishing.navigation import post_link
+from bot.telegram_html import escape, escape_attribute
+from db.models import Article, Channel, Poll, Segment
+from db.queries import publishing as queries
+
+
+async def after_posted(
+    session: AsyncSession, config: Config, item: Segment | Poll, now: datetime
+) -> None:
+    """The first post of an article: it started; its last post or poll: it is finished."""
+    if isinstance(item, Poll) and item.companion:
+        return
+    article_id = await _article_id(session, item)
+    article = await session.get(Article, article_id)
+    channel = (
+        await session.get(Channel, article.channel_id) if article and article.channel_id else None
+    )
+    if article is None or channel is None or channel.chat_id is None:
+        return
+    title, key = escape(article.title[:80]), escape(channel.key)
+    posted = await queries.posted_before(session, article_id, 10**6)
+    links = [post_link(channel.chat_id, channel.username, message_id) for _, message_id in posted]
+    if isinstance(item, Segment) and item.position == 0 and links:
+        first = escape_attribute(links[0])
+        await tell(
+            session,
+            config.admins,
+            lambda _: _(
+                'Article {id} «{title}» has started in {channel}: <a href="{link}">part 1</a>.'
+            ).format(id=article_id, title=title, channel=key, link=first),
+            now,
+        )
+    if await queries.items_left(session, article_id) == 0:
+
+        def finished(_: Translator) -> str:
+            parts = " · ".join(
+                f'<a href="{escape_attribute(link)}">{number}</a>'
+                for number, link in enumerate(links, start=1)
+            )
+            return _(
+                "Article {id} «{title}» is finished in {channel}: {posts}. Parts: {parts}"
+            ).format(
+                id=article_id,
+                title=title,
+                channel=key,
+                posts=counted("{count} post", "{count} posts", len(links), _),
+                parts=parts,
+            )
+
+        await tell(session, config.admins, finished, now)
+
+
+async def after_failed(
+    session: AsyncSession, config: Config, item: Segment | Poll, error: str, now: datetime
+) -> None:
+    """A post or poll Telegram refused: what follows waits; the admins hear why at once."""
+    article_id = await _article_id(session, item)
+    reason = escape(error)
+    if isinstance(item, Segment):
+        number = item.position + 1
+        await tell(
+            session,
+            config.admins,
+            lambda _: _(
+                "Post {post} of article {id} failed: {reason}. What follows waits; fix the "
+                "cause and /resume {id}."
+            ).format(post=number, id=article_id, reason=reason),
+            now,
+        )
+    else:
+        await tell(
+            session,
+            config.admins,
+            lambda _: _(
+                "A lesson poll of article {id} failed: {reason}. What follows waits; fix the "
+                "cause and /resume {id}."
+            ).format(id=article_id, reason=reason),
+            now,
+        )
+
+
+async def _article_id(session: AsyncSession, item: Segment | Poll) -> int:
+    if isinstance(item, Segment):
+        return item.article_id
+    return await queries.article_of_poll(session, item.id)
