@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.publishing.service import channel_names
-from bot.telegram_html import escape
+from bot.telegram_html import bold, escape
 from bot.unit_of_work import current_session
 from handlers.common import Context, language_of, reply, services
 
@@ -23,8 +23,30 @@ async def start_command(update: Update, context: Context) -> None:
             "replies, edits), your name and username as Telegram shows them, and your votes "
             "in polls that show voters' names. Anonymous channel polls never tell me who voted.\n\n"
             "Privacy: /mydata sends you what I store about you; /forget deletes it."
-        ).format(channels=escape(", ".join(names))),
+        ).format(channels=escape(", ".join(names)))
+        + await _staff_welcome(update, context, names),
     )
+
+
+async def _staff_welcome(update: Update, context: Context, names: list[str]) -> str:
+    """For an admin or a moderator: what they are here, and what to do first."""
+    _ = language_of(update)
+    user = update.effective_user
+    svc = services(context)
+    if user is None:
+        return ""
+    channels = escape(", ".join(names))
+    if await svc.access.is_admin(user.id):
+        return "\n\n" + _(
+            "You are an admin of {channels}. To begin, send me an article file with the "
+            "caption /import; I will show what to do next. /help lists your commands."
+        ).format(channels=channels)
+    if await svc.access.is_moderator(current_session(), user.id):
+        return "\n\n" + _(
+            "You are a moderator of {channels}: /hide or /ban in reply to a comment in the "
+            "discussion group, /export for the comment log. /help lists your commands."
+        ).format(channels=channels)
+    return ""
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -32,7 +54,9 @@ async def help_command(update: Update, context: Context) -> None:
     _ = language_of(update)
     user = update.effective_user
     lines = [
+        bold(_("For everyone")),
         _("/start — what this bot is"),
+        _("/help — the commands you can use"),
         _("/mydata — what I store about you"),
         _("/forget — delete what I store about you"),
     ]
@@ -40,6 +64,8 @@ async def help_command(update: Update, context: Context) -> None:
     if user is not None:
         if await svc.access.is_moderator(current_session(), user.id):
             lines += [
+                "",
+                bold(_("For moderators")),
                 _("/export [channel|article] [since] [until] [csv|json|jsonl] — comment log"),
                 _("/hide [reason] — in reply to a comment: hide it"),
                 _("/ban [reason] — in reply to a comment: remove its author"),
@@ -48,6 +74,8 @@ async def help_command(update: Update, context: Context) -> None:
             ]
         if await svc.access.is_admin(user.id):
             lines += [
+                "",
+                bold(_("For admins")),
                 _("/import — send an article file with this caption"),
                 _("/articles — imported articles"),
                 _("/preview ID — see the posts"),
@@ -56,7 +84,7 @@ async def help_command(update: Update, context: Context) -> None:
                 _("/cancel ID — drop what is left of an article"),
                 _("/status — what is next, what was posted, what failed"),
                 _("/channels — configured channels"),
-                _("/summary [channel] [week] — preview the weekly summary"),
+                _("/summary [post] [channel] [week] — preview or post the weekly summary"),
                 _("/grant moderator USER, /revoke moderator USER — roles"),
             ]
     await reply(update, "\n".join(lines))

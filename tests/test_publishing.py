@@ -122,7 +122,22 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
 
         help_for_stranger = (await h.command("/help", stranger))[0]
         assert "/publish" not in help_for_stranger and "/mydata" in help_for_stranger
-        assert "/publish ID" in (await h.command("/help"))[0]
+        admin_help = (await h.command("/help"))[0]
+        sections = [
+            line
+            for line in admin_help.splitlines()
+            if line in ("For everyone", "For moderators", "For admins")
+        ]
+        assert sections == ["For everyone", "For moderators", "For admins"]
+        assert "/publish ID" in admin_help
+        assert "/unhide ID, /unban USER" in admin_help
+        # Every command in the admin's menu is explained in /help.
+        menu = h.world.commands[next(k for k in h.world.commands if str(h.admin_id) in k)]
+        for entry in menu:
+            assert f"/{entry['command']}" in admin_help, entry["command"]
+        welcome = (await h.command("/start"))[0]
+        assert "You are an admin of News. To begin, send me an article file" in welcome
+        assert "You are an admin" not in (await h.command("/start", stranger))[0]
         assert "1. «Everything Russia's allies" in (await h.command("/articles"))[0]
         preview = await h.command("/preview 1")
         assert preview[0] == (
