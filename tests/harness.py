@@ -17,7 +17,7 @@ from bot.config import Config, config_from_mapping
 from bot.emulator.limits import FloodLimits
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import JSON, World
-from tests.conftest import TEST_TOKEN
+from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -69,6 +69,16 @@ class Harness:
             if upcoming > self.clock.now():
                 self.clock.set(upcoming)
         raise AssertionError("publishing did not settle")
+
+    async def publish_sample(self, every: str = "1m") -> list[JSON]:
+        """The sample article imported by the admin and published to the end; its posts."""
+        self.world.send_document(
+            self.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import"
+        )
+        await self.pump()
+        await self.command(f"/publish 1 now {every}")
+        await self.run_until_idle()
+        return self.channel_posts()
 
     def channel_posts(self, channel_id: int | None = None) -> list[JSON]:
         return self.world.messages(channel_id or self.channel_id)

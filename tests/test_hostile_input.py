@@ -14,16 +14,7 @@ from telegram import Update
 from bot.unit_of_work import current_session
 from db.models import Comment, InboxUpdate, Lesson, OutboxMessage
 from handlers.common import Context
-from tests.conftest import SAMPLE_ARTICLE
 from tests.harness import Harness, running_harness
-
-
-async def _published(h: Harness) -> list[dict[str, Any]]:
-    h.world.send_document(h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
-    await h.pump()
-    await h.command("/publish 1 now 1m")
-    await h.run_until_idle()
-    return h.channel_posts()
 
 
 async def _comments(h: Harness) -> list[Comment]:
@@ -37,7 +28,7 @@ async def _bot_messages_in(h: Harness, chat_id: int) -> list[dict[str, Any]]:
 
 async def test_comments_under_lesson_polls_are_tied_to_their_lessons(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         polls = [p for p in posts if "poll" in p]
         assert len(polls) >= 2
         reader = h.world.add_user("Ann", username="ann")["id"]
@@ -68,7 +59,7 @@ async def test_comments_under_lesson_polls_are_tied_to_their_lessons(tmp_path: P
 
 async def test_a_poisoned_update_is_quarantined_and_the_rest_stored(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         h.world.send_private(h.admin_id, "/start")
         readers = [h.world.add_user(f"Reader {n}")["id"] for n in range(5)]
         for number in range(100):
@@ -110,7 +101,7 @@ async def test_a_failing_handler_loses_nothing_and_sends_nothing_twice(
 ) -> None:
     moderator_config = {"blocked_words": ["casino"]}
     async with running_harness(tmp_path, moderation=moderator_config) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         h.world.send_private(h.admin_id, "/start")
         await h.pump()
 
@@ -157,7 +148,7 @@ async def test_stranger_commands_in_a_thread_are_comments_and_get_no_public_repl
     tmp_path: Path,
 ) -> None:
     async with running_harness(tmp_path) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         strangers = [h.world.add_user(f"Stranger {n}")["id"] for n in range(6)]
         for number in range(60):
             h.world.comment(
@@ -178,7 +169,7 @@ async def test_stranger_commands_in_a_thread_are_comments_and_get_no_public_repl
 
 async def test_moderation_does_nothing_outside_the_configured_groups(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
-        await _published(h)
+        await h.publish_sample()
         other_channel, other_group = h.world.create_channel("Elsewhere", owner_id=h.admin_id)
         assert other_group is not None
         reader = h.world.add_user("Ann")["id"]
@@ -204,7 +195,7 @@ async def test_moderation_does_nothing_outside_the_configured_groups(tmp_path: P
 
 async def test_forged_button_presses_change_nothing(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         ann = h.world.add_user("Ann")["id"]
         mal = h.world.add_user("Mal")["id"]
         h.world.comment(ann, h.channel_id, posts[0]["message_id"], "my words")
@@ -259,7 +250,7 @@ async def test_operator_lists_retries_and_drops_quarantined_updates(
         return await asyncio.to_thread(main, argv)
 
     async with running_harness(tmp_path) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         # A reader's vote shaped as an older server sends it is read; a broken one is not.
         broken = h.world.deliver_raw_update({"message": {"message_id": 9, "chat": {"id": 1}}})
         other = h.world.deliver_raw_update({"edited_message": {"message_id": 3}})
@@ -345,7 +336,7 @@ async def _every_stored_value(h: Harness) -> str:
 
 async def test_forget_leaves_no_trace_of_the_readers_words_anywhere(tmp_path: Path) -> None:
     async with running_harness(tmp_path, moderation={"blocked_words": ["casino"]}) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         h.world.send_private(h.admin_id, "/start")
         zelda = h.world.add_user("Zelda", "Quux", username="zquux")["id"]
         h.world.comment(zelda, h.channel_id, posts[0]["message_id"], "my secret words")
@@ -367,7 +358,7 @@ async def test_raw_updates_are_deleted_once_their_use_is_over(tmp_path: Path) ->
     from datetime import timedelta
 
     async with running_harness(tmp_path) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         h.world.comment(h.admin_id, h.channel_id, posts[0]["message_id"], "kept as a comment")
         h.world.deliver_raw_update({"message": {"message_id": 9, "chat": {"id": 1}}})
         await h.pump()

@@ -12,21 +12,12 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import Comment, InboxUpdate, Poll, PollAnswer
-from tests.conftest import SAMPLE_ARTICLE
-from tests.harness import Harness, running_harness
+from tests.harness import running_harness
 
 CORPUS = json.loads(
     (Path(__file__).parent / "fixtures" / "real_updates.json").read_text(encoding="utf-8")
 )
 SAMPLES: list[dict[str, Any]] = CORPUS["samples"]
-
-
-async def _published(h: Harness) -> list[dict[str, Any]]:
-    h.world.send_document(h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
-    await h.pump()
-    await h.command("/publish 1 now 1m")
-    await h.run_until_idle()
-    return h.channel_posts()
 
 
 def test_the_corpus_covers_the_shapes_that_crashed_the_bot() -> None:
@@ -45,7 +36,7 @@ def test_the_corpus_covers_the_shapes_that_crashed_the_bot() -> None:
 
 async def test_every_sample_is_handled_or_quarantined_never_a_crash(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
-        await _published(h)
+        await h.publish_sample()
         ids = {h.world.deliver_raw_update(sample["update"]): sample for sample in SAMPLES}
         await h.pump()
         async with h.sessions() as session:
@@ -78,7 +69,7 @@ async def test_every_sample_is_handled_or_quarantined_never_a_crash(tmp_path: Pa
 
 async def test_votes_in_older_shapes_count(tmp_path: Path) -> None:
     async with running_harness(tmp_path, channel_extra={"companion_polls": True}) as h:
-        await _published(h)
+        await h.publish_sample()
         async with h.sessions() as session:
             polls = list((await session.scalars(select(Poll).order_by(Poll.id))).all())
         channel_poll = next(p for p in polls if not p.companion)
@@ -125,7 +116,7 @@ async def test_votes_in_older_shapes_count(tmp_path: Path) -> None:
 
 async def test_readers_polls_dice_and_stories_in_a_thread_are_comments(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
-        posts = await _published(h)
+        posts = await h.publish_sample()
         forward = h.world.discussion_thread(h.channel_id, posts[0]["message_id"])[1]
         messages = [s["update"]["message"] for s in SAMPLES if "message" in s["update"]]
         kinds = {"poll": None, "dice": None, "forum_topic_created": None}

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Channel, Comment, Lesson, Poll, ReactionCount, Segment, User
+
+Row = TypeVar("Row", Channel, Segment, Poll)
 
 
 def _batch_cache(session: AsyncSession) -> dict[tuple[Any, ...], Any]:
@@ -21,50 +23,48 @@ def clear_batch_cache(session: AsyncSession) -> None:
     session.info.pop("newsbot_cache", None)
 
 
-async def channel_by_discussion_chat(session: AsyncSession, chat_id: int) -> Channel | None:
+async def _cached_row(
+    session: AsyncSession, key: tuple[Any, ...], statement: Select[Row]
+) -> Row | None:
+    """The one row ``statement`` finds, remembered for the batch (positive answers only)."""
     cache = _batch_cache(session)
-    key = ("channel_by_discussion", chat_id)
     if key not in cache:
-        found = await session.scalar(select(Channel).where(Channel.discussion_chat_id == chat_id))
+        found = await session.scalar(statement)
         if found is None:
             return None
         cache[key] = found
-    channel: Channel = cache[key]
-    return channel
+    row: Row = cache[key]
+    return row
+
+
+async def channel_by_discussion_chat(session: AsyncSession, chat_id: int) -> Channel | None:
+    return await _cached_row(
+        session,
+        ("channel_by_discussion", chat_id),
+        select(Channel).where(Channel.discussion_chat_id == chat_id),
+    )
 
 
 async def segment_by_thread(session: AsyncSession, group_id: int, thread_id: int) -> Segment | None:
     """The post whose automatic forward opened ``thread_id`` in discussion group ``group_id``."""
-    cache = _batch_cache(session)
-    key = ("segment_by_thread", group_id, thread_id)
-    if key not in cache:
-        found = await session.scalar(
-            select(Segment).where(
-                Segment.discussion_chat_id == group_id, Segment.discussion_thread_id == thread_id
-            )
-        )
-        if found is None:
-            return None
-        cache[key] = found
-    segment: Segment = cache[key]
-    return segment
+    return await _cached_row(
+        session,
+        ("segment_by_thread", group_id, thread_id),
+        select(Segment).where(
+            Segment.discussion_chat_id == group_id, Segment.discussion_thread_id == thread_id
+        ),
+    )
 
 
 async def poll_by_thread(session: AsyncSession, group_id: int, thread_id: int) -> Poll | None:
     """The channel poll whose automatic forward opened ``thread_id`` in ``group_id``."""
-    cache = _batch_cache(session)
-    key = ("poll_by_thread", group_id, thread_id)
-    if key not in cache:
-        found = await session.scalar(
-            select(Poll).where(
-                Poll.discussion_chat_id == group_id, Poll.discussion_thread_id == thread_id
-            )
-        )
-        if found is None:
-            return None
-        cache[key] = found
-    poll: Poll = cache[key]
-    return poll
+    return await _cached_row(
+        session,
+        ("poll_by_thread", group_id, thread_id),
+        select(Poll).where(
+            Poll.discussion_chat_id == group_id, Poll.discussion_thread_id == thread_id
+        ),
+    )
 
 
 async def segment_of_lesson(session: AsyncSession, lesson_id: int) -> Segment | None:
