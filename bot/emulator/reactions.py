@@ -18,6 +18,13 @@ def _emoji(items: set[str]) -> list[JSON]:
 
 
 class Reactions(Polls):
+    def set_reaction_count_delay(self, seconds: float) -> float:
+        """How late anonymous reaction counts on channel posts arrive from now on."""
+        if seconds < 0:
+            raise ReaderError("a delay is not negative")
+        self.reaction_count_delay = seconds
+        return seconds
+
     def react(self, user_id: int, chat_id: int, message_id: int, emoji: str | None) -> None:
         """Set (or, with None, remove) the user's reaction."""
         user = self._user(user_id)

@@ -293,4 +293,5 @@ READER_ACTIONS: dict[str, Any] = {
     "create_group": lambda w, b: w.create_group(**b),
     "set_privacy_mode": lambda w, b: w.set_privacy_mode(**b),
     "advance_clock": lambda w, b: w.advance_clock(float(b["seconds"])),
+    "set_reaction_count_delay": lambda w, b: w.set_reaction_count_delay(float(b["seconds"])),
 }

@@ -48,3 +48,16 @@ async def test_no_reactions_for_a_bot_that_is_not_an_administrator() -> None:
         await raw.updates(allowed_updates=["message_reaction", "message_reaction_count"])
         raw.world.react(reader, group_id, comment["message_id"], "👍")
         assert await raw.updates() == []
+
+
+async def test_the_delay_is_set_over_the_reader_api() -> None:
+    async with raw_emulator(reaction_count_delay=600) as raw:
+        reader = raw.world.add_user("Ann")["id"]
+        channel_id, _ = raw.world.create_channel("News")
+        await raw.updates(allowed_updates=["message_reaction_count"])
+        status, _body = await raw.reader("set_reaction_count_delay", seconds=5)
+        assert status == 200
+        post = await raw.ok("sendMessage", chat_id=channel_id, text="a post")
+        raw.world.react(reader, channel_id, post["message_id"], "👍")
+        raw.world.advance_clock(5)
+        assert len(await raw.updates()) == 1
