@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.i18n import Translator, counted
 from bot.notices import tell
 from bot.publishing.navigation import post_link
+from bot.publishing.report import shorten
 from bot.telegram_html import escape, escape_attribute
 from db.models import Article, Channel, Poll, Segment
 from db.queries import publishing as queries
@@ -32,7 +33,7 @@ async def after_posted(
     )
     if article is None or channel is None or channel.chat_id is None:
         return
-    title, key = escape(article.title[:80]), escape(channel.key)
+    title, key = escape(shorten(article.title)), escape(channel.key)
     posted = await queries.posted_before(session, article_id, 10**6)
     links = [post_link(channel.chat_id, channel.username, message_id) for _, message_id in posted]
     if isinstance(item, Segment) and item.position == 0 and links:
