@@ -15,6 +15,7 @@ from bot.publishing import report
 from bot.publishing.service import (
     PublishingError,
     cancel_article,
+    finished_recently,
     respace_overdue,
     schedule_article,
     set_paused,
@@ -392,7 +393,8 @@ async def status_command(update: Update, context: Context) -> None:
     config = services(context).config
     entries = await status(current_session())
     zones = {c.key: c.zone for c in config.channels}
-    await reply(update, report.status_text(language_of(update), entries, zones))
+    finished = await finished_recently(current_session(), services(context).clock.now())
+    await reply(update, report.status_text(language_of(update), entries, zones, finished))
 
 
 @private_admin_command

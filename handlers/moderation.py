@@ -20,6 +20,7 @@ from bot.moderation.actions import (
     ban_author,
     change_role,
     comment_in_scope,
+    describe_user,
     discussion_groups,
     hide_comment,
     is_discussion_group,
@@ -450,26 +451,32 @@ async def _role_command(update: Update, context: Context, grant: bool) -> None:
             update, _("Usage: /grant moderator USER or /revoke moderator USER (id or @username)")
         )
         return
+    if words[0] != "moderator":
+        await reply(
+            update,
+            _(
+                "Only the moderator role is granted here. Admins are named in the "
+                "configuration (admins) or are the channels' own administrators."
+            ),
+        )
+        return
     user = update.effective_user
     assert user is not None
+    session = current_session()
     try:
         target, changed = await change_role(
-            current_session(), words[1], words[0], grant=grant, actor_id=user.id
+            session, words[1], words[0], grant=grant, actor_id=user.id
         )
     except ModerationError as exc:
         await reply(update, escape(str(exc)))
         return
     if grant:
-        text = (
-            _("User {user} is now a {role}.") if changed else _("User {user} already is a {role}.")
-        )
+        text = _("{user} is now a moderator.") if changed else _("{user} already is a moderator.")
     else:
         text = (
-            _("User {user} is no longer a {role}.")
-            if changed
-            else _("User {user} was not a {role}.")
+            _("{user} is no longer a moderator.") if changed else _("{user} was not a moderator.")
         )
-    await reply(update, text.format(user=target, role=escape(words[0])))
+    await reply(update, text.format(user=escape(await describe_user(session, target))))
 
 
 @private_admin_command

@@ -66,7 +66,13 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
         moderator = h.world.add_user("Mod")["id"]
         h.world.send_private(h.admin_id, f"/grant moderator {moderator}")
         await h.pump()
-        assert f"User {moderator} is now a moderator." in h.world.messages(h.admin_id)[-1]["text"]
+        assert h.world.messages(h.admin_id)[-1]["text"] == f"{moderator} is now a moderator."
+        # Someone the bot has seen is named, not just numbered; admin is not granted here.
+        answer = (await h.command(f"/grant moderator {d['ann']}"))[0]
+        assert answer == f"@ann ({d['ann']}) is now a moderator."
+        refused = (await h.command(f"/grant admin {d['ann']}"))[0]
+        assert refused.startswith("Only the moderator role is granted here.")
+        await h.command(f"/revoke moderator {d['ann']}")
         h.world.reply(moderator, h.group_id, d["spam"]["message_id"], "/hide spam")
         await h.pump()
         assert d["spam"]["message_id"] not in h.world.chats[h.group_id].messages  # deleted there
@@ -94,7 +100,8 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
         assert d["first"]["message_id"] in h.world.chats[h.group_id].messages
         async with h.sessions() as session:
             actions = (await session.scalars(select(AuditEntry.action))).all()
-        assert actions.count("grant") == 1 and actions.count("revoke") == 1
+        assert actions.count("grant") == 2
+        assert actions.count("revoke") == 2
 
 
 async def test_csv_export_field_by_field_privately_only(tmp_path: Path) -> None:

@@ -412,3 +412,27 @@ async def test_a_failed_post_is_reported_at_once(tmp_path: Path) -> None:
             "Post 1 of article 1 failed: Need administrator rights in the channel chat. "
             "What follows waits; fix the cause and /resume 1."
         )
+
+
+async def test_status_shows_paused_without_a_next_time_and_what_finished(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 18:00 1h")
+        await h.command("/pause 1")
+        paused = (await h.command("/status"))[0]
+        assert "— paused" in paused
+        assert "Next:" not in paused
+        await h.command("/resume 1")
+        await h.command("/cancel 1")
+        h.world.click(
+            h.admin_id, h.admin_id, h.world.messages(h.admin_id)[-1]["message_id"], "Keep it"
+        )
+        await h.pump()
+        h.clock.set(h.clock.now().replace(hour=17))
+        await h.run_until_idle()
+        done = (await h.command("/status"))[0]
+        assert "Nothing is scheduled" in done
+        assert "Finished in the last week" in done
+        assert "Article 1 «Everything Russia's allies" in done
+        h.clock.advance(timedelta(days=8))
+        assert "Finished in the last week" not in (await h.command("/status"))[0]

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest
 
-from db.models import Comment, RoleName
+from db.models import Comment, RoleName, User
 from db.queries import roles
 from db.queries.audit import record
 from db.queries.moderation import user_by_username
@@ -179,6 +179,17 @@ async def unban(
     return target_id
 
 
+async def describe_user(session: AsyncSession, user_id: int) -> str:
+    """How to name a user to an admin: @username or the name, with the id."""
+    user = await session.get(User, user_id)
+    if user is None or user.forgotten:
+        return str(user_id)
+    if user.username:
+        return f"@{user.username} ({user_id})"
+    name = " ".join(part for part in (user.first_name, user.last_name) if part)
+    return f"{name} ({user_id})" if name else str(user_id)
+
+
 async def resolve_user(session: AsyncSession, reference: str) -> int:
     """A user id, or the @username of someone the bot has seen."""
     if reference.lstrip("-").isdigit():
@@ -192,11 +203,13 @@ async def resolve_user(session: AsyncSession, reference: str) -> int:
 async def change_role(
     session: AsyncSession, reference: str, role: str, *, grant: bool, actor_id: int
 ) -> tuple[int, bool]:
-    """Grant or revoke a role; returns (user id, whether anything changed)."""
-    try:
-        name = RoleName(role)
-    except ValueError:
-        raise ModerationError("roles are: moderator, admin") from None
+    """Grant or revoke the moderator role; returns (user id, whether anything changed).
+
+    Admins are not granted here: they are named in the configuration or are the channels'
+    own administrators, and a granted "admin" role would give no admin rights."""
+    if role != RoleName.MODERATOR.value:
+        raise ModerationError(role)
+    name = RoleName.MODERATOR
     user_id = await resolve_user(session, reference)
     if grant:
         changed = await roles.grant(session, user_id, name, actor_id)

@@ -42,9 +42,26 @@ def scheduled_text(_: Translator, result: Scheduled, channel_key: str, zone: Zon
     )
 
 
-def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str, ZoneInfo]) -> str:
+def status_text(
+    _: Translator,
+    entries: Sequence[ArticleStatus],
+    zones: dict[str, ZoneInfo],
+    finished: Sequence[tuple[Article, datetime]] = (),
+) -> str:
+    recent = [
+        "• "
+        + _("Article {id} «{title}», finished {time}").format(
+            id=article.id,
+            title=escape(shorten(article.title, 60)),
+            time=local_time(at, ZoneInfo("UTC")),
+        )
+        for article, at in finished
+    ]
     if not entries:
-        return _("Nothing is scheduled. Import an article and /publish it.")
+        text = _("Nothing is scheduled. Import an article and /publish it.")
+        if recent:
+            text += "\n\n" + bold(_("Finished in the last week")) + "\n" + "\n".join(recent)
+        return text
     lines = [bold(_("Publishing status"))]
     for entry in entries:
         zone = zones.get(entry.channel_key, ZoneInfo("UTC"))
@@ -65,7 +82,9 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
             lines.append(
                 "⚠️ " + _("Paused by me: {reason}").format(reason=reason_in(_, entry.paused_reason))
             )
-        if entry.next_kind == "post":
+        if entry.paused:
+            pass  # nothing is next while paused
+        elif entry.next_kind == "post":
             lines.append(_("Next: a post at {time}").format(time=local_time(entry.next_at, zone)))
         elif entry.next_kind == "poll":
             lines.append(_("Next: a lesson poll, right away"))
@@ -80,6 +99,8 @@ def status_text(_: Translator, entries: Sequence[ArticleStatus], zones: dict[str
             )
         for failure in entry.failures:
             lines.append("⚠️ " + _("Failed: {what}").format(what=escape(failure)))
+    if recent:
+        lines += ["", bold(_("Finished in the last week")), *recent]
     return "\n".join(lines)
 
 

@@ -280,3 +280,10 @@ async def channel_names(session: AsyncSession, config: Config) -> list[str]:
         row = await channel_by_key(session, channel.key)
         names.append((row.title or row.username or channel.key) if row else channel.key)
     return names
+
+
+async def finished_recently(
+    session: AsyncSession, now: datetime, within: timedelta = timedelta(days=7)
+) -> list[tuple[Article, datetime]]:
+    """Articles whose last post or poll went out within ``within``, newest first."""
+    return list(await queries.finished_since(session, now - within))

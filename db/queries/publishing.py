@@ -213,3 +213,20 @@ async def article_of_poll(session: AsyncSession, poll_id: int) -> int:
     )
     assert article_id is not None
     return int(article_id)
+
+
+async def finished_since(session: AsyncSession, since: datetime) -> list[tuple[Article, datetime]]:
+    """Articles with nothing left to post whose last post went out after ``since``."""
+    pending = select(Segment.article_id).where(
+        Segment.state.in_((SegmentState.SCHEDULED, SegmentState.SENDING, SegmentState.FAILED))
+    )
+    last = func.max(Segment.posted_at).label("last")
+    rows = await session.execute(
+        select(Article, last)
+        .join(Segment, Segment.article_id == Article.id)
+        .where(Article.id.not_in(pending), Segment.posted_at.is_not(None))
+        .group_by(Article.id)
+        .having(func.max(Segment.posted_at) >= since)
+        .order_by(last.desc())
+    )
+    return [(article, moment) for article, moment in rows if moment is not None]
