@@ -228,7 +228,7 @@ async def _publish(args: argparse.Namespace) -> int:
                 actor_id=None,
             )
         except PublishingError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc.text(_translator())) from None
         print(_plain(scheduled_text(_translator(), result, channel.key, channel.zone)))
     print("A running bot picks the schedule up within 30 seconds.")
     return EXIT_OK

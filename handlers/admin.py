@@ -274,7 +274,7 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
         await reply(update, report.escape(exc.text(_)) + "\n\n" + usage)
         return
     except PublishingError as exc:
-        await reply(update, report.escape(str(exc)))
+        await reply(update, report.escape(exc.text(_)))
         return
     svc.wake()
     text = report.scheduled_text(_, result, channel.key, channel.zone)
@@ -302,7 +302,7 @@ async def _pause_or_resume(update: Update, context: Context, paused: bool) -> No
             current_session(), article_id, paused, actor_id=user.id if user else None
         )
     except PublishingError as exc:
-        await reply(update, report.escape(str(exc)))
+        await reply(update, report.escape(exc.text(_)))
         return
     if not paused:
         for article in articles:
@@ -371,7 +371,7 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
     try:
         count = await cancel_article(unit.session, article_id, actor_id=button.user_id)
     except PublishingError as exc:
-        await reply(update, report.escape(str(exc)))
+        await reply(update, report.escape(exc.text(_)))
         return
     services(context).wake()
     outbox.queue_edit(

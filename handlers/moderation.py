@@ -142,8 +142,10 @@ async def _moderate(
     try:
         hidden = await act(user.id if user else None, " ".join(arguments(update, context)))
     except ModerationError as exc:
-        error = escape(str(exc))
-        await _in_private(update, lambda _: _("Not done: {reason}").format(reason=error))
+        refused = exc
+        await _in_private(
+            update, lambda _: _("Not done: {reason}").format(reason=escape(refused.text(_)))
+        )
         return
     await _tidy(update.effective_message)
     if user is not None:
@@ -249,7 +251,7 @@ async def unhide_command(update: Update, context: Context) -> None:
             unit.session, int(words[0]), actor_id=user.id if user else None, at=unit.now
         )
     except ModerationError as exc:
-        await reply(update, escape(str(exc)))
+        await reply(update, escape(exc.text(language_of(update))))
         return
     await reply(
         update,
@@ -279,7 +281,7 @@ async def unban_command(update: Update, context: Context) -> None:
             actor_id=user.id if user else None,
         )
     except ModerationError as exc:
-        await reply(update, escape(str(exc)))
+        await reply(update, escape(exc.text(language_of(update))))
         return
     await reply(
         update,
@@ -468,7 +470,7 @@ async def _role_command(update: Update, context: Context, grant: bool) -> None:
             session, words[1], words[0], grant=grant, actor_id=user.id
         )
     except ModerationError as exc:
-        await reply(update, escape(str(exc)))
+        await reply(update, escape(exc.text(language_of(update))))
         return
     if grant:
         text = _("{user} is now a moderator.") if changed else _("{user} already is a moderator.")

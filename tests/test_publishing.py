@@ -177,21 +177,17 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
 async def test_bad_publish_arguments_show_the_right_form_and_change_nothing(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         await _import_sample(h)
-        for bad in (
-            "/publish",
-            "/publish one",
-            "/publish 1 tomorrow",
-            "/publish 1 25:00",
-            "/publish 1 2020-01-01 09:00",
-            "/publish 1 now 0m",
-            "/publish 9",
+        for bad, expected in (
+            ("/publish", "Usage: /publish ID"),
+            ("/publish one", "Usage: /publish ID"),
+            ("/publish 1 tomorrow", "I cannot read the start «tomorrow»; for example:"),
+            ("/publish 1 25:00", "25:00 is not a time of day; for example: 18:00"),
+            ("/publish 1 2020-01-01 09:00", "(Europe/Berlin) is in the past; for example:"),
+            ("/publish 1 now 0m", "I cannot read the start «now 0m»"),
+            ("/publish 9", "There is no article 9; see /articles."),
         ):
             answer = (await h.command(bad))[-1]
-            assert (
-                "Usage: /publish ID" in answer
-                or "no article 9" in answer
-                or "in the past" in answer
-            ), bad
+            assert expected in answer, (bad, answer)
         async with h.sessions() as session:
             assert set((await session.scalars(select(Segment.state))).all()) == {SegmentState.DRAFT}
         await h.command("/publish 1 now")

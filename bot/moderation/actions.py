@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest
 
+from bot.errors import NewsbotError
+from bot.i18n import N_
 from db.models import Comment, RoleName, User
 from db.queries import roles
 from db.queries.audit import record
@@ -17,8 +19,8 @@ from db.queries.publishing import channels_with_groups
 from db.queries.responses import channel_by_discussion_chat, comment_by_message
 
 
-class ModerationError(ValueError):
-    pass
+class ModerationError(NewsbotError):
+    """A moderation request that cannot be carried out; nothing was changed."""
 
 
 async def is_discussion_group(session: AsyncSession, chat_id: int) -> bool:
@@ -113,9 +115,11 @@ async def ban_author(
             await bot.ban_chat_member(chat_id, comment.user_id)
             target = f"user:{comment.user_id}"
         else:
-            raise ModerationError("that comment has no author left to ban")
+            raise ModerationError(N_("that comment has no author left to ban"))
     except BadRequest as exc:
-        raise ModerationError(f"Telegram refused the ban: {exc.message}") from None
+        raise ModerationError(
+            N_("Telegram refused the ban: {reason}"), reason=exc.message
+        ) from None
     await record(session, actor_id, "ban", target, {"chat": chat_id, "reason": reason})
     return await hide_comment(
         session, bot, chat_id, comment.message_id, actor_id=actor_id, reason=reason, at=at
@@ -129,7 +133,7 @@ async def unhide_comment(
     deleted message cannot be brought back)."""
     comment = await session.get(Comment, comment_id)
     if comment is None or not comment.hidden:
-        raise ModerationError(f"there is no hidden comment {comment_id}")
+        raise ModerationError(N_("there is no hidden comment {id}"), id=comment_id)
     comment.hidden, comment.hidden_reason = False, None
     await record(
         session, actor_id, "unhide", f"message:{comment.chat_id}:{comment.message_id}",
@@ -163,7 +167,7 @@ async def unban(
         else None
     )
     if chat_target and target_id is None:
-        raise ModerationError(f"not a chat id: {reference}")
+        raise ModerationError(N_("not a chat id: {reference}"), reference=reference)
     if target_id is None:
         target_id = await resolve_user(session, reference)
     for group_id in group_ids:
@@ -173,7 +177,7 @@ async def unban(
             else:
                 await bot.unban_chat_member(group_id, target_id, only_if_banned=True)
         except BadRequest as exc:
-            raise ModerationError(f"Telegram refused: {exc.message}") from None
+            raise ModerationError(N_("Telegram refused: {reason}"), reason=exc.message) from None
     what = f"chat:{target_id}" if chat_target else f"user:{target_id}"
     await record(session, actor_id, "unban", what, {"groups": group_ids})
     return target_id
@@ -196,7 +200,9 @@ async def resolve_user(session: AsyncSession, reference: str) -> int:
         return int(reference)
     user = await user_by_username(session, reference)
     if user is None:
-        raise ModerationError(f"no known user {reference}; use the numeric user id")
+        raise ModerationError(
+            N_("no known user {reference}; use the numeric user id"), reference=reference
+        )
     return user.id
 
 
@@ -208,7 +214,7 @@ async def change_role(
     Admins are not granted here: they are named in the configuration or are the channels'
     own administrators, and a granted "admin" role would give no admin rights."""
     if role != RoleName.MODERATOR.value:
-        raise ModerationError(role)
+        raise ModerationError(N_("only the moderator role is granted here, not {role}"), role=role)
     name = RoleName.MODERATOR
     user_id = await resolve_user(session, reference)
     if grant:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.articles.preview import default_poll_options
 from bot.config import ChannelConfig, Config
+from bot.errors import NewsbotError
+from bot.i18n import N_
 from db.models import Article, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 from db.queries.articles import article_with_segments
@@ -22,7 +24,7 @@ from db.queries.channels import channel_by_key, ensure_channel
 DONE = (SegmentState.POSTED, SegmentState.CANCELLED)
 
 
-class PublishingError(ValueError):
+class PublishingError(NewsbotError):
     """An admin's request that cannot be carried out; nothing was changed."""
 
 
@@ -65,12 +67,12 @@ async def schedule_article(
 ) -> Scheduled:
     article = await article_with_segments(session, article_id)
     if article is None:
-        raise PublishingError(f"no article {article_id}")
+        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
     busy = [
         s for s in article.segments if s.state in (SegmentState.SCHEDULED, SegmentState.SENDING)
     ]
     if busy:
-        raise PublishingError(f"article {article_id} is already scheduled; see /status")
+        raise PublishingError(N_("Article {id} is already scheduled; see /status."), id=article_id)
     channel_row = await ensure_channel(session, channel)
     posted_elsewhere = [
         s
@@ -78,9 +80,14 @@ async def schedule_article(
         if s.state is SegmentState.POSTED and s.channel_id != channel_row.id
     ]
     if posted_elsewhere:
-        raise PublishingError(f"article {article_id} was partly posted to another channel")
+        raise PublishingError(
+            N_("Article {id} was partly posted to another channel."), id=article_id
+        )
     if channel_row.chat_id is None:
-        raise PublishingError(f"channel {channel.key} is not resolved yet; is the bot running?")
+        raise PublishingError(
+            N_("Channel {channel} is not known to Telegram yet; is the bot running?"),
+            channel=channel.key,
+        )
     spacing = every or channel.post_spacing
     todo = [
         s
@@ -88,7 +95,7 @@ async def schedule_article(
         if s.state not in (SegmentState.POSTED,)
     ]
     if not todo:
-        raise PublishingError(f"article {article_id} is already fully posted")
+        raise PublishingError(N_("Article {id} is already fully posted."), id=article_id)
     options = channel.poll_options or default_poll_options(channel.language)
     polls = 0
     for index, segment in enumerate(todo):
@@ -144,7 +151,7 @@ async def set_paused(
     if article_id is not None:
         article = await article_with_segments(session, article_id)
         if article is None:
-            raise PublishingError(f"no article {article_id}")
+            raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
         articles = [article]
     else:
         articles = list(await queries.active_articles(session, include_paused=True))
@@ -154,7 +161,9 @@ async def set_paused(
         if not paused and channel is not None and channel.blocked_reason:
             if article_id is not None:
                 raise PublishingError(
-                    f"the bot still cannot post in {channel.key}: {channel.blocked_reason}"
+                    N_("I still cannot post in {channel}: {reason}"),
+                    channel=channel.key,
+                    reason=channel.blocked_reason,
                 )
             continue  # resuming everything leaves a channel the bot cannot post in paused
         article.paused = paused
@@ -211,7 +220,7 @@ async def catch_up(session: AsyncSession, now: datetime, policy: str) -> int:
 async def cancel_article(session: AsyncSession, article_id: int, *, actor_id: int | None) -> int:
     article = await article_with_segments(session, article_id)
     if article is None:
-        raise PublishingError(f"no article {article_id}")
+        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
     cancelled = 0
     for item in publication_order(article) + [
         p for s in article.segments for lesson in s.lessons for p in lesson.polls if p.companion

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import N_, Translator
+from bot.errors import NewsbotError
+from bot.i18n import N_
 
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -38,18 +38,8 @@ EVERY = ("every", "каждые", "каждый", "каждую", "раз в")
 NIGHT = (time(23, 0), time(7, 0))
 
 
-@dataclass(frozen=True)
-class TimingError(ValueError):
-    """What was wrong, as a catalog message with its values; ``text(_)`` translates it."""
-
-    message: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def text(self, _: Translator) -> str:
-        return _(self.message).format(**self.values)
-
-    def __str__(self) -> str:
-        return self.message.format(**self.values)
+class TimingError(NewsbotError):
+    """A start or spacing that cannot be read; ``text(_)`` names the part and an example."""
 
 
 @dataclass(frozen=True)
@@ -94,25 +84,26 @@ def parse_start(words: Sequence[str], now: datetime, zone: ZoneInfo) -> datetime
             on = date(int(day[1]), int(day[2]), int(day[3]))
         except ValueError:
             raise TimingError(
-                N_("{date} is not a date; for example: 2026-12-01 09:00"), {"date": parts[0]}
+                N_("{date} is not a date; for example: 2026-12-01 09:00"), date=parts[0]
             ) from None
         moment = _local(on, _time(clock), zone)
         if moment < now - timedelta(minutes=1):
             raise TimingError(
                 N_("{start} ({zone}) is in the past; for example: tomorrow 09:00"),
-                {"start": text, "zone": zone.key},
+                start=text,
+                zone=zone.key,
             )
         return moment
     raise TimingError(
         N_("I cannot read the start «{start}»; for example: now, 18:00, tomorrow 09:00, +2h"),
-        {"start": text},
+        start=text,
     )
 
 
 def _time(match: re.Match[str]) -> time:
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise TimingError(N_("{time} is not a time of day; for example: 18:00"), {"time": match[0]})
+        raise TimingError(N_("{time} is not a time of day; for example: 18:00"), time=match[0])
     return time(hour, minute)
 
 
@@ -142,7 +133,8 @@ def parse_publish_arguments(
     elif rest and _looks_like_a_name(rest[0]):
         raise TimingError(
             N_("There is no channel «{name}»; the channels are: {channels}"),
-            {"name": rest[0], "channels": ", ".join(channel_keys)},
+            name=rest[0],
+            channels=", ".join(channel_keys),
         )
     every = None
     lowered = [w.lower() for w in rest]
@@ -157,7 +149,7 @@ def parse_publish_arguments(
         if every is None:
             raise TimingError(
                 N_("I cannot read the spacing «{spacing}»; for example: every 2h"),
-                {"spacing": " ".join(rest[marker:])},
+                spacing=" ".join(rest[marker:]),
             )
         del rest[marker : marker + skip + 1]
     elif rest and not rest[-1].startswith("+") and (span := parse_span(rest[-1])):
