@@ -220,7 +220,16 @@ class NewsBot:
         bot = self.application.bot
         resolved = []
         for channel in self.config.channels:
-            access = await channel_access(bot, channel, bot.bot)
+            try:
+                access = await channel_access(bot, channel, bot.bot)
+            except TelegramError as exc:
+                # Unreachable for now: nothing is concluded about the bot's rights.
+                log.warning(
+                    "could not check channel %s: %s",
+                    channel.key,
+                    redact(str(exc), self.config.secrets),
+                )
+                continue
             for check in access.checks:
                 if not check.ok:
                     (log.error if check.required else log.warning)("%s", check.line())

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberUpdated, User
 from telegram.constants import ChatAction, ChatMemberStatus
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.config import ChannelConfig, Config
 from bot.i18n import Translator
@@ -111,7 +111,9 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
     try:
         chat = await bot.get_chat(channel.chat)
         member = await bot.get_chat_member(chat.id, me.id)
-    except TelegramError as exc:
+    except (BadRequest, Forbidden) as exc:
+        # Telegram answered: the bot is not in the channel, or the chat is wrong. (A network
+        # fault is raised to the caller: it says nothing about the bot's rights.)
         problem = f"Telegram does not show the channel to the bot ({exc.message})"
         fix = f"check the channel's chat id or @username, and add {name} to it as an administrator"
         return ChannelAccess(
@@ -144,7 +146,7 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
     elif isinstance(configured, str):
         try:
             group_id = (await bot.get_chat(configured)).id
-        except TelegramError as exc:
+        except (BadRequest, Forbidden) as exc:
             checks.append(
                 Check(
                     f"{subject}: discussion group",
@@ -177,7 +179,7 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
             )
         try:
             group_member = await bot.get_chat_member(group_id, me.id)
-        except TelegramError as exc:
+        except (BadRequest, Forbidden) as exc:
             group_member = None
             reason = exc.message
         if group_member is None:

@@ -256,3 +256,19 @@ async def test_a_russian_admin_is_told_in_russian(tmp_path: Path) -> None:
         [notice] = [text for text in texts if text.startswith("Я не могу публиковать")]
         assert notice.startswith("Я не могу публиковать в news: бот — администратор без права")
         assert "Приостановлены статьи: 1" in notice
+
+
+async def test_a_network_fault_while_checking_rights_changes_nothing(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        h.world.send_private(h.admin_id, "/start")
+        await _import(h)
+        await h.command("/publish 1 now 10m")
+        h.server.faults.plan("5xx", "getChat")
+        h.clock.advance(timedelta(minutes=6))  # the periodic re-check meets the fault
+        await h.newsbot.tick()
+        await h.pump()
+        assert not _told(h, "I cannot post")
+        status = (await h.command("/status"))[-1]
+        assert "paused" not in status
+        await h.run_until_idle()
+        assert len(h.channel_posts()) == 15
