@@ -294,7 +294,7 @@ async def _summary(args: argparse.Namespace) -> int:
     try:
         period = parse_week(args.week, channel, SystemClock().now())
     except WeekError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.text(_translator())) from None
     async with database(config) as sessions:
         try:
             if args.post:
@@ -310,7 +310,7 @@ async def _summary(args: argparse.Namespace) -> int:
                 async with sessions() as session:
                     summary = await build_summary(session, channel, period)
         except SummaryError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc.text(_translator())) from None
     print(_plain(summary.text.html))
     if args.out:
         if summary.chart is None:

@@ -43,7 +43,7 @@ async def summary_command(update: Update, context: Context) -> None:
     try:
         period = parse_week(words[0] if words else None, channel, svc.clock.now())
     except WeekError as exc:
-        await reply(update, escape(str(exc)) + "\n" + usage)
+        await reply(update, escape(exc.text(_)) + "\n" + usage)
         return
     chat = update.effective_chat
     assert chat is not None
@@ -51,7 +51,7 @@ async def summary_command(update: Update, context: Context) -> None:
         try:
             summary = await build_summary(current_session(), channel, period)
         except SummaryError as exc:
-            await reply(update, escape(str(exc)))
+            await reply(update, escape(exc.text(_)))
             return
         await deliver(context.bot, chat.id, summary)
         return
@@ -107,7 +107,9 @@ async def post_summary_pressed(update: Update, context: Context, button: Button)
         try:
             await svc.summaries.post_now(channel, period)
             text = _("The summary for {week} is posted.").format(week=period.label)
-        except (SummaryError, TelegramError) as exc:
+        except SummaryError as exc:
+            text = escape(exc.text(_))
+        except TelegramError as exc:
             text = escape(str(exc))
         async with svc.sessions.begin() as session:
             queue_html(session, chat_id, text, at=svc.clock.now())

@@ -49,7 +49,7 @@ def test_slots_follow_local_time_across_daylight_saving() -> None:
     assert latest_period(BERLIN_SUNDAY, datetime(2026, 10, 25, 16, 59, tzinfo=UTC)).week == 42
     assert latest_period(BERLIN_SUNDAY, datetime(2026, 10, 25, 17, 0, tzinfo=UTC)).week == 43
     assert parse_week("2026-W47", BERLIN_SUNDAY, w43.end).label == "2026-W47"
-    with pytest.raises(WeekError, match="ISO form"):
+    with pytest.raises(WeekError, match="for example: 2026-W47"):
         parse_week("last week", BERLIN_SUNDAY, w43.end)
     with pytest.raises(WeekError, match="not a week"):
         parse_week("2026-W54", BERLIN_SUNDAY, w43.end)
@@ -337,6 +337,9 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         preview = h.world.messages(h.admin_id)[before + 1 :]
         assert "Weekly summary" in str(preview[0].get("caption")) and "photo" in preview[0]
         assert _summaries_in(h, h.channel_id) == []  # a preview is private
+        wrong_week = (await h.command("/summary news 2026-W60"))[-1]
+        assert wrong_week.startswith("2026-W60 is not a week of 2026")
+        assert "Usage: /summary" in wrong_week
         assert "Usage: /summary" in (await h.command("/summary news next week"))[-1]
         replies = await h.command("/summary post news 2026-W48")
         assert replies[0] == (

@@ -14,12 +14,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import WEEKDAYS, ChannelConfig
+from bot.errors import NewsbotError
+from bot.i18n import N_
 
 UTC = ZoneInfo("UTC")
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
-class WeekError(ValueError):
+class WeekError(NewsbotError):
     pass
 
 
@@ -77,9 +79,9 @@ def parse_week(text: str | None, channel: ChannelConfig, now: datetime) -> Perio
         return latest_period(channel, now)
     match = _WEEK.match(text.strip())
     if not match:
-        raise WeekError(f"cannot read week {text!r}: use the ISO form, like 2026-W47")
+        raise WeekError(N_("I cannot read the week «{week}»; for example: 2026-W47"), week=text)
     year, week = int(match[1]), int(match[2])
     try:
         return period_for_week(channel, year, week)
     except ValueError:
-        raise WeekError(f"{text} is not a week of {year}") from None
+        raise WeekError(N_("{week} is not a week of {year}"), week=text, year=year) from None

@@ -14,7 +14,8 @@ from telegram.error import TelegramError
 
 from bot.clock import Clock
 from bot.config import ChannelConfig, Config
-from bot.i18n import translator
+from bot.errors import NewsbotError
+from bot.i18n import N_, translator
 from bot.summaries.chart import lesson_chart
 from bot.summaries.content import SummaryFigures, gather_figures
 from bot.summaries.period import Period, latest_period, next_slot
@@ -26,7 +27,7 @@ from db.queries.channels import channel_by_key
 log = logging.getLogger(__name__)
 
 
-class SummaryError(ValueError):
+class SummaryError(NewsbotError):
     pass
 
 
@@ -42,7 +43,7 @@ class Summary:
 async def build_summary(session: AsyncSession, channel: ChannelConfig, period: Period) -> Summary:
     row = await channel_by_key(session, channel.key)
     if row is None:
-        raise SummaryError(f"channel {channel.key} has no data yet")
+        raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
     figures = await gather_figures(session, row, period)
     _ = translator(channel.language)
     text = render_summary(_, figures, row.title or channel.key)
@@ -116,7 +117,9 @@ class SummaryJobs:
             async with self.sessions() as session:
                 posted = await already_posted(session, channel, period)
             if posted:
-                raise SummaryError(f"the summary for {period.label} was already posted")
+                raise SummaryError(
+                    N_("The summary for {week} was already posted."), week=period.label
+                )
             return await self._post(channel, period)
 
     async def _post(self, channel: ChannelConfig, period: Period) -> Summary:
