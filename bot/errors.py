@@ -7,9 +7,10 @@ catalog (``N_``) and its values; the edge (a handler, the command line) shows
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.i18n import Translator
+if TYPE_CHECKING:
+    from bot.i18n import Translator
 
 
 class NewsbotError(Exception):

@@ -82,7 +82,8 @@ async def import_command(update: Update, context: Context) -> None:
             actor_id=user.id if user else None,
         )
     except ArticleError as exc:
-        await reply(update, _("Could not import: {reason}").format(reason=report.escape(str(exc))))
+        reason = report.escape(exc.text(_))
+        await reply(update, _("Could not import: {reason}").format(reason=reason))
         return
     await reply(
         update,

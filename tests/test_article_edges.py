@@ -101,3 +101,14 @@ async def test_import_through_telegram_answers_one_line_and_stores_nothing(
             assert "\n" not in answers[0]
         async with h.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(Article)) == 0
+
+
+async def test_a_russian_admin_reads_why_an_import_failed_in_russian(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        h.world.users[h.admin_id]["language_code"] = "ru"
+        h.world.send_document(
+            h.admin_id, "wide.txt", "Title\n\nText.\n".encode("utf-16"), caption="/import"
+        )
+        await h.pump()
+        answer = h.world.messages(h.admin_id)[-1]["text"]
+        assert answer.endswith("wide.txt: файл в кодировке UTF-16; сохраните статью в UTF-8")

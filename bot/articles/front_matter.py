@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.articles.errors import ArticleError
+from bot.i18n import N_
 
 KNOWN_KEYS = frozenset({"title", "source", "url", "language", "lessons"})
 
@@ -25,11 +26,16 @@ def split_front_matter(text: str, *, strict: bool = True) -> tuple[dict[str, str
         key, sep, value = line.partition(":")
         key = key.strip().lower()
         if not sep:
-            raise ArticleError(f"front matter line {number}: expected 'key: value'")
+            raise ArticleError(N_("front matter line {line}: expected 'key: value'"), line=number)
         if key not in KNOWN_KEYS:
             if strict:
                 known = ", ".join(sorted(KNOWN_KEYS))
-                raise ArticleError(f"front matter line {number}: unknown key {key!r} ({known})")
+                raise ArticleError(
+                    N_("front matter line {line}: unknown key «{key}» ({known})"),
+                    line=number,
+                    key=key,
+                    known=known,
+                )
             continue
         meta[key] = value.strip().strip("'\"")
     return meta, text[match.end() :]
@@ -45,7 +51,8 @@ def parse_lesson_selection(value: str | None) -> tuple[int, ...] | None:
     for part in re.split(r"[,\s]+", value.strip().strip("[]")):
         if not part.isdigit() or int(part) < 1:
             raise ArticleError(
-                f"lessons: expected 'auto', 'none' or list numbers like '1,3', got {value!r}"
+                N_("lessons: expected 'auto', 'none' or list numbers like '1,3', got «{value}»"),
+                value=value,
             )
         numbers.append(int(part))
     return tuple(numbers)

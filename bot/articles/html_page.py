@@ -9,6 +9,7 @@ from bot.articles.document import Document
 from bot.articles.errors import ArticleError
 from bot.articles.front_matter import split_front_matter
 from bot.articles.markdown import parse_markdown
+from bot.i18n import N_
 
 
 def parse_html_page(
@@ -22,8 +23,12 @@ def parse_html_page(
     depth = nesting_depth(page)
     if depth > MAX_NESTING:
         raise ArticleError(
-            f"the page nests its text {depth} elements deep, and the HTML reader follows at "
-            f"most {MAX_NESTING}; save the article as text or Markdown instead"
+            N_(
+                "the page nests its text {depth} elements deep, and the HTML reader follows at "
+                "most {limit}; save the article as text or Markdown instead"
+            ),
+            depth=depth,
+            limit=MAX_NESTING,
         )
     extracted = trafilatura.extract(
         page,
@@ -36,11 +41,11 @@ def parse_html_page(
         favor_recall=True,
     )
     if not extracted or not extracted.strip():
-        raise ArticleError("no article text found in the HTML page")
+        raise ArticleError(N_("no article text found in the HTML page"))
     page_meta, body = split_front_matter(extracted, strict=False)
     merged = {**page_meta, **(meta or {})}
     if not body.strip():
-        raise ArticleError("no article text found in the HTML page")
+        raise ArticleError(N_("no article text found in the HTML page"))
     document = parse_markdown(body, is_boilerplate=is_boilerplate, meta=merged)
     document.source_format = "html"
     return document

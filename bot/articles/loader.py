@@ -18,6 +18,7 @@ from bot.articles.lessons import introduces_lessons
 from bot.articles.markdown import parse_markdown
 from bot.articles.plain_text import parse_plain_text
 from bot.config import ArticleConfig
+from bot.i18n import N_
 
 SourceFormat = Literal["text", "markdown", "html"]
 _EXTENSIONS: dict[str, SourceFormat] = {
@@ -34,13 +35,15 @@ def read_article_file(path: Path, settings: ArticleConfig) -> bytes:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise ArticleError(f"{path}: no such file") from None
+        raise ArticleError(N_("{file}: no such file"), file=str(path)) from None
     if not path.is_file():
-        raise ArticleError(f"{path}: not a file")
+        raise ArticleError(N_("{file}: not a file"), file=str(path))
     if size > settings.max_file_bytes:
         raise ArticleError(
-            f"{path.name}: {size:,} bytes is over the {settings.max_file_bytes:,}-byte limit "
-            "(articles.max_file_bytes)"
+            N_("{file}: {size:,} bytes is over the {limit:,}-byte limit (articles.max_file_bytes)"),
+            file=path.name,
+            size=size,
+            limit=settings.max_file_bytes,
         )
     return path.read_bytes()
 
@@ -48,28 +51,38 @@ def read_article_file(path: Path, settings: ArticleConfig) -> bytes:
 def decode_article(data: bytes, settings: ArticleConfig, name: str = "article") -> str:
     if len(data) > settings.max_file_bytes:
         raise ArticleError(
-            f"{name}: {len(data):,} bytes is over the {settings.max_file_bytes:,}-byte limit "
-            "(articles.max_file_bytes)"
+            N_("{file}: {size:,} bytes is over the {limit:,}-byte limit (articles.max_file_bytes)"),
+            file=name,
+            size=len(data),
+            limit=settings.max_file_bytes,
         )
     if not data.strip():
-        raise ArticleError(f"{name}: the file is empty")
+        raise ArticleError(N_("{file}: the file is empty"), file=name)
     utf = _wide_unicode(data)
     if utf is not None:
-        raise ArticleError(f"{name}: the file is {utf} text; save the article as UTF-8")
+        raise ArticleError(
+            N_("{file}: the file is {encoding} text; save the article as UTF-8"),
+            file=name,
+            encoding=utf,
+        )
     if b"\x00" in data[:8192]:
-        raise ArticleError(f"{name}: this is a binary file, not an article")
+        raise ArticleError(N_("{file}: this is a binary file, not an article"), file=name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ArticleError(
-            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save the article as UTF-8"
+            N_(
+                "{file}: not UTF-8 text (byte {byte} at offset {offset}); save the article as UTF-8"
+            ),
+            file=name,
+            byte=f"0x{data[exc.start]:02x}",
+            offset=exc.start,
         ) from None
     controls = sum(
         1 for char in text[:8192] if unicodedata.category(char) == "Cc" and char not in "\n\r\t"
     )
     if controls > 8:
-        raise ArticleError(f"{name}: this is a binary file, not an article")
+        raise ArticleError(N_("{file}: this is a binary file, not an article"), file=name)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -142,11 +155,11 @@ def parse_article(
     else:
         document = parse_plain_text(text, is_boilerplate=matcher, meta=meta)
     if not plain(document.title).strip() and not document.blocks:
-        raise ArticleError("no article text found")
+        raise ArticleError(N_("no article text found"))
     if not plain(document.title).strip():
-        raise ArticleError("the article has no title line")
+        raise ArticleError(N_("the article has no title line"))
     if not document.blocks:
-        raise ArticleError("no article text found beyond the title")
+        raise ArticleError(N_("no article text found beyond the title"))
     selection = parse_lesson_selection(lessons if lessons is not None else meta.get("lessons"))
     document.lesson_lists = selection
     _mark_lessons(document, selection, settings.max_lessons)
@@ -159,10 +172,14 @@ def _mark_lessons(document: Document, selection: tuple[int, ...] | None, max_les
         missing = [n for n in selection if n > len(lists)]
         if missing:
             raise ArticleError(
-                f"lessons: there is no list {missing[0]}; the article's lists are numbered "
-                f"1 to {len(lists)}"
+                N_(
+                    "lessons: there is no list {number}; the article's lists are numbered "
+                    "1 to {count}"
+                )
                 if lists
-                else f"lessons: there is no list {missing[0]}; the article has no lists"
+                else N_("lessons: there is no list {number}; the article has no lists"),
+                number=missing[0],
+                count=len(lists),
             )
     total = 0
     for number, index in enumerate(lists, start=1):
@@ -176,6 +193,10 @@ def _mark_lessons(document: Document, selection: tuple[int, ...] | None, max_les
         total += len(block.items) if chosen else 0
     if total > max_lessons:
         raise ArticleError(
-            f"the article has {total} lessons, and one article carries at most {max_lessons} "
-            "(a poll each; articles.max_lessons); pick the lesson lists with lessons=..."
+            N_(
+                "the article has {count} lessons, and one article carries at most {limit} "
+                "(a poll each; articles.max_lessons); pick the lesson lists with lessons=..."
+            ),
+            count=total,
+            limit=max_lessons,
         )

@@ -34,7 +34,7 @@ from bot.articles.inline import (
 )
 from bot.articles.lessons import poll_question
 from bot.config import ArticleConfig
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.telegram_html import TelegramHTMLError, escape_attribute, utf16_length, validate_message
 from db.models import SegmentKind
 
@@ -332,8 +332,13 @@ def segment(document: Document, settings: ArticleConfig, language: str | None = 
             parsed = validate_message(html, limit=settings.max_length)
         except TelegramHTMLError as exc:
             raise ArticleError(
-                f"post {position + 1} of {total} would not be accepted by Telegram ({exc}); "
-                "shorten that part of the article"
+                N_(
+                    "post {post} of {total} would not be accepted by Telegram ({reason}); "
+                    "shorten that part of the article"
+                ),
+                post=position + 1,
+                total=total,
+                reason=str(exc),
             ) from None
         lessons = tuple(lesson for unit in units for lesson in unit.lessons)
         posts.append(Post(position, kind, html, parsed.text, lessons))
