@@ -59,8 +59,6 @@ class Chats(UpdateQueue):
     ) -> tuple[int, int | None]:
         """A channel (with the bot as a posting admin) and, by default, its discussion group,
         where the bot is an ``admin``, a plain ``member`` or ``absent``."""
-        if bot_in_group not in ("admin", "member", "absent"):
-            raise ReaderError("bot_in_group is admin, member or absent")
         channel_id = -1_001_000_000_000 - next(self._ids)
         owner = owner_id or self.add_user("Owner of " + title)["id"]
         channel = ChatState(id=channel_id, type="channel", title=title, username=username)
@@ -70,20 +68,10 @@ class Chats(UpdateQueue):
         self.chats[channel_id] = channel
         group_id = None
         if with_discussion:
-            group_id = -1_001_000_000_000 - next(self._ids)
-            group = ChatState(
-                id=group_id,
-                type="supergroup",
-                title=discussion_title or f"{title} chat",
-                linked_chat_id=channel_id,
+            group_id = self.create_group(
+                discussion_title or f"{title} chat", owner_id=owner, bot=bot_in_group
             )
-            group.admins[owner] = {"status": "creator"}
-            group.members.add(owner)
-            if bot_in_group == "admin":
-                group.admins[self.bot_id] = _admin_rights(post=True)
-            if bot_in_group != "absent":
-                group.members.add(self.bot_id)
-            self.chats[group_id] = group
+            self.chats[group_id].linked_chat_id = channel_id
             channel.linked_chat_id = group_id
         return channel_id, group_id
 
@@ -183,6 +171,8 @@ class Chats(UpdateQueue):
     def create_group(self, title: str, *, owner_id: int, bot: str = "admin") -> int:
         """A supergroup of its own (to link to a channel later); the bot as ``admin``,
         ``member`` or ``absent``."""
+        if bot not in ("admin", "member", "absent"):
+            raise ReaderError("the bot is an admin, a member or absent")
         group_id = -1_001_000_000_000 - next(self._ids)
         group = ChatState(id=group_id, type="supergroup", title=title)
         group.admins[owner_id] = {"status": "creator"}
