@@ -151,7 +151,7 @@ class OutboxSender:
                 sent += sum(counts)
 
     async def run(self) -> None:
-        """Send as messages become due, until ``stop``; wakes early when the inbox queued some."""
+        """Send as messages become due, until ``stop()``; wakes early when the inbox queued some."""
         while not self._stopping:
             self._wake.clear()
             delay = 60.0

@@ -133,7 +133,7 @@ async def _moderate(
     update: Update,
     context: Context,
     act: Callable[[int | None, str], Awaitable[Hidden]],
-    done: Callable[[Translator, Hidden], str],
+    done: Callable[[Translator], str],
 ) -> None:
     """Run a moderation action with the command's reason; tidy the command away after, and
     confirm to the moderator privately (with the undo), saying so when Telegram kept the
@@ -148,25 +148,21 @@ async def _moderate(
         )
         return
     await _tidy(update.effective_message)
-    if user is not None:
-        await tell(
-            current_session(),
-            [user.id],
-            lambda _: done(_, hidden),
-            services(context).clock.now(),
-        )
-    if not hidden.deleted and user is not None:
-        refusal = escape(hidden.refusal or "")
-        await tell(
-            current_session(),
-            [user.id],
-            lambda _: _(
+    if user is None:
+        return
+    refusal = escape(hidden.refusal or "")
+
+    def confirmation(_: Translator) -> str:
+        text = done(_)
+        if not hidden.deleted:
+            text += "\n" + _(
                 "Hidden in my records and exports, but Telegram keeps the message visible "
                 "({reason}): a message 48 hours old or older can only be deleted by hand in "
                 "the group."
-            ).format(reason=refusal),
-            services(context).clock.now(),
-        )
+            ).format(reason=refusal)
+        return text
+
+    await tell(current_session(), [user.id], confirmation, services(context).clock.now())
 
 
 async def hide_command(update: Update, context: Context) -> None:
@@ -186,7 +182,7 @@ async def hide_command(update: Update, context: Context) -> None:
             at=services(context).clock.now(),
         )
 
-    def done(_: Translator, hidden: Hidden) -> str:
+    def done(_: Translator) -> str:
         return _("Hidden: a comment by {author}: «{text}». Undo: /unhide {id}").format(
             author=_author(target), text=escape(_snippet(target.text)), id=target.id
         )
@@ -217,7 +213,7 @@ async def ban_command(update: Update, context: Context) -> None:
     undo = f"chat:{target.sender_chat_id}" if target.sender_chat_id else str(target.user_id)
     author = _author(target)
 
-    def done(_: Translator, hidden: Hidden) -> str:
+    def done(_: Translator) -> str:
         return _(
             "Banned {author} from the discussion group; the comment is hidden. Undo: /unban {undo}"
         ).format(author=author, undo=undo)

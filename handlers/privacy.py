@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 from telegram.constants import ChatType
 
@@ -14,7 +12,6 @@ from db.models import Button
 from handlers.buttons import action, offer
 from handlers.common import Context, language_of, reply
 
-log = logging.getLogger(__name__)
 FORGET = "forget"
 
 

@@ -141,10 +141,8 @@ async def test_relinked_discussion_group_mid_article_collects_comments_there(
         assert stored[1].segment_id != stored[0].segment_id
 
 
-async def _discussed(h: Harness, **moderation: Any) -> tuple[int, dict[str, Any]]:
-    await _import(h)
-    await h.command("/publish 1 now 1m")
-    await h.run_until_idle()
+async def _discussed(h: Harness) -> tuple[int, dict[str, Any]]:
+    await h.publish_sample()
     reader = h.world.add_user("Ann")["id"]
     first = h.channel_posts()[0]
     comment = h.world.comment(reader, h.channel_id, first["message_id"], "an old comment")
@@ -179,9 +177,7 @@ async def test_an_automatic_rule_whose_delete_fails_still_stores_marks_and_tells
 ) -> None:
     async with running_harness(tmp_path, moderation={"blocked_words": ["casino"]}) as h:
         h.world.send_private(h.admin_id, "/start")
-        await _import(h)
-        await h.command("/publish 1 now 1m")
-        await h.run_until_idle()
+        await h.publish_sample()
         h.world.promote(h.group_id, h.world.bot_id, can_delete_messages=False)
         await h.pump()
         reader = h.world.add_user("Spammer")["id"]
@@ -199,9 +195,7 @@ async def test_an_automatic_rule_whose_delete_fails_still_stores_marks_and_tells
 
 async def test_a_channel_persona_spammer_is_banned_as_a_chat(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
-        await _import(h)
-        await h.command("/publish 1 now 1m")
-        await h.run_until_idle()
+        await h.publish_sample()
         owner = h.world.add_user("Spam owner")["id"]
         persona, _ = h.world.create_channel("Cheap stuff", owner_id=owner, with_discussion=False)
         first = h.channel_posts()[0]

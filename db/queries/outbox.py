@@ -66,17 +66,6 @@ async def delete_settled_before(session: AsyncSession, before: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def pending_count(session: AsyncSession) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
-        )
-        or 0
-    )
-
-
 async def delete_unsent_to(session: AsyncSession, chat_id: int) -> int:
     result = await session.execute(
         delete(OutboxMessage).where(
