@@ -325,40 +325,37 @@ async def _summary(args: argparse.Namespace) -> int:
 
 async def _export(args: argparse.Namespace) -> int:
     import shutil
-    from datetime import UTC, datetime, timedelta
 
-    from bot.export.log import ExportScope, temporary_directory, write_log
+    from bot.clock import SystemClock
+    from bot.export.log import ExportError, temporary_directory
+    from bot.export.request import ExportRequest, export_comments, read_day
     from bot.runtime import database
-    from db.queries.channels import channel_by_key
 
     config = _config(args)
-
-    def day(text: str | None, end: bool = False) -> datetime | None:
-        if text is None:
-            return None
-        try:
-            moment = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError:
-            raise CommandError(f"cannot read date {text!r}: use YYYY-MM-DD") from None
-        return moment + timedelta(days=1) if end else moment
-
-    scope_channel = _channel(config, args.channel).key if args.channel else None
+    channels = [channel.key for channel in config.channels]
+    if args.channel:
+        _channel(config, args.channel)
     directory = temporary_directory()
     try:
+        request = ExportRequest(
+            args.channel,
+            args.article,
+            read_day(args.since) if args.since else None,
+            read_day(args.until) if args.until else None,
+            args.format,
+            args.hidden,
+        )
         async with database(config) as sessions, sessions() as session:
-            channel_id = None
-            if scope_channel is not None:
-                row = await channel_by_key(session, scope_channel)
-                channel_id = row.id if row else None
-            scope = ExportScope(
-                channel_id, args.article, day(args.since), day(args.until, True), args.hidden
+            # The command line writes where asked; no upload limit applies.
+            exported = await export_comments(
+                session, request, channels, directory, upload_limit=2**62, now=SystemClock().now()
             )
-            # The CLI writes where asked; no upload limit applies.
-            exported = await write_log(session, scope, args.format, directory, upload_limit=2**62)
-        await asyncio.to_thread(shutil.move, exported.path, args.out)
+        await asyncio.to_thread(shutil.move, exported.file.path, args.out)
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
     finally:
         await asyncio.to_thread(shutil.rmtree, directory, True)
-    print(f"{exported.rows} comments written to {args.out}")
+    print(f"{exported.caption(_translator())}: written to {args.out}")
     return EXIT_OK
 
 
@@ -529,7 +526,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = _subcommand(commands, "export", help="write the comment log to a file")
     export.add_argument("--out", required=True, help="file to write")
-    export.add_argument("--format", choices=["csv", "json", "jsonl"], default="csv")
+    export.add_argument(
+        "--format",
+        choices=["csv", "json", "jsonl", "telegram-json"],
+        default="csv",
+        help="telegram-json: Telegram Desktop's export layout (result.json), one channel",
+    )
     export.add_argument("--channel", help="only this channel")
     export.add_argument("--article", type=int, help="only this article")
     export.add_argument("--since", help="from this day (YYYY-MM-DD, UTC)")

@@ -53,10 +53,10 @@ def my_data_file(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-async def forget(session: AsyncSession, user_id: int) -> int:
+async def forget(session: AsyncSession, user_id: int, at: datetime) -> int:
     """Erase the user's texts and personal fields; comment counts stay, anonymous. The raw
     updates that carried their words and messages not yet sent to them go too."""
-    erased = await queries.erase_user(session, user_id)
+    erased = await queries.erase_user(session, user_id, at)
     await erase_raw_updates(session, user_id)
     await outbox_queries.delete_unsent_to(session, user_id)
     await record(session, user_id, "forget", f"user:{user_id}", {"comments": erased})
@@ -85,7 +85,7 @@ def mentions_user(value: Any, user_id: int) -> bool:
 
 
 async def apply_retention(session: AsyncSession, now: datetime, days: int) -> int:
-    return await queries.erase_older_than(session, now - timedelta(days=days))
+    return await queries.erase_older_than(session, now - timedelta(days=days), now)
 
 
 async def sweep_raw_updates(

@@ -67,6 +67,8 @@ class ChannelAccess:
     can_post: bool
     post_problem: str  # why not, in plain words; empty when it can post
     discussion_chat_id: int | None
+    discussion_title: str | None
+    discussion_username: str | None  # a public group's @username, without the @
     discussion_visible: bool
     can_moderate: bool
     checks: tuple[Check, ...]
@@ -117,7 +119,7 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
         problem = f"Telegram does not show the channel to the bot ({exc.message})"
         fix = f"check the channel's chat id or @username, and add {name} to it as an administrator"
         return ChannelAccess(
-            channel.key, None, "", None, False, problem, None, False, False,
+            channel.key, None, "", None, False, problem, None, None, None, False, False,
             (Check(subject, False, problem, fix),),
         )  # fmt: skip
     problem = posting_problem(member)
@@ -157,6 +159,7 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
             )
             group_id = linked
     visible = moderates = False
+    group_title = group_username = None
     if group_id is None:
         checks.append(
             Check(
@@ -179,6 +182,8 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
             )
         try:
             group_member = await bot.get_chat_member(group_id, me.id)
+            group = await bot.get_chat(group_id)
+            group_title, group_username = group.title, group.username
         except (BadRequest, Forbidden) as exc:
             group_member = None
             reason = exc.message
@@ -223,6 +228,8 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
         not problem,
         problem,
         group_id,
+        group_title,
+        group_username,
         visible,
         moderates,
         tuple(checks),
@@ -268,6 +275,8 @@ async def apply_access(
             if row.discussion_visible and not access.discussion_visible:
                 await _tell_group_hidden(session, config, row.key, now)
             row.discussion_visible = access.discussion_visible
+        row.discussion_title = access.discussion_title
+        row.discussion_username = access.discussion_username
     row.checked_at = now
     await set_posting(session, config, row, access.post_problem, now)
 

@@ -112,6 +112,9 @@ class Channel(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(256), default="")
     discussion_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The group's title and public @username (if any), for exports and their links.
+    discussion_title: Mapped[str | None] = mapped_column(String(256))
+    discussion_username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -312,6 +315,8 @@ class Comment(Base):
     edited_at: Mapped[datetime | None]
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # When /forget or retention blanked the text and author (exports mark the row).
+    erased_at: Mapped[datetime | None]
 
     edits: Mapped[list[CommentEdit]] = relationship(
         back_populates="comment",

@@ -6,14 +6,14 @@ import logging
 import re
 import shutil
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, time, timedelta
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
 from bot import outbox, unit_of_work
-from bot.export.log import ExportFormat, ExportScope, temporary_directory, write_log
-from bot.i18n import Translator, counted
+from bot.export.log import ExportError, temporary_directory
+from bot.export.request import USAGE, export_comments, parse_words
+from bot.i18n import Translator
 from bot.moderation.actions import (
     Hidden,
     ModerationError,
@@ -36,7 +36,6 @@ from bot.telegram_html import bold
 from bot.unit_of_work import current_session
 from db.models import Comment
 from db.queries.audit import recent
-from db.queries.channels import channel_by_key
 from handlers.common import (
     Context,
     arguments,
@@ -333,34 +332,8 @@ async def comment_with_rules(update: Update, context: Context) -> None:
     )
 
 
-def _parse_export(
-    words: list[str], keys: list[str]
-) -> tuple[str | None, int | None, datetime | None, datetime | None, ExportFormat, bool]:
-    channel = article = since = until = None
-    kind: ExportFormat = "csv"
-    hidden = False
-    for word in words:
-        if word in keys:
-            channel = word
-        elif word.isdigit():
-            article = int(word)
-        elif _DATE.match(word):
-            day = datetime.combine(datetime.strptime(word, "%Y-%m-%d").date(), time(), tzinfo=UTC)  # noqa: DTZ007
-            if since is None:
-                since = day
-            else:
-                until = day + timedelta(days=1)
-        elif word in ("csv", "json", "jsonl"):
-            kind = word  # type: ignore[assignment]
-        elif word == "hidden":
-            hidden = True
-        else:
-            raise ValueError(word)
-    return channel, article, since, until, kind, hidden
-
-
 async def export_command(update: Update, context: Context) -> None:
-    """/export [channel|article] [since] [until] [csv|json|jsonl] [hidden]: sent privately."""
+    """/export [channel] [article] [from] [to] [format] [hidden]: always sent privately."""
     _ = language_of(update)
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
@@ -369,46 +342,31 @@ async def export_command(update: Update, context: Context) -> None:
     if not await svc.access.is_moderator(current_session(), user.id):
         await reply(update, _("Sorry, only moderators can do that."))
         return
-    usage = _(
-        "Usage: /export [channel|article id] [since YYYY-MM-DD] [until YYYY-MM-DD] "
-        "[csv|json|jsonl] [hidden]"
-    )
-    try:
-        key, article, since, until, kind, hidden = _parse_export(
-            arguments(update, context), [c.key for c in svc.config.channels]
-        )
-    except ValueError:
-        await reply(update, usage)
-        return
-    session = current_session()
-    channel_id = None
-    if key is not None:
-        row = await channel_by_key(session, key)
-        channel_id = row.id if row else None
+    channels = [c.key for c in svc.config.channels]
+    unit = unit_of_work.current()
     directory = temporary_directory()
     try:
-        exported = await write_log(
-            session,
-            ExportScope(channel_id, article, since, until, hidden),
-            kind,
+        request = parse_words(arguments(update, context), channels)
+        exported = await export_comments(
+            unit.session,
+            request,
+            channels,
             directory,
             upload_limit=svc.config.export.upload_limit_bytes,
+            now=unit.now,
         )
-        content = exported.path.read_bytes()
-    except ValueError as exc:
-        await reply(update, escape(str(exc)))
+        content = exported.file.path.read_bytes()
+    except ExportError as exc:
+        await reply(update, escape(exc.text(_) + "\n" + _(USAGE)))
         return
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    unit = unit_of_work.current()
     outbox.queue_document(
         unit.session,
         user.id,
         content,
-        exported.name,
-        caption=_("Comment log: {rows}.").format(
-            rows=counted("{count} comment", "{count} comments", exported.rows, _)
-        ),
+        exported.file.name,
+        caption=exported.caption(_),
         at=unit.now,
     )
     if chat.type != ChatType.PRIVATE:

@@ -75,7 +75,7 @@ async def forget_answer(update: Update, context: Context, button: Button) -> Non
     if button.argument != "yes":
         text = _("Nothing was deleted.")
     else:
-        erased = await forget(unit.session, button.user_id)
+        erased = await forget(unit.session, button.user_id, unit.now)
         text = counted(
             "Done: {count} comment erased, along with your name and named votes.",
             "Done: {count} comments erased, along with your name and named votes.",

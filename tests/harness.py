@@ -112,6 +112,7 @@ async def running_harness(
     start: datetime = START,
     privacy_mode: bool = False,
     bot_in_group: str = "admin",
+    group_username: str | None = None,
     **config_extra: Any,
 ) -> AsyncIterator[Harness]:
     # Private chats get a larger burst: admins' previews are not what these tests measure.
@@ -125,7 +126,11 @@ async def running_harness(
     )
     admin = world.add_user("Ada", username="ada_admin")
     channel_id, group_id = world.create_channel(
-        "News", "@news_test", owner_id=admin["id"], bot_in_group=bot_in_group
+        "News",
+        "@news_test",
+        owner_id=admin["id"],
+        bot_in_group=bot_in_group,
+        discussion_username=group_username,
     )
     assert group_id is not None
     server = EmulatorServer(world)

@@ -132,3 +132,35 @@ async def test_upgrade_downgrade_upgrade_on_an_empty_database(tmp_path: Path) ->
         assert set(Base.metadata.tables) <= set(tables)
     finally:
         await engine.dispose()
+
+
+async def test_revision_0004_marks_comments_erased_before_it(tmp_path: Path) -> None:
+    """A comment /forget blanked before erasure was recorded still reads as erased."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await migrate.upgrade(engine, "0003")
+        async with engine.begin() as connection:
+            for message_id, body, user in ((1, "", None), (2, "kept", None), (3, "", None)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO comments (chat_id, message_id, text, created_at, hidden, "
+                        "user_id, sender_chat_title) VALUES (-1, :m, :t, :c, 0, :u, :s)"
+                    ),
+                    {
+                        "m": message_id,
+                        "t": body,
+                        "c": "2026-11-01 10:00:00.000000",
+                        "u": user,
+                        # An anonymous admin's empty comment is not an erased one.
+                        "s": "Group" if message_id == 3 else None,
+                    },
+                )
+        await migrate.upgrade(engine)
+        async with AsyncSession(engine) as session:
+            erased = await session.execute(
+                select(Comment.message_id, Comment.erased_at).order_by(Comment.message_id)
+            )
+            marks = [(message_id, at is not None) for message_id, at in erased]
+        assert marks == [(1, True), (2, False), (3, False)]
+    finally:
+        await engine.dispose()

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import gzip
 import io
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.cli import main
 from bot.export.log import neutralise
 from bot.logs import configure_logging
 from db.models import AuditEntry, Comment, PollAnswer, User
@@ -119,7 +122,11 @@ async def test_csv_export_field_by_field_privately_only(tmp_path: Path) -> None:
         )
         assert not any("document" in m for m in h.world.messages(h.group_id))
         name, content = _document(h, h.admin_id)
-        assert name == "comments.csv" and content.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+        assert h.world.messages(h.admin_id)[-1]["caption"] == (
+            "Comment log · channel news · all dates · CSV · hidden comments left out · 3 comments"
+        )
+        assert name == "comments.csv"
+        assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
         rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
         assert [r["text"] for r in rows] == [
             "'=SUM(A1:A9) is my point, edited",
@@ -127,19 +134,93 @@ async def test_csv_export_field_by_field_privately_only(tmp_path: Path) -> None:
             "2. true",
         ]
         first, reply, on_lesson = rows
-        assert first["time_utc"].endswith("Z") and first["time_utc"].startswith("2026-11-23T")
-        assert (first["channel"], first["article_id"], first["segment_position"]) == (
+        # Joinable with Telegram: the group's own message ids, the one answered, a link.
+        thread_start = h.world.chats[h.group_id].messages[d["first"]["message_id"]]
+        assert (first["group_id"], first["message_id"]) == (
+            str(h.group_id),
+            str(d["first"]["message_id"]),
+        )
+        assert first["reply_to_message_id"] == str(thread_start["reply_to_message"]["message_id"])
+        assert reply["reply_to_message_id"] == str(d["first"]["message_id"])
+        bare_group = str(h.group_id).removeprefix("-100")
+        assert first["link"] == f"https://t.me/c/{bare_group}/{d['first']['message_id']}"
+        # UTC and the channel's zone (Europe/Berlin, UTC+1 in November) for the same moment.
+        utc = datetime.fromisoformat(first["time_utc"])
+        local = datetime.fromisoformat(first["time_local"])
+        assert first["time_utc"].endswith("Z") and first["time_local"].endswith("+01:00")
+        assert utc == local and local.hour == (utc.hour + 1) % 24
+        assert (first["channel"], first["article_id"], first["post"], first["lesson"]) == (
             "news",
             "1",
             "1",
+            "",
         )
         assert first["author_id"] == str(d["ann"]) and first["author_name"] == "Ann Lee (@ann)"
         assert (first["edited"], first["edit_count"], first["hidden"]) == ("True", "1", "False")
-        assert reply["reply_to"] == str(d["first"]["message_id"])
-        assert on_lesson["segment_position"] == "5" and on_lesson["lesson"] == "2"
+        assert (on_lesson["post"], on_lesson["lesson"]) == ("5", "2")
+        assert {row["erased"] for row in rows} == {"False"}
         await h.command("/export csv hidden")
         _, with_hidden = _document(h, h.admin_id)
         assert b"buy now" in with_hidden
+        assert h.world.messages(h.admin_id)[-1]["caption"] == (
+            "Comment log · all channels · all dates · CSV · hidden comments included · 4 comments"
+        )
+
+
+async def test_export_marks_erased_comments_and_links_a_public_group(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, group_username="news_chat") as h:
+        d = await _discussed(h)
+        await h.command("/forget", d["bob"])
+        asked = h.world.messages(d["bob"])[-1]
+        h.world.click(d["bob"], d["bob"], asked["message_id"], "Yes, delete")
+        await h.pump()
+        await h.command("/export jsonl 2026-11-01 2026-11-30")
+        _, lines = _document(h, h.admin_id)
+        records = [json.loads(line) for line in lines.decode().splitlines()]
+        by_text = {record["text"]: record for record in records}
+        kept = by_text["=SUM(A1:A9) is my point, edited"]
+        assert kept["erased"] is False and kept["author_id"] == d["ann"]
+        assert kept["link"] == f"https://t.me/news_chat/{d['first']['message_id']}"
+        erased = [record for record in records if record["erased"]]
+        # Bob's reply, his lesson comment and his "buy now": in their places, marked.
+        assert [(r["text"], r["author_id"], r["author_name"]) for r in erased] == [
+            ("", None, None)
+        ] * 3
+        assert [r["reply_to_message_id"] for r in erased][0] == d["first"]["message_id"]
+        assert h.world.messages(h.admin_id)[-1]["caption"].startswith(
+            "Comment log · all channels · 2026-11-01 – 2026-11-30 (UTC) · JSONL · "
+        )
+
+
+async def test_export_errors_say_what_was_wrong_and_change_nothing(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, extra_channels=1) as h:
+        await _discussed(h)
+        before = len(h.world.messages(h.admin_id))
+        answer = (await h.command("/export telegram-json"))[0]
+        assert answer.startswith(
+            "The telegram-json format is one chat: name one channel (news, news2)."
+        )
+        assert "Example: /export news 2026-11-01 2026-11-07 csv" in answer
+        assert (await h.command("/export 2026-13-01"))[0].startswith("2026-13-01 is not a date")
+        assert (await h.command("/export sports"))[0].startswith(
+            "I do not understand sports. Channels here: news, news2."
+        )
+        assert (await h.command("/export 99"))[0].startswith("There is no article 99.")
+        assert (await h.command("/export 2026-11-07 2026-11-01"))[0].startswith(
+            "The last day comes before the first."
+        )
+        assert not any("document" in m for m in h.world.messages(h.admin_id)[before:])
+        # A Russian moderator reads the errors and the caption in Russian, counts declined.
+        olga = h.world.add_user("Olga", language_code="ru")["id"]
+        await h.command(f"/grant moderator {olga}")
+        assert (await h.command("/export 2026-13-01", olga))[0].startswith(
+            "«2026-13-01» — не дата: пишите ГГГГ-ММ-ДД"
+        )
+        await h.command("/export news", olga)
+        assert h.world.messages(olga)[-1]["caption"] == (
+            "Журнал комментариев · канал news · за всё время · CSV · "
+            "без скрытых комментариев · 4 комментария"
+        )
 
 
 def test_formula_cells_are_neutralised() -> None:
@@ -159,7 +240,7 @@ async def test_json_and_jsonl_exports_nest_threads_with_history_and_polls(tmp_pa
         data = json.loads(content)
         assert name == "comments.json"
         thread = data["threads"][0]
-        assert thread["segment_position"] == 1 and thread["channel"] == "news"
+        assert (thread["post"], thread["channel"]) == (1, "news")
         top = thread["comments"][0]
         assert top["text"].startswith("=SUM")  # JSON is data: no spreadsheet guard needed
         assert [e["previous_text"] for e in top["edits"]] == ["=SUM(A1:A9) is my point"]
@@ -168,7 +249,81 @@ async def test_json_and_jsonl_exports_nest_threads_with_history_and_polls(tmp_pa
         await h.command("/export jsonl")
         _, lines = _document(h, h.admin_id)
         records = [json.loads(line) for line in lines.decode().splitlines()]
-        assert len(records) == 4 and records[1]["reply_to"] == d["first"]["message_id"]
+        assert len(records) == 4
+        assert records[1]["reply_to_message_id"] == d["first"]["message_id"]
+
+
+def _read_desktop_export(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """How readers of Telegram Desktop's result.json take it: messages of type "message",
+    the text either a string or a list of strings and {"type", "text"} parts, the date
+    from date_unixtime, the author from "from" / "from_id"."""
+    read = []
+    for message in data["messages"]:
+        if message["type"] != "message":
+            continue
+        text = message["text"]
+        if isinstance(text, list):
+            text = "".join(part if isinstance(part, str) else part["text"] for part in text)
+        assert text == "".join(entity["text"] for entity in message["text_entities"])
+        read.append(
+            {
+                "id": message["id"],
+                "when": datetime.fromtimestamp(int(message["date_unixtime"]), UTC),
+                "local": datetime.fromisoformat(message["date"]),
+                "author": message["from"],
+                "author_id": message["from_id"],
+                "reply_to": message.get("reply_to_message_id"),
+                "text": text,
+                "poll": message.get("poll"),
+            }
+        )
+    return read
+
+
+async def test_telegram_json_export_reads_like_a_desktop_export(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        d = await _discussed(h)
+        poll = next(m for m in d["posts"] if "poll" in m)
+        h.world.vote(d["ann"], h.channel_id, poll["message_id"], [0])
+        h.world.reply(h.admin_id, h.group_id, d["spam"]["message_id"], "/hide spam")
+        await h.pump()
+        await h.command("/export telegram-json")
+        name, content = _document(h, h.admin_id)
+        assert name == "result.json"
+        assert h.world.messages(h.admin_id)[-1]["caption"] == (
+            "Comment log · channel news · all dates · Telegram Desktop JSON · "
+            "hidden comments left out · 3 comments"
+        )
+        data = json.loads(content)
+        assert set(data) == {"name", "type", "id", "messages"}
+        assert (data["name"], data["type"]) == ("News chat", "private_supergroup")
+        assert data["id"] == int(str(h.group_id).removeprefix("-100"))
+        for message in data["messages"]:
+            assert {"id", "type", "date", "date_unixtime", "from", "from_id", "text"} <= set(
+                message
+            )
+            assert isinstance(message["date_unixtime"], str)
+        messages = _read_desktop_export(data)
+        assert [m["id"] for m in messages] == sorted(m["id"] for m in messages)
+        by_id = {m["id"]: m for m in messages}
+        group = h.world.chats[h.group_id].messages
+        # Every message is the group's own, under its Telegram id, with its text.
+        for message in messages:
+            assert message["id"] in group
+        ann = next(m for m in messages if m["text"].startswith("=SUM"))
+        assert (ann["author"], ann["author_id"]) == ("Ann Lee", f"user{d['ann']}")
+        assert ann["local"] == ann["when"].astimezone(ZoneInfo("Europe/Berlin")).replace(
+            tzinfo=None
+        )
+        # Replies find what they answer: a comment, or the channel's post in the group.
+        reply = next(m for m in messages if m["text"] == "+1 agreed")
+        assert by_id[reply["reply_to"]] is ann
+        post = by_id[ann["reply_to"]]
+        assert post["author"] == "News" and post["author_id"].startswith("channel")
+        assert post["text"] == group[post["id"]]["text"]
+        polls = [m["poll"] for m in messages if m["poll"]]
+        assert polls and polls[0]["answers"][0]["voters"] == 1
+        assert "buy now" not in [m["text"] for m in messages]  # hidden, so left out
 
 
 async def test_large_export_is_compressed(tmp_path: Path) -> None:
@@ -351,3 +506,36 @@ async def test_ban_confirmed_privately_and_unban_lets_them_back(tmp_path: Path) 
         assert answer == f"{d['bob']} may write in the discussion groups again."
         assert h.world.chats[h.group_id].banned == set()
         h.world.comment(d["bob"], h.channel_id, d["posts"][0]["message_id"], "I am back")
+
+
+async def test_export_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with running_harness(tmp_path) as h:
+        d = await _discussed(h)
+        config = tmp_path / "cli.toml"
+        config.write_text(
+            f'token = "{TEST_TOKEN}"\n'
+            f'database_url = "sqlite+aiosqlite:///{tmp_path / "newsbot.db"}"\n'
+            f'[[channels]]\nchat = {h.channel_id}\nname = "news"\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "result.json"
+
+        def export(*options: str) -> int:
+            return main(["export", "--config", str(config), "--out", str(out), *options])
+
+        assert await asyncio.to_thread(export, "--format", "telegram-json", "--hidden") == 0
+        printed = capsys.readouterr().out
+        assert printed == (
+            "Comment log · channel news · all dates · Telegram Desktop JSON · "
+            f"hidden comments included · 4 comments: written to {out}\n"
+        )
+        messages = _read_desktop_export(json.loads(out.read_text(encoding="utf-8")))
+        assert d["first"]["message_id"] in [m["id"] for m in messages]
+        out.unlink()
+        assert await asyncio.to_thread(export, "--since", "2026-13-01") == 2
+        assert "2026-13-01 is not a date" in capsys.readouterr().err
+        assert await asyncio.to_thread(export, "--article", "7") == 2
+        assert "There is no article 7." in capsys.readouterr().err
+        assert not out.exists()  # a refused export writes nothing

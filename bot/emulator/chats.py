@@ -53,6 +53,7 @@ class Chats(UpdateQueue):
         *,
         owner_id: int | None = None,
         discussion_title: str | None = None,
+        discussion_username: str | None = None,
         with_discussion: bool = True,
         bot_can_post: bool = True,
         bot_in_group: str = "admin",
@@ -69,7 +70,10 @@ class Chats(UpdateQueue):
         group_id = None
         if with_discussion:
             group_id = self.create_group(
-                discussion_title or f"{title} chat", owner_id=owner, bot=bot_in_group
+                discussion_title or f"{title} chat",
+                owner_id=owner,
+                bot=bot_in_group,
+                username=discussion_username,
             )
             self.chats[group_id].linked_chat_id = channel_id
             channel.linked_chat_id = group_id
@@ -168,13 +172,15 @@ class Chats(UpdateQueue):
                 raise ReaderError("a discussion group is a supergroup")
             group.linked_chat_id = channel_id
 
-    def create_group(self, title: str, *, owner_id: int, bot: str = "admin") -> int:
+    def create_group(
+        self, title: str, *, owner_id: int, bot: str = "admin", username: str | None = None
+    ) -> int:
         """A supergroup of its own (to link to a channel later); the bot as ``admin``,
-        ``member`` or ``absent``."""
+        ``member`` or ``absent``; public when it has a ``username``."""
         if bot not in ("admin", "member", "absent"):
             raise ReaderError("the bot is an admin, a member or absent")
         group_id = -1_001_000_000_000 - next(self._ids)
-        group = ChatState(id=group_id, type="supergroup", title=title)
+        group = ChatState(id=group_id, type="supergroup", title=title, username=username)
         group.admins[owner_id] = {"status": "creator"}
         group.members.add(owner_id)
         if bot == "admin":

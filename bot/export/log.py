@@ -1,8 +1,12 @@
 """Writing the comment log: rows stream from the database to a temporary file.
 
-CSV opens correctly in spreadsheet programs (UTF-8 with BOM, a header row) and
-never lets a cell run as a formula. JSON nests replies under the comments they
-answer, one post's discussion at a time, and adds edit histories and poll results.
+Every row carries what joins it to Telegram: the group's and the comment's own
+message ids, the id of the comment it answers, and a ``t.me`` link; times are in
+UTC and in the channel's zone. CSV opens correctly in spreadsheet programs (UTF-8
+with BOM, a header row) and never lets a cell run as a formula. JSON nests replies
+under the comments they answer, one post's discussion at a time, and adds edit
+histories and poll results. ``telegram-json`` is Telegram Desktop's own layout
+(see ``bot.export.telegram_desktop``).
 """
 
 from __future__ import annotations
@@ -12,34 +16,93 @@ import gzip
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.errors import NewsbotError
+from bot.i18n import N_
+from bot.telegram_links import post_link
 from db.queries import export as queries
 
-ExportFormat = Literal["csv", "json", "jsonl"]
+ExportFormat = Literal["csv", "json", "jsonl", "telegram-json"]
+FORMATS: tuple[ExportFormat, ...] = ("csv", "json", "jsonl", "telegram-json")
 FIELDS = [
     "comment_id",
+    "group_id",
+    "message_id",
+    "reply_to_message_id",
+    "link",
     "time_utc",
+    "time_local",
     "channel",
     "article_id",
     "article",
-    "segment_position",
+    "post",
     "lesson",
     "author_id",
     "author_name",
-    "reply_to",
     "text",
+    "media",
     "edited",
     "edit_count",
     "hidden",
+    "erased",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(NewsbotError):
+    pass
+
+
+class LogRow(NamedTuple):
+    """One comment as ``db.queries.export.LOG_COLUMNS`` reads it, then its edit count."""
+
+    comment_id: int
+    group_id: int
+    message_id: int
+    reply_to_message_id: int | None
+    created_at: datetime
+    channel: str | None
+    timezone: str | None
+    group_username: str | None
+    article_id: int
+    article: str
+    segment_id: int
+    segment_position: int
+    lesson_position: int | None
+    user_id: int | None
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    sender_chat_id: int | None
+    sender_chat_title: str | None
+    text: str
+    media_kind: str | None
+    edited_at: datetime | None
+    hidden: bool
+    erased_at: datetime | None
+    edits: int | None
+
+    @property
+    def display_name(self) -> str | None:
+        """A chat's title, else the person's name (as Telegram shows the sender)."""
+        return self.sender_chat_title or (
+            " ".join(part for part in (self.first_name, self.last_name) if part) or None
+        )
+
+    @property
+    def author_name(self) -> str | None:
+        """The display name with the @username beside it, where known."""
+        if not self.username:
+            return self.display_name
+        return f"{self.display_name or ''} (@{self.username})".strip()
 
 
 def neutralise(cell: object) -> object:
@@ -49,53 +112,42 @@ def neutralise(cell: object) -> object:
     return cell
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def _record(row: Sequence[Any]) -> tuple[dict[str, Any], int, int, int]:
-    (
-        comment_id,
-        created,
-        channel,
-        article_id,
-        article,
-        position,
-        lesson,
-        user_id,
-        first,
-        last,
-        username,
-        chat_title,
-        reply_to,
-        message_id,
-        chat_id,
-        text,
-        edited_at,
-        edits,
-        hidden,
-        segment_id,
-    ) = row
-    name = chat_title or " ".join(part for part in (first, last) if part) or None
-    if username:
-        name = f"{name or ''} (@{username})".strip()
-    record = {
-        "comment_id": comment_id,
-        "time_utc": _iso(created),
-        "channel": channel,
-        "article_id": article_id,
-        "article": article,
-        "segment_position": position + 1,
-        "lesson": lesson + 1 if lesson is not None else None,
-        "author_id": user_id,
-        "author_name": name,
-        "reply_to": reply_to,
-        "text": text,
-        "edited": edited_at is not None,
-        "edit_count": int(edits or 0),
-        "hidden": bool(hidden),
+@lru_cache(maxsize=64)
+def zone(name: str | None) -> ZoneInfo:
+    return ZoneInfo(name or "UTC")
+
+
+def local_time(moment: datetime, zone_name: str | None) -> datetime:
+    return moment.astimezone(zone(zone_name))
+
+
+def _record(row: LogRow) -> dict[str, Any]:
+    return {
+        "comment_id": row.comment_id,
+        "group_id": row.group_id,
+        "message_id": row.message_id,
+        "reply_to_message_id": row.reply_to_message_id,
+        "link": post_link(row.group_id, row.group_username, row.message_id),
+        "time_utc": iso_utc(row.created_at),
+        "time_local": local_time(row.created_at, row.timezone).isoformat(),
+        "channel": row.channel,
+        "article_id": row.article_id,
+        "article": row.article,
+        "post": row.segment_position + 1,
+        "lesson": row.lesson_position + 1 if row.lesson_position is not None else None,
+        "author_id": row.user_id,
+        "author_name": row.author_name,
+        "text": row.text,
+        "media": row.media_kind,
+        "edited": row.edited_at is not None,
+        "edit_count": int(row.edits or 0),
+        "hidden": bool(row.hidden),
+        "erased": row.erased_at is not None,
     }
-    return record, message_id, chat_id, segment_id
 
 
 @dataclass(frozen=True)
@@ -103,7 +155,7 @@ class ExportScope:
     channel_id: int | None = None
     article_id: int | None = None
     since: datetime | None = None
-    until: datetime | None = None
+    until: datetime | None = None  # exclusive
     include_hidden: bool = False
 
 
@@ -118,6 +170,12 @@ class ExportFile:
         return self.path.name
 
 
+def file_name(kind: ExportFormat, stem: str = "comments") -> str:
+    """``result.json`` is the name Telegram Desktop gives its exports, and their readers
+    look for it."""
+    return "result.json" if kind == "telegram-json" else f"{stem}.{kind}"
+
+
 async def write_log(
     session: AsyncSession,
     scope: ExportScope,
@@ -125,12 +183,16 @@ async def write_log(
     directory: Path,
     *,
     upload_limit: int,
-    stem: str = "comments",
+    now: datetime,
 ) -> ExportFile:
-    path = directory / f"{stem}.{kind}"
+    path = directory / file_name(kind)
     with path.open("w", encoding="utf-8-sig" if kind == "csv" else "utf-8", newline="") as out:
         if kind == "json":
-            rows = await _write_json(session, scope, out)
+            rows = await _write_json(session, scope, out, now)
+        elif kind == "telegram-json":
+            from bot.export.telegram_desktop import write_desktop_export
+
+            rows = await write_desktop_export(session, scope, out)
         else:
             rows = await _write_rows(session, scope, out, kind)
     if path.stat().st_size <= upload_limit:
@@ -140,11 +202,11 @@ async def write_log(
         shutil.copyfileobj(source, target)
     path.unlink()
     if packed.stat().st_size > upload_limit:
-        raise ValueError("the export is too large to send even compressed; narrow it by dates")
+        raise ExportError(N_("The log is too large to send even compressed; narrow it by dates."))
     return ExportFile(packed, rows, True)
 
 
-def _stream_arguments(scope: ExportScope) -> dict[str, Any]:
+def stream_arguments(scope: ExportScope) -> dict[str, Any]:
     return {
         "channel_id": scope.channel_id,
         "article_id": scope.article_id,
@@ -161,8 +223,8 @@ async def _write_rows(
     writer = csv.DictWriter(out, fieldnames=FIELDS) if kind == "csv" else None
     if writer is not None:
         writer.writeheader()
-    async for row in queries.stream_log(session, **_stream_arguments(scope)):
-        record, *_ = _record(row)
+    async for raw in queries.stream_log(session, **stream_arguments(scope)):
+        record = _record(LogRow._make(raw))
         if writer is not None:
             writer.writerow({key: neutralise(value) for key, value in record.items()})
         else:
@@ -171,49 +233,52 @@ async def _write_rows(
     return count
 
 
-async def _write_json(session: AsyncSession, scope: ExportScope, out: IO[str]) -> int:
+async def _write_json(
+    session: AsyncSession, scope: ExportScope, out: IO[str], now: datetime
+) -> int:
     """One post's thread at a time: memory holds one discussion, not the whole log."""
-    out.write('{"exported_at": ' + json.dumps(_iso(datetime.now(UTC))) + ', "fields": ')
+    out.write('{"exported_at": ' + json.dumps(iso_utc(now)) + ', "fields": ')
     out.write(json.dumps(FIELDS) + ', "threads": [')
     count = 0
     first_thread = True
-    group: list[tuple[dict[str, Any], int, int]] = []
+    group: list[dict[str, Any]] = []
     current: int | None = None
 
     async def flush() -> None:
         nonlocal first_thread
         if not group:
             return
-        history = await queries.edits_of(session, [record["comment_id"] for record, _, _ in group])
+        history = await queries.edits_of(session, [record["comment_id"] for record in group])
         by_message: dict[tuple[int, int], dict[str, Any]] = {}
         roots: list[dict[str, Any]] = []
-        for record, message_id, chat_id in group:
+        for record in group:
             record["edits"] = [
-                {"previous_text": text, "edited_utc": _iso(at)}
+                {"previous_text": text, "edited_utc": iso_utc(at)}
                 for text, at in history.get(record["comment_id"], [])
             ]
             record["replies"] = []
-            by_message[(chat_id, message_id)] = record
-            parent = by_message.get((chat_id, record["reply_to"])) if record["reply_to"] else None
+            by_message[(record["group_id"], record["message_id"])] = record
+            answered = record["reply_to_message_id"]
+            parent = by_message.get((record["group_id"], answered)) if answered else None
             (parent["replies"] if parent is not None else roots).append(record)
-        head = group[0][0]
+        head = group[0]
         thread = {
             "channel": head["channel"],
             "article_id": head["article_id"],
             "article": head["article"],
-            "segment_position": head["segment_position"],
+            "post": head["post"],
             "comments": roots,
         }
         out.write(("" if first_thread else ", ") + json.dumps(thread, ensure_ascii=False))
         first_thread = False
         group.clear()
 
-    async for row in queries.stream_log(session, **_stream_arguments(scope)):
-        record, message_id, chat_id, segment_id = _record(row)
-        if segment_id != current:
+    async for raw in queries.stream_log(session, **stream_arguments(scope)):
+        row = LogRow._make(raw)
+        if row.segment_id != current:
             await flush()
-            current = segment_id
-        group.append((record, message_id, chat_id))
+            current = row.segment_id
+        group.append(_record(row))
         count += 1
     await flush()
     out.write('], "polls": [')

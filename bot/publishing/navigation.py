@@ -10,13 +10,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import translator
-
-
-def post_link(chat_id: int, username: str | None, message_id: int) -> str:
-    if username:
-        return f"https://t.me/{username.lstrip('@')}/{message_id}"
-    internal = str(chat_id).removeprefix("-100").lstrip("-")
-    return f"https://t.me/c/{internal}/{message_id}"
+from bot.telegram_links import post_link
 
 
 def navigation(

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.i18n import Translator, counted
 from bot.notices import tell
-from bot.publishing.navigation import post_link
 from bot.publishing.report import shorten
 from bot.telegram_html import escape, escape_attribute
+from bot.telegram_links import post_link
 from db.models import Article, Channel, Poll, Segment
 from db.queries import publishing as queries
 

@@ -117,7 +117,8 @@ async def _poll_thread(session: AsyncSession, poll: Poll, thread_id: int) -> Thr
 
 
 async def _lesson_id(session: AsyncSession, segment: Segment, message: Message) -> int | None:
-    """Which lesson a comment is about: a reply to its companion poll, the only one, or "2." ."""
+    """Which lesson a comment is about: a reply to its companion poll or to a comment on a
+    lesson, the segment's only lesson, or "2." ."""
     lessons = await queries.lessons_of(session, segment.id)
     if not lessons:
         return None
@@ -126,6 +127,10 @@ async def _lesson_id(session: AsyncSession, segment: Segment, message: Message) 
         poll = await queries.poll_by_telegram_id(session, replied.poll.id)
         if poll is not None:
             return poll.lesson_id
+    if replied is not None and not replied.is_automatic_forward:
+        answered = await queries.comment_by_message(session, message.chat.id, replied.message_id)
+        if answered is not None and answered.lesson_id is not None:
+            return answered.lesson_id  # a reply stays on the lesson it answers
     if len(lessons) == 1:
         return lessons[0].id
     reference = _LESSON_REFERENCE.match(message_text(message))

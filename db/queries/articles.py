@@ -47,3 +47,7 @@ async def list_articles(
         select(Article, segment_count, lesson_count).order_by(Article.id.desc()).limit(limit)
     )
     return [(article, segments, lessons) for article, segments, lessons in rows.all()]
+
+
+async def article_title(session: AsyncSession, article_id: int) -> str | None:
+    return await session.scalar(select(Article.title).where(Article.id == article_id))

@@ -12,6 +12,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Article, Channel, Comment, CommentEdit, Lesson, Poll, Segment, User
 
 STREAM_CHUNK = 1000
+# One comment of the log, in this order, followed by its number of edits.
+LOG_COLUMNS = (
+    Comment.id,
+    Comment.chat_id,
+    Comment.message_id,
+    # A comment that answers no other comment answers the post that opened its thread.
+    func.coalesce(Comment.reply_to_message_id, Comment.thread_id),
+    Comment.created_at,
+    Channel.key,
+    Channel.timezone,
+    Channel.discussion_username,
+    Article.id,
+    Article.title,
+    Segment.id,
+    Segment.position,
+    Lesson.position,
+    Comment.user_id,
+    User.first_name,
+    User.last_name,
+    User.username,
+    Comment.sender_chat_id,
+    Comment.sender_chat_title,
+    Comment.text,
+    Comment.media_kind,
+    Comment.edited_at,
+    Comment.hidden,
+    Comment.erased_at,
+)
 
 
 def _log_query(
@@ -20,6 +48,7 @@ def _log_query(
     since: datetime | None,
     until: datetime | None,
     include_hidden: bool,
+    group_id: int | None = None,
 ) -> Select[*tuple[Any, ...]]:
     edits = (
         select(func.count(CommentEdit.id))
@@ -28,35 +57,22 @@ def _log_query(
         .scalar_subquery()
     )
     query: Select[*tuple[Any, ...]] = (
-        select(
-            Comment.id,
-            Comment.created_at,
-            Channel.key,
-            Article.id,
-            Article.title,
-            Segment.position,
-            Lesson.position,
-            Comment.user_id,
-            User.first_name,
-            User.last_name,
-            User.username,
-            Comment.sender_chat_title,
-            Comment.reply_to_message_id,
-            Comment.message_id,
-            Comment.chat_id,
-            Comment.text,
-            Comment.edited_at,
-            edits,
-            Comment.hidden,
-            Segment.id,
-        )
+        select(*LOG_COLUMNS, edits)
         .join(Segment, Segment.id == Comment.segment_id)
         .join(Article, Article.id == Segment.article_id)
         .outerjoin(Channel, Channel.id == Segment.channel_id)
         .outerjoin(Lesson, Lesson.id == Comment.lesson_id)
         .outerjoin(User, User.id == Comment.user_id)
-        .order_by(Segment.id, Comment.created_at, Comment.id)
     )
+    query = query.order_by(
+        *(
+            (Comment.message_id,)
+            if group_id is not None
+            else (Segment.id, Comment.created_at, Comment.id)
+        )
+    )
+    if group_id is not None:
+        query = query.where(Comment.chat_id == group_id)
     if channel_id is not None:
         query = query.where(Segment.channel_id == channel_id)
     if article_id is not None:
@@ -78,8 +94,10 @@ async def stream_log(
     since: datetime | None = None,
     until: datetime | None = None,
     include_hidden: bool = False,
+    group_id: int | None = None,
 ) -> AsyncIterator[Sequence[Any]]:
-    query = _log_query(channel_id, article_id, since, until, include_hidden)
+    """Comments by post, then time; or, given one discussion group, by its message ids."""
+    query = _log_query(channel_id, article_id, since, until, include_hidden, group_id)
     result = await session.stream(query.execution_options(yield_per=STREAM_CHUNK))
     async for partition in result.partitions(STREAM_CHUNK):
         for row in partition:
@@ -127,3 +145,53 @@ async def poll_results(
     if article_id is not None:
         query = query.where(Segment.article_id == article_id)
     return [tuple(row) for row in (await session.execute(query)).all()]
+
+
+async def channel_for_export(
+    session: AsyncSession, channel_id: int
+) -> tuple[int | None, str | None, str | None, str, str, int | None] | None:
+    """(discussion group id, its title, its username, channel title, time zone, chat id)."""
+    row = (
+        await session.execute(
+            select(
+                Channel.discussion_chat_id,
+                Channel.discussion_title,
+                Channel.discussion_username,
+                Channel.title,
+                Channel.timezone,
+                Channel.chat_id,
+            ).where(Channel.id == channel_id)
+        )
+    ).one_or_none()
+    return None if row is None else tuple(row)  # type: ignore[return-value]
+
+
+async def thread_starts(
+    session: AsyncSession, group_id: int, article_id: int | None
+) -> list[tuple[int, datetime | None, str, list[str] | None, list[int] | None]]:
+    """The channel's posts and polls as forwarded into the group, which comments answer:
+    (message id in the group, posted at, text or question, poll options, poll counts)."""
+    posts = select(Segment.discussion_thread_id, Segment.posted_at, Segment.text).where(
+        Segment.discussion_chat_id == group_id, Segment.discussion_thread_id.is_not(None)
+    )
+    polls = (
+        select(
+            Poll.discussion_thread_id, Poll.posted_at, Lesson.question, Poll.options, Poll.counts
+        )
+        .join(Lesson, Lesson.id == Poll.lesson_id)
+        .join(Segment, Segment.id == Lesson.segment_id)
+        .where(Poll.discussion_chat_id == group_id, Poll.discussion_thread_id.is_not(None))
+    )
+    if article_id is not None:
+        posts = posts.where(Segment.article_id == article_id)
+        polls = polls.where(Segment.article_id == article_id)
+    starts: list[tuple[int, datetime | None, str, list[str] | None, list[int] | None]] = [
+        (at_id, at, text, None, None)
+        for at_id, at, text in await session.execute(posts)
+        if at_id is not None
+    ]
+    starts += [
+        (int(at_id), at, question, options, counts)
+        for at_id, at, question, options, counts in await session.execute(polls)
+    ]
+    return sorted(starts, key=lambda start: start[0])

@@ -31,14 +31,14 @@ async def answers_of(session: AsyncSession, user_id: int) -> Sequence[PollAnswer
     ).all()
 
 
-async def erase_user(session: AsyncSession, user_id: int) -> int:
+async def erase_user(session: AsyncSession, user_id: int, at: datetime) -> int:
     """Blank the user's comment texts, drop their edit history and named votes; returns comments."""
     ids = select(Comment.id).where(Comment.user_id == user_id).scalar_subquery()
     await session.execute(delete(CommentEdit).where(CommentEdit.comment_id.in_(ids)))
     result = await session.execute(
         update(Comment)
         .where(Comment.user_id == user_id)
-        .values(text="", media_kind=None, user_id=None)
+        .values(text="", media_kind=None, user_id=None, erased_at=at)
     )
     await session.execute(delete(PollAnswer).where(PollAnswer.user_id == user_id))
     user = await session.get(User, user_id)
@@ -49,7 +49,7 @@ async def erase_user(session: AsyncSession, user_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def erase_older_than(session: AsyncSession, cutoff: datetime) -> int:
+async def erase_older_than(session: AsyncSession, cutoff: datetime, at: datetime) -> int:
     """Retention: comments older than ``cutoff`` keep only what counts need."""
     old = select(Comment.id).where(Comment.created_at < cutoff).scalar_subquery()
     await session.execute(delete(CommentEdit).where(CommentEdit.comment_id.in_(old)))
@@ -58,6 +58,7 @@ async def erase_older_than(session: AsyncSession, cutoff: datetime) -> int:
         "media_kind": None,
         "user_id": None,
         "sender_chat_title": None,
+        "erased_at": at,
     }
     result = await session.execute(
         update(Comment)

@@ -1,0 +1,125 @@
+"""The comment log in Telegram Desktop's "Export chat history" JSON layout.
+
+Desktop writes one chat per ``result.json``: ``name``, ``type``, ``id`` (the chat id
+without ``-100``) and ``messages``, each with ``id``, ``type``, ``date`` (local time,
+no offset), ``date_unixtime`` (a string), ``from``, ``from_id`` (``user<id>`` or
+``channel<id>``), ``reply_to_message_id``, ``text`` and ``text_entities``. Tools
+written for those exports then read newsbot's log as they read Desktop's. The chat
+is the channel's discussion group; the channel's posts and polls, as Telegram
+forwards them into the group, are in it too, so every reply finds what it answers.
+Dates are in the channel's time zone. Erased comments keep their place with no text
+and no author.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.export.log import ExportError, ExportScope, LogRow, local_time, stream_arguments
+from bot.i18n import N_
+from bot.telegram_links import bare_chat_id
+from db.queries import export as queries
+
+
+def _dates(moment: datetime, zone_name: str, prefix: str = "date") -> dict[str, str]:
+    return {
+        prefix: local_time(moment, zone_name).replace(tzinfo=None).isoformat(timespec="seconds"),
+        f"{prefix}_unixtime": str(int(moment.timestamp())),
+    }
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"text": text, "text_entities": [{"type": "plain", "text": text}] if text else []}
+
+
+def _comment(row: LogRow, zone_name: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"id": row.message_id, "type": "message"}
+    message.update(_dates(row.created_at, zone_name))
+    if row.edited_at is not None:
+        message.update(_dates(row.edited_at, zone_name, "edited"))
+    if row.erased_at is not None:
+        message.update({"from": None, "from_id": None})
+    elif row.sender_chat_id is not None:
+        message["from"] = row.display_name
+        message["from_id"] = f"channel{bare_chat_id(row.sender_chat_id)}"
+    else:
+        message["from"] = row.display_name
+        message["from_id"] = f"user{row.user_id}" if row.user_id is not None else None
+    if row.reply_to_message_id is not None:
+        message["reply_to_message_id"] = row.reply_to_message_id
+    if row.media_kind:
+        message["media_type"] = row.media_kind
+    message.update(_text(row.text))
+    return message
+
+
+def _start(
+    start: tuple[int, datetime | None, str, list[str] | None, list[int] | None],
+    channel_title: str,
+    channel_chat_id: int | None,
+    zone_name: str,
+) -> dict[str, Any]:
+    message_id, posted_at, text, options, counts = start
+    message: dict[str, Any] = {"id": message_id, "type": "message"}
+    if posted_at is not None:
+        message.update(_dates(posted_at, zone_name))
+    message["from"] = channel_title
+    message["from_id"] = f"channel{bare_chat_id(channel_chat_id)}" if channel_chat_id else None
+    if options is not None:
+        votes = list(counts or []) + [0] * (len(options) - len(counts or []))
+        message["poll"] = {
+            "question": text,
+            "total_voters": sum(votes),
+            "answers": [
+                {"text": option, "voters": voters}
+                for option, voters in zip(options, votes, strict=False)
+            ],
+        }
+        message.update(_text(""))
+    else:
+        message.update(_text(text))
+    return message
+
+
+async def write_desktop_export(session: AsyncSession, scope: ExportScope, out: IO[str]) -> int:
+    if scope.channel_id is None:
+        raise ExportError(N_("The telegram-json format is one chat: name one channel."))
+    found = await queries.channel_for_export(session, scope.channel_id)
+    if found is None or found[0] is None:
+        raise ExportError(N_("That channel has no discussion group, so it has no comments."))
+    group_id, group_title, group_username, channel_title, zone_name, channel_chat_id = found
+    assert group_id is not None
+    head = {
+        "name": group_title or channel_title,
+        "type": "public_supergroup" if group_username else "private_supergroup",
+        "id": bare_chat_id(group_id),
+    }
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "messages": [')
+    starts: Iterator[Any] = iter(await queries.thread_starts(session, group_id, scope.article_id))
+    pending = next(starts, None)
+    written = 0
+    count = 0
+
+    def emit(message: dict[str, Any]) -> None:
+        nonlocal written
+        out.write(("" if written == 0 else ", ") + json.dumps(message, ensure_ascii=False))
+        written += 1
+
+    arguments = stream_arguments(scope) | {"group_id": group_id}
+    async for raw in queries.stream_log(session, **arguments):
+        row = LogRow._make(raw)
+        while pending is not None and pending[0] < row.message_id:
+            emit(_start(pending, channel_title, channel_chat_id, zone_name))
+            pending = next(starts, None)
+        emit(_comment(row, zone_name))
+        count += 1
+    while pending is not None:
+        emit(_start(pending, channel_title, channel_chat_id, zone_name))
+        pending = next(starts, None)
+    out.write("]}\n")
+    return count
