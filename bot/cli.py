@@ -507,8 +507,14 @@ def build_parser() -> argparse.ArgumentParser:
     inbox = _subcommand(
         commands, "inbox", help="updates set aside after failing: list, retry, drop"
     )
-    inbox.add_argument("action", choices=["list", "retry", "drop"])
-    inbox.add_argument("update_ids", nargs="*", type=int, metavar="UPDATE_ID")
+    inbox.add_argument(
+        "action",
+        choices=["list", "retry", "drop"],
+        help="list the updates set aside; retry or drop the ones named",
+    )
+    inbox.add_argument(
+        "update_ids", nargs="*", type=int, metavar="UPDATE_ID", help="as `inbox list` shows them"
+    )
     inbox.set_defaults(handler=_inbox)
 
     demo = _subcommand(commands, "demo", help="the whole flow on a local emulator, no token needed")

@@ -66,7 +66,9 @@ async def help_command(update: Update, context: Context) -> None:
             lines += [
                 "",
                 bold(_("For moderators")),
-                _("/export [channel|article] [since] [until] [csv|json|jsonl] — comment log"),
+                _(
+                    "/export [channel] [article] [from] [to] [csv|json|jsonl|telegram-json] [hidden] — comment log"
+                ),
                 _("/hide [reason] — in reply to a comment: hide it"),
                 _("/ban [reason] — in reply to a comment: remove its author"),
                 _("/audit — recent moderation and admin actions"),
