@@ -357,7 +357,15 @@ async def export_command(update: Update, context: Context) -> None:
         )
         content = exported.file.path.read_bytes()
     except ExportError as exc:
-        await reply(update, escape(exc.text(_) + "\n" + _(USAGE)))
+        error = exc
+
+        def refusal(_: Translator) -> str:
+            return escape(error.text(_) + "\n" + _(USAGE))
+
+        if chat.type == ChatType.PRIVATE:
+            await reply(update, refusal(_))
+        else:
+            await _in_private(update, refusal)  # no public trace of a malformed command
         return
     finally:
         shutil.rmtree(directory, ignore_errors=True)

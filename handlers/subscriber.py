@@ -67,7 +67,8 @@ async def help_command(update: Update, context: Context) -> None:
                 "",
                 bold(_("For moderators")),
                 _(
-                    "/export [channel] [article] [from] [to] [csv|json|jsonl|telegram-json] [hidden] — comment log"
+                    "/export [channel] [article] [from] [to] "
+                    "[csv|json|jsonl|telegram-json] [hidden] — comment log"
                 ),
                 _("/hide [reason] — in reply to a comment: hide it"),
                 _("/ban [reason] — in reply to a comment: remove its author"),

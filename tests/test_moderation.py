@@ -194,7 +194,7 @@ async def test_export_marks_erased_comments_and_links_a_public_group(tmp_path: P
 
 async def test_export_errors_say_what_was_wrong_and_change_nothing(tmp_path: Path) -> None:
     async with running_harness(tmp_path, extra_channels=1) as h:
-        await _discussed(h)
+        d = await _discussed(h)
         before = len(h.world.messages(h.admin_id))
         answer = (await h.command("/export telegram-json"))[0]
         assert answer.startswith(
@@ -210,6 +210,13 @@ async def test_export_errors_say_what_was_wrong_and_change_nothing(tmp_path: Pat
             "The last day comes before the first."
         )
         assert not any("document" in m for m in h.world.messages(h.admin_id)[before:])
+        # Malformed in the group: the command disappears there, the reason comes privately.
+        group_before = len(h.world.messages(h.group_id))
+        wrong = h.world.reply(h.admin_id, h.group_id, d["first"]["message_id"], "/export sports")
+        await h.pump()
+        assert wrong["message_id"] not in h.world.chats[h.group_id].messages
+        assert len(h.world.messages(h.group_id)) == group_before
+        assert h.world.messages(h.admin_id)[-1]["text"].startswith("I do not understand sports.")
         # A Russian moderator reads the errors and the caption in Russian, counts declined.
         olga = h.world.add_user("Olga", language_code="ru")["id"]
         await h.command(f"/grant moderator {olga}")
