@@ -40,6 +40,7 @@ ALLOWED_UPDATES = [
     "callback_query",
     "poll",
     "poll_answer",
+    "message_reaction",
     "message_reaction_count",
     "my_chat_member",
 ]

@@ -276,6 +276,8 @@ class User(Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
+    # /quote on|off: whether weekly summaries may name them when quoting (None: never said).
+    quote_consent: Mapped[bool | None] = mapped_column(Boolean)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -349,6 +351,23 @@ class ReactionCount(Base):
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
     reaction: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommentReaction(Base):
+    """One person's reaction to a comment in a discussion group, as ``message_reaction``
+    reports it (the bot receives these as a group administrator); the weekly summary
+    ranks comments by how many people reacted."""
+
+    __tablename__ = "comment_reactions"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", "reactor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    # The user, or the chat an anonymous administrator reacted as.
+    reactor_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    reactions: Mapped[list[Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -133,4 +133,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_COUNT_UPDATED,
         )
     )
+    application.add_handler(
+        MessageReactionHandler(
+            discussion.comment_reaction,
+            message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_UPDATED,
+        )
+    )
     application.add_error_handler(on_error)

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.responses.comments import store_edit
 from bot.responses.forwards import record_automatic_forward
-from bot.responses.reactions import store_reaction_counts
+from bot.responses.reactions import store_comment_reaction, store_reaction_counts
 from bot.responses.votes import store_poll_answer, store_poll_state
 from bot.unit_of_work import current_session
 from handlers.common import Context, services
@@ -45,4 +45,12 @@ async def reaction_counts(update: Update, context: Context) -> None:
     assert update.message_reaction_count is not None
     await store_reaction_counts(
         current_session(), update.message_reaction_count, services(context).clock.now()
+    )
+
+
+async def comment_reaction(update: Update, context: Context) -> None:
+    """A reader's reaction to a comment, added, changed or taken back."""
+    assert update.message_reaction is not None
+    await store_comment_reaction(
+        current_session(), update.message_reaction, services(context).clock.now()
     )

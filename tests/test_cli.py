@@ -54,9 +54,9 @@ def test_db_upgrade_current_downgrade(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["--config", config, "db", "current"]) == 0
     assert "base (empty)" in capsys.readouterr().out
     assert main(["--config", config, "db", "upgrade"]) == 0
-    assert "revision 0004" in capsys.readouterr().out
+    assert "revision 0005" in capsys.readouterr().out
     assert main(["--config", config, "db", "downgrade"]) == 0
-    assert "revision 0003" in capsys.readouterr().out
+    assert "revision 0004" in capsys.readouterr().out
     assert main(["--config", config, "db", "downgrade", "base"]) == 0
     assert "base (empty)" in capsys.readouterr().out
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from db.models import (
     Comment,
     CommentEdit,
+    CommentReaction,
     InboxUpdate,
     Lesson,
     Poll,
@@ -213,3 +214,31 @@ async def test_clean_restart_processes_nothing_twice(tmp_path: Path) -> None:
             )
             assert unprocessed == 0
         assert len(h.world.messages(h.admin_id)) == replies_before  # no command answered twice
+
+
+async def test_reactions_to_comments_are_kept_per_person(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        posts = await _published(h)
+        ann = h.world.add_user("Ann")["id"]
+        bob = h.world.add_user("Bob")["id"]
+        comment = h.world.comment(ann, h.channel_id, posts[0]["message_id"], "A point")
+        thread_start = comment["reply_to_message"]["message_id"]
+        h.world.react(bob, h.group_id, comment["message_id"], "👍")
+        h.world.react(ann, h.group_id, comment["message_id"], "🔥")
+        h.world.react(bob, h.group_id, comment["message_id"], "❤")  # changed, still one
+        h.world.react(bob, h.group_id, thread_start, "👍")  # the channel's post: not a comment
+        await h.pump()
+
+        async def reactions() -> list[tuple[int, list[str]]]:
+            async with h.sessions() as session:
+                rows = await session.execute(
+                    select(CommentReaction.reactor_id, CommentReaction.reactions).order_by(
+                        CommentReaction.reactor_id
+                    )
+                )
+                return [(reactor, list(items)) for reactor, items in rows]
+
+        assert await reactions() == sorted([(bob, ["❤"]), (ann, ["🔥"])])
+        h.world.react(ann, h.group_id, comment["message_id"], None)  # taken back
+        await h.pump()
+        assert await reactions() == [(bob, ["❤"])]

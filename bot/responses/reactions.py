@@ -1,11 +1,17 @@
-"""Reaction counts on channel posts, as Telegram reports them (anonymous, grouped)."""
+"""Reactions: anonymous, grouped counts on channel posts, and each person's reactions to
+comments in the discussion groups (which Telegram reports to administrator bots only)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import MessageReactionCountUpdated, ReactionTypeCustomEmoji, ReactionTypeEmoji
+from telegram import (
+    MessageReactionCountUpdated,
+    MessageReactionUpdated,
+    ReactionTypeCustomEmoji,
+    ReactionTypeEmoji,
+)
 
 from db.queries import publishing as publishing_queries
 from db.queries import responses as queries
@@ -32,4 +38,19 @@ async def store_reaction_counts(
         return False
     counts = {reaction_key(r.type): r.total_count for r in update.reactions}
     await queries.replace_reactions(session, segment.id, counts, at)
+    return True
+
+
+async def store_comment_reaction(
+    session: AsyncSession, update: MessageReactionUpdated, at: datetime
+) -> bool:
+    """Only reactions to comments newsbot keeps are stored; others are nobody's business."""
+    comment = await queries.comment_by_message(session, update.chat.id, update.message_id)
+    reactor = update.user or update.actor_chat
+    if comment is None or reactor is None:
+        return False
+    reactions = [reaction_key(reaction) for reaction in update.new_reaction]
+    await queries.set_comment_reaction(
+        session, update.chat.id, update.message_id, reactor.id, reactions, at
+    )
     return True

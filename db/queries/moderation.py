@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Comment, CommentEdit, PollAnswer, User
+from db.models import Comment, CommentEdit, CommentReaction, PollAnswer, User
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -32,7 +32,8 @@ async def answers_of(session: AsyncSession, user_id: int) -> Sequence[PollAnswer
 
 
 async def erase_user(session: AsyncSession, user_id: int, at: datetime) -> int:
-    """Blank the user's comment texts, drop their edit history and named votes; returns comments."""
+    """Blank the user's comment texts, drop their edit history, named votes and reactions to
+    comments, and withdraw any consent to be quoted; returns the comments erased."""
     ids = select(Comment.id).where(Comment.user_id == user_id).scalar_subquery()
     await session.execute(delete(CommentEdit).where(CommentEdit.comment_id.in_(ids)))
     result = await session.execute(
@@ -41,10 +42,12 @@ async def erase_user(session: AsyncSession, user_id: int, at: datetime) -> int:
         .values(text="", media_kind=None, user_id=None, erased_at=at)
     )
     await session.execute(delete(PollAnswer).where(PollAnswer.user_id == user_id))
+    await session.execute(delete(CommentReaction).where(CommentReaction.reactor_id == user_id))
     user = await session.get(User, user_id)
     if user is not None:
         user.forgotten = True
         user.first_name, user.last_name, user.username, user.language_code = "", None, None, None
+        user.quote_consent = None
     await session.flush()
     return int(getattr(result, "rowcount", 0) or 0)
 

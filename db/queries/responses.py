@@ -7,7 +7,16 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Channel, Comment, Lesson, Poll, ReactionCount, Segment, User
+from db.models import (
+    Channel,
+    Comment,
+    CommentReaction,
+    Lesson,
+    Poll,
+    ReactionCount,
+    Segment,
+    User,
+)
 
 Row = TypeVar("Row", Channel, Segment, Poll)
 
@@ -136,4 +145,31 @@ async def replace_reactions(
         session.add(
             ReactionCount(segment_id=segment_id, reaction=reaction, count=count, updated_at=at)
         )
+    await session.flush()
+
+
+async def set_comment_reaction(
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    reactor_id: int,
+    reactions: list[str],
+    at: datetime,
+) -> None:
+    """The reactor's current reactions to one message; none left removes the row."""
+    row = await session.scalar(
+        select(CommentReaction).where(
+            CommentReaction.chat_id == chat_id,
+            CommentReaction.message_id == message_id,
+            CommentReaction.reactor_id == reactor_id,
+        )
+    )
+    if not reactions:
+        if row is not None:
+            await session.delete(row)
+        return
+    if row is None:
+        row = CommentReaction(chat_id=chat_id, message_id=message_id, reactor_id=reactor_id)
+        session.add(row)
+    row.reactions, row.updated_at = reactions, at
     await session.flush()
