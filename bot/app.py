@@ -37,7 +37,7 @@ from db.engine import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
 SAFETY_TICK = timedelta(seconds=30)
-SUBSCRIBER_COMMAND_NAMES = ("start", "help", "mydata", "forget")
+SUBSCRIBER_COMMAND_NAMES = ("start", "help", "mydata", "forget", "quote")
 ADMIN_COMMAND_NAMES = (
     "import",
     "articles",
@@ -67,6 +67,7 @@ def _command_descriptions(language: str) -> dict[str, str]:
         "help": _("The commands you can use"),
         "mydata": _("What the bot stores about you"),
         "forget": _("Delete what the bot stores about you"),
+        "quote": _("Whether summaries may name you when quoting you"),
         "import": _("Import an article (send a file with this caption)"),
         "articles": _("Imported articles"),
         "preview": _("See an article's posts"),

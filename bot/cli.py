@@ -313,13 +313,15 @@ async def _summary(args: argparse.Namespace) -> int:
             raise CommandError(exc.text(_translator())) from None
     print(_plain(summary.text.html))
     if args.out:
-        if summary.chart is None:
-            print("(no lesson polls that week: no chart)")
-        else:
-            await asyncio.to_thread(Path(args.out).write_bytes, summary.chart)
-            print(f"chart written to {args.out}")
+        if not summary.charts:
+            print("(no votes and no comments that week: no chart)")
+        for number, chart in enumerate(summary.charts, start=1):
+            out = Path(args.out)
+            path = out if number == 1 else out.with_stem(f"{out.stem}-{number}")
+            await asyncio.to_thread(path.write_bytes, chart.png)
+            print(f"chart written to {path}")
     if args.post:
-        print(f"posted the summary for {period.label}")
+        print(f"posted the summary for {summary.dates} ({period.label})")
     return EXIT_OK
 
 

@@ -94,6 +94,11 @@ class ChannelConfig(_Strict):
     summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "sun"
     summary_time: ClockTime = time(18, 0)
     summary_to: Literal["channel", "admins", "both"] = "channel"
+    # Whether the summary names the readers it quotes: "ask" (only those who said
+    # /quote on), "never", or "always" (all but those who said /quote off).
+    summary_names: Literal["ask", "never", "always"] = "ask"
+    # A lesson is called most agreed or most contested only with this many votes.
+    summary_min_votes: int = Field(default=10, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import User as TelegramUser
 
+from bot.responses.comments import remember_user
 from db.models import User
 from db.queries import inbox as inbox_queries
 from db.queries import moderation as queries
@@ -94,3 +96,19 @@ async def sweep_raw_updates(
     """Raw updates hold names and texts: gone once handled (after ``keep_processed``), and
     quarantined ones after ``keep_quarantined``."""
     return await inbox_queries.delete_settled(session, now - keep_processed, now - keep_quarantined)
+
+
+async def quote_consent(session: AsyncSession, user_id: int) -> bool | None:
+    """What the reader said with /quote: True (name me), False (don't), None (nothing)."""
+    user = await session.get(User, user_id)
+    return user.quote_consent if user is not None else None
+
+
+async def set_quote_consent(
+    session: AsyncSession, user: TelegramUser, consent: bool, at: datetime
+) -> None:
+    """/quote on|off. A reader who said nothing is quoted as "a reader" where the channel
+    asks first (``summary_names = "ask"``, the default)."""
+    row = await remember_user(session, user, at)
+    row.quote_consent = consent
+    await record(session, user.id, "quote", f"user:{user.id}", {"consent": consent})

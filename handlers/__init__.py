@@ -66,6 +66,7 @@ SUBSCRIBER_COMMANDS = {
     "help": subscriber.help_command,
     "mydata": privacy.mydata_command,
     "forget": privacy.forget_command,
+    "quote": privacy.quote_command,
 }
 
 

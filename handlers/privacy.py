@@ -1,4 +1,4 @@
-"""/mydata and /forget: a subscriber's own data, in a private chat."""
+"""/mydata, /forget and /quote: a subscriber's own data and say, in a private chat."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from telegram.constants import ChatType
 
 from bot import outbox, unit_of_work
 from bot.i18n import counted
-from bot.privacy import forget, my_data, my_data_file
+from bot.privacy import forget, my_data, my_data_file, quote_consent, set_quote_consent
 from db.models import Button
 from handlers.buttons import action, offer
-from handlers.common import Context, language_of, reply
+from handlers.common import Context, arguments, language_of, reply
 
 FORGET = "forget"
 
@@ -84,3 +84,32 @@ async def forget_answer(update: Update, context: Context, button: Button) -> Non
         )
     assert button.message_id is not None
     outbox.queue_edit(unit.session, button.chat_id, button.message_id, text, at=unit.now)
+
+
+async def quote_command(update: Update, context: Context) -> None:
+    """/quote on|off: whether weekly summaries may name the caller when they quote them."""
+    _ = language_of(update)
+    user = update.effective_user
+    if user is None or not await _in_private(update):
+        return
+    unit = unit_of_work.current()
+    words = [word.lower() for word in arguments(update, context)]
+    if words in (["on"], ["off"]):
+        await set_quote_consent(unit.session, user, words == ["on"], unit.now)
+        await reply(
+            update,
+            _("Done: weekly summaries may name you when they quote you.")
+            if words == ["on"]
+            else _("Done: weekly summaries quote you as «a reader», without your name."),
+        )
+        return
+    named = await quote_consent(unit.session, user.id)
+    state = (
+        _("Weekly summaries may name you when they quote your comments.")
+        if named
+        else _("Weekly summaries quote your comments as «a reader», without your name.")
+    )
+    await reply(
+        update,
+        state + "\n" + _("Send /quote on to be named, /quote off to stay unnamed."),
+    )

@@ -59,6 +59,7 @@ async def help_command(update: Update, context: Context) -> None:
         _("/help — the commands you can use"),
         _("/mydata — what I store about you"),
         _("/forget — delete what I store about you"),
+        _("/quote on|off — whether weekly summaries may name you when quoting you"),
     ]
     svc = services(context)
     if user is not None:

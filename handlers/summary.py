@@ -8,7 +8,7 @@ from telegram.error import TelegramError
 from bot import unit_of_work
 from bot.outbox import queue_edit, queue_html
 from bot.publishing.report import escape
-from bot.summaries.period import WeekError, parse_week
+from bot.summaries.period import WeekError, latest_period, parse_week, period_in_progress
 from bot.summaries.service import SummaryError, already_posted, build_summary, deliver
 from bot.unit_of_work import current_session
 from db.models import Button
@@ -40,11 +40,17 @@ async def summary_command(update: Update, context: Context) -> None:
     if len(words) > 1:
         await reply(update, usage)
         return
+    now = svc.clock.now()
     try:
-        period = parse_week(words[0] if words else None, channel, svc.clock.now())
+        if words:
+            period = parse_week(words[0], channel, now)
+        else:  # a preview shows the week so far; posting takes the last finished week
+            period = latest_period(channel, now) if post else period_in_progress(channel, now)
     except WeekError as exc:
         await reply(update, escape(exc.text(_)) + "\n" + usage)
         return
+    dates = period.dates(channel.zone, channel.language)
+    in_progress = period.end > now
     chat = update.effective_chat
     assert chat is not None
     if not post:
@@ -53,11 +59,27 @@ async def summary_command(update: Update, context: Context) -> None:
         except SummaryError as exc:
             await reply(update, escape(exc.text(_)))
             return
+        which = (
+            _("Preview of the week in progress, {dates}, as it would read now:")
+            if in_progress
+            else _("Preview of the finished week {dates}:")
+        )
+        # The heading goes first, directly: the summary itself is sent straight after.
+        await context.bot.send_message(chat.id, which.format(dates=escape(dates)))
         await deliver(context.bot, chat.id, summary)
+        return
+    if in_progress:
+        await reply(
+            update,
+            _("The week {dates} is not over yet; it can be posted once it ends.").format(
+                dates=escape(dates)
+            ),
+        )
         return
     if await already_posted(current_session(), channel, period):
         await reply(
-            update, _("The summary for {week} was already posted.").format(week=period.label)
+            update,
+            _("The summary for {dates} was already posted.").format(dates=escape(dates)),
         )
         return
     markup, tokens = offer(
@@ -71,9 +93,10 @@ async def summary_command(update: Update, context: Context) -> None:
     )
     await reply(
         update,
-        _("Post the summary for {week} in {channel} now, for every subscriber to see?").format(
-            week=period.label, channel=escape(channel.key)
-        ),
+        _(
+            "Post the summary of the last finished week, {dates}, in {channel} now, for "
+            "every subscriber to see?"
+        ).format(dates=escape(dates), channel=escape(channel.key)),
         markup=markup,
         buttons=tokens,
     )
@@ -92,11 +115,12 @@ async def post_summary_pressed(update: Update, context: Context, button: Button)
     key, week = button.argument.split("|", 1)
     channel = svc.config.channel(key)
     period = parse_week(week, channel, svc.clock.now())
+    dates = period.dates(channel.zone, channel.language)
     queue_edit(
         unit.session,
         button.chat_id,
         button.message_id,
-        _("Posting the summary for {week}…").format(week=period.label),
+        _("Posting the summary for {dates}…").format(dates=escape(dates)),
         at=unit.now,
     )
     chat_id = button.chat_id
@@ -105,8 +129,8 @@ async def post_summary_pressed(update: Update, context: Context, button: Button)
         # After this update's transaction: posting stores the summary in its own, and the
         # report follows "Posting…" through the outbox.
         try:
-            await svc.summaries.post_now(channel, period)
-            text = _("The summary for {week} is posted.").format(week=period.label)
+            summary = await svc.summaries.post_now(channel, period)
+            text = _("The summary for {dates} is posted.").format(dates=escape(summary.dates))
         except SummaryError as exc:
             text = escape(exc.text(_))
         except TelegramError as exc:

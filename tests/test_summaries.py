@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import ChannelConfig
 from bot.i18n import translator
-from bot.summaries.chart import lesson_chart
+from bot.summaries.chart import lesson_figure, png
 from bot.summaries.content import LessonResult, gather_figures
 from bot.summaries.period import WeekError, latest_period, parse_week, period_for_week
 from bot.summaries.render import render_summary
@@ -21,6 +21,7 @@ from db.models import (
     Article,
     Channel,
     Comment,
+    CommentReaction,
     Lesson,
     Poll,
     PollAnswer,
@@ -176,7 +177,7 @@ async def _fixture(session: AsyncSession) -> Channel:
     comment("Ann", post, "More", at)
     comment("Ann", post, "Even more", at)
     comment("<b>Eve</b>", post, "I disagree", at, reply_to_message_id=first.message_id)
-    comment("<b>Eve</b>", post, "<script>alert(1)</script>", at)
+    script = comment("<b>Eve</b>", post, "<script>alert(1)</script>", at)
     comment("Bob", post, "Same here", at, reply_to_message_id=first.message_id)
     comment("Bob", post, "spam spam", at, hidden=True)
     comment(
@@ -185,8 +186,12 @@ async def _fixture(session: AsyncSession) -> Channel:
     comment("Ann", lessons_post, "On lesson 1", at)
     comment("Ann", old, "Earlier week", at - timedelta(days=8))
     comment("Ann", old, "Earlier week again", at - timedelta(days=8))
+    await session.flush()
     session.add_all(
         [
+            CommentReaction(
+                chat_id=-200, message_id=script.message_id, reactor_id=3, reactions=["👍"]
+            ),
             ReactionCount(segment_id=lessons_post.id, reaction="👍", count=5),
             ReactionCount(segment_id=post.id, reaction="🔥", count=2),
         ]
@@ -209,23 +214,26 @@ async def test_figures_match_a_week_with_known_counts(
     assert figures.previous_comments == 2 and figures.change == 3.0
     assert [lesson.counts for lesson in figures.lessons] == [[8, 1, 1], [3, 3, 3], [2, 4, 4]]
     assert figures.lessons[0].named == [1, 1, 0]  # latest answers; Eve retracted
-    assert figures.most_agreed is not None and figures.most_agreed.question == "Prices rise"
-    assert (
-        figures.most_contested is not None and figures.most_contested.question == "Allies <matter>"
-    )
+    figures.min_votes = 11
+    assert figures.most_agreed is None  # 10 votes at most, fewer than the minimum
+    figures.min_votes = 9
+    assert figures.most_agreed is not None
+    assert figures.most_agreed.question == "Prices rise"
+    assert figures.most_contested is not None
+    assert figures.most_contested.question == "Allies <matter>"
     assert [(p.title, p.comments, p.reactions) for p in figures.liveliest] == [
         ("Tariffs & trade", 7, 2),
         ("Lessons:", 1, 5),
     ]
     assert figures.liveliest[0].link == "https://t.me/news/11"
-    assert (figures.quotes[0].author, figures.quotes[0].text, figures.quotes[0].replies) == (
-        "Ann",
-        "The first & best point",
-        2,
-    )
+    # Ranked by replies; nobody consented, so nobody is named.
+    assert [(q.author, q.text, q.replies, q.reactions) for q in figures.quotes] == [
+        (None, "The first & best point", 2, 0),
+        (None, "<script>alert(1)</script>", 0, 1),
+    ]
     assert "spam" not in str(figures.to_json())
 
-    text = render_summary(translator("en"), figures, channel.title)
+    text = render_summary(translator("en"), figures, channel.title, "22–29 November")
     html = text.html
     assert "News &lt;Daily&gt;" in html and "Allies &lt;matter&gt;" in html
     assert "&lt;script&gt;" in html and "<script>" not in html
@@ -233,13 +241,14 @@ async def test_figures_match_a_week_with_known_counts(
         "Discussion: 8 comments from 3 readers (2 new, 1 returning). +300% on the week before."
         in html
     )
-    assert "Most agreed: «Prices rise» (80% agree)." in html
-    assert "Most contested: «Allies &lt;matter&gt;»." in html
-    assert "named votes: Agree 1, Partly 1, Disagree 0" in html
+    assert "Most agreed: «Prices rise», 80% of 10 agree." in html
+    assert "Most contested: «Allies &lt;matter&gt;» (9 votes)." in html
+    assert "Named votes: Agree 1, Partly 1, Disagree 0." in html
+    assert "Agree 34% (3) · Partly 33% (3) · Disagree 33% (3) — 9 votes" in html
     validate_message(text.caption, 1024)
     for part in text.follow_ups:
         validate_message(part)
-    russian = render_summary(translator("ru"), figures, channel.title).html
+    russian = render_summary(translator("ru"), figures, channel.title, "22—29 ноября").html
     assert "Недельная сводка" in russian
 
 
@@ -253,12 +262,12 @@ def test_chart_is_a_png_readable_on_a_phone() -> None:
         LessonResult("לקחים מהמלחמה 🎉", ["Agree", "Partly", "Disagree"], [3, 3, 3]),
         LessonResult("Уроки для Израиля", ["Agree", "Partly", "Disagree"], [0, 0, 0]),
     ]
-    png = lesson_chart(lessons, "Lesson polls: how readers voted")
-    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert 900 <= width <= 2000 and 400 <= height <= 2000
-    assert len(png) < 1_000_000
-    assert lesson_chart([], "nothing") is None
+    image = png(lesson_figure(lessons, "News", "22–29 November", translator("en")))
+    assert image is not None and image[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", image[16:24])
+    assert width == 1280 and 400 <= height <= 2000  # Telegram's size: not scaled down
+    assert len(image) < 1_000_000
+    assert lesson_figure([], "News", "22–29 November", translator("en")) is None
 
 
 async def _publish_and_discuss(h: object) -> None:
@@ -271,7 +280,9 @@ async def _publish_and_discuss(h: object) -> None:
     await h.run_until_idle(horizon=timedelta(hours=6))
     reader = h.world.add_user("Rae", "<i>Q</i>")["id"]
     posts = h.channel_posts()
-    h.world.comment(reader, h.channel_id, posts[0]["message_id"], "Thoughtful <piece>")
+    thoughtful = h.world.comment(reader, h.channel_id, posts[0]["message_id"], "Thoughtful <piece>")
+    other = h.world.add_user("Sol")["id"]
+    h.world.reply(other, h.group_id, thoughtful["message_id"], "Indeed")  # makes it quotable
     for message in posts:
         if "poll" in message:
             h.world.vote(reader, h.channel_id, message["message_id"], [0])
@@ -301,9 +312,12 @@ async def test_summary_fires_at_local_time_across_dst_and_reaches_the_channel(
         summaries = _summaries_in(h, h.channel_id)
         assert len(summaries) == 1 and "photo" in summaries[0]
         caption = str(summaries[0]["caption"])
-        assert "2026-W43" in caption and "Published: 9 posts from 1 article." in caption
-        shown = "\n".join(str(m.get("text", "")) for m in h.world.messages(h.channel_id))
-        assert "Most agreed:" in shown and "Thoughtful <piece>" in shown  # escaped in, shown as is
+        assert "18–25 October" in caption and "Published: 9 posts from 1 article." in caption
+        shown = "\n".join(
+            str(m.get("text", m.get("caption", ""))) for m in h.world.messages(h.channel_id)
+        )
+        assert "Too few votes to name the most agreed" in shown  # one vote per lesson
+        assert "Thoughtful <piece>" in shown  # escaped in, shown as is
         await h.newsbot.tick()
         assert len(_summaries_in(h, h.channel_id)) == 1
 
@@ -324,7 +338,7 @@ async def test_missed_summary_is_made_up_once_after_downtime(tmp_path: Path) -> 
         async with h.sessions() as session:
             stored = (await session.scalars(select(WeeklySummary))).all()
             assert len(stored) == 1 and stored[0].posted_at is not None
-            assert stored[0].figures["period_label"] == "2026-W48"
+            assert stored[0].period_start == datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
 
 
 async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path) -> None:
@@ -333,17 +347,25 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         stranger = h.world.add_user("Mal")["id"]
         assert "Sorry" in (await h.command("/summary", stranger))[0]
         before = len(h.world.messages(h.admin_id))
-        await h.command("/summary news 2026-W48")
+        await h.command("/summary news")  # by default, the week so far
         preview = h.world.messages(h.admin_id)[before + 1 :]
-        assert "Weekly summary" in str(preview[0].get("caption")) and "photo" in preview[0]
+        assert preview[0]["text"] == (
+            "Preview of the week in progress, 22–29 November, as it would read now:"
+        )
+        assert "Weekly summary" in str(preview[1].get("caption")) and "photo" in preview[1]
+        assert (await h.command("/summary post news 2026-W48"))[-1] == (
+            "The week 22–29 November is not over yet; it can be posted once it ends."
+        )
+        h.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
         assert _summaries_in(h, h.channel_id) == []  # a preview is private
         wrong_week = (await h.command("/summary news 2026-W60"))[-1]
         assert wrong_week.startswith("2026-W60 is not a week of 2026")
         assert "Usage: /summary" in wrong_week
         assert "Usage: /summary" in (await h.command("/summary news next week"))[-1]
-        replies = await h.command("/summary post news 2026-W48")
+        replies = await h.command("/summary post news")  # by default, the last finished week
         assert replies[0] == (
-            "Post the summary for 2026-W48 in news now, for every subscriber to see?"
+            "Post the summary of the last finished week, 22–29 November, in news now, for "
+            "every subscriber to see?"
         )
         assert _summaries_in(h, h.channel_id) == [], "nothing posted before the confirmation"
         question = h.world.messages(h.admin_id)[-1]
@@ -351,7 +373,7 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         await h.pump()
         assert h.world.messages(h.admin_id)[-1]["message_id"] >= question["message_id"]
         edited = h.world.chats[h.admin_id].messages[question["message_id"]]
-        assert edited["text"] == "Posting the summary for 2026-W48…"
+        assert edited["text"] == "Posting the summary for 22–29 November…"
         await wait_until(
             lambda: any("is posted" in str(m.get("text")) for m in h.world.messages(h.admin_id))
         )
@@ -364,7 +386,9 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
 async def test_summary_to_admins_and_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async with running_harness(tmp_path, channel_extra={"summary_to": "admins"}) as h:
+    async with running_harness(
+        tmp_path, channel_extra={"summary_to": "admins", "summary_min_votes": 1}
+    ) as h:
         await _publish_and_discuss(h)
         h.world.send_private(h.admin_id, "/start")
         await h.pump()
@@ -376,7 +400,8 @@ async def test_summary_to_admins_and_the_command_line(
     config.write_text(
         f'token = "{h.config.token.get_secret_value()}"\n'
         f'database_url = "{h.config.database_url}"\n'
-        f'[[channels]]\nchat = {h.channel_id}\nname = "news"\ntimezone = "Europe/Berlin"\n',
+        f'[[channels]]\nchat = {h.channel_id}\nname = "news"\ntimezone = "Europe/Berlin"\n'
+        "summary_min_votes = 1\n",
         encoding="utf-8",
     )
     import asyncio
@@ -397,6 +422,6 @@ async def test_summary_to_admins_and_the_command_line(
     ]
     assert await asyncio.to_thread(main, arguments) == 0
     out = capsys.readouterr().out
-    assert "Weekly summary · News · 2026-W48" in out and "Most agreed:" in out
+    assert "Weekly summary · News · 22–29 November" in out and "Most agreed:" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert await asyncio.to_thread(main, [*arguments[:5], "--week", "W48"]) == 2

@@ -1,16 +1,50 @@
-"""What a weekly summary says, computed from SQL aggregates (pure data out)."""
+"""What a weekly summary says: figures from SQL aggregates, digested by pure functions.
+
+The headline is the per-lesson digest: each lesson discussed this week with its poll
+result, how agreement moved during the week (poll snapshots), the comments that drew
+the most replies and reactions (never the longest), grouped by how their authors
+voted where companion polls know it, and the discussion's key phrases.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.summaries.period import Period
 from db.models import Channel
 from db.queries import summaries as queries
+
+NamesPolicy = Literal["ask", "never", "always"]
+QUOTES_PER_LESSON = 3
+QUOTES_PER_VOTE = 2
+
+
+def largest_remainder(counts: Sequence[int]) -> list[int]:
+    """Whole percentages that add up to 100 (none when there are no votes): each share
+    rounded down, the points left over going to the largest remainders."""
+    total = sum(counts)
+    if total == 0:
+        return [0] * len(counts)
+    exact = [count * 100 / total for count in counts]
+    shares = [math.floor(value) for value in exact]
+    by_remainder = sorted(range(len(counts)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for index in by_remainder[: 100 - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+@dataclass
+class Quote:
+    author: str | None  # None: not to be named ("a reader")
+    text: str
+    replies: int
+    reactions: int
 
 
 @dataclass
@@ -19,6 +53,13 @@ class LessonResult:
     options: list[str]
     counts: list[int]
     named: list[int] = field(default_factory=list)
+    article: str = ""
+    number: int = 1
+    start_counts: list[int] | None = None  # as the week began (None: the poll is new)
+    comments: int = 0
+    quotes: list[Quote] = field(default_factory=list)
+    by_vote: list[tuple[int, list[Quote]]] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -27,10 +68,22 @@ class LessonResult:
     def share(self, index: int) -> float:
         return self.counts[index] / self.total if self.total else 0.0
 
+    def percentages(self) -> list[int]:
+        return largest_remainder(self.counts)
+
     @property
     def agreement(self) -> float:
         """Share of the first option ("Agree")."""
         return self.share(0)
+
+    @property
+    def movement(self) -> tuple[int, int] | None:
+        """Agreement in whole percent as the week began and as it ended, when both rest on
+        votes and new votes came in between."""
+        start = self.start_counts
+        if not start or sum(start) == 0 or sum(start) >= self.total:
+            return None
+        return largest_remainder(start)[0], self.percentages()[0]
 
     @property
     def division(self) -> float:
@@ -50,15 +103,7 @@ class LivelyPost:
 
 
 @dataclass
-class QuotedComment:
-    author: str
-    text: str
-    replies: int
-
-
-@dataclass
 class SummaryFigures:
-    period_label: str
     posts: int
     articles: int
     titles: list[str]
@@ -68,11 +113,21 @@ class SummaryFigures:
     previous_comments: int
     lessons: list[LessonResult]
     liveliest: list[LivelyPost]
-    quotes: list[QuotedComment]
+    quotes: list[Quote]
+    min_votes: int = 10
+    days: list[date] = field(default_factory=list)
+    # Comments per day (one count per entry of ``days``) for each article discussed.
+    activity: list[tuple[str, list[int]]] = field(default_factory=list)
 
     @property
     def returning_commenters(self) -> int:
         return self.commenters - self.new_commenters
+
+    @property
+    def empty(self) -> bool:
+        """Nothing posted, said or voted: no summary worth posting."""
+        voted = any(lesson.total for lesson in self.lessons)
+        return not self.posts and not self.comments and not voted
 
     @property
     def change(self) -> float | None:
@@ -84,54 +139,131 @@ class SummaryFigures:
     def voted(self) -> list[LessonResult]:
         return [lesson for lesson in self.lessons if lesson.total > 0]
 
+    def counted(self) -> list[LessonResult]:
+        """Lessons with enough votes to be compared with each other."""
+        return [lesson for lesson in self.lessons if lesson.total >= self.min_votes]
+
     @property
     def most_agreed(self) -> LessonResult | None:
-        voted = self.voted()
-        return max(voted, key=lambda lesson: (lesson.agreement, lesson.total)) if voted else None
+        counted = self.counted()
+        return max(counted, key=lambda lesson: (lesson.agreement, lesson.total), default=None)
 
     @property
     def most_contested(self) -> LessonResult | None:
-        voted = [lesson for lesson in self.voted() if lesson is not self.most_agreed]
-        return max(voted, key=lambda lesson: (lesson.division, lesson.total)) if voted else None
+        counted = [lesson for lesson in self.counted() if lesson is not self.most_agreed]
+        return max(counted, key=lambda lesson: (lesson.division, lesson.total), default=None)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["days"] = [day.isoformat() for day in self.days]
+        return data
 
 
-def _first_line(text: str, limit: int = 70) -> str:
-    line = text.strip().split("\n", 1)[0]
-    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+def shorten(text: str, limit: int) -> str:
+    """The first line, cut once, on a word boundary, with an ellipsis."""
+    line = " ".join(text.strip().split("\n", 1)[0].split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
 
 
-def _quote(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+def quoted_name(
+    first_name: str | None,
+    last_name: str | None,
+    consent: bool | None,
+    chat_title: str | None,
+    policy: NamesPolicy,
+) -> str | None:
+    """Whom a quote is attributed to in public: a chat speaks under its title; a person is
+    named only as the channel's policy and their own /quote answer allow."""
+    if chat_title:
+        return chat_title
+    allowed = consent is True if policy == "ask" else consent is not False
+    if policy == "never" or not allowed:
+        return None
+    return " ".join(part for part in (first_name, last_name) if part) or None
 
 
-async def gather_figures(session: AsyncSession, channel: Channel, period: Period) -> SummaryFigures:
-    posts, articles, titles = await queries.published(session, channel.id, period.start, period.end)
-    comments, commenters, new = await queries.comment_totals(
-        session, channel.id, period.start, period.end
+def _quote(row: queries.RankedComment, policy: NamesPolicy) -> Quote:
+    _id, _lesson, text, _user, first, last, consent, chat_title, replies, reactions, _vote = row
+    return Quote(
+        quoted_name(first, last, consent, chat_title, policy),
+        shorten(text, 200),
+        int(replies),
+        int(reactions),
     )
-    week = period.end - period.start
-    previous, _, _ = await queries.comment_totals(
-        session, channel.id, period.start - week, period.start
-    )
+
+
+def digest_quotes(
+    rows: Sequence[queries.RankedComment], policy: NamesPolicy
+) -> tuple[list[Quote], list[tuple[int, list[Quote]]]]:
+    """One lesson's best comments, and the same grouped by the option their authors
+    chose in the companion poll (options in poll order; at most two comments each)."""
+    best = [_quote(row, policy) for row in rows[:QUOTES_PER_LESSON]]
+    groups: dict[int, list[Quote]] = {}
+    for row in rows:
+        vote = row[-1]
+        if vote and len(vote) == 1:
+            chosen = groups.setdefault(int(vote[0]), [])
+            if len(chosen) < QUOTES_PER_VOTE:
+                chosen.append(_quote(row, policy))
+    return best, sorted(groups.items())
+
+
+async def gather_figures(
+    session: AsyncSession,
+    channel: Channel,
+    period: Period,
+    *,
+    names: NamesPolicy = "ask",
+    min_votes: int = 10,
+) -> SummaryFigures:
+    from bot.summaries.phrases import key_phrases
+
+    start, end = period.start, period.end
+    posts, articles, titles = await queries.published(session, channel.id, start, end)
+    comments, commenters, new = await queries.comment_totals(session, channel.id, start, end)
+    week = end - start
+    previous, _, _ = await queries.comment_totals(session, channel.id, start - week, start)
+    polls = await queries.lesson_polls(session, channel.id, start, end)
+    lesson_ids = [lesson.id for lesson, _poll, _title in polls]
+    per_lesson = await queries.lesson_comment_counts(session, channel.id, start, end)
+    ranked: dict[int, list[queries.RankedComment]] = {}
+    for row in await queries.ranked_comments(
+        session, channel.id, start, end, lesson_ids=lesson_ids, per_group=20
+    ):
+        if row[1] is not None:
+            ranked.setdefault(row[1], []).append(row)
     lessons = []
-    for lesson, poll in await queries.lesson_polls(session, channel.id, period.start, period.end):
-        counts = list(poll.counts) or [0] * len(poll.options)
+    for lesson, poll, article in polls:
+        end_counts = await queries.counts_before(session, poll.id, end)
+        counts = end_counts or list(poll.counts) or [0] * len(poll.options)
+        quotes, by_vote = digest_quotes(ranked.get(lesson.id, []), names)
+        texts = (
+            await queries.lesson_comment_texts(session, channel.id, start, end, lesson.id)
+            if per_lesson.get(lesson.id, 0) > 0
+            else []
+        )
         lessons.append(
             LessonResult(
                 question=lesson.question,
                 options=list(poll.options),
                 counts=counts,
                 named=await queries.named_votes(session, lesson.id),
+                article=article,
+                number=lesson.position + 1,
+                start_counts=await queries.counts_before(session, poll.id, start),
+                comments=per_lesson.get(lesson.id, 0),
+                quotes=quotes,
+                by_vote=by_vote,
+                phrases=key_phrases(texts, channel.language),
             )
         )
     username = (channel.username or "").lstrip("@")
     liveliest = [
         LivelyPost(
-            title=_first_line(segment.text),
+            title=shorten(segment.text, 70),
             comments=count,
             reactions=reactions,
             link=f"https://t.me/{username}/{segment.message_id}"
@@ -139,17 +271,20 @@ async def gather_figures(session: AsyncSession, channel: Channel, period: Period
             else None,
         )
         for segment, count, reactions in await queries.liveliest_posts(
-            session, channel.id, period.start, period.end
+            session, channel.id, start, end
         )
     ]
     quotes = [
-        QuotedComment(author=author, text=_quote(comment.text), replies=replies)
-        for comment, author, replies in await queries.top_comments(
-            session, channel.id, period.start, period.end
-        )
+        _quote(row, names)
+        for row in await queries.ranked_comments(session, channel.id, start, end, per_group=3)
     ]
+    from zoneinfo import ZoneInfo
+
+    days, boundaries = period.day_boundaries(ZoneInfo(channel.timezone or "UTC"))
+    activity: dict[str, list[int]] = {}
+    for title, day, count in await queries.comments_per_day(session, channel.id, boundaries):
+        activity.setdefault(title, [0] * len(days))[day] += count
     return SummaryFigures(
-        period_label=period.label,
         posts=posts,
         articles=articles,
         titles=titles,
@@ -160,4 +295,7 @@ async def gather_figures(session: AsyncSession, channel: Channel, period: Period
         lessons=lessons,
         liveliest=liveliest,
         quotes=quotes,
+        min_votes=min_votes,
+        days=days,
+        activity=list(activity.items()),
     )

@@ -18,6 +18,8 @@ from bot.errors import NewsbotError
 from bot.i18n import N_
 
 UTC = ZoneInfo("UTC")
+# Day before month ("22–29 November"), as the issue's readers write it.
+_DATE_LOCALES = {"en": "en_GB"}
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
@@ -34,7 +36,32 @@ class Period:
 
     @property
     def label(self) -> str:
+        """``2026-W48``: for files and the command line, not for readers."""
         return f"{self.year}-W{self.week:02d}"
+
+    def first_and_last_day(self, zone: ZoneInfo) -> tuple[date, date]:
+        return (
+            self.start.astimezone(zone).date(),
+            (self.end - timedelta(microseconds=1)).astimezone(zone).date(),
+        )
+
+    def dates(self, zone: ZoneInfo, language: str) -> str:
+        """The period as readers say it, in their language: "22–29 November"."""
+        from babel.dates import format_interval
+
+        first, last = self.first_and_last_day(zone)
+        locale = _DATE_LOCALES.get(language, language)
+        text = str(format_interval(first, last, "MMMMd", locale=locale))
+        # "22 – 29 November" with thin spaces reads as two dates; Telegram users write "22–29".
+        return re.sub(r"(\d)\u2009?[–—]\u2009?(\d)", r"\1–\2", text).replace("\u2009", " ")
+
+    def day_boundaries(self, zone: ZoneInfo) -> tuple[list[date], list[datetime]]:
+        """The local days the period touches and the moments (UTC) that cut it into them:
+        its start, each local midnight inside it, its end."""
+        first, last = self.first_and_last_day(zone)
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        cuts = [datetime.combine(day, time(), tzinfo=zone).astimezone(UTC) for day in days[1:]]
+        return days, [self.start, *cuts, self.end]
 
 
 def slot(year: int, week: int, weekday: int, at: time, zone: ZoneInfo) -> datetime:
@@ -64,13 +91,7 @@ def latest_period(channel: ChannelConfig, now: datetime) -> Period:
 
 
 def next_slot(channel: ChannelConfig, now: datetime) -> datetime:
-    local = now.astimezone(channel.zone).date()
-    for ahead in (0, 7, 14):
-        iso = (local + timedelta(days=ahead)).isocalendar()
-        moment = period_for_week(channel, iso.year, iso.week).end
-        if moment > now:
-            return moment
-    raise AssertionError("unreachable: a slot exists every week")
+    return period_in_progress(channel, now).end
 
 
 def parse_week(text: str | None, channel: ChannelConfig, now: datetime) -> Period:
@@ -85,3 +106,14 @@ def parse_week(text: str | None, channel: ChannelConfig, now: datetime) -> Perio
         return period_for_week(channel, year, week)
     except ValueError:
         raise WeekError(N_("{week} is not a week of {year}"), week=text, year=year) from None
+
+
+def period_in_progress(channel: ChannelConfig, now: datetime) -> Period:
+    """The period that ends at the next slot: the week being summarised so far."""
+    local = now.astimezone(channel.zone).date()
+    for ahead in (0, 7, 14):
+        iso = (local + timedelta(days=ahead)).isocalendar()
+        period = period_for_week(channel, iso.year, iso.week)
+        if period.end > now:
+            return period
+    raise AssertionError("unreachable: a slot exists every week")

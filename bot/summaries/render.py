@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram.constants import MessageLimit
 
 from bot.i18n import Translator, counted
-from bot.summaries.content import LessonResult, SummaryFigures
+from bot.summaries.content import LessonResult, Quote, SummaryFigures, shorten
 from bot.telegram_html import (
     bold,
     escape,
@@ -28,75 +28,160 @@ class SummaryText:
         return "\n\n".join([self.caption, *self.follow_ups])
 
 
-def _short(text: str, limit: int = 90) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _percent(value: float) -> str:
-    return f"{round(value * 100)}%"
-
-
-def _lesson_line(_: Translator, number: int, lesson: LessonResult) -> str:
+def _votes(_: Translator, lesson: LessonResult) -> str:
+    """ "Agree 62% (16) · Disagree 38% (10) — 26 votes", or that nobody voted yet."""
+    if lesson.total == 0:
+        return _("No votes yet.")
     shares = " · ".join(
-        f"{escape(option)} {_percent(lesson.share(index))}"
-        for index, option in enumerate(lesson.options)
+        f"{escape(option)} {percent}% ({count})"
+        for option, percent, count in zip(
+            lesson.options, lesson.percentages(), lesson.counts, strict=False
+        )
     )
-    line = (
-        f"{number}. «{escape(_short(lesson.question))}»\n    {shares} ("
-        + counted("{count} vote", "{count} votes", lesson.total, _)
-        + ")"
+    return shares + " — " + counted("{count} vote", "{count} votes", lesson.total, _)
+
+
+def _quote_line(_: Translator, quote: Quote) -> str:
+    signs = [
+        counted("{count} reply", "{count} replies", quote.replies, _) if quote.replies else "",
+        counted("{count} reaction", "{count} reactions", quote.reactions, _)
+        if quote.reactions
+        else "",
+    ]
+    author = escape(quote.author) if quote.author else _("a reader")
+    detail = ", ".join(sign for sign in signs if sign)
+    return f"<blockquote>{escape(quote.text)}</blockquote>— {author}" + (
+        f" · {detail}" if detail else ""
     )
+
+
+def _lesson_block(_: Translator, lesson: LessonResult, several_articles: bool) -> str:
+    title = _("Lesson {number}: «{question}»").format(
+        number=lesson.number, question=escape(shorten(lesson.question, 90))
+    )
+    lines = [bold(title)]
+    if several_articles:
+        lines.append(escape(shorten(lesson.article, 70)))
+    lines.append(_votes(_, lesson))
+    if lesson.movement is not None:
+        before, after = lesson.movement
+        lines.append(
+            _("Agreement moved from {before}% to {after}% this week.").format(
+                before=before, after=after
+            )
+        )
     if lesson.named and sum(lesson.named):
         named = ", ".join(
             f"{escape(option)} {count}"
             for option, count in zip(lesson.options, lesson.named, strict=False)
         )
-        line += "\n    " + _("named votes: {named}").format(named=named)
-    return line
+        lines.append(_("Named votes: {named}.").format(named=named))
+    if lesson.comments:
+        lines.append(
+            counted("{count} comment this week.", "{count} comments this week.", lesson.comments, _)
+        )
+    if lesson.phrases:
+        lines.append(
+            _("Recurring themes: {phrases}.").format(phrases=escape(", ".join(lesson.phrases)))
+        )
+    if lesson.by_vote:
+        for option, quotes in lesson.by_vote:
+            name = lesson.options[option] if option < len(lesson.options) else "?"
+            lines.append(_("Readers who chose «{option}» said:").format(option=escape(name)))
+            lines += [_quote_line(_, quote) for quote in quotes]
+    elif lesson.quotes:
+        lines.append(_("What readers said:"))
+        lines += [_quote_line(_, quote) for quote in lesson.quotes]
+    return "\n".join(lines)
 
 
-def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list[str]:
-    """The summary's blocks, most important first; each is valid HTML on its own."""
-    head = bold(" · ".join([_("Weekly summary"), channel_title, figures.period_label]))
-    published = _("Published: {posts} from {articles}.").format(
-        posts=counted("{count} post", "{count} posts", figures.posts, _),
-        articles=_.ngettext("{count} article", "{count} articles", figures.articles).format(
-            count=figures.articles
-        ),
+def _standouts(_: Translator, figures: SummaryFigures) -> str | None:
+    """Most agreed and most contested, claimed only from enough votes, with their counts."""
+    if not figures.voted():
+        return None
+    agreed, contested = figures.most_agreed, figures.most_contested
+    if agreed is None:
+        return _(
+            "Too few votes to name the most agreed or contested lesson: that takes {count} "
+            "votes on a lesson."
+        ).format(count=figures.min_votes)
+    lines = [
+        _("Most agreed: «{lesson}», {share}% of {votes} agree.").format(
+            lesson=escape(shorten(agreed.question, 70)),
+            share=agreed.percentages()[0],
+            votes=agreed.total,
+        )
+    ]
+    if contested is not None:
+        lines.append(
+            _("Most contested: «{lesson}» ({votes}).").format(
+                lesson=escape(shorten(contested.question, 70)),
+                votes=counted("{count} vote", "{count} votes", contested.total, _),
+            )
+        )
+    return "\n".join(lines)
+
+
+def chart_descriptions(_: Translator, figures: SummaryFigures) -> tuple[str | None, str | None]:
+    """Alt text for the two charts, as captions say it to readers who cannot see them."""
+    voted = figures.voted()
+    lessons = (
+        counted(
+            "Chart: how readers voted on {count} lesson, with the number of votes on the bar.",
+            "Chart: how readers voted on {count} lessons, with the number of votes on each bar.",
+            len(voted),
+            _,
+        )
+        if voted
+        else None
     )
-    if figures.titles:
-        published += "\n" + "\n".join(f"• {escape(_short(title))}" for title in figures.titles)
-    discussion = _(
-        "Discussion: {comments} from {people} ({new} new, {returning} returning)."
-    ).format(
+    activity = (
+        _("Chart: comments per day for each article discussed this week.")
+        if figures.activity
+        else None
+    )
+    return lessons, activity
+
+
+def sections(
+    _: Translator,
+    figures: SummaryFigures,
+    channel_title: str,
+    dates: str,
+    chart_alt: str | None = None,
+) -> list[str]:
+    """The summary's blocks, most important first; each is valid HTML on its own. The
+    alt text of the chart the caption goes with follows the heading."""
+    head = bold(" · ".join([_("Weekly summary"), channel_title, dates]))
+    if chart_alt:
+        head += "\n" + escape(chart_alt)
+    if figures.posts:
+        published = _("Published: {posts} from {articles}.").format(
+            posts=counted("{count} post", "{count} posts", figures.posts, _),
+            articles=counted("{count} article", "{count} articles", figures.articles, _),
+        )
+        published += "\n" + "\n".join(f"• {escape(shorten(t, 90))}" for t in figures.titles)
+    else:
+        published = _("Nothing new was published this week.")
+    discussion = _("Discussion: {comments} from {people} ({new}, {returning}).").format(
         comments=counted("{count} comment", "{count} comments", figures.comments, _),
-        people=_.ngettext("{count} reader", "{count} readers", figures.commenters).format(
-            count=figures.commenters
+        people=counted("{count} reader", "{count} readers", figures.commenters, _),
+        new=counted("{count} new", "{count} new", figures.new_commenters, _),
+        returning=counted(
+            "{count} returning", "{count} returning", figures.returning_commenters, _
         ),
-        new=figures.new_commenters,
-        returning=figures.returning_commenters,
     )
     if figures.change is not None:
         discussion += " " + _("{change:+.0%} on the week before.").format(change=figures.change)
     blocks = [head, published, discussion]
-    if figures.lessons:
-        lines = [bold(_("How readers voted on the lessons"))]
-        lines += [_lesson_line(_, n, lesson) for n, lesson in enumerate(figures.lessons, start=1)]
-        agreed, contested = figures.most_agreed, figures.most_contested
-        if agreed is not None:
-            lines.append(
-                _("Most agreed: «{lesson}» ({share} agree).").format(
-                    lesson=escape(_short(agreed.question, 70)), share=_percent(agreed.agreement)
-                )
-            )
-        if contested is not None:
-            lines.append(
-                _("Most contested: «{lesson}».").format(
-                    lesson=escape(_short(contested.question, 70))
-                )
-            )
-        blocks.append("\n".join(lines))
+    standouts = _standouts(_, figures)
+    if standouts:
+        blocks.append(standouts)
+    discussed = [lesson for lesson in figures.lessons if lesson.total or lesson.comments]
+    if discussed:
+        several = len({lesson.article for lesson in discussed}) > 1
+        blocks.append(bold(_("What readers said about each lesson")))
+        blocks += [_lesson_block(_, lesson, several) for lesson in discussed]
     if figures.liveliest:
         lines = [bold(_("Liveliest posts"))]
         for post in figures.liveliest:
@@ -113,17 +198,21 @@ def sections(_: Translator, figures: SummaryFigures, channel_title: str) -> list
             )
         blocks.append("\n".join(lines))
     if figures.quotes:
-        lines = [bold(_("Top comments"))]
-        for quote in figures.quotes:
-            author = escape(quote.author or _("a reader"))
-            lines.append(f"<blockquote>{escape(quote.text)}</blockquote>\n— {author}")
+        lines = [bold(_("Most answered comments"))]
+        lines += [_quote_line(_, quote) for quote in figures.quotes]
         blocks.append("\n".join(lines))
     return blocks
 
 
-def render_summary(_: Translator, figures: SummaryFigures, channel_title: str) -> SummaryText:
+def render_summary(
+    _: Translator,
+    figures: SummaryFigures,
+    channel_title: str,
+    dates: str,
+    chart_alt: str | None = None,
+) -> SummaryText:
     """A caption that fits a photo, the rest in as few messages as Telegram allows."""
-    blocks = sections(_, figures, channel_title)
+    blocks = sections(_, figures, channel_title, dates, chart_alt)
     caption_parts: list[str] = []
     rest_start = 0
     for index, block in enumerate(blocks):

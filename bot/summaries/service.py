@@ -16,10 +16,11 @@ from bot.clock import Clock
 from bot.config import ChannelConfig, Config
 from bot.errors import NewsbotError
 from bot.i18n import N_, translator
-from bot.summaries.chart import lesson_chart
+from bot.notices import tell
 from bot.summaries.content import SummaryFigures, gather_figures
 from bot.summaries.period import Period, latest_period, next_slot
-from bot.summaries.render import SummaryText, render_summary
+from bot.summaries.render import SummaryText, chart_descriptions, render_summary
+from bot.telegram_html import escape
 from db.models import WeeklySummary
 from db.queries import summaries as queries
 from db.queries.channels import channel_by_key
@@ -32,33 +33,69 @@ class SummaryError(NewsbotError):
 
 
 @dataclass
+class Chart:
+    png: bytes
+    alt: str  # what the chart shows, in words, for the caption
+
+
+@dataclass
 class Summary:
     channel: ChannelConfig
     period: Period
+    dates: str  # the period as readers say it: "22–29 November"
     figures: SummaryFigures
     text: SummaryText
-    chart: bytes | None
+    charts: list[Chart]
+
+    @property
+    def empty(self) -> bool:
+        return self.figures.empty
+
+
+def _charts(summary_figures: SummaryFigures, title: str, dates: str, language: str) -> list[Chart]:
+    """Both charts, drawn off the event loop's thread by the caller."""
+    from bot.summaries.chart import activity_figure, lesson_figure, png
+
+    _ = translator(language)
+    lessons_alt, activity_alt = chart_descriptions(_, summary_figures)
+    drawn = [
+        (png(lesson_figure(summary_figures.lessons, title, dates, _)), lessons_alt),
+        (
+            png(
+                activity_figure(
+                    summary_figures.days, summary_figures.activity, title, dates, _, language
+                )
+            ),
+            activity_alt,
+        ),
+    ]
+    return [Chart(image, alt) for image, alt in drawn if image is not None and alt]
 
 
 async def build_summary(session: AsyncSession, channel: ChannelConfig, period: Period) -> Summary:
     row = await channel_by_key(session, channel.key)
     if row is None:
         raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
-    figures = await gather_figures(session, row, period)
-    _ = translator(channel.language)
-    text = render_summary(_, figures, row.title or channel.key)
-    chart = await asyncio.to_thread(
-        lesson_chart, figures.lessons, _("Lesson polls: how readers voted")
+    figures = await gather_figures(
+        session, row, period, names=channel.summary_names, min_votes=channel.summary_min_votes
     )
-    return Summary(channel, period, figures, text, chart)
+    _ = translator(channel.language)
+    title = row.title or channel.key
+    dates = period.dates(channel.zone, channel.language)
+    charts = await asyncio.to_thread(_charts, figures, title, dates, channel.language)
+    text = render_summary(_, figures, title, dates, charts[0].alt if charts else None)
+    return Summary(channel, period, dates, figures, text, charts)
 
 
 async def deliver(bot: Bot, chat_id: int, summary: Summary) -> int:
-    """A photo with the caption (or the caption alone), then the follow-ups; the first id."""
-    if summary.chart is not None:
+    """The first chart with the caption (or the caption alone), the follow-ups, then the
+    second chart with its own description; returns the first message's id."""
+    first_chart = summary.charts[0] if summary.charts else None
+    other_charts = summary.charts[1:]
+    if first_chart is not None:
         first = await bot.send_photo(
             chat_id,
-            InputFile(summary.chart, filename=f"summary-{summary.period.label}.png"),
+            InputFile(first_chart.png, filename=f"summary-{summary.period.label}.png"),
             caption=summary.text.caption,
             parse_mode=ParseMode.HTML,
         )
@@ -67,6 +104,12 @@ async def deliver(bot: Bot, chat_id: int, summary: Summary) -> int:
     for part in summary.text.follow_ups:
         await bot.send_message(
             chat_id, part, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+        )
+    for number, chart in enumerate(other_charts, start=2):
+        await bot.send_photo(
+            chat_id,
+            InputFile(chart.png, filename=f"summary-{summary.period.label}-{number}.png"),
+            caption=chart.alt,
         )
     return first.message_id
 
@@ -118,13 +161,24 @@ class SummaryJobs:
                 posted = await already_posted(session, channel, period)
             if posted:
                 raise SummaryError(
-                    N_("The summary for {week} was already posted."), week=period.label
+                    N_("The summary for {dates} was already posted."),
+                    dates=period.dates(channel.zone, channel.language),
                 )
-            return await self._post(channel, period)
+            return await self._post(channel, period, by_hand=True)
 
-    async def _post(self, channel: ChannelConfig, period: Period) -> Summary:
+    async def _post(
+        self, channel: ChannelConfig, period: Period, *, by_hand: bool = False
+    ) -> Summary:
+        """Store, then send. A week with nothing posted, said or voted is not posted to the
+        channel: by hand that is an error; on schedule the week is marked done and the
+        admins are told why nothing appeared."""
         async with self.sessions.begin() as session:
             summary = await build_summary(session, channel, period)
+            if summary.empty and by_hand:
+                raise SummaryError(
+                    N_("Nothing to summarise for {dates}: no posts, comments or votes."),
+                    dates=summary.dates,
+                )
             row = await channel_by_key(session, channel.key)
             assert row is not None and row.chat_id is not None
             stored = await queries.summary_for(session, row.id, period.start)
@@ -142,6 +196,19 @@ class SummaryJobs:
             stored.html = summary.text.html
             stored.figures = summary.figures.to_json()
             chat_id = row.chat_id
+            if summary.empty:
+                stored.html, stored.posted_at = "", self.clock.now()
+                dates, name = summary.dates, escape(row.title or channel.key)
+                await tell(
+                    session,
+                    self.config.admins,
+                    lambda _: _(
+                        "No weekly summary for {channel}, {dates}: nothing was posted, said or "
+                        "voted, so nothing went to the channel."
+                    ).format(channel=name, dates=dates),
+                    self.clock.now(),
+                )
+                return summary
             await session.flush()
             summary_id = stored.id
         targets = []

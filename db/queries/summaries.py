@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, case, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import (
     Article,
     Comment,
+    CommentReaction,
     Lesson,
     Poll,
     PollAnswer,
+    PollSnapshot,
     ReactionCount,
     Segment,
     SegmentState,
@@ -100,22 +103,29 @@ async def comment_totals(
 
 async def lesson_polls(
     session: AsyncSession, channel_id: int, start: datetime, end: datetime
-) -> Sequence[tuple[Lesson, Poll]]:
-    """Each lesson whose channel poll went out in the period, with that poll."""
+) -> Sequence[tuple[Lesson, Poll, str]]:
+    """Each lesson whose channel poll went out in the period or that readers discussed in
+    it, with that poll and the article's title."""
+    discussed = (
+        select(Comment.lesson_id)
+        .join(Segment, Segment.id == Comment.segment_id)
+        .where(*_channel_comments(channel_id, start, end), Comment.lesson_id.is_not(None))  # type: ignore[arg-type]
+    )
     rows = await session.execute(
-        select(Lesson, Poll)
+        select(Lesson, Poll, Article.title)
         .join(Poll, Poll.lesson_id == Lesson.id)
         .join(Segment, Segment.id == Lesson.segment_id)
+        .join(Article, Article.id == Segment.article_id)
         .where(
             Segment.channel_id == channel_id,
             Poll.companion.is_(False),
             Poll.state == SegmentState.POSTED,
-            Poll.posted_at >= start,
             Poll.posted_at < end,
+            ((Poll.posted_at >= start) | Lesson.id.in_(discussed)),
         )
         .order_by(Segment.article_id, Segment.position, Lesson.position)
     )
-    return [(lesson, poll) for lesson, poll in rows.all()]
+    return [(lesson, poll, title) for lesson, poll, title in rows.all()]
 
 
 async def named_votes(session: AsyncSession, lesson_id: int) -> list[int]:
@@ -178,77 +188,172 @@ async def liveliest_posts(
     return [(segment, int(c), int(r)) for segment, c, r in rows.all()]
 
 
-async def top_comments(
-    session: AsyncSession, channel_id: int, start: datetime, end: datetime, limit: int = 3
-) -> Sequence[tuple[Comment, str, int]]:
-    """The period's comments with the most replies: (comment, author's first name, replies)."""
+def _replies(end: datetime) -> ColumnElement[int]:
+    """How many visible replies a comment had by ``end`` (indexed by chat and reply-to)."""
     reply = aliased(Comment)
-    reply_segment = aliased(Segment)
-    # Replies written in the period, counted once per replied-to message (a GROUP BY,
-    # not a sub-query per comment).
-    replies = (
-        select(
-            reply.chat_id.label("chat_id"),
-            reply.reply_to_message_id.label("message_id"),
-            func.count(reply.id).label("replies"),
-        )
-        .join(reply_segment, reply_segment.id == reply.segment_id)
+    return (
+        select(func.count(reply.id))
         .where(
-            reply_segment.channel_id == channel_id,
-            reply.created_at >= start,
-            reply.created_at < end,
+            reply.chat_id == Comment.chat_id,
+            reply.reply_to_message_id == Comment.message_id,
             reply.hidden.is_(False),
-            reply.reply_to_message_id.is_not(None),
+            reply.created_at < end,
         )
-        .group_by(reply.chat_id, reply.reply_to_message_id)
-        .subquery()
+        .correlate(Comment)
+        .scalar_subquery()
     )
-    # Only the most replied-to few are looked up (a hidden or blank one may drop out).
-    most_replied = (
-        select(replies.c.chat_id, replies.c.message_id, replies.c.replies)
-        .order_by(replies.c.replies.desc())
-        .limit(limit * 4)
-        .subquery()
+
+
+def _reactions() -> ColumnElement[int]:
+    """How many people reacted to a comment."""
+    return (
+        select(func.count(CommentReaction.id))
+        .where(
+            CommentReaction.chat_id == Comment.chat_id,
+            CommentReaction.message_id == Comment.message_id,
+        )
+        .correlate(Comment)
+        .scalar_subquery()
     )
-    shown = (
-        select(Comment, User.first_name, User.forgotten, Comment.sender_chat_title)
+
+
+def _vote() -> ScalarSelect[Any]:
+    """The options the comment's author chose last in the lesson's companion poll."""
+    return (
+        select(PollAnswer.option_ids)
+        .join(Poll, Poll.id == PollAnswer.poll_id)
+        .where(
+            Poll.lesson_id == Comment.lesson_id,
+            Poll.companion.is_(True),
+            PollAnswer.user_id == Comment.user_id,
+        )
+        .order_by(PollAnswer.id.desc())
+        .limit(1)
+        .correlate(Comment)
+        .scalar_subquery()
+    )
+
+
+# (comment id, lesson id, text, user id, first name, last name, quote consent,
+#  sender chat title, replies, reactions, options the author voted for)
+RankedComment = tuple[
+    int, int | None, str, int | None, str | None, str | None, bool | None, str | None, int, int,
+    list[int] | None,
+]  # fmt: skip
+
+
+async def ranked_comments(
+    session: AsyncSession,
+    channel_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    lesson_ids: Sequence[int] | None = None,
+    per_group: int = 3,
+) -> list[RankedComment]:
+    """The period's comments with the most replies and reactions (never the longest), at
+    most ``per_group`` of them: per lesson when ``lesson_ids`` is given, else overall.
+    A comment nobody answered or reacted to is not ranked."""
+    replies, reactions = _replies(end), _reactions()
+    score = replies + reactions
+    group_by = Comment.lesson_id if lesson_ids is not None else literal(0)
+    inner = (
+        select(
+            Comment.id,
+            Comment.lesson_id,
+            Comment.text,
+            Comment.user_id,
+            User.first_name,
+            User.last_name,
+            User.quote_consent,
+            Comment.sender_chat_title,
+            replies.label("replies"),
+            reactions.label("reactions"),
+            _vote().label("vote"),
+            func.row_number()
+            .over(partition_by=group_by, order_by=(score.desc(), Comment.id))
+            .label("rank"),
+        )
         .join(Segment, Segment.id == Comment.segment_id)
         .outerjoin(User, User.id == Comment.user_id)
-        .where(*_channel_comments(channel_id, start, end), Comment.text != "")  # type: ignore[arg-type]
+        .where(*_channel_comments(channel_id, start, end), Comment.text != "", score > 0)  # type: ignore[arg-type]
     )
-    rows = list(
-        (
-            await session.execute(
-                shown.add_columns(most_replied.c.replies)
-                .join(
-                    most_replied,
-                    and_(
-                        most_replied.c.chat_id == Comment.chat_id,
-                        most_replied.c.message_id == Comment.message_id,
-                    ),
-                )
-                .order_by(
-                    most_replied.c.replies.desc(), func.length(Comment.text).desc(), Comment.id
-                )
-                .limit(limit)
-            )
-        ).all()
+    if lesson_ids is not None:
+        inner = inner.where(Comment.lesson_id.in_(lesson_ids))
+    ranked = inner.subquery()
+    rows = await session.execute(
+        select(*(column for column in ranked.c if column.name != "rank"))
+        .where(ranked.c.rank <= per_group)
+        .order_by(ranked.c.lesson_id, ranked.c.rank)
     )
-    if len(rows) < limit:  # a quiet week: the longest comments fill the places
-        chosen = [comment.id for comment, *_ in rows]
-        rows += (
-            await session.execute(
-                shown.add_columns(literal(0))
-                .where(Comment.id.not_in(chosen))
-                .order_by(func.length(Comment.text).desc(), Comment.id)
-                .limit(limit - len(rows))
-            )
-        ).all()
-    result = []
-    for comment, first_name, forgotten, chat_title, count in rows:
-        author = chat_title or ("" if forgotten else first_name) or ""
-        result.append((comment, author, int(count)))
-    return result
+    return [tuple(row) for row in rows.all()]
+
+
+async def lesson_comment_texts(
+    session: AsyncSession,
+    channel_id: int,
+    start: datetime,
+    end: datetime,
+    lesson_id: int,
+    limit: int = 500,
+) -> list[str]:
+    """The texts the key phrases come from: the lesson's most recent comments, bounded."""
+    rows = await session.scalars(
+        select(Comment.text)
+        .join(Segment, Segment.id == Comment.segment_id)
+        .where(
+            *_channel_comments(channel_id, start, end),  # type: ignore[arg-type]
+            Comment.lesson_id == lesson_id,
+            Comment.text != "",
+        )
+        .order_by(Comment.created_at.desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def lesson_comment_counts(
+    session: AsyncSession, channel_id: int, start: datetime, end: datetime
+) -> dict[int, int]:
+    """Comments per lesson in the period."""
+    rows = await session.execute(
+        select(Comment.lesson_id, func.count(Comment.id))
+        .join(Segment, Segment.id == Comment.segment_id)
+        .where(*_channel_comments(channel_id, start, end), Comment.lesson_id.is_not(None))  # type: ignore[arg-type]
+        .group_by(Comment.lesson_id)
+    )
+    return {lesson_id: int(count) for lesson_id, count in rows.all() if lesson_id is not None}
+
+
+async def counts_before(session: AsyncSession, poll_id: int, moment: datetime) -> list[int] | None:
+    """A poll's counts as last reported before ``moment`` (None: no report yet)."""
+    counts = await session.scalar(
+        select(PollSnapshot.counts)
+        .where(PollSnapshot.poll_id == poll_id, PollSnapshot.taken_at < moment)
+        .order_by(PollSnapshot.taken_at.desc(), PollSnapshot.id.desc())
+        .limit(1)
+    )
+    return [int(count) for count in counts] if counts is not None else None
+
+
+async def comments_per_day(
+    session: AsyncSession, channel_id: int, boundaries: Sequence[datetime]
+) -> list[tuple[str, int, int]]:
+    """(article title, day index, comments) with days cut at ``boundaries`` (local
+    midnights computed by the caller, so no database needs time zone support)."""
+    day = case(
+        *((Comment.created_at < moment, index) for index, moment in enumerate(boundaries[1:])),
+        else_=len(boundaries) - 1,
+    )
+    rows = await session.execute(
+        select(Article.title, day.label("day"), func.count(Comment.id))
+        .join(Segment, Segment.id == Comment.segment_id)
+        .join(Article, Article.id == Segment.article_id)
+        .where(*_channel_comments(channel_id, boundaries[0], boundaries[-1]))  # type: ignore[arg-type]
+        .group_by(Article.id, Article.title, day)
+        .order_by(Article.id, day)
+    )
+    return [(title, int(index), int(count)) for title, index, count in rows.all()]
 
 
 async def summary_for(
