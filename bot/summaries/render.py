@@ -101,10 +101,14 @@ def _standouts(_: Translator, figures: SummaryFigures) -> str | None:
         return None
     agreed, contested = figures.most_agreed, figures.most_contested
     if agreed is None:
-        return _(
+        return counted(
             "Too few votes to name the most agreed or contested lesson: that takes {count} "
-            "votes on a lesson."
-        ).format(count=figures.min_votes)
+            "vote on a lesson.",
+            "Too few votes to name the most agreed or contested lesson: that takes {count} "
+            "votes on a lesson.",
+            figures.min_votes,
+            _,
+        )
     lines = [
         _("Most agreed: «{lesson}», {share}% of {votes} agree.").format(
             lesson=escape(shorten(agreed.question, 70)),
