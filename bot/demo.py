@@ -46,6 +46,13 @@ COMMENTS = [
     "Syria and Ukraine are very different cases.",
     "History keeps repeating itself.",
 ]
+ON_LESSON = [
+    "Security guarantees mean little without a strong army.",
+    "Guarantees from Moscow never protected anyone.",
+    "A strong army matters more than security guarantees on paper.",
+    "Israel should not count on Russian guarantees.",
+    "The lesson is right: allies are not guarantees.",
+]
 REPLIES = ["Agreed.", "Why do you think so?", "Exactly my thought.", "Not sure about that."]
 REACTIONS = ["👍", "🔥", "🤔", "👎", "❤"]
 Say = Callable[[str], None]
@@ -61,9 +68,20 @@ class SimulatedReaders:
             world.add_user(first, last, username=first.lower())["id"] for first, last in READERS
         ]
         self.handled: set[int] = set()
+        self.seen: set[tuple[int, int]] = set()
 
     def respond(self) -> None:
-        """React to every channel message not yet seen: comment, reply, vote, react."""
+        """React to every channel message not yet seen: comment, reply, vote, react; and
+        answer the companion polls in the discussion group, where votes carry names."""
+        for message in self.world.messages(self.group_id):
+            key = (self.group_id, message["message_id"])
+            if "poll" not in message or message.get("is_automatic_forward") or key in self.seen:
+                continue
+            self.seen.add(key)
+            for reader in self.ids:
+                if self.random.random() < 0.7:
+                    choice = self.random.choices([0, 1, 2], weights=[5, 2, 2])[0]
+                    self.world.vote(reader, self.group_id, message["message_id"], [choice])
         for message in self.world.messages(self.channel_id):
             if message["message_id"] in self.handled:
                 continue
@@ -73,6 +91,17 @@ class SimulatedReaders:
                     if self.random.random() < 0.8:
                         choice = self.random.choices([0, 1, 2], weights=[5, 2, 2])[0]
                         self.world.vote(reader, self.channel_id, message["message_id"], [choice])
+                # Some argue about the lesson under its poll, answering each other.
+                said = [
+                    self.world.comment(
+                        reader,
+                        self.channel_id,
+                        message["message_id"],
+                        self.random.choice(ON_LESSON),
+                    )
+                    for reader in self.random.sample(self.ids, self.random.randint(1, 3))
+                ]
+                self._respond_to(said)
                 continue
             comments = []
             for reader in self.random.sample(self.ids, self.random.randint(1, 3)):
@@ -81,12 +110,7 @@ class SimulatedReaders:
                         reader, self.channel_id, message["message_id"], self.random.choice(COMMENTS)
                     )
                 )
-            if comments and self.random.random() < 0.6:
-                target = self.random.choice(comments)
-                replier = self.random.choice(self.ids)
-                self.world.reply(
-                    replier, self.group_id, target["message_id"], self.random.choice(REPLIES)
-                )
+            self._respond_to(comments)
             for reader in self.ids:
                 if self.random.random() < 0.5:
                     self.world.react(
@@ -95,6 +119,20 @@ class SimulatedReaders:
                         message["message_id"],
                         self.random.choice(REACTIONS),
                     )
+
+    def _respond_to(self, comments: list[dict[str, Any]]) -> None:
+        """A reply now and then, and reactions to comments in the discussion group."""
+        if comments and self.random.random() < 0.6:
+            target = self.random.choice(comments)
+            replier = self.random.choice(self.ids)
+            self.world.reply(
+                replier, self.group_id, target["message_id"], self.random.choice(REPLIES)
+            )
+        for said in comments:
+            for reader in self.random.sample(self.ids, self.random.randint(0, 3)):
+                self.world.react(
+                    reader, self.group_id, said["message_id"], self.random.choice(REACTIONS)
+                )
 
 
 def _demo_config(server: EmulatorServer, channel_id: int, admin_id: int, database: Path) -> Config:
@@ -114,6 +152,11 @@ def _demo_config(server: EmulatorServer, channel_id: int, admin_id: int, databas
                     "post_spacing": "30m",
                     "summary_day": "sun",
                     "summary_time": "18:00",
+                    # Eight readers: a small channel, so fewer votes make a standout; and
+                    # the seeded readers, being made up, are quoted by name.
+                    "summary_min_votes": 3,
+                    "summary_names": "always",
+                    "companion_polls": True,
                 }
             ],
             "publishing": {"poll_close_after": "2d"},
@@ -140,9 +183,11 @@ class Transcript:
     def summary(self, channel_id: int, since: int, directory: Path) -> None:
         messages = self.world.messages(channel_id)[since:]
         self.say("\n══ The weekly summary, as posted to the channel ══")
+        charts = 0
         for message in messages:
             if "photo" in message:
-                chart = directory / "weekly-summary.png"
+                charts += 1
+                chart = directory / f"weekly-summary-{charts}.png"
                 content = self.world.files[message["photo"][-1]["file_id"]].content
                 chart.write_bytes(content)
                 self.say(f"[chart image: {chart}]")

@@ -48,7 +48,9 @@ def test_demo_runs_to_the_end_and_keeps_its_database(tmp_path: Path) -> None:
     assert "3/9 posts, 0/6 polls" in out  # the admin's /status while publishing
     assert out.count("📊 ") == 6 and out.count("— closed") == 6
     assert "↪ Everything Russia's allies" in out and "      ↳ " in out  # threads with replies
-    assert "Weekly summary · newsbot demo · 2026-W48" in out and "Most agreed: «" in out
+    assert "Weekly summary · newsbot demo · 22–29 November" in out and "Most agreed: «" in out
+    assert "Readers who chose «" in out  # companion polls tell who voted what
+    assert "What readers said about each lesson" in out and "Recurring themes: " in out
     chart = Path(re.findall(r"chart image: (\S+)]", out)[-1])
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     database = Path(re.findall(r"stored in (\S+)", out)[-1])

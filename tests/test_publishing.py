@@ -299,7 +299,7 @@ async def test_channel_administrators_are_admins_and_menus_are_per_scope(tmp_pat
             json.loads(key)[0]["type"] + ":" + json.loads(key)[1]: [c["command"] for c in cmds]
             for key, cmds in h.world.commands.items()
         }
-        assert menus["all_private_chats:"] == ["start", "help", "mydata", "forget"]
+        assert menus["all_private_chats:"] == ["start", "help", "mydata", "forget", "quote"]
         assert "publish" in menus["chat:"] and "export" in menus["chat:"]
         assert "publish" in menus["chat:ru"]
         ru = next(

@@ -227,7 +227,7 @@ async def gather_figures(
     week = end - start
     previous, _, _ = await queries.comment_totals(session, channel.id, start - week, start)
     polls = await queries.lesson_polls(session, channel.id, start, end)
-    lesson_ids = [lesson.id for lesson, _poll, _title in polls]
+    lesson_ids = [lesson.id for lesson, _poll, _title, _number in polls]
     per_lesson = await queries.lesson_comment_counts(session, channel.id, start, end)
     ranked: dict[int, list[queries.RankedComment]] = {}
     for row in await queries.ranked_comments(
@@ -236,7 +236,7 @@ async def gather_figures(
         if row[1] is not None:
             ranked.setdefault(row[1], []).append(row)
     lessons = []
-    for lesson, poll, article in polls:
+    for lesson, poll, article, number in polls:
         end_counts = await queries.counts_before(session, poll.id, end)
         counts = end_counts or list(poll.counts) or [0] * len(poll.options)
         quotes, by_vote = digest_quotes(ranked.get(lesson.id, []), names)
@@ -252,7 +252,7 @@ async def gather_figures(
                 counts=counts,
                 named=await queries.named_votes(session, lesson.id),
                 article=article,
-                number=lesson.position + 1,
+                number=number,
                 start_counts=await queries.counts_before(session, poll.id, start),
                 comments=per_lesson.get(lesson.id, 0),
                 quotes=quotes,

@@ -181,7 +181,7 @@ def sections(
     standouts = _standouts(_, figures)
     if standouts:
         blocks.append(standouts)
-    discussed = [lesson for lesson in figures.lessons if lesson.total or lesson.comments]
+    discussed = figures.lessons  # posted this week or discussed in it; unvoted ones say so
     if discussed:
         several = len({lesson.article for lesson in discussed}) > 1
         blocks.append(bold(_("What readers said about each lesson")))

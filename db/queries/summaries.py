@@ -103,16 +103,32 @@ async def comment_totals(
 
 async def lesson_polls(
     session: AsyncSession, channel_id: int, start: datetime, end: datetime
-) -> Sequence[tuple[Lesson, Poll, str]]:
+) -> Sequence[tuple[Lesson, Poll, str, int]]:
     """Each lesson whose channel poll went out in the period or that readers discussed in
-    it, with that poll and the article's title."""
+    it, with that poll, the article's title and the lesson's number in the article (an
+    article may list lessons in several posts)."""
+    earlier_lesson, earlier_segment = aliased(Lesson), aliased(Segment)
+    number = (
+        select(func.count(earlier_lesson.id))
+        .join(earlier_segment, earlier_segment.id == earlier_lesson.segment_id)
+        .where(
+            earlier_segment.article_id == Segment.article_id,
+            (earlier_segment.position < Segment.position)
+            | (
+                (earlier_segment.position == Segment.position)
+                & (earlier_lesson.position <= Lesson.position)
+            ),
+        )
+        .correlate(Segment, Lesson)
+        .scalar_subquery()
+    )
     discussed = (
         select(Comment.lesson_id)
         .join(Segment, Segment.id == Comment.segment_id)
         .where(*_channel_comments(channel_id, start, end), Comment.lesson_id.is_not(None))  # type: ignore[arg-type]
     )
     rows = await session.execute(
-        select(Lesson, Poll, Article.title)
+        select(Lesson, Poll, Article.title, number)
         .join(Poll, Poll.lesson_id == Lesson.id)
         .join(Segment, Segment.id == Lesson.segment_id)
         .join(Article, Article.id == Segment.article_id)
@@ -125,7 +141,7 @@ async def lesson_polls(
         )
         .order_by(Segment.article_id, Segment.position, Lesson.position)
     )
-    return [(lesson, poll, title) for lesson, poll, title in rows.all()]
+    return [(lesson, poll, title, int(n)) for lesson, poll, title, n in rows.all()]
 
 
 async def named_votes(session: AsyncSession, lesson_id: int) -> list[int]:

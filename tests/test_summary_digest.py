@@ -1,0 +1,371 @@
+"""The weekly digest: what readers said about each lesson, how their view moved, whom it
+quotes and by what name, and the charts, from a fixture week with known answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from matplotlib.text import Text
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import ChannelConfig
+from bot.i18n import translator
+from bot.summaries.chart import activity_figure, lesson_figure, png
+from bot.summaries.content import SummaryFigures, gather_figures, largest_remainder
+from bot.summaries.period import period_for_week
+from bot.summaries.render import render_summary
+from db.models import (
+    Article,
+    Channel,
+    Comment,
+    CommentReaction,
+    Lesson,
+    Poll,
+    PollAnswer,
+    PollSnapshot,
+    Segment,
+    SegmentKind,
+    SegmentState,
+    User,
+    WeeklySummary,
+)
+from tests.harness import running_harness
+
+BERLIN = ChannelConfig(chat=-1, timezone="Europe/Berlin")  # type: ignore[arg-type]
+WEEK = period_for_week(BERLIN, 2026, 48)  # Sun 22 Nov 17:00 UTC to Sun 29 Nov 17:00 UTC
+TEXTS = {
+    "en": {
+        "ann": "Security guarantees without a strong army are empty words.",
+        "bob": "Security guarantees failed everyone; only the army decides.",
+        "cid": "Allies keep security guarantees only when it suits them.",
+        "dan": "A very long comment that nobody answered and nobody reacted to, " * 3,
+        "replies": ["Exactly, the army matters", "Agreed", "Not true"],
+        "phrase": "security guarantees",
+    },
+    "ru": {
+        "ann": "Гарантии безопасности без сильной армии — пустые слова.",
+        "bob": "Гарантии безопасности не помогли никому; всё решает армия.",
+        "cid": "Союзники соблюдают гарантии безопасности, только когда им выгодно.",
+        "dan": "Очень длинный комментарий, на который никто не ответил и не отреагировал, " * 3,
+        "replies": ["Именно, армия важнее", "Согласен", "Неправда"],
+        "phrase": "гарантии безопасности",
+    },
+}
+
+
+async def _digest_week(session: AsyncSession, language: str) -> Channel:
+    """Three lessons posted on Tuesday: the first with 20 votes (40% agreed when the week
+    began, 60% at its end), named votes and seven comments; the second with 3 votes; the
+    third with none."""
+    at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    texts = TEXTS[language]
+    channel = Channel(
+        key="news",
+        chat_id=-100,
+        title="News",
+        language=language,
+        timezone="Europe/Berlin",
+        created_at=at - timedelta(days=30),
+    )
+    session.add(channel)
+    await session.flush()
+    people = {
+        name: User(id=number, first_name=name, quote_consent=consent)
+        for number, (name, consent) in enumerate(
+            [("Ann", True), ("Bob", None), ("Cid", False), ("Dan", None), ("Eve", True)], 1
+        )
+    }
+    session.add_all(people.values())
+    lessons_post = Segment(
+        position=3,
+        kind=SegmentKind.LESSONS,
+        html="",
+        text="Lessons",
+        state=SegmentState.POSTED,
+        posted_at=at,
+        message_id=12,
+        channel_id=channel.id,
+    )
+    article = Article(
+        content_hash="d" * 64,
+        title="Guarantees",
+        source_format="text",
+        raw_text="",
+        channel_id=channel.id,
+        segments=[lessons_post],
+    )
+    options = ["Agree", "Partly", "Disagree"]
+    for position, question, counts in [
+        (0, "Guarantees need an army", [12, 5, 3]),
+        (1, "Allies are reliable", [2, 1, 0]),
+        (2, "Treaties outlast rulers", [0, 0, 0]),
+    ]:
+        lesson = Lesson(position=position, text=question, question=question)
+        lesson.polls.append(
+            Poll(
+                chat_id=-100,
+                options=options,
+                counts=counts,
+                total_voters=sum(counts),
+                state=SegmentState.POSTED,
+                posted_at=at - timedelta(days=3) if position == 0 else at,
+                message_id=20 + position,
+            )
+        )
+        if position == 0:
+            lesson.polls.append(
+                Poll(
+                    chat_id=-200,
+                    options=options,
+                    counts=[],
+                    companion=True,
+                    anonymous=False,
+                    state=SegmentState.POSTED,
+                    message_id=30,
+                )
+            )
+        lessons_post.lessons.append(lesson)
+    session.add(article)
+    await session.flush()
+    first = lessons_post.lessons[0]
+    channel_poll = next(p for p in first.polls if not p.companion)
+    companion = next(p for p in first.polls if p.companion)
+    session.add_all(
+        [
+            PollSnapshot(
+                poll_id=channel_poll.id, taken_at=WEEK.start - timedelta(hours=1),
+                counts=[4, 4, 2], total_voters=10,
+            ),
+            PollSnapshot(
+                poll_id=channel_poll.id, taken_at=WEEK.end - timedelta(hours=1),
+                counts=[12, 5, 3], total_voters=20,
+            ),
+        ]
+    )  # fmt: skip
+    for name, option in [("Ann", 0), ("Bob", 2), ("Cid", 0), ("Dan", 1)]:
+        session.add(PollAnswer(poll_id=companion.id, user_id=people[name].id, option_ids=[option]))
+    message_ids = iter(range(100, 200))
+
+    def comment(name: str, text: str, reply_to: Comment | None = None) -> Comment:
+        row = Comment(
+            chat_id=-200,
+            message_id=next(message_ids),
+            segment_id=lessons_post.id,
+            lesson_id=first.id,
+            user_id=people[name].id,
+            text=text,
+            created_at=at,
+            reply_to_message_id=reply_to.message_id if reply_to else None,
+        )
+        session.add(row)
+        return row
+
+    ann = comment("Ann", texts["ann"])
+    bob = comment("Bob", texts["bob"])
+    cid = comment("Cid", texts["cid"])
+    comment("Dan", texts["dan"])  # the longest, with no reply and no reaction
+    comment("Eve", texts["replies"][0], ann)
+    comment("Eve", texts["replies"][1], ann)
+    comment("Dan", texts["replies"][2], bob)
+    await session.flush()
+    reactions = [(ann, 4), (bob, 1), (bob, 3), (bob, 5), (cid, 2)]
+    session.add_all(
+        CommentReaction(chat_id=-200, message_id=row.message_id, reactor_id=who, reactions=["👍"])
+        for row, who in reactions
+    )
+    await session.flush()
+    return channel
+
+
+async def _figures(
+    sessions: async_sessionmaker[AsyncSession], language: str, names: Any = "ask"
+) -> SummaryFigures:
+    async with sessions.begin() as session:
+        channel = await _digest_week(session, language)
+    async with sessions() as session:
+        return await gather_figures(session, channel, WEEK, names=names, min_votes=10)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_digest_of_a_known_week(
+    session_factory: async_sessionmaker[AsyncSession], language: str
+) -> None:
+    figures = await _figures(session_factory, language)
+    texts = TEXTS[language]
+    first, second, third = figures.lessons
+    assert (first.counts, first.total, first.comments) == ([12, 5, 3], 20, 7)
+    assert first.percentages() == [60, 25, 15] and first.movement == (40, 60)
+    # Ranked by replies and reactions: Bob 1 + 3, Ann 2 + 1, Cid 0 + 1; never the longest.
+    assert [(q.text, q.replies, q.reactions) for q in first.quotes] == [
+        (texts["bob"], 1, 3),
+        (texts["ann"], 2, 1),
+        (texts["cid"], 0, 1),
+    ]
+    # Only Ann said /quote on; Cid said /quote off; Bob said nothing.
+    assert [q.author for q in first.quotes] == [None, "Ann", None]
+    # Grouped by the author's companion-poll answer: Agree (Ann, Cid), Disagree (Bob).
+    assert [(option, [q.text for q in quotes]) for option, quotes in first.by_vote] == [
+        (0, [texts["ann"], texts["cid"]]),
+        (2, [texts["bob"]]),
+    ]
+    assert first.phrases[0] == texts["phrase"]  # in three comments; the long one is ignored
+    assert (second.total, second.movement, second.quotes) == (3, None, [])
+    assert (third.total, third.percentages()) == (0, [0, 0, 0])
+    # Standouts need 10 votes: only the first lesson qualifies, and it is named with them.
+    assert figures.most_agreed is first and figures.most_contested is None
+
+    _ = translator(language)
+    dates = WEEK.dates(BERLIN.zone, language)
+    html = render_summary(_, figures, "News", dates).html
+    if language == "en":
+        assert "<b>Weekly summary · News · 22–29 November</b>" in html
+        assert "Agree 60% (12) · Partly 25% (5) · Disagree 15% (3) — 20 votes" in html
+        assert "Agreement moved from 40% to 60% this week." in html
+        assert "Agree 67% (2) · Partly 33% (1) · Disagree 0% (0) — 3 votes" in html
+        assert "No votes yet." in html
+        assert "Most agreed: «Guarantees need an army», 60% of 20 agree." in html
+        assert "Most contested" not in html
+        assert "Readers who chose «Agree» said:" in html
+        assert "Readers who chose «Disagree» said:" in html
+        assert f"{texts['ann']}</blockquote>— Ann · 2 replies, 1 reaction" in html
+        assert f"{texts['bob']}</blockquote>— a reader · 1 reply, 3 reactions" in html
+        assert "Recurring themes: " in html and "security guarantees" in html
+    else:
+        assert "22–29 ноября" in html
+        assert "Согласие за неделю изменилось с 40% до 60%." in html
+        assert "Голосов пока нет." in html
+        assert "Читатели, выбравшие «Agree», писали:" in html
+        assert f"{texts['bob']}</blockquote>— читатель · 1 ответ, 3 реакции" in html
+        assert "Повторяющиеся темы: " in html and "гарантии безопасности" in html
+
+
+async def test_names_follow_the_channel_policy_and_each_readers_word(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    figures = await _figures(session_factory, "en", names="always")
+    # "always" names everyone but Cid, who said /quote off.
+    assert [q.author for q in figures.lessons[0].quotes] == ["Bob", "Ann", None]
+
+
+async def test_no_one_is_named_when_the_channel_never_names(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    figures = await _figures(session_factory, "en", names="never")
+    assert [q.author for q in figures.lessons[0].quotes] == [None, None, None]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=12))
+def test_percentages_add_up_to_100(counts: list[int]) -> None:
+    shares = largest_remainder(counts)
+    assert sum(shares) == (100 if sum(counts) else 0)
+    for count, share in zip(counts, shares, strict=True):
+        assert abs(share - count * 100 / max(sum(counts), 1)) < 1
+
+
+def test_percentages_known_cases() -> None:
+    assert largest_remainder([1, 1, 1]) == [34, 33, 33]
+    assert largest_remainder([12, 5, 3]) == [60, 25, 15]
+    assert largest_remainder([2, 1, 0]) == [67, 33, 0]
+    assert largest_remainder([0, 0]) == [0, 0]
+
+
+def _texts(figure: Any) -> str:
+    figure.canvas.draw()  # tick labels get their text when drawn
+    return "\n".join(text.get_text() for text in figure.findobj(Text))
+
+
+async def test_charts_are_phone_sized_and_carry_their_story(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    figures = await _figures(session_factory, "en")
+    _ = translator("en")
+    figure = lesson_figure(figures.lessons, "News", "22–29 November", _)
+    assert figure is not None
+    assert figure.get_size_inches()[0] * figure.dpi == 1280
+    texts = _texts(figure)
+    assert "News · 22–29 November" in texts
+    assert "20 votes" in texts and "3 votes" in texts
+    assert "60%" in texts and "67%" in texts
+    assert "Not shown: 1 lesson without votes" in texts  # the third, labelled, not blank
+    assert "Treaties outlast rulers" not in texts
+    image = png(figure)
+    assert image is not None and int.from_bytes(image[16:20], "big") == 1280
+    activity = activity_figure(figures.days, figures.activity, "News", "22–29 November", _, "en")
+    assert activity is not None and activity.get_size_inches()[0] * activity.dpi == 1280
+    texts = _texts(activity)
+    assert "News · 22–29 November" in texts and "Guarantees (7 comments)" in texts
+    assert "24 Nov" in texts  # days in the channel's language and zone
+    assert figures.activity == [("Guarantees", [0, 0, 7, 0, 0, 0, 0, 0])]
+    png(activity)
+
+
+async def test_an_empty_week_is_not_posted_and_admins_hear_why(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+        h.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # after Sunday's slot
+        answer = (await h.command("/summary post news"))[0]
+        assert answer.startswith("Post the summary of the last finished week, 22–29 November")
+        h.world.click(h.admin_id, h.admin_id, h.world.messages(h.admin_id)[-1]["message_id"],
+                      "Post it")  # fmt: skip
+        await h.pump()
+        from tests.conftest import wait_until
+
+        await wait_until(
+            lambda: "Nothing to summarise" in str(h.world.messages(h.admin_id)[-1].get("text"))
+        )
+        assert h.world.messages(h.admin_id)[-1]["text"] == (
+            "Nothing to summarise for 22–29 November: no posts, comments or votes."
+        )
+        await h.newsbot.tick()  # the scheduled run
+        await h.pump()
+        assert h.world.messages(h.channel_id) == []
+        assert h.world.messages(h.admin_id)[-1]["text"] == (
+            "No weekly summary for News, 22–29 November: nothing was posted, said or voted, "
+            "so nothing went to the channel."
+        )
+        await h.newsbot.tick()
+        await h.pump()
+        told = [m for m in h.world.messages(h.admin_id) if "No weekly summary" in m["text"]]
+        assert len(told) == 1  # the week is settled, not retried
+        async with h.sessions() as session:
+            stored = (await session.scalars(select(WeeklySummary))).one()
+            assert stored.posted_at is not None and stored.message_id is None
+
+
+async def test_quote_consent_and_reactions_end_to_end(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, channel_extra={"summary_min_votes": 1}) as h:
+        posts = await h.publish_sample()
+        poll = next(m for m in posts if "poll" in m)
+        zoe = h.world.add_user("Zoe", language_code="ru")["id"]
+        yan = h.world.add_user("Yan")["id"]
+        said = h.world.comment(zoe, h.channel_id, poll["message_id"], "Сильная армия важнее")
+        h.world.react(yan, h.group_id, said["message_id"], "👍")
+        h.world.vote(yan, h.channel_id, poll["message_id"], [0])
+        await h.pump()
+        assert (await h.command("/quote", zoe))[0].startswith(
+            "Недельные сводки цитируют ваши комментарии как «читатель», без имени."
+        )
+
+        async def preview() -> str:
+            before = len(h.world.messages(h.admin_id))
+            await h.command("/summary news")
+            shown = h.world.messages(h.admin_id)[before:]
+            return "\n".join(str(m.get("text", m.get("caption", ""))) for m in shown)
+
+        # As the chat shows it: the quote, then who said it and how readers answered.
+        unnamed = await preview()
+        assert "Сильная армия важнее— a reader · 1 reaction" in unnamed
+        assert (await h.command("/quote on", zoe))[0] == (
+            "Готово: недельные сводки могут называть вас по имени, цитируя."
+        )
+        assert "Сильная армия важнее— Zoe · 1 reaction" in await preview()
+        await h.command("/quote off", zoe)
+        assert "— Zoe" not in await preview()
+        assert "/quote" in (await h.command("/quote maybe", zoe))[0]
