@@ -369,3 +369,9 @@ async def test_quote_consent_and_reactions_end_to_end(tmp_path: Path) -> None:
         await h.command("/quote off", zoe)
         assert "— Zoe" not in await preview()
         assert "/quote" in (await h.command("/quote maybe", zoe))[0]
+        # /forget takes her words out of every summary made from now on.
+        await h.command("/forget", zoe)
+        asked = h.world.messages(zoe)[-1]
+        h.world.click(zoe, zoe, asked["message_id"], "Да, удалить")
+        await h.pump()
+        assert "Сильная армия важнее" not in await preview()
