@@ -299,6 +299,8 @@ class Comment(Base):
         Index("ix_comments_user_created", "user_id", "created_at"),
         Index("ix_comments_chat_thread", "chat_id", "thread_id"),
         Index("ix_comments_chat_reply_to", "chat_id", "reply_to_message_id"),
+        # A lesson's comments of one week, for the digest's key phrases.
+        Index("ix_comments_lesson_created", "lesson_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

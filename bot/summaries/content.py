@@ -226,9 +226,9 @@ async def gather_figures(
     comments, commenters, new = await queries.comment_totals(session, channel.id, start, end)
     week = end - start
     previous, _, _ = await queries.comment_totals(session, channel.id, start - week, start)
-    polls = await queries.lesson_polls(session, channel.id, start, end)
-    lesson_ids = [lesson.id for lesson, _poll, _title, _number in polls]
     per_lesson = await queries.lesson_comment_counts(session, channel.id, start, end)
+    polls = await queries.lesson_polls(session, channel.id, start, end, list(per_lesson))
+    lesson_ids = [lesson.id for lesson, _poll, _title, _number in polls]
     ranked: dict[int, list[queries.RankedComment]] = {}
     for row in await queries.ranked_comments(
         session, channel.id, start, end, lesson_ids=lesson_ids, per_group=20

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, case, exists, func, literal, select
+from sqlalchemy import ScalarSelect, and_, case, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -102,11 +102,15 @@ async def comment_totals(
 
 
 async def lesson_polls(
-    session: AsyncSession, channel_id: int, start: datetime, end: datetime
+    session: AsyncSession,
+    channel_id: int,
+    start: datetime,
+    end: datetime,
+    discussed: Sequence[int] = (),
 ) -> Sequence[tuple[Lesson, Poll, str, int]]:
-    """Each lesson whose channel poll went out in the period or that readers discussed in
-    it, with that poll, the article's title and the lesson's number in the article (an
-    article may list lessons in several posts)."""
+    """Each lesson whose channel poll went out in the period or that is among
+    ``discussed``, with that poll, the article's title and the lesson's number in the
+    article (an article may list lessons in several posts)."""
     earlier_lesson, earlier_segment = aliased(Lesson), aliased(Segment)
     number = (
         select(func.count(earlier_lesson.id))
@@ -121,11 +125,6 @@ async def lesson_polls(
         )
         .correlate(Segment, Lesson)
         .scalar_subquery()
-    )
-    discussed = (
-        select(Comment.lesson_id)
-        .join(Segment, Segment.id == Comment.segment_id)
-        .where(*_channel_comments(channel_id, start, end), Comment.lesson_id.is_not(None))  # type: ignore[arg-type]
     )
     rows = await session.execute(
         select(Lesson, Poll, Article.title, number)
@@ -204,35 +203,6 @@ async def liveliest_posts(
     return [(segment, int(c), int(r)) for segment, c, r in rows.all()]
 
 
-def _replies(end: datetime) -> ColumnElement[int]:
-    """How many visible replies a comment had by ``end`` (indexed by chat and reply-to)."""
-    reply = aliased(Comment)
-    return (
-        select(func.count(reply.id))
-        .where(
-            reply.chat_id == Comment.chat_id,
-            reply.reply_to_message_id == Comment.message_id,
-            reply.hidden.is_(False),
-            reply.created_at < end,
-        )
-        .correlate(Comment)
-        .scalar_subquery()
-    )
-
-
-def _reactions() -> ColumnElement[int]:
-    """How many people reacted to a comment."""
-    return (
-        select(func.count(CommentReaction.id))
-        .where(
-            CommentReaction.chat_id == Comment.chat_id,
-            CommentReaction.message_id == Comment.message_id,
-        )
-        .correlate(Comment)
-        .scalar_subquery()
-    )
-
-
 def _vote() -> ScalarSelect[Any]:
     """The options the comment's author chose last in the lesson's companion poll."""
     return (
@@ -267,11 +237,45 @@ async def ranked_comments(
     lesson_ids: Sequence[int] | None = None,
     per_group: int = 3,
 ) -> list[RankedComment]:
-    """The period's comments with the most replies and reactions (never the longest), at
-    most ``per_group`` of them: per lesson when ``lesson_ids`` is given, else overall.
-    A comment nobody answered or reacted to is not ranked."""
-    replies, reactions = _replies(end), _reactions()
-    score = replies + reactions
+    """The period's comments with the most replies (written in the period) and reactions,
+    never the longest; at most ``per_group`` of them, per lesson when ``lesson_ids`` is
+    given, else overall. Only comments someone answered or reacted to are looked at: the
+    replies are counted in one pass over the period (the covering index), the reactions
+    in one over those given since it began."""
+    reply, reply_segment = aliased(Comment), aliased(Segment)
+    replies = (
+        select(
+            reply.chat_id.label("chat_id"),
+            reply.reply_to_message_id.label("message_id"),
+            func.count(reply.id).label("count"),
+        )
+        .join(reply_segment, reply_segment.id == reply.segment_id)
+        .where(
+            reply_segment.channel_id == channel_id,
+            reply.created_at >= start,
+            reply.created_at < end,
+            reply.hidden.is_(False),
+            reply.reply_to_message_id.is_not(None),
+        )
+        .group_by(reply.chat_id, reply.reply_to_message_id)
+        .subquery()
+    )
+    reactions = (
+        select(
+            CommentReaction.chat_id.label("chat_id"),
+            CommentReaction.message_id.label("message_id"),
+            func.count(CommentReaction.id).label("count"),
+        )
+        .where(CommentReaction.updated_at >= start)
+        .group_by(CommentReaction.chat_id, CommentReaction.message_id)
+        .subquery()
+    )
+    candidates = union(
+        select(replies.c.chat_id, replies.c.message_id),
+        select(reactions.c.chat_id, reactions.c.message_id),
+    ).subquery()
+    reply_count = func.coalesce(replies.c.count, 0)
+    reaction_count = func.coalesce(reactions.c.count, 0)
     group_by = Comment.lesson_id if lesson_ids is not None else literal(0)
     inner = (
         select(
@@ -283,16 +287,38 @@ async def ranked_comments(
             User.last_name,
             User.quote_consent,
             Comment.sender_chat_title,
-            replies.label("replies"),
-            reactions.label("reactions"),
+            reply_count.label("replies"),
+            reaction_count.label("reactions"),
             _vote().label("vote"),
             func.row_number()
-            .over(partition_by=group_by, order_by=(score.desc(), Comment.id))
+            .over(
+                partition_by=group_by,
+                order_by=((reply_count + reaction_count).desc(), Comment.id),
+            )
             .label("rank"),
+        )
+        .select_from(candidates)
+        .join(
+            Comment,
+            and_(
+                Comment.chat_id == candidates.c.chat_id,
+                Comment.message_id == candidates.c.message_id,
+            ),
         )
         .join(Segment, Segment.id == Comment.segment_id)
         .outerjoin(User, User.id == Comment.user_id)
-        .where(*_channel_comments(channel_id, start, end), Comment.text != "", score > 0)  # type: ignore[arg-type]
+        .outerjoin(
+            replies,
+            and_(replies.c.chat_id == Comment.chat_id, replies.c.message_id == Comment.message_id),
+        )
+        .outerjoin(
+            reactions,
+            and_(
+                reactions.c.chat_id == Comment.chat_id,
+                reactions.c.message_id == Comment.message_id,
+            ),
+        )
+        .where(*_channel_comments(channel_id, start, end), Comment.text != "")  # type: ignore[arg-type]
     )
     if lesson_ids is not None:
         inner = inner.where(Comment.lesson_id.in_(lesson_ids))

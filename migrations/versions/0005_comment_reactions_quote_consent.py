@@ -1,7 +1,8 @@
 """comment reactions and quote consent
 
 Per-person reactions to comments (``message_reaction``) rank the weekly digest's
-representative comments; ``users.quote_consent`` records /quote on|off.
+representative comments; ``users.quote_consent`` records /quote on|off; a lesson's
+comments of one week are found by index for the digest's key phrases.
 
 Revision ID: 0005
 Revises: 0004
@@ -44,9 +45,15 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('quote_consent', sa.Boolean(), nullable=True))
 
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index('ix_comments_lesson_created', ['lesson_id', 'created_at'], unique=False)
+
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_lesson_created')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('quote_consent')
 
