@@ -51,3 +51,20 @@ async def test_migrations_and_constraints_work_on_postgresql(pg_engine: AsyncEng
         assert await session.scalar(select(func.count()).select_from(Comment)) == 1
     await migrate.downgrade(pg_engine, "base")
     await migrate.upgrade(pg_engine)
+
+
+async def test_the_weekly_digest_runs_on_postgresql(pg_engine: AsyncEngine) -> None:
+    """The digest's SQL (window functions, unions, JSON answers, day buckets) is portable."""
+    from bot.summaries.content import gather_figures
+    from tests.test_summary_digest import TEXTS, WEEK, _digest_week
+
+    await migrate.upgrade(pg_engine)
+    factory = create_session_factory(pg_engine)
+    async with factory.begin() as session:
+        channel = await _digest_week(session, "en")
+    async with factory() as session:
+        figures = await gather_figures(session, channel, WEEK, names="ask", min_votes=10)
+    first = figures.lessons[0]
+    assert [q.text for q in first.quotes] == [TEXTS["en"][who] for who in ("bob", "ann", "cid")]
+    assert [option for option, _quotes in first.by_vote] == [0, 2]
+    assert first.movement == (40, 60) and figures.activity[0][1][2] == 7
