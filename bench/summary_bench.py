@@ -1,7 +1,8 @@
 """How long a weekly summary takes over a database of a million comments.
 
 Run: .venv/bin/python bench/summary_bench.py [--comments 1000000]
-Prints the time to build one week's figures (the target is about a second).
+Prints the time to build one week's figures, then the whole summary with its charts
+(the target is under a second).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from bot.config import ChannelConfig
 from bot.summaries.content import gather_figures
 from bot.summaries.period import period_for_week
+from bot.summaries.service import build_summary
 from db.engine import create_engine, create_session_factory
 from db.models import Channel
 
@@ -39,6 +41,14 @@ async def measure(path: Path) -> None:
                 f"{attempt}: one week's figures in {elapsed:.3f} s "
                 f"({figures.comments} comments, {figures.commenters} commenters, "
                 f"{len(figures.lessons)} lessons, {len(figures.quotes)} quotes)"
+            )
+        for attempt in ("cold", "warm"):
+            began = time.perf_counter()
+            summary = await build_summary(session, channel_config, period)
+            elapsed = time.perf_counter() - began
+            print(
+                f"{attempt}: the whole summary (figures, digest, text, {len(summary.charts)} "
+                f"charts) in {elapsed:.3f} s"
             )
     await engine.dispose()
 

@@ -25,6 +25,7 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
     user = await session.get(User, user_id)
     comments = await queries.comments_of(session, user_id)
     answers = await queries.answers_of(session, user_id)
+    reactions = await queries.reactions_of(session, user_id)
     return {
         "user": {
             "id": user_id,
@@ -32,6 +33,7 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
             "last_name": user.last_name if user else None,
             "username": user.username if user else None,
             "first_seen": _iso(user.first_seen) if user else None,
+            "may_be_named_in_summaries": user.quote_consent if user else None,
         },
         "comments": [
             {
@@ -47,6 +49,15 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
         "votes": [
             {"time_utc": _iso(a.answered_at), "options": a.option_ids, "retracted": a.retracted}
             for a in answers
+        ],
+        "reactions_to_comments": [
+            {
+                "time_utc": _iso(r.updated_at),
+                "chat_id": r.chat_id,
+                "message_id": r.message_id,
+                "reactions": r.reactions,
+            }
+            for r in reactions
         ],
     }
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.export.log import neutralise
 from bot.logs import configure_logging
-from db.models import AuditEntry, Comment, PollAnswer, User
+from db.models import AuditEntry, Comment, CommentReaction, PollAnswer, User
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
 from tests.harness import Harness, running_harness
 
@@ -385,11 +385,15 @@ async def test_mydata_and_forget_end_to_end(tmp_path: Path) -> None:
             if "poll" in m and not m.get("is_automatic_forward")
         )
         h.world.vote(d["ann"], h.group_id, companion["message_id"], [1])
+        h.world.react(d["ann"], h.group_id, d["reply"]["message_id"], "🔥")
         await h.pump()
+        await h.command("/quote on", d["ann"])
         await h.command("/mydata", d["ann"])
         name, content = _document(h, d["ann"])
         mine = json.loads(content)
         assert name == "my-data.json" and mine["user"]["username"] == "ann"
+        assert mine["user"]["may_be_named_in_summaries"] is True
+        assert [r["reactions"] for r in mine["reactions_to_comments"]] == [["🔥"]]
         assert [c["text"] for c in mine["comments"]] == ["=SUM(A1:A9) is my point, edited"]
         assert mine["votes"][0]["options"] == [1]
         question = (await h.command("/forget", d["ann"]))[0]
@@ -412,6 +416,8 @@ async def test_mydata_and_forget_end_to_end(tmp_path: Path) -> None:
                 and await session.scalar(select(func.count()).select_from(Comment)) == 4
             )
             assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
+            assert await session.scalar(select(func.count()).select_from(CommentReaction)) == 0
+            assert user.quote_consent is None
         await h.command("/export csv")
         _, content = _document(h, h.admin_id)
         assert b"=SUM" not in content and b"Ann" not in content

@@ -200,7 +200,7 @@ async def test_digest_of_a_known_week(
     texts = TEXTS[language]
     first, second, third = figures.lessons
     assert (first.counts, first.total, first.comments) == ([12, 5, 3], 20, 7)
-    assert first.percentages() == [60, 25, 15] and first.movement == (40, 60)
+    assert first.percentages() == [60, 25, 15] and first.movement == (40, 10, 60, 20)
     # Ranked by replies and reactions: Bob 1 + 3, Ann 2 + 1, Cid 0 + 1; never the longest.
     assert [(q.text, q.replies, q.reactions) for q in first.quotes] == [
         (texts["bob"], 1, 3),
@@ -226,7 +226,7 @@ async def test_digest_of_a_known_week(
     if language == "en":
         assert "<b>Weekly summary · News · 22–29 November</b>" in html
         assert "Agree 60% (12) · Partly 25% (5) · Disagree 15% (3) — 20 votes" in html
-        assert "Agreement moved from 40% to 60% this week." in html
+        assert "Agreement moved from 40% (10 votes) to 60% (20 votes)." in html
         assert "Agree 67% (2) · Partly 33% (1) · Disagree 0% (0) — 3 votes" in html
         assert "No votes yet." in html
         assert "Most agreed: «Guarantees need an army», 60% of 20 agree." in html
@@ -238,7 +238,7 @@ async def test_digest_of_a_known_week(
         assert "Recurring themes: " in html and "security guarantees" in html
     else:
         assert "22–29 ноября" in html
-        assert "Согласие за неделю изменилось с 40% до 60%." in html
+        assert "Согласие изменилось с 40% (10 голосов) до 60% (20 голосов)." in html
         assert "Голосов пока нет." in html
         assert "Читатели, выбравшие «Agree», писали:" in html
         assert f"{texts['bob']}</blockquote>— читатель · 1 ответ, 3 реакции" in html

@@ -77,13 +77,13 @@ class LessonResult:
         return self.share(0)
 
     @property
-    def movement(self) -> tuple[int, int] | None:
-        """Agreement in whole percent as the week began and as it ended, when both rest on
-        votes and new votes came in between."""
+    def movement(self) -> tuple[int, int, int, int] | None:
+        """Agreement in whole percent and the votes behind it, as the week began and as it
+        ended, when both rest on votes and new votes came in between."""
         start = self.start_counts
         if not start or sum(start) == 0 or sum(start) >= self.total:
             return None
-        return largest_remainder(start)[0], self.percentages()[0]
+        return largest_remainder(start)[0], sum(start), self.percentages()[0], self.total
 
     @property
     def division(self) -> float:

@@ -64,10 +64,15 @@ def _lesson_block(_: Translator, lesson: LessonResult, several_articles: bool) -
         lines.append(escape(shorten(lesson.article, 70)))
     lines.append(_votes(_, lesson))
     if lesson.movement is not None:
-        before, after = lesson.movement
+        before, votes_before, after, votes_after = lesson.movement
         lines.append(
-            _("Agreement moved from {before}% to {after}% this week.").format(
-                before=before, after=after
+            _(
+                "Agreement moved from {before}% ({votes_before}) to {after}% ({votes_after})."
+            ).format(
+                before=before,
+                votes_before=counted("{count} vote", "{count} votes", votes_before, _),
+                after=after,
+                votes_after=counted("{count} vote", "{count} votes", votes_after, _),
             )
         )
     if lesson.named and sum(lesson.named):

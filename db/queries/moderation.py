@@ -31,6 +31,16 @@ async def answers_of(session: AsyncSession, user_id: int) -> Sequence[PollAnswer
     ).all()
 
 
+async def reactions_of(session: AsyncSession, user_id: int) -> Sequence[CommentReaction]:
+    return (
+        await session.scalars(
+            select(CommentReaction)
+            .where(CommentReaction.reactor_id == user_id)
+            .order_by(CommentReaction.updated_at, CommentReaction.id)
+        )
+    ).all()
+
+
 async def erase_user(session: AsyncSession, user_id: int, at: datetime) -> int:
     """Blank the user's comment texts, drop their edit history, named votes and reactions to
     comments, and withdraw any consent to be quoted; returns the comments erased."""
