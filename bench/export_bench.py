@@ -18,7 +18,7 @@ from bot.export.log import ExportScope, write_log
 from db.engine import create_engine, create_session_factory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from million import build_database  # noqa: E402
+from million import build_database
 
 
 async def measure(path: Path, directory: Path) -> None:

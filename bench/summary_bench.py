@@ -22,7 +22,7 @@ from db.engine import create_engine, create_session_factory
 from db.models import Channel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from million import build_database  # noqa: E402
+from million import build_database
 
 
 async def measure(path: Path) -> None:

@@ -217,7 +217,8 @@ class NewsBot:
         """Ask Telegram what the bot may do in each channel and act on it (see bot.rights);
         returns the channels' chat ids. Failed checks go to the log, and the admins hear of
         what they must fix."""
-        assert self.application is not None and self.sessions is not None
+        assert self.application is not None
+        assert self.sessions is not None
         bot = self.application.bot
         resolved = []
         for channel in self.config.channels:
@@ -281,11 +282,11 @@ class NewsBot:
         if self.clock.now() - self._rights_checked_at >= REFRESH_EVERY:
             try:
                 await self.check_rights()
-            except Exception:  # noqa: BLE001 - retried on the next tick
+            except Exception:
                 log.exception("checking the bot's rights failed")
         try:
             upcoming = await self.publisher.tick()
-        except Exception:  # noqa: BLE001 - a failed tick is retried by the next one
+        except Exception:
             log.exception("publishing tick failed")
             return None
         if upcoming is not None and self.scheduler is not None:
@@ -317,21 +318,21 @@ class NewsBot:
                 log.info("retention: erased %d old comment(s)", erased)
             if swept:
                 log.debug("retention: deleted %d handled raw update(s)", swept)
-        except Exception:  # noqa: BLE001 - retried on the next tick
+        except Exception:
             log.exception("retention failed")
 
     async def sweep_outbox(self) -> None:
         assert self.outbox is not None
         try:
             await self.outbox.sweep()
-        except Exception:  # noqa: BLE001 - retried on the next tick
+        except Exception:
             log.exception("outbox sweep failed")
 
     async def run_summaries(self) -> None:
         assert self.summaries is not None
         try:
             await self.summaries.run_due()
-        except Exception:  # noqa: BLE001 - the next slot or tick tries again
+        except Exception:
             log.exception("weekly summaries failed")
 
     def wake(self) -> None:
@@ -349,7 +350,8 @@ class NewsBot:
     async def handle_pending(self) -> int:
         """Fetch and handle what Telegram holds now, and send the replies: one step of ``run``
         without waiting, for the demo and tests on a manual clock."""
-        assert self.inbox is not None and self.outbox is not None
+        assert self.inbox is not None
+        assert self.outbox is not None
         total = 0
         while await self.inbox.fetch(0):
             total += await self.inbox.process()
@@ -359,7 +361,8 @@ class NewsBot:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch, store and handle updates until ``stop`` is set."""
-        assert self.inbox is not None and self.outbox is not None
+        assert self.inbox is not None
+        assert self.outbox is not None
         backoff = 1.0
         # Replies go out beside intake, never in its way.
         self._sending = asyncio.create_task(self.outbox.run())

@@ -220,12 +220,12 @@ async def _publish(args: argparse.Namespace) -> int:
         try:
             result = await schedule_article(
                 session,
-                config,
                 args.article_id,
                 channel,
                 request.start,
                 request.every,
                 actor_id=None,
+                now=SystemClock().now(),
             )
         except PublishingError as exc:
             raise CommandError(exc.text(_translator())) from None

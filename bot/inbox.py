@@ -139,7 +139,7 @@ class Inbox:
         for row in rows:
             try:
                 update = Update.de_json(normalise_update(row.payload), self.bot)
-            except Exception as exc:  # noqa: BLE001 - any parse failure is this update's alone
+            except Exception as exc:  # noqa: BLE001 - whatever breaks parsing, the update waits aside
                 log.error("update %d cannot be read: %s", row.update_id, exc)
                 async with session.begin():
                     fresh = await session.get(InboxUpdate, row.id)
@@ -182,7 +182,7 @@ class Inbox:
         unit_of_work.bind(session, failures, self.clock.now())
         try:
             await self.application.process_update(update)
-        except Exception as exc:  # noqa: BLE001 - whatever escapes is this update's failure
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded, retried, then set aside
             failures.append(exc)
         finally:
             unit_of_work.unbind()

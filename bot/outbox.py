@@ -161,7 +161,7 @@ class OutboxSender:
                     upcoming = await queries.next_due_at(session)
                 if upcoming is not None:
                     delay = min(max((upcoming - self.clock.now()).total_seconds(), 0.05), delay)
-            except Exception:  # noqa: BLE001 - the database may be briefly unavailable
+            except Exception:
                 log.exception("outbox: sending failed; trying again shortly")
                 delay = 5.0
             with contextlib.suppress(TimeoutError):

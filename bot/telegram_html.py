@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from telegram.constants import MessageLimit
+from typing_extensions import override
 
 # Tag -> attributes Telegram accepts on it.
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
@@ -144,6 +145,7 @@ class _Parser(HTMLParser):
         self.open_entities.append((tag, self.units, dict(attrs)))
         self.entities += 1
 
+    @override
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         raise TelegramHTMLError(f'can\'t parse entities: Unsupported start tag "{tag}/"')
 
@@ -182,12 +184,15 @@ class _Parser(HTMLParser):
     def handle_charref(self, name: str) -> None:
         self._append(html.unescape(f"&#{name};"))
 
+    @override
     def handle_comment(self, data: str) -> None:
         raise TelegramHTMLError('can\'t parse entities: Unsupported start tag "!--"')
 
+    @override
     def handle_decl(self, decl: str) -> None:
         raise TelegramHTMLError('can\'t parse entities: Unsupported start tag "!"')
 
+    @override
     def unknown_decl(self, data: str) -> None:
         raise TelegramHTMLError('can\'t parse entities: Unsupported start tag "!"')
 

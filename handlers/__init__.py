@@ -70,7 +70,7 @@ SUBSCRIBER_COMMANDS = {
 }
 
 
-async def on_error(update: object, context: Context) -> None:
+async def on_error(_update: object, context: Context) -> None:
     """Log once with context; the inbox rolls the update back and retries or quarantines it."""
     error = context.error
     assert error is not None

@@ -110,7 +110,7 @@ def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
 
 
 @private_admin_command
-async def articles_command(update: Update, context: Context) -> None:
+async def articles_command(update: Update, _context: Context) -> None:
     """/articles: the latest imported articles."""
     rows = await list_articles(current_session())
     if not rows:
@@ -129,7 +129,7 @@ async def articles_command(update: Update, context: Context) -> None:
 
 
 @action("article", admin=True)
-async def article_pressed(update: Update, context: Context, button: Button) -> None:
+async def article_pressed(update: Update, _context: Context, button: Button) -> None:
     """An article picked from /articles: what it is, and what can be done with it."""
     _ = language_of(update)
     article_id = int(button.argument or 0)
@@ -218,7 +218,7 @@ async def publish_now_pressed(update: Update, context: Context, button: Button) 
 
 
 @action("schedule", admin=True)
-async def schedule_pressed(update: Update, context: Context, button: Button) -> None:
+async def schedule_pressed(update: Update, _context: Context, button: Button) -> None:
     """[Schedule…]: how to type a schedule, with examples that work."""
     _ = language_of(update)
     await reply(
@@ -264,12 +264,12 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
         user = update.effective_user
         result = await schedule_article(
             session,
-            config,
             article_id,
             channel,
             request.start,
             request.every,
             actor_id=user.id if user else None,
+            now=unit_of_work.current().now,
         )
     except TimingError as exc:
         await reply(update, report.escape(exc.text(_)) + "\n\n" + usage)

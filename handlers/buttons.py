@@ -42,7 +42,8 @@ def offer(
     """A keyboard of (label, action, argument) buttons for the update's user in its chat."""
     unit = unit_of_work.current()
     user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    assert user is not None
+    assert chat is not None
     keyboard, data = [], []
     for row in rows:
         line = []

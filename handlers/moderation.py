@@ -79,14 +79,17 @@ async def group_message(update: Update, context: Context) -> None:
     assert message is not None
     command = GROUP_COMMANDS.get(command_name(message, context.bot.username) or "")
     session = current_session()
-    if command is not None and await is_discussion_group(session, message.chat.id):
-        if await _is_moderator(update, context):
-            await command(update, context)
-            return
+    if (
+        command is not None
+        and await is_discussion_group(session, message.chat.id)
+        and await _is_moderator(update, context)
+    ):
+        await command(update, context)
+        return
     await comment_with_rules(update, context)
 
 
-async def in_private_only(update: Update, context: Context) -> None:
+async def in_private_only(update: Update, _context: Context) -> None:
     """/hide or /ban in a private chat: say where they work."""
     _ = language_of(update)
     await reply(update, _("Use this in the discussion group, in reply to a comment."))

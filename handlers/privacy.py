@@ -25,7 +25,7 @@ async def _in_private(update: Update) -> bool:
     return False
 
 
-async def mydata_command(update: Update, context: Context) -> None:
+async def mydata_command(update: Update, _context: Context) -> None:
     """/mydata: everything stored about the caller, as a file."""
     _ = language_of(update)
     user, chat = update.effective_user, update.effective_chat
@@ -46,7 +46,7 @@ async def mydata_command(update: Update, context: Context) -> None:
     )
 
 
-async def forget_command(update: Update, context: Context) -> None:
+async def forget_command(update: Update, _context: Context) -> None:
     """/forget: asks first, with buttons only the asker can press on this message."""
     _ = language_of(update)
     if not await _in_private(update):
@@ -68,7 +68,7 @@ async def forget_command(update: Update, context: Context) -> None:
 
 
 @action(FORGET)
-async def forget_answer(update: Update, context: Context, button: Button) -> None:
+async def forget_answer(update: Update, _context: Context, button: Button) -> None:
     """The answer to /forget's question, from the asker, on that question only."""
     _ = language_of(update)
     unit = unit_of_work.current()

@@ -76,7 +76,7 @@ def test_html_nested_deeper_than_the_reader_follows_is_reported() -> None:
         + "</div>" * 400
         + "</body></html>"
     )
-    with pytest.raises(ArticleError, match="nests its text 40[0-9] elements deep.*at most 250"):
+    with pytest.raises(ArticleError, match=r"nests its text 40[0-9] elements deep.*at most 250"):
         build_posts(page.encode(), _config(), name="a.html", language="en")
 
 

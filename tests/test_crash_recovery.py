@@ -156,7 +156,7 @@ async def test_kill_9_during_a_burst_of_2000_comments_loses_none(tmp_path: Path)
             assert 0 < stored_at_kill < 2000
             bot.start()
             for _ in range(1500):
-                stored, distinct = await _comment_count(database)
+                stored, _distinct = await _comment_count(database)
                 if stored >= 2000:
                     break
                 await asyncio.sleep(0.05)

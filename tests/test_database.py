@@ -83,7 +83,8 @@ async def test_deleting_an_article_cascades_in_the_database(
         for model in (Segment, Lesson, Poll):
             assert await session.scalar(select(func.count()).select_from(model)) == 0
         kept = await session.scalar(select(Comment))
-        assert kept is not None and kept.segment_id is None  # the discussion survives
+        assert kept is not None
+        assert kept.segment_id is None
         assert await session.scalar(select(func.count()).select_from(CommentEdit)) == 1
 
 
@@ -96,7 +97,8 @@ async def test_times_come_back_aware_utc(
         await session.commit()
     async with session_factory() as session:
         stored = await session.scalar(select(Comment.created_at))
-    assert stored == moment and stored.tzinfo is not None
+    assert stored == moment
+    assert stored.tzinfo is not None
 
 
 async def test_sqlite_runs_in_wal_with_foreign_keys(engine: AsyncEngine) -> None:

@@ -46,7 +46,9 @@ async def test_get_me_and_bad_token(emulator: Emulator) -> None:
     world, server = emulator
     async with make_bot(server) as bot:
         me = await bot.get_me()
-        assert me.is_bot and me.id == world.bot_id and me.username == "newsbot_emulated_bot"
+        assert me.is_bot
+        assert me.id == world.bot_id
+        assert me.username == "newsbot_emulated_bot"
     request = HTTPXRequest()
     wrong = Bot("111:wrongwrongwrongwrongwrong", base_url=server.api_base_url, request=request)
     try:
@@ -89,7 +91,8 @@ async def test_channel_post_is_forwarded_into_the_discussion_thread(emulator: Em
             ("italic", 7, 2),
             ("text_link", 13, 1),
         ]
-        assert post.sender_chat is not None and post.sender_chat.id == channel_id
+        assert post.sender_chat is not None
+        assert post.sender_chat.id == channel_id
         by_username = await bot.send_message("@news_channel", "second")
         assert by_username.message_id == post.message_id + 1
 
@@ -97,13 +100,16 @@ async def test_channel_post_is_forwarded_into_the_discussion_thread(emulator: Em
         forwards = [u.message for u in updates if u.message]
         assert len(forwards) == 2
         forward = forwards[0]
-        assert forward is not None and forward.is_automatic_forward
-        assert forward.chat.id == group_id and forward.sender_chat.id == channel_id
+        assert forward is not None
+        assert forward.is_automatic_forward
+        assert forward.chat.id == group_id
+        assert forward.sender_chat.id == channel_id
         assert forward.forward_origin.message_id == post.message_id  # type: ignore[union-attr]
 
         world.comment(reader["id"], channel_id, post.message_id, "First!")
         comment = (await _updates(bot, offset=updates[-1].update_id + 1))[0].message
-        assert comment is not None and comment.text == "First!"
+        assert comment is not None
+        assert comment.text == "First!"
         assert comment.message_thread_id == forward.message_id
         assert comment.reply_to_message is not None
         assert comment.reply_to_message.forward_origin.message_id == post.message_id  # type: ignore[union-attr]
@@ -116,8 +122,10 @@ async def test_channel_post_is_forwarded_into_the_discussion_thread(emulator: Em
         reply, edited, photo, anonymous = later
         assert reply.message.message_thread_id == forward.message_id
         assert reply.message.reply_to_message.message_id == comment.message_id
-        assert edited.edited_message.text == "First! (edited)" and edited.edited_message.edit_date
-        assert photo.message.caption == "Look" and photo.message.photo
+        assert edited.edited_message.text == "First! (edited)"
+        assert edited.edited_message.edit_date
+        assert photo.message.caption == "Look"
+        assert photo.message.photo
         assert anonymous.message.sender_chat.id == group_id
         assert anonymous.message.from_user.username == "GroupAnonymousBot"
 
@@ -163,7 +171,8 @@ async def test_polls_anonymous_counts_and_named_answers(emulator: Emulator) -> N
     ann, bob = world.add_user("Ann")["id"], world.add_user("Bob")["id"]
     async with make_bot(server) as bot:
         message = await bot.send_poll(channel_id, "Do you agree?", ["Agree", "Partly", "Disagree"])
-        assert message.poll is not None and message.poll.is_anonymous
+        assert message.poll is not None
+        assert message.poll.is_anonymous
         assert message.poll.options[0].persistent_id
         start = (await _updates(bot))[-1].update_id + 1  # the automatic forward
         world.vote(ann, channel_id, message.message_id, [0])
@@ -181,8 +190,9 @@ async def test_polls_anonymous_counts_and_named_answers(emulator: Emulator) -> N
         assert [(a.user.id, tuple(a.option_ids)) for a in answers] == [(ann, (1,)), (ann, ())]
 
         stopped = await bot.stop_poll(channel_id, message.message_id)
-        assert stopped.is_closed and [o.voter_count for o in stopped.options] == [1, 0, 1]
-        with pytest.raises(BadRequest, match="(?i)poll has already been closed"):
+        assert stopped.is_closed
+        assert [o.voter_count for o in stopped.options] == [1, 0, 1]
+        with pytest.raises(BadRequest, match=r"(?i)poll has already been closed"):
             await bot.stop_poll(channel_id, message.message_id)
 
 
@@ -236,7 +246,7 @@ async def test_errors_as_telegram_answers_them(
     world, server = emulator
     channel_id, group_id = world.create_channel("News")
     async with make_bot(server) as bot:
-        with pytest.raises(error, match="(?i)" + message):
+        with pytest.raises(error, match=r"(?i)" + message):
             await call(bot, channel_id, group_id)
     assert world.chats[channel_id].messages == {}
 
@@ -248,19 +258,20 @@ async def test_rights_edit_and_not_modified(emulator: Emulator) -> None:
     del world.chats[stranger_channel].admins[world.bot_id]
     user = world.add_user("Dee")["id"]
     async with make_bot(server) as bot:
-        with pytest.raises(BadRequest, match="(?i)need administrator rights in the channel chat"):
+        with pytest.raises(BadRequest, match=r"(?i)need administrator rights in the channel chat"):
             await bot.send_message(readonly, "x")
-        with pytest.raises(Forbidden, match="(?i)bot is not a member of the channel chat"):
+        with pytest.raises(Forbidden, match=r"(?i)bot is not a member of the channel chat"):
             await bot.send_message(stranger_channel, "x")
-        with pytest.raises(Forbidden, match="(?i)bot can't initiate conversation with a user"):
+        with pytest.raises(Forbidden, match=r"(?i)bot can't initiate conversation with a user"):
             await bot.send_message(user, "hello")
         world.send_private(user, "hi")
         sent = await bot.send_message(user, "<b>hello</b>", parse_mode="HTML")
         edited = await bot.edit_message_text(
             "<b>hello!</b>", user, sent.message_id, parse_mode="HTML"
         )
-        assert edited.text == "hello!" and edited.edit_date is not None
-        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+        assert edited.text == "hello!"
+        assert edited.edit_date is not None
+        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
             await bot.edit_message_text("<b>hello!</b>", user, sent.message_id, parse_mode="HTML")
         assert await bot.delete_message(user, sent.message_id)
         assert [m["text"] for m in world.messages(user)] == ["hi"]
@@ -276,7 +287,8 @@ async def test_chat_info_admins_members_and_ban(emulator: Emulator) -> None:
     world.join(group_id, troll)
     async with make_bot(server) as bot:
         info = await bot.get_chat(channel_id)
-        assert info.linked_chat_id == group_id and info.username == "news"
+        assert info.linked_chat_id == group_id
+        assert info.username == "news"
         assert (await bot.get_chat(group_id)).linked_chat_id == channel_id
         admins = await bot.get_chat_administrators(channel_id)
         assert {a.user.id for a in admins} >= {ann, world.bot_id}
@@ -287,7 +299,7 @@ async def test_chat_info_admins_members_and_ban(emulator: Emulator) -> None:
         assert (await bot.get_chat_member(group_id, troll)).status == ChatMemberStatus.MEMBER
         assert await bot.ban_chat_member(group_id, troll)
         assert (await bot.get_chat_member(group_id, troll)).status == ChatMemberStatus.BANNED
-        with pytest.raises(BadRequest, match="(?i)user is an administrator"):
+        with pytest.raises(BadRequest, match=r"(?i)user is an administrator"):
             await bot.ban_chat_member(channel_id, ann)
 
 
@@ -297,22 +309,21 @@ async def test_documents_photos_and_file_download(emulator: Emulator) -> None:
     uploaded = world.send_document(user, "article.txt", b"Title\nBody", caption="/import")
     async with make_bot(server) as bot:
         update = (await _updates(bot))[0]
-        assert (
-            update.message.caption == "/import"
-            and update.message.document.file_name == "article.txt"
-        )
+        assert update.message.caption == "/import"
+        assert update.message.document.file_name == "article.txt"
         file = await bot.get_file(uploaded["document"]["file_id"])
         assert bytes(await file.download_as_bytearray()) == b"Title\nBody"
         sent = await bot.send_document(
             user, InputFile(b"a,b\n1,2\n", filename="log.csv"), caption="log"
         )
-        assert sent.document.file_name == "log.csv" and sent.caption == "log"
+        assert sent.document.file_name == "log.csv"
+        assert sent.caption == "log"
         png = _png(3, 2)
         photo = await bot.send_photo(
             user, InputFile(png, filename="chart.png"), caption="<b>c</b>", parse_mode="HTML"
         )
         assert (photo.photo[-1].width, photo.photo[-1].height) == (3, 2)
-        with pytest.raises(BadRequest, match="(?i)message caption is too long"):
+        with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
             await bot.send_photo(user, InputFile(png, filename="c.png"), caption="x" * 1025)
 
 
@@ -351,15 +362,16 @@ async def test_commands_per_scope_and_callback_queries(emulator: Emulator) -> No
         assert [
             c.command for c in await bot.get_my_commands(scope=BotCommandScopeAllPrivateChats())
         ] == ["start"]
-        with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_INVALID"):
+        with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
             await bot.set_my_commands([BotCommand("Bad Command", "x")])
         world.send_private(user, "hi")
         sent = await bot.send_message(user, "Sure?")
         query_id = world.press_button(user, user, sent.message_id, "forget:yes")
-        query = [u for u in await _updates(bot) if u.callback_query][0].callback_query
-        assert query.data == "forget:yes" and query.chat_instance
+        query = next(u for u in await _updates(bot) if u.callback_query).callback_query
+        assert query.data == "forget:yes"
+        assert query.chat_instance
         assert await bot.answer_callback_query(query_id, "Done")
-        with pytest.raises(BadRequest, match="(?i)query is too old"):
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
             await bot.answer_callback_query(query_id)
 
 
@@ -414,7 +426,7 @@ async def test_faults_5xx_timeout_and_dropped_connection(emulator: Emulator) -> 
     server.faults.timeout_seconds = 2.0
     async with make_bot(server, read_timeout=0.5) as bot:
         server.faults.plan("5xx", "sendMessage")
-        with pytest.raises(NetworkError, match="(?i)Bad Gateway"):
+        with pytest.raises(NetworkError, match=r"(?i)Bad Gateway"):
             await bot.send_message(user, "lost")
         server.faults.plan("timeout", "sendMessage", after_effect=True)
         with pytest.raises(TimedOut):
@@ -481,7 +493,7 @@ async def test_webhook_delivery_with_secret_and_get_updates_conflict(emulator: E
 
 
 async def test_reader_side_over_http(emulator: Emulator) -> None:
-    world, server = emulator
+    _world, server = emulator
     async with aiohttp.ClientSession() as http:
 
         async def act(action: str, **body: Any) -> Any:
@@ -530,7 +542,8 @@ async def test_every_update_kind_round_trips_through_python_telegram_bot(
         world.press_button(user, group_id, named.message_id, "x")
         for raw in world.updates:
             parsed = Update.de_json(json.loads(json.dumps(raw)), bot)
-            assert parsed is not None and parsed.update_id == raw["update_id"]
+            assert parsed is not None
+            assert parsed.update_id == raw["update_id"]
             assert parsed.effective_chat is not None or parsed.poll or parsed.poll_answer
 
 
@@ -543,10 +556,12 @@ async def test_json_and_form_parameters_are_accepted(emulator: Emulator) -> None
             url, json={"chat_id": channel_id, "text": "<b>json</b>", "parse_mode": "HTML"}
         ) as answer:
             sent = await answer.json()
-        assert sent["ok"] and sent["result"]["entities"][0]["type"] == "bold"
+        assert sent["ok"]
+        assert sent["result"]["entities"][0]["type"] == "bold"
         async with http.post(url, data={"chat_id": str(channel_id), "text": "form"}) as answer:
             assert (await answer.json())["result"]["text"] == "form"
         async with http.post(
             url, data="{not json", headers={"Content-Type": "application/json"}
         ) as answer:
-            assert answer.status == 400 and (await answer.json())["error_code"] == 400
+            assert answer.status == 400
+            assert (await answer.json())["error_code"] == 400

@@ -170,7 +170,7 @@ async def test_stranger_commands_in_a_thread_are_comments_and_get_no_public_repl
 async def test_moderation_does_nothing_outside_the_configured_groups(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         await h.publish_sample()
-        other_channel, other_group = h.world.create_channel("Elsewhere", owner_id=h.admin_id)
+        _other_channel, other_group = h.world.create_channel("Elsewhere", owner_id=h.admin_id)
         assert other_group is not None
         reader = h.world.add_user("Ann")["id"]
         message = h.world.post_in_group(reader, other_group, "hello elsewhere")

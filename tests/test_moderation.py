@@ -83,7 +83,9 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
             hidden = await session.scalar(
                 select(Comment).where(Comment.message_id == d["spam"]["message_id"])
             )
-            assert hidden is not None and hidden.hidden and hidden.hidden_reason == "spam"
+            assert hidden is not None
+            assert hidden.hidden
+            assert hidden.hidden_reason == "spam"
         h.world.reply(moderator, h.group_id, d["reply"]["message_id"], "/ban trolling")
         await h.pump()
         assert h.world.chats[h.group_id].banned == {d["bob"]}
@@ -94,7 +96,9 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
         h.world.send_private(moderator, "/audit")
         await h.pump()
         audit = h.world.messages(moderator)[-1]["text"]
-        assert "hide" in audit and "ban" in audit and "trolling" in audit
+        assert "hide" in audit
+        assert "ban" in audit
+        assert "trolling" in audit
         assert "only moderators" in (await h.command("/audit", stranger))[0]
         assert "Sorry" in (await h.command(f"/grant moderator {stranger}", stranger))[0]
         await h.command(f"/revoke moderator {moderator}")
@@ -147,15 +151,18 @@ async def test_csv_export_field_by_field_privately_only(tmp_path: Path) -> None:
         # UTC and the channel's zone (Europe/Berlin, UTC+1 in November) for the same moment.
         utc = datetime.fromisoformat(first["time_utc"])
         local = datetime.fromisoformat(first["time_local"])
-        assert first["time_utc"].endswith("Z") and first["time_local"].endswith("+01:00")
-        assert utc == local and local.hour == (utc.hour + 1) % 24
+        assert first["time_utc"].endswith("Z")
+        assert first["time_local"].endswith("+01:00")
+        assert utc == local
+        assert local.hour == (utc.hour + 1) % 24
         assert (first["channel"], first["article_id"], first["post"], first["lesson"]) == (
             "news",
             "1",
             "1",
             "",
         )
-        assert first["author_id"] == str(d["ann"]) and first["author_name"] == "Ann Lee (@ann)"
+        assert first["author_id"] == str(d["ann"])
+        assert first["author_name"] == "Ann Lee (@ann)"
         assert (first["edited"], first["edit_count"], first["hidden"]) == ("True", "1", "False")
         assert (on_lesson["post"], on_lesson["lesson"]) == ("5", "2")
         assert {row["erased"] for row in rows} == {"False"}
@@ -179,14 +186,15 @@ async def test_export_marks_erased_comments_and_links_a_public_group(tmp_path: P
         records = [json.loads(line) for line in lines.decode().splitlines()]
         by_text = {record["text"]: record for record in records}
         kept = by_text["=SUM(A1:A9) is my point, edited"]
-        assert kept["erased"] is False and kept["author_id"] == d["ann"]
+        assert kept["erased"] is False
+        assert kept["author_id"] == d["ann"]
         assert kept["link"] == f"https://t.me/news_chat/{d['first']['message_id']}"
         erased = [record for record in records if record["erased"]]
         # Bob's reply, his lesson comment and his "buy now": in their places, marked.
         assert [(r["text"], r["author_id"], r["author_name"]) for r in erased] == [
             ("", None, None)
         ] * 3
-        assert [r["reply_to_message_id"] for r in erased][0] == d["first"]["message_id"]
+        assert next(r["reply_to_message_id"] for r in erased) == d["first"]["message_id"]
         assert h.world.messages(h.admin_id)[-1]["caption"].startswith(
             "Comment log · all channels · 2026-11-01 – 2026-11-30 (UTC) · JSONL · "
         )
@@ -233,7 +241,8 @@ async def test_export_errors_say_what_was_wrong_and_change_nothing(tmp_path: Pat
 def test_formula_cells_are_neutralised() -> None:
     for cell in ("=1+1", "+1", "-1", "@SUM(1)", "\tx", "\rx"):
         assert neutralise(cell) == "'" + cell
-    assert neutralise("plain") == "plain" and neutralise(5) == 5
+    assert neutralise("plain") == "plain"
+    assert neutralise(5) == 5
 
 
 async def test_json_and_jsonl_exports_nest_threads_with_history_and_polls(tmp_path: Path) -> None:
@@ -252,7 +261,8 @@ async def test_json_and_jsonl_exports_nest_threads_with_history_and_polls(tmp_pa
         assert top["text"].startswith("=SUM")  # JSON is data: no spreadsheet guard needed
         assert [e["previous_text"] for e in top["edits"]] == ["=SUM(A1:A9) is my point"]
         assert [r["text"] for r in top["replies"]] == ["+1 agreed"]
-        assert len(data["polls"]) == 6 and data["polls"][0]["results"]["Agree"] == 1
+        assert len(data["polls"]) == 6
+        assert data["polls"][0]["results"]["Agree"] == 1
         await h.command("/export jsonl")
         _, lines = _document(h, h.admin_id)
         records = [json.loads(line) for line in lines.decode().splitlines()]
@@ -326,10 +336,12 @@ async def test_telegram_json_export_reads_like_a_desktop_export(tmp_path: Path) 
         reply = next(m for m in messages if m["text"] == "+1 agreed")
         assert by_id[reply["reply_to"]] is ann
         post = by_id[ann["reply_to"]]
-        assert post["author"] == "News" and post["author_id"].startswith("channel")
+        assert post["author"] == "News"
+        assert post["author_id"].startswith("channel")
         assert post["text"] == group[post["id"]]["text"]
         polls = [m["poll"] for m in messages if m["poll"]]
-        assert polls and polls[0]["answers"][0]["voters"] == 1
+        assert polls
+        assert polls[0]["answers"][0]["voters"] == 1
         assert "buy now" not in [m["text"] for m in messages]  # hidden, so left out
 
 
@@ -363,12 +375,14 @@ async def test_auto_hide_rules_hide_and_tell_moderators(tmp_path: Path) -> None:
         fine = h.world.comment(d["ann"], h.channel_id, d["posts"][0]["message_id"], "casinos? no")
         await h.pump()
         shown = h.world.chats[h.group_id].messages
-        assert bad["message_id"] not in shown and link["message_id"] not in shown
+        assert bad["message_id"] not in shown
+        assert link["message_id"] not in shown
         assert fine["message_id"] in shown
         notices = [
             m["text"] for m in h.world.messages(h.admin_id) if m.get("text", "").startswith("🛡")
         ]
-        assert len(notices) == 2 and "blocked word: casino" in notices[0]
+        assert len(notices) == 2
+        assert "blocked word: casino" in notices[0]
         async with h.sessions() as session:
             reasons = (
                 await session.scalars(select(Comment.hidden_reason).where(Comment.hidden))
@@ -391,7 +405,8 @@ async def test_mydata_and_forget_end_to_end(tmp_path: Path) -> None:
         await h.command("/mydata", d["ann"])
         name, content = _document(h, d["ann"])
         mine = json.loads(content)
-        assert name == "my-data.json" and mine["user"]["username"] == "ann"
+        assert name == "my-data.json"
+        assert mine["user"]["username"] == "ann"
         assert mine["user"]["may_be_named_in_summaries"] is True
         assert [r["reactions"] for r in mine["reactions_to_comments"]] == [["🔥"]]
         assert [c["text"] for c in mine["comments"]] == ["=SUM(A1:A9) is my point, edited"]
@@ -404,23 +419,20 @@ async def test_mydata_and_forget_end_to_end(tmp_path: Path) -> None:
         assert h.world.messages(d["ann"])[-1]["text"].startswith("Done: 1 comment erased")
         async with h.sessions() as session:
             user = await session.get(User, d["ann"])
-            assert (
-                user is not None
-                and user.forgotten
-                and user.first_name == ""
-                and user.username is None
-            )
+            assert user is not None
+            assert user.forgotten
+            assert user.first_name == ""
+            assert user.username is None
             texts = (await session.scalars(select(Comment.text).order_by(Comment.id))).all()
-            assert (
-                texts[0] == ""
-                and await session.scalar(select(func.count()).select_from(Comment)) == 4
-            )
+            assert texts[0] == ""
+            assert await session.scalar(select(func.count()).select_from(Comment)) == 4
             assert await session.scalar(select(func.count()).select_from(PollAnswer)) == 0
             assert await session.scalar(select(func.count()).select_from(CommentReaction)) == 0
             assert user.quote_consent is None
         await h.command("/export csv")
         _, content = _document(h, h.admin_id)
-        assert b"=SUM" not in content and b"Ann" not in content
+        assert b"=SUM" not in content
+        assert b"Ann" not in content
         await h.command("/forget", d["bob"])
         h.world.click(d["bob"], d["bob"], h.world.messages(d["bob"])[-1]["message_id"], "Cancel")
         await h.pump()
@@ -434,10 +446,8 @@ async def test_retention_erases_old_texts_keeps_counts(tmp_path: Path) -> None:
         await h.newsbot.tick()
         async with h.sessions() as session:
             texts = set((await session.scalars(select(Comment.text))).all())
-            assert (
-                texts == {""}
-                and await session.scalar(select(func.count()).select_from(Comment)) == 4
-            )
+            assert texts == {""}
+            assert await session.scalar(select(func.count()).select_from(Comment)) == 4
 
 
 async def test_logs_at_debug_never_contain_the_token(
@@ -459,8 +469,10 @@ async def test_logs_at_debug_never_contain_the_token(
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
     captured = capfd.readouterr()
-    assert "DEBUG" in captured.err and "post" in captured.err
-    assert TEST_TOKEN not in captured.err and TEST_TOKEN not in captured.out
+    assert "DEBUG" in captured.err
+    assert "post" in captured.err
+    assert TEST_TOKEN not in captured.err
+    assert TEST_TOKEN not in captured.out
     assert "<token>" in captured.err
 
 

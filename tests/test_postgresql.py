@@ -67,4 +67,5 @@ async def test_the_weekly_digest_runs_on_postgresql(pg_engine: AsyncEngine) -> N
     first = figures.lessons[0]
     assert [q.text for q in first.quotes] == [TEXTS["en"][who] for who in ("bob", "ann", "cid")]
     assert [option for option, _quotes in first.by_vote] == [0, 2]
-    assert first.movement == (40, 10, 60, 20) and figures.activity[0][1][2] == 7
+    assert first.movement == (40, 10, 60, 20)
+    assert figures.activity[0][1][2] == 7

@@ -73,9 +73,12 @@ async def test_polls_close_after_the_period_with_final_counts(tmp_path: Path) ->
             poll = await session.scalar(
                 select(Poll).where(Poll.message_id == first_poll["message_id"])
             )
-            assert poll is not None and poll.counts == [1, 0, 0] and not poll.closed
+            assert poll is not None
+            assert poll.counts == [1, 0, 0]
+            assert not poll.closed
             close_at = poll.close_at
-        assert close_at is not None and close_at - START >= timedelta(days=2)
+        assert close_at is not None
+        assert close_at - START >= timedelta(days=2)
         h.clock.set(close_at - timedelta(seconds=1))
         await h.newsbot.tick()
         assert not h.world.polls[first_poll["poll"]["id"]].poll["is_closed"]
@@ -86,7 +89,8 @@ async def test_polls_close_after_the_period_with_final_counts(tmp_path: Path) ->
             polls = (await session.scalars(select(Poll))).all()
             assert all(p.closed for p in polls)
             closed = next(p for p in polls if p.message_id == first_poll["message_id"])
-            assert closed.counts == [1, 0, 0] and closed.total_voters == 1
+            assert closed.counts == [1, 0, 0]
+            assert closed.total_voters == 1
 
 
 async def _posted_texts(h: Harness, channel_id: int | None = None) -> list[str]:
@@ -121,7 +125,8 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         assert h.channel_posts() == []
 
         help_for_stranger = (await h.command("/help", stranger))[0]
-        assert "/publish" not in help_for_stranger and "/mydata" in help_for_stranger
+        assert "/publish" not in help_for_stranger
+        assert "/mydata" in help_for_stranger
         admin_help = (await h.command("/help"))[0]
         sections = [
             line
@@ -213,7 +218,8 @@ async def test_pause_holds_posting_and_resume_respaces(tmp_path: Path) -> None:
         assert len(h.channel_posts()) == 3  # the missed slot goes now
         async with h.sessions() as session:
             nxt = await session.scalar(select(Segment).where(Segment.position == 3))
-            assert nxt is not None and nxt.scheduled_at == resumed_at + timedelta(minutes=10)
+            assert nxt is not None
+            assert nxt.scheduled_at == resumed_at + timedelta(minutes=10)
         await h.run_until_idle()
         assert len(await _posted_texts(h)) == 15
 
@@ -280,10 +286,12 @@ async def test_restart_continues_without_repeating(tmp_path: Path) -> None:
         await h.newsbot.start()
         async with h.sessions() as session:
             third = await session.scalar(select(Segment).where(Segment.position == 2))
-            assert third is not None and third.scheduled_at == h.clock.now()  # re-spaced
+            assert third is not None
+            assert third.scheduled_at == h.clock.now()
         await h.run_until_idle()
         texts = await _posted_texts(h)
-        assert len(texts) == 15 and len(set(texts)) == 15
+        assert len(texts) == 15
+        assert len(set(texts)) == 15
 
 
 async def test_channel_administrators_are_admins_and_menus_are_per_scope(tmp_path: Path) -> None:
@@ -300,7 +308,8 @@ async def test_channel_administrators_are_admins_and_menus_are_per_scope(tmp_pat
             for key, cmds in h.world.commands.items()
         }
         assert menus["all_private_chats:"] == ["start", "help", "mydata", "forget", "quote"]
-        assert "publish" in menus["chat:"] and "export" in menus["chat:"]
+        assert "publish" in menus["chat:"]
+        assert "export" in menus["chat:"]
         assert "publish" in menus["chat:ru"]
         ru = next(
             c
@@ -329,7 +338,8 @@ async def test_cli_status_shows_the_schedule(
 
     assert await asyncio.to_thread(main, ["--config", str(config), "status"]) == 0
     out = capsys.readouterr().out
-    assert "1/9 posts, 0/6 polls" in out and "Next: a post at 2026-11-23 10:10 CET" in out
+    assert "1/9 posts, 0/6 polls" in out
+    assert "Next: a post at 2026-11-23 10:10 CET" in out
 
 
 async def test_posts_lead_back_to_part_one_and_polls_arrive_silently(tmp_path: Path) -> None:

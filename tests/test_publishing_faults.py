@@ -69,8 +69,10 @@ async def test_flood_control_waits_and_goes_on(tmp_path: Path) -> None:
         await h.newsbot.tick()
         async with h.sessions() as session:
             first = await session.scalar(select(Segment).where(Segment.position == 0))
-            assert first is not None and first.state is SegmentState.SCHEDULED
-            assert first.last_error is not None and "Flood control" in first.last_error
+            assert first is not None
+            assert first.state is SegmentState.SCHEDULED
+            assert first.last_error is not None
+            assert "Flood control" in first.last_error
         await h.run_until_idle()
         assert _shown(h) == expected
 

@@ -92,7 +92,8 @@ async def test_votes_in_older_shapes_count(tmp_path: Path) -> None:
         ]
         by_user = [a for a in answers if "user" in a and "voter_chat" not in a]
         by_chat = [a for a in answers if "voter_chat" in a]
-        assert by_user and by_chat
+        assert by_user
+        assert by_chat
         for answer in by_user + by_chat:
             retargeted = {**copy.deepcopy(answer), "poll_id": companion.telegram_poll_id}
             retargeted["option_ids"] = [i for i in retargeted["option_ids"] if i < 2]

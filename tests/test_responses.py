@@ -64,7 +64,8 @@ async def test_comments_replies_edits_media_and_anonymous_admins(tmp_path: Path)
             ]
             first_row, reply_row, photo, anonymous, on_lesson, general = comments
             assert segments[first_row.segment_id].position == 0
-            assert first_row.user_id == ann and first_row.edited_at is not None
+            assert first_row.user_id == ann
+            assert first_row.edited_at is not None
             edits = (await session.scalars(select(CommentEdit))).all()
             assert [e.previous_text for e in edits] == ["Great <b>read</b> & more"]
             assert reply_row.reply_to_message_id == first["message_id"]
@@ -74,12 +75,16 @@ async def test_comments_replies_edits_media_and_anonymous_admins(tmp_path: Path)
                 == segments[first_row.segment_id].discussion_thread_id
             )
             assert photo.media_kind == "photo"
-            assert anonymous.user_id is None and anonymous.sender_chat_id == h.group_id
+            assert anonymous.user_id is None
+            assert anonymous.sender_chat_id == h.group_id
             assert segments[on_lesson.segment_id].position == 4
-            assert on_lesson.lesson_id is not None and lessons[on_lesson.lesson_id].position == 1
-            assert general.lesson_id is None and general.segment_id == on_lesson.segment_id
+            assert on_lesson.lesson_id is not None
+            assert lessons[on_lesson.lesson_id].position == 1
+            assert general.lesson_id is None
+            assert general.segment_id == on_lesson.segment_id
             user = await session.get(User, ann)
-            assert user is not None and (user.first_name, user.last_name, user.username) == (
+            assert user is not None
+            assert (user.first_name, user.last_name, user.username) == (
                 "Ann",
                 "Smith",
                 "ann",
@@ -89,7 +94,8 @@ async def test_comments_replies_edits_media_and_anonymous_admins(tmp_path: Path)
         await h.pump()
         async with h.sessions() as session:
             user = await session.get(User, ann)
-            assert user is not None and user.first_name == "Anne"
+            assert user is not None
+            assert user.first_name == "Anne"
 
 
 async def test_channel_poll_counts_with_snapshots_and_reactions(tmp_path: Path) -> None:
@@ -114,7 +120,9 @@ async def test_channel_poll_counts_with_snapshots_and_reactions(tmp_path: Path) 
             poll = await session.scalar(
                 select(Poll).where(Poll.message_id == poll_message["message_id"])
             )
-            assert poll is not None and poll.counts == [2, 0, 0] and poll.total_voters == 2
+            assert poll is not None
+            assert poll.counts == [2, 0, 0]
+            assert poll.total_voters == 2
             snapshots = (
                 await session.scalars(select(PollSnapshot.counts).order_by(PollSnapshot.id))
             ).all()
@@ -156,7 +164,8 @@ async def test_companion_polls_record_named_votes_changes_and_retractions(tmp_pa
             companion = await session.scalar(
                 select(Poll).where(Poll.message_id == first["message_id"])
             )
-            assert stored is not None and companion is not None
+            assert stored is not None
+            assert companion is not None
             assert stored.lesson_id == companion.lesson_id  # a reply to a lesson's poll is about it
             # newsbot's own companion polls are not comments.
             assert await session.scalar(select(func.count()).select_from(Comment)) == 1
@@ -186,7 +195,8 @@ async def test_start_tells_a_subscriber_what_is_stored(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         reader = h.world.add_user("Rita", language_code="ru")["id"]
         answer = (await h.command("/start", reader))[0]
-        assert "/mydata" in answer and "/forget" in answer
+        assert "/mydata" in answer
+        assert "/forget" in answer
         english = h.world.add_user("Ed")["id"]
         assert "What I store about you" in (await h.command("/start", english))[0]
 

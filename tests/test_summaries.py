@@ -211,7 +211,8 @@ async def test_figures_match_a_week_with_known_counts(
     assert (figures.posts, figures.articles, figures.titles) == (2, 1, ["Tariffs & trade"])
     assert figures.comments == 8  # the hidden one is left out
     assert (figures.commenters, figures.new_commenters, figures.returning_commenters) == (3, 2, 1)
-    assert figures.previous_comments == 2 and figures.change == 3.0
+    assert figures.previous_comments == 2
+    assert figures.change == 3.0
     assert [lesson.counts for lesson in figures.lessons] == [[8, 1, 1], [3, 3, 3], [2, 4, 4]]
     assert figures.lessons[0].named == [1, 1, 0]  # latest answers; Eve retracted
     figures.min_votes = 11
@@ -235,8 +236,10 @@ async def test_figures_match_a_week_with_known_counts(
 
     text = render_summary(translator("en"), figures, channel.title, "22–29 November")
     html = text.html
-    assert "News &lt;Daily&gt;" in html and "Allies &lt;matter&gt;" in html
-    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "News &lt;Daily&gt;" in html
+    assert "Allies &lt;matter&gt;" in html
+    assert "&lt;script&gt;" in html
+    assert "<script>" not in html
     assert (
         "Discussion: 8 comments from 3 readers (2 new, 1 returning). +300% on the week before."
         in html
@@ -263,9 +266,11 @@ def test_chart_is_a_png_readable_on_a_phone() -> None:
         LessonResult("Уроки для Израиля", ["Agree", "Partly", "Disagree"], [0, 0, 0]),
     ]
     image = png(lesson_figure(lessons, "News", "22–29 November", translator("en")))
-    assert image is not None and image[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image is not None
+    assert image[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", image[16:24])
-    assert width == 1280 and 400 <= height <= 2000  # Telegram's size: not scaled down
+    assert width == 1280
+    assert 400 <= height <= 2000
     assert len(image) < 1_000_000
     assert lesson_figure([], "News", "22–29 November", translator("en")) is None
 
@@ -310,9 +315,11 @@ async def test_summary_fires_at_local_time_across_dst_and_reaches_the_channel(
         h.clock.set(datetime(2026, 10, 25, 17, 0, tzinfo=UTC))  # 18:00 in Berlin
         await h.newsbot.tick()
         summaries = _summaries_in(h, h.channel_id)
-        assert len(summaries) == 1 and "photo" in summaries[0]
+        assert len(summaries) == 1
+        assert "photo" in summaries[0]
         caption = str(summaries[0]["caption"])
-        assert "18–25 October" in caption and "Published: 9 posts from 1 article." in caption
+        assert "18–25 October" in caption
+        assert "Published: 9 posts from 1 article." in caption
         shown = "\n".join(
             str(m.get("text", m.get("caption", ""))) for m in h.world.messages(h.channel_id)
         )
@@ -337,7 +344,8 @@ async def test_missed_summary_is_made_up_once_after_downtime(tmp_path: Path) -> 
         assert len(_summaries_in(h, h.channel_id)) == 1
         async with h.sessions() as session:
             stored = (await session.scalars(select(WeeklySummary))).all()
-            assert len(stored) == 1 and stored[0].posted_at is not None
+            assert len(stored) == 1
+            assert stored[0].posted_at is not None
             assert stored[0].period_start == datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
 
 
@@ -352,7 +360,8 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         assert preview[0]["text"] == (
             "Preview of the week in progress, 22–29 November, as it would read now:"
         )
-        assert "Weekly summary" in str(preview[1].get("caption")) and "photo" in preview[1]
+        assert "Weekly summary" in str(preview[1].get("caption"))
+        assert "photo" in preview[1]
         assert (await h.command("/summary post news 2026-W48"))[-1] == (
             "The week 22–29 November is not over yet; it can be posted once it ends."
         )
@@ -422,6 +431,7 @@ async def test_summary_to_admins_and_the_command_line(
     ]
     assert await asyncio.to_thread(main, arguments) == 0
     out = capsys.readouterr().out
-    assert "Weekly summary · News · 22–29 November" in out and "Most agreed:" in out
+    assert "Weekly summary · News · 22–29 November" in out
+    assert "Most agreed:" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert await asyncio.to_thread(main, [*arguments[:5], "--week", "W48"]) == 2

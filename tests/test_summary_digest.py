@@ -200,7 +200,8 @@ async def test_digest_of_a_known_week(
     texts = TEXTS[language]
     first, second, third = figures.lessons
     assert (first.counts, first.total, first.comments) == ([12, 5, 3], 20, 7)
-    assert first.percentages() == [60, 25, 15] and first.movement == (40, 10, 60, 20)
+    assert first.percentages() == [60, 25, 15]
+    assert first.movement == (40, 10, 60, 20)
     # Ranked by replies and reactions: Bob 1 + 3, Ann 2 + 1, Cid 0 + 1; never the longest.
     assert [(q.text, q.replies, q.reactions) for q in first.quotes] == [
         (texts["bob"], 1, 3),
@@ -218,7 +219,8 @@ async def test_digest_of_a_known_week(
     assert (second.total, second.movement, second.quotes) == (3, None, [])
     assert (third.total, third.percentages()) == (0, [0, 0, 0])
     # Standouts need 10 votes: only the first lesson qualifies, and it is named with them.
-    assert figures.most_agreed is first and figures.most_contested is None
+    assert figures.most_agreed is first
+    assert figures.most_contested is None
 
     _ = translator(language)
     dates = WEEK.dates(BERLIN.zone, language)
@@ -235,14 +237,16 @@ async def test_digest_of_a_known_week(
         assert "Readers who chose «Disagree» said:" in html
         assert f"{texts['ann']}</blockquote>— Ann · 2 replies, 1 reaction" in html
         assert f"{texts['bob']}</blockquote>— a reader · 1 reply, 3 reactions" in html
-        assert "Recurring themes: " in html and "security guarantees" in html
+        assert "Recurring themes: " in html
+        assert "security guarantees" in html
     else:
         assert "22–29 ноября" in html
         assert "Согласие изменилось с 40% (10 голосов) до 60% (20 голосов)." in html
         assert "Голосов пока нет." in html
         assert "Читатели, выбравшие «Agree», писали:" in html
         assert f"{texts['bob']}</blockquote>— читатель · 1 ответ, 3 реакции" in html
-        assert "Повторяющиеся темы: " in html and "гарантии безопасности" in html
+        assert "Повторяющиеся темы: " in html
+        assert "гарантии безопасности" in html
 
 
 async def test_names_follow_the_channel_policy_and_each_readers_word(
@@ -290,16 +294,21 @@ async def test_charts_are_phone_sized_and_carry_their_story(
     assert figure.get_size_inches()[0] * figure.dpi == 1280
     texts = _texts(figure)
     assert "News · 22–29 November" in texts
-    assert "20 votes" in texts and "3 votes" in texts
-    assert "60%" in texts and "67%" in texts
+    assert "20 votes" in texts
+    assert "3 votes" in texts
+    assert "60%" in texts
+    assert "67%" in texts
     assert "Not shown: 1 lesson without votes" in texts  # the third, labelled, not blank
     assert "Treaties outlast rulers" not in texts
     image = png(figure)
-    assert image is not None and int.from_bytes(image[16:20], "big") == 1280
+    assert image is not None
+    assert int.from_bytes(image[16:20], "big") == 1280
     activity = activity_figure(figures.days, figures.activity, "News", "22–29 November", _, "en")
-    assert activity is not None and activity.get_size_inches()[0] * activity.dpi == 1280
+    assert activity is not None
+    assert activity.get_size_inches()[0] * activity.dpi == 1280
     texts = _texts(activity)
-    assert "News · 22–29 November" in texts and "Guarantees (7 comments)" in texts
+    assert "News · 22–29 November" in texts
+    assert "Guarantees (7 comments)" in texts
     assert "24 Nov" in texts  # days in the channel's language and zone
     assert figures.activity == [("Guarantees", [0, 0, 7, 0, 0, 0, 0, 0])]
     png(activity)
@@ -336,7 +345,8 @@ async def test_an_empty_week_is_not_posted_and_admins_hear_why(tmp_path: Path) -
         assert len(told) == 1  # the week is settled, not retried
         async with h.sessions() as session:
             stored = (await session.scalars(select(WeeklySummary))).one()
-            assert stored.posted_at is not None and stored.message_id is None
+            assert stored.posted_at is not None
+            assert stored.message_id is None
 
 
 async def test_quote_consent_and_reactions_end_to_end(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from html.parser import HTMLParser
 
+from typing_extensions import override
+
 from bot.articles.document import Document
 from bot.articles.errors import ArticleError
 from bot.articles.front_matter import split_front_matter
@@ -54,7 +56,24 @@ def parse_html_page(
 # libxml2, under trafilatura, stops following elements nested deeper than 256 and the
 # text inside is silently lost; a page that deep is refused with that reason instead.
 MAX_NESTING = 250
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 
 
 class _DepthMeter(HTMLParser):
@@ -63,6 +82,7 @@ class _DepthMeter(HTMLParser):
         self.depth = 0
         self.deepest = 0
 
+    @override
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _VOID:
             self.depth += 1

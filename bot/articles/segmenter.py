@@ -169,7 +169,7 @@ def _list_units(block: ListBlock, budget: int) -> list[_Unit]:
 def _table_units(block: Table, budget: int) -> list[_Unit]:
     lines: list[tuple[str, str, tuple[LessonDraft, ...]]] = []
     for row in block.rows:
-        cells = [cell for cell in row]
+        cells = list(row)
         if not cells:
             continue
         label = with_marks(cells[0], "b")
@@ -179,12 +179,12 @@ def _table_units(block: Table, budget: int) -> list[_Unit]:
                 continue
             name = block.header[column] if column < len(block.header) else ""
             if len(cells) > 2 and name:
-                rest.append((Run(f"{name}: "),) + cell)
+                rest.append((Run(f"{name}: "), *cell))
             else:
                 rest.append(cell)
         body: Inline = label
         for index, part in enumerate(rest):
-            body = body + (Run(" — " if index == 0 else "; "),) + part
+            body = (*body, Run(" — " if index == 0 else "; "), *part)
         for line_html, line_text in _line_pieces("", body, budget):
             lines.append((line_html, line_text, ()))
     head = None

@@ -22,13 +22,13 @@ class Account(Reactions):
         self.privacy_mode = bool(enabled)
         return self.privacy_mode
 
-    def api_getMe(self, params: JSON) -> JSON:
+    def api_getMe(self, _params: JSON) -> JSON:
         return {**self.bot_user, "can_read_all_group_messages": not self.privacy_mode}
 
-    def api_logOut(self, params: JSON) -> bool:
+    def api_logOut(self, _params: JSON) -> bool:
         return True
 
-    def api_close(self, params: JSON) -> bool:
+    def api_close(self, _params: JSON) -> bool:
         return True
 
     @staticmethod

@@ -69,7 +69,8 @@ class EmulatorServer:
         site = web.TCPSite(self._runner, self.host, port)
         await site.start()
         server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        assert server is not None
+        assert server.sockets  # type: ignore[attr-defined]
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self._webhook_task = asyncio.create_task(self._deliver_webhooks())
         return self.base_url
@@ -181,7 +182,7 @@ class EmulatorServer:
                     await asyncio.sleep(0.2)
 
     # --------------------------------------------------------- reader side
-    async def _reader_chats(self, request: web.Request) -> web.StreamResponse:
+    async def _reader_chats(self, _request: web.Request) -> web.StreamResponse:
         chats = [
             chat.public() | {"linked_chat_id": chat.linked_chat_id}
             for chat in self.world.chats.values()

@@ -48,7 +48,7 @@ async def serve(port: int, token: str | None, write_config: Path | None) -> None
         text = config_for(server, channel_id, admin["id"], str(database))
         await asyncio.to_thread(write_config.write_text, text, "utf-8")
         lines.append(f"config written   : {write_config}")
-    print("\n".join(lines), flush=True)  # noqa: T201 - the command's whole output
+    print("\n".join(lines), flush=True)
     try:
         await asyncio.Event().wait()
     finally:

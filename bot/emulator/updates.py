@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 
@@ -97,10 +98,8 @@ class UpdateQueue(WorldState):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, 0.25))
-            except TimeoutError:
-                pass
             if self._poller != me:
                 raise ApiError(
                     409,
@@ -135,7 +134,7 @@ class UpdateQueue(WorldState):
             self.updates.clear()
         return True
 
-    def api_getWebhookInfo(self, params: JSON) -> JSON:
+    def api_getWebhookInfo(self, _params: JSON) -> JSON:
         info: JSON = {
             "url": self.webhook["url"] if self.webhook else "",
             "has_custom_certificate": False,

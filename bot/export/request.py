@@ -40,7 +40,9 @@ class ExportRequest:
 
 def read_day(word: str) -> date:
     try:
-        return datetime.strptime(word, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar day
+        if not _DATE.match(word):
+            raise ValueError(word)
+        return date.fromisoformat(word)
     except ValueError:
         raise ExportError(
             N_("{word} is not a date: use YYYY-MM-DD, for example 2026-11-01."), word=word

@@ -256,7 +256,8 @@ class Publisher:
             return
         async with self.sessions.begin() as session:
             poll = await session.get(Poll, poll_id)
-            assert poll is not None and message.poll is not None
+            assert poll is not None
+            assert message.poll is not None
             self.mark_poll_posted(poll, message.message_id, message.poll.id)
             await session.flush()
             await after_posted(session, self.config, poll, self.clock.now())

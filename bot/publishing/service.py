@@ -57,13 +57,13 @@ def next_item(article: Article) -> Segment | Poll | None:
 
 async def schedule_article(
     session: AsyncSession,
-    config: Config,
     article_id: int,
     channel: ChannelConfig,
     start: datetime,
     every: timedelta | None,
     *,
     actor_id: int | None,
+    now: datetime,
 ) -> Scheduled:
     article = await article_with_segments(session, article_id)
     if article is None:
@@ -73,7 +73,7 @@ async def schedule_article(
     ]
     if busy:
         raise PublishingError(N_("Article {id} is already scheduled; see /status."), id=article_id)
-    channel_row = await ensure_channel(session, channel)
+    channel_row = await ensure_channel(session, channel, now)
     posted_elsewhere = [
         s
         for s in article.segments

@@ -152,10 +152,14 @@ def parse_publish_arguments(
                 spacing=" ".join(rest[marker:]),
             )
         del rest[marker : marker + skip + 1]
-    elif rest and not rest[-1].startswith("+") and (span := parse_span(rest[-1])):
-        if not (len(rest) >= 2 and rest[-2].lower() in IN):
-            every = span
-            rest.pop()
+    elif (
+        rest
+        and not rest[-1].startswith("+")
+        and (span := parse_span(rest[-1]))
+        and not (len(rest) >= 2 and rest[-2].lower() in IN)
+    ):
+        every = span
+        rest.pop()
     zone = zone_for[channel or default_channel]
     return PublishRequest(channel=channel, start=parse_start(rest, now, zone), every=every)
 

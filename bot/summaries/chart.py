@@ -22,12 +22,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-from bidi import get_display  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from bidi import get_display
+from matplotlib.ticker import MaxNLocator
 
-from bot.i18n import Translator, counted  # noqa: E402
-from bot.summaries.content import LessonResult  # noqa: E402
+from bot.i18n import Translator, counted
+from bot.summaries.content import LessonResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -180,7 +180,8 @@ class SummaryJobs:
                     dates=summary.dates,
                 )
             row = await channel_by_key(session, channel.key)
-            assert row is not None and row.chat_id is not None
+            assert row is not None
+            assert row.chat_id is not None
             stored = await queries.summary_for(session, row.id, period.start)
             if stored is None:
                 # Stored before sending: the row is the guard against a second summary.

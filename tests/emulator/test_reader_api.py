@@ -42,8 +42,8 @@ async def test_file_names_that_climb_out_are_refused() -> None:
 
 
 async def test_a_body_that_is_not_an_object_is_refused() -> None:
-    async with raw_emulator() as raw:
-        async with raw.http.post(
-            f"{raw.server.base_url}/_emulator/add_user", json=["Ann"]
-        ) as answer:
-            assert answer.status == 400
+    async with (
+        raw_emulator() as raw,
+        raw.http.post(f"{raw.server.base_url}/_emulator/add_user", json=["Ann"]) as answer,
+    ):
+        assert answer.status == 400
