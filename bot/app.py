@@ -34,6 +34,7 @@ from bot.runtime import upgrade_or_explain
 from bot.services import SERVICES_KEY, Services
 from bot.summaries.service import SummaryJobs
 from db.engine import create_engine, create_session_factory
+from db.models import use_clock
 
 log = logging.getLogger(__name__)
 SAFETY_TICK = timedelta(seconds=30)
@@ -115,6 +116,7 @@ class NewsBot:
 
     # ------------------------------------------------------------ start-up
     async def start(self) -> None:
+        use_clock(self.clock.now)  # rows stamped "now" by default take this clock's time
         self.engine = create_engine(self.config.database_url)
         await upgrade_or_explain(self.config, self.engine)
         self.sessions = create_session_factory(self.engine)

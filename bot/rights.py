@@ -28,13 +28,13 @@ from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberUpdated
 from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.channels import ensure_channel
 from bot.config import ChannelConfig, Config
 from bot.i18n import Translator
 from bot.notices import tell
 from bot.telegram_html import escape
 from db.models import Channel
 from db.queries import publishing as queries
-from db.queries.channels import ensure_channel
 
 log = logging.getLogger(__name__)
 REFRESH_EVERY = timedelta(minutes=5)

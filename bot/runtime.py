@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.channels import ensure_channel
 from bot.config import Config, DatabaseUnavailable
 from bot.logs import redact
 from db import migrate
 from db.engine import create_engine, create_session_factory
-from db.queries.channels import ensure_channel
 
 
 def unavailable(config: Config, error: BaseException) -> DatabaseUnavailable:

@@ -7,6 +7,8 @@ no dialect-specific types, and timestamps are stored as UTC.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -63,8 +65,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Whose "now" stamps a row that does not say when it happened: the clock newsbot runs on
+# (``use_clock``, set at start; a test's manual clock), else the system's. A context
+# variable, so tasks started afterwards (the polling loop, scheduled jobs) share it.
+_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("newsbot_clock", default=None)
+
+
+def use_clock(now: Callable[[], datetime]) -> None:
+    _clock.set(now)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    clock = _clock.get()
+    return clock() if clock is not None else datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

@@ -9,7 +9,9 @@ from telegram import Document, Update
 from bot import outbox, unit_of_work
 from bot.articles.errors import ArticleError
 from bot.articles.importer import import_article, posts_from_segments
+from bot.articles.library import find_article, recent_articles
 from bot.articles.preview import default_poll_options
+from bot.channels import stored_channel
 from bot.i18n import counted
 from bot.publishing import report
 from bot.publishing.service import (
@@ -25,8 +27,6 @@ from bot.publishing.timing import TimingError, night_times, parse_publish_argume
 from bot.telegram_html import bold
 from bot.unit_of_work import current_session
 from db.models import Button
-from db.queries.articles import article_with_segments, list_articles
-from db.queries.channels import channel_by_key
 from handlers.buttons import action, offer
 from handlers.common import Context, arguments, language_of, private_admin_command, reply, services
 
@@ -112,7 +112,7 @@ def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
 @private_admin_command
 async def articles_command(update: Update, _context: Context) -> None:
     """/articles: the latest imported articles."""
-    rows = await list_articles(current_session())
+    rows = await recent_articles(current_session())
     if not rows:
         await reply(update, report.articles_text(language_of(update), rows))
         return
@@ -133,7 +133,7 @@ async def article_pressed(update: Update, _context: Context, button: Button) -> 
     """An article picked from /articles: what it is, and what can be done with it."""
     _ = language_of(update)
     article_id = int(button.argument or 0)
-    article = await article_with_segments(current_session(), article_id)
+    article = await find_article(current_session(), article_id)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -164,7 +164,7 @@ async def preview_pressed(update: Update, context: Context, button: Button) -> N
 async def _preview(update: Update, context: Context, article_id: int) -> None:
     """How many messages follow, the posts and poll previews, then what to do next."""
     _ = language_of(update)
-    article = await article_with_segments(current_session(), article_id)
+    article = await find_article(current_session(), article_id)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -250,7 +250,7 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
     svc = services(context)
     config = svc.config
     session = current_session()
-    article = await article_with_segments(session, article_id)
+    article = await find_article(session, article_id)
     default_key = article.channel.key if article and article.channel else config.channels[0].key
     try:
         request = parse_publish_arguments(
@@ -334,7 +334,7 @@ async def cancel_command(update: Update, context: Context) -> None:
     if article_id is None:
         await reply(update, _("Usage: /cancel ID"))
         return
-    article = await article_with_segments(current_session(), article_id)
+    article = await find_article(current_session(), article_id)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -404,7 +404,7 @@ async def channels_command(update: Update, context: Context) -> None:
     _ = language_of(update)
     lines = [bold(_("Channels"))]
     for channel in services(context).config.channels:
-        row = await channel_by_key(current_session(), channel.key)
+        row = await stored_channel(current_session(), channel.key)
         lines.append(
             _(
                 "{key}: chat {chat}, discussion {group}, language {language}, time zone {zone}"

@@ -28,6 +28,7 @@ from bot.moderation.actions import (
     unban,
     unhide_comment,
 )
+from bot.moderation.audit import recent_actions
 from bot.moderation.rules import rule_broken
 from bot.notices import tell
 from bot.publishing.report import escape
@@ -35,7 +36,6 @@ from bot.responses.comments import message_text, store_comment
 from bot.telegram_html import bold
 from bot.unit_of_work import current_session
 from db.models import Comment
-from db.queries.audit import recent
 from handlers.common import (
     Context,
     arguments,
@@ -399,7 +399,7 @@ async def audit_command(update: Update, context: Context) -> None:
         await reply(update, _("Sorry, only moderators can do that, in a private chat."))
         return
     lines = [bold(_("Recent actions"))]
-    for entry in await recent(current_session()):
+    for entry in await recent_actions(current_session()):
         lines.append(
             escape(
                 f"{entry.created_at:%Y-%m-%d %H:%M} UTC · {entry.action} · {entry.target or ''} · "

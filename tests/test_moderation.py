@@ -96,6 +96,10 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
         h.world.send_private(moderator, "/audit")
         await h.pump()
         audit = h.world.messages(moderator)[-1]["text"]
+        # Stamped by the bot's clock (the test's), like everything else it records.
+        stamps = [line.split(" UTC")[0] for line in audit.splitlines()[1:]]
+        assert stamps
+        assert all(stamp.startswith(f"{h.clock.now():%Y-%m-%d}") for stamp in stamps), stamps
         assert "hide" in audit
         assert "ban" in audit
         assert "trolling" in audit

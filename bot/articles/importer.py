@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.articles.inline import plain
 from bot.articles.loader import SourceFormat, content_hash, decode_article, parse_article
 from bot.articles.segmenter import LessonDraft, Post, segment
+from bot.channels import ensure_channel
 from bot.config import ChannelConfig, Config
 from db.models import Article, Lesson, Segment
 from db.queries import articles as article_queries
 from db.queries.audit import record
-from db.queries.channels import ensure_channel
 
 
 @dataclass(frozen=True)

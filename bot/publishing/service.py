@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.articles.preview import default_poll_options
+from bot.channels import ensure_channel
 from bot.config import ChannelConfig, Config
 from bot.errors import NewsbotError
 from bot.i18n import N_
@@ -19,7 +20,7 @@ from db.models import Article, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 from db.queries.articles import article_with_segments
 from db.queries.audit import record
-from db.queries.channels import channel_by_key, ensure_channel
+from db.queries.channels import channel_by_key
 
 DONE = (SegmentState.POSTED, SegmentState.CANCELLED)
 

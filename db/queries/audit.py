@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry
+from db.models import AuditEntry, utcnow
 
 
 async def record(
@@ -16,7 +16,9 @@ async def record(
     target: str | None,
     detail: dict[str, Any],
 ) -> AuditEntry:
-    entry = AuditEntry(actor_id=actor_id, action=action, target=target, detail=detail)
+    entry = AuditEntry(
+        actor_id=actor_id, action=action, target=target, detail=detail, created_at=utcnow()
+    )
     session.add(entry)
     await session.flush()
     return entry

@@ -1,0 +1,36 @@
+"""Each configured channel's row, kept in step with its entry in the configuration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import ChannelConfig
+from db.models import Channel, utcnow
+from db.queries.channels import add_channel, channel_by_key
+
+
+async def ensure_channel(
+    session: AsyncSession, config: ChannelConfig, now: datetime | None = None
+) -> Channel:
+    """The channel's row, created or refreshed from its config entry; what Telegram says
+    (the numeric id behind an @username, the title) is learned by the rights check."""
+    channel = await channel_by_key(session, config.key)
+    if channel is None:
+        channel = await add_channel(session, config.key, now or utcnow())
+    if isinstance(config.chat, int):
+        channel.chat_id = config.chat
+    else:
+        channel.username = config.chat
+    if isinstance(config.discussion_group, int):
+        channel.discussion_chat_id = config.discussion_group
+    channel.language = config.language
+    channel.timezone = config.timezone
+    await session.flush()
+    return channel
+
+
+async def stored_channel(session: AsyncSession, key: str) -> Channel | None:
+    """What newsbot has learned of a configured channel (None before its first start)."""
+    return await channel_by_key(session, key)
