@@ -140,6 +140,7 @@ class NewsBot:
             )
             .rate_limiter(MessageRateLimiter(max_retries=2))
             .updater(None)
+            .context_types(handlers.context_types())
             .build()
         )
         self.application = application

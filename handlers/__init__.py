@@ -34,7 +34,10 @@ from handlers import (
     subscriber,
     summary,
 )
-from handlers.common import Context, language_of, services
+from handlers.common import Context, language_of
+from handlers.context import context_types
+
+__all__ = ["apologise", "context_types", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ async def on_error(_update: object, context: Context) -> None:
     error = context.error
     assert error is not None
     unit_of_work.report_failure(error)
-    secrets = services(context).config.secrets
+    secrets = context.services.config.secrets
     log.error("update failed: %s", redact(repr(error), secrets), exc_info=error)
 
 

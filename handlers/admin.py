@@ -25,10 +25,9 @@ from bot.publishing.service import (
 )
 from bot.publishing.timing import TimingError, night_times, parse_publish_arguments
 from bot.telegram_html import bold
-from bot.unit_of_work import current_session
 from db.models import Button
 from handlers.buttons import action, offer
-from handlers.common import Context, arguments, language_of, private_admin_command, reply, services
+from handlers.common import Context, arguments, language_of, private_admin_command, reply
 
 
 def _article_id(words: list[str]) -> int | None:
@@ -38,13 +37,13 @@ def _article_id(words: list[str]) -> int | None:
 @private_admin_command
 async def import_command(update: Update, context: Context) -> None:
     """/import as the caption of a file, or in reply to one: store the article."""
-    _ = language_of(update)
+    _ = context.translate
     message = update.effective_message
     assert message is not None
     document: Document | None = message.document or (
         message.reply_to_message.document if message.reply_to_message else None
     )
-    config = services(context).config
+    config = context.services.config
     usage = _("Send the article as a file with the caption /import [channel] [lessons=1,3].")
     if document is None:
         await reply(update, usage)
@@ -73,7 +72,7 @@ async def import_command(update: Update, context: Context) -> None:
     user = update.effective_user
     try:
         result = await import_article(
-            current_session(),
+            context.session,
             data,
             config,
             channel,
@@ -110,11 +109,11 @@ def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
 
 
 @private_admin_command
-async def articles_command(update: Update, _context: Context) -> None:
+async def articles_command(update: Update, context: Context) -> None:
     """/articles: the latest imported articles."""
-    rows = await recent_articles(current_session())
+    rows = await recent_articles(context.session)
     if not rows:
-        await reply(update, report.articles_text(language_of(update), rows))
+        await reply(update, report.articles_text(context.translate, rows))
         return
     markup, tokens = offer(
         update,
@@ -124,16 +123,16 @@ async def articles_command(update: Update, _context: Context) -> None:
         ],
     )
     await reply(
-        update, report.articles_text(language_of(update), rows), markup=markup, buttons=tokens
+        update, report.articles_text(context.translate, rows), markup=markup, buttons=tokens
     )
 
 
 @action("article", admin=True)
-async def article_pressed(update: Update, _context: Context, button: Button) -> None:
+async def article_pressed(update: Update, context: Context, button: Button) -> None:
     """An article picked from /articles: what it is, and what can be done with it."""
-    _ = language_of(update)
+    _ = context.translate
     article_id = int(button.argument or 0)
-    article = await find_article(current_session(), article_id)
+    article = await find_article(context.session, article_id)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -148,7 +147,7 @@ async def article_pressed(update: Update, _context: Context, button: Button) -> 
 @private_admin_command
 async def preview_command(update: Update, context: Context) -> None:
     """/preview ID: the posts exactly as they will appear, polls after their lesson post."""
-    _ = language_of(update)
+    _ = context.translate
     article_id = _article_id(arguments(update, context))
     if article_id is None:
         await reply(update, _("Usage: /preview ID (see /articles)"))
@@ -163,14 +162,14 @@ async def preview_pressed(update: Update, context: Context, button: Button) -> N
 
 async def _preview(update: Update, context: Context, article_id: int) -> None:
     """How many messages follow, the posts and poll previews, then what to do next."""
-    _ = language_of(update)
-    article = await find_article(current_session(), article_id)
+    _ = context.translate
+    article = await find_article(context.session, article_id)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
     chat = update.effective_chat
     assert chat is not None
-    config = services(context).config
+    config = context.services.config
     channel = next(
         (c for c in config.channels if article.channel and c.key == article.channel.key),
         config.channels[0],
@@ -218,9 +217,9 @@ async def publish_now_pressed(update: Update, context: Context, button: Button) 
 
 
 @action("schedule", admin=True)
-async def schedule_pressed(update: Update, _context: Context, button: Button) -> None:
+async def schedule_pressed(update: Update, context: Context, button: Button) -> None:
     """[Schedule…]: how to type a schedule, with examples that work."""
-    _ = language_of(update)
+    _ = context.translate
     await reply(
         update,
         _(
@@ -237,7 +236,7 @@ async def publish_command(update: Update, context: Context) -> None:
 
 
 async def _schedule(update: Update, context: Context, words: list[str]) -> None:
-    _ = language_of(update)
+    _ = context.translate
     usage = _(
         "Usage: /publish ID [channel] [start] [every]\n"
         "start: now, 18:00, tomorrow 09:00, +2h or 2026-12-01 09:00 (the channel's time "
@@ -247,9 +246,9 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
     if article_id is None:
         await reply(update, usage)
         return
-    svc = services(context)
+    svc = context.services
     config = svc.config
-    session = current_session()
+    session = context.session
     article = await find_article(session, article_id)
     default_key = article.channel.key if article and article.channel else config.channels[0].key
     try:
@@ -290,17 +289,17 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
 
 
 async def _pause_or_resume(update: Update, context: Context, paused: bool) -> None:
-    _ = language_of(update)
+    _ = context.translate
     words = arguments(update, context)
     article_id = _article_id(words)
     if words and article_id is None:
         await reply(update, _("Usage: /pause [ID] or /resume [ID]"))
         return
-    svc = services(context)
+    svc = context.services
     user = update.effective_user
     try:
         articles = await set_paused(
-            current_session(), article_id, paused, actor_id=user.id if user else None
+            context.session, article_id, paused, actor_id=user.id if user else None
         )
     except PublishingError as exc:
         await reply(update, report.escape(exc.text(_)))
@@ -329,12 +328,12 @@ async def resume_command(update: Update, context: Context) -> None:
 @private_admin_command
 async def cancel_command(update: Update, context: Context) -> None:
     """/cancel ID: asks first, then drops the article's remaining posts and polls."""
-    _ = language_of(update)
+    _ = context.translate
     article_id = _article_id(arguments(update, context))
     if article_id is None:
         await reply(update, _("Usage: /cancel ID"))
         return
-    article = await find_article(current_session(), article_id)
+    article = await find_article(context.session, article_id)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -359,7 +358,7 @@ async def cancel_command(update: Update, context: Context) -> None:
 
 @action("cancel", admin=True)
 async def cancel_pressed(update: Update, context: Context, button: Button) -> None:
-    _ = language_of(update)
+    _ = context.translate
     unit = unit_of_work.current()
     assert button.message_id is not None
     if button.argument is None:
@@ -374,7 +373,7 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
     except PublishingError as exc:
         await reply(update, report.escape(exc.text(_)))
         return
-    services(context).wake()
+    context.services.wake()
     outbox.queue_edit(
         unit.session,
         button.chat_id,
@@ -391,20 +390,20 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
 @private_admin_command
 async def status_command(update: Update, context: Context) -> None:
     """/status: what is next and when, what was posted, what failed and why."""
-    config = services(context).config
-    entries = await status(current_session())
+    config = context.services.config
+    entries = await status(context.session)
     zones = {c.key: c.zone for c in config.channels}
-    finished = await finished_recently(current_session(), services(context).clock.now())
-    await reply(update, report.status_text(language_of(update), entries, zones, finished))
+    finished = await finished_recently(context.session, context.services.clock.now())
+    await reply(update, report.status_text(context.translate, entries, zones, finished))
 
 
 @private_admin_command
 async def channels_command(update: Update, context: Context) -> None:
     """/channels: the configured channels as Telegram knows them."""
-    _ = language_of(update)
+    _ = context.translate
     lines = [bold(_("Channels"))]
-    for channel in services(context).config.channels:
-        row = await stored_channel(current_session(), channel.key)
+    for channel in context.services.config.channels:
+        row = await stored_channel(context.session, channel.key)
         lines.append(
             _(
                 "{key}: chat {chat}, discussion {group}, language {language}, time zone {zone}"

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from bot import unit_of_work
 from bot.buttons import ButtonRefused, buttons_in, claim_button, make_button
 from db.models import Button
-from handlers.common import Context, language_of, services
+from handlers.common import Context
 
 log = logging.getLogger(__name__)
 Action = Callable[[Update, Context, Button], Awaitable[None]]
@@ -64,7 +64,7 @@ def offer(
 
 async def pressed(update: Update, context: Context) -> None:
     """A button press: acted on only as the button was made for."""
-    _ = language_of(update)
+    _ = context.translate
     query = update.callback_query
     assert query is not None
     unit = unit_of_work.current()
@@ -80,7 +80,7 @@ async def pressed(update: Update, context: Context) -> None:
         )
         if button.action not in ACTIONS:
             raise ButtonRefused(f"no action {button.action}")
-        if button.action in ADMIN_ACTIONS and not await services(context).access.is_admin(
+        if button.action in ADMIN_ACTIONS and not await context.services.access.is_admin(
             query.from_user.id
         ):
             raise ButtonRefused("no longer an admin")

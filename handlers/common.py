@@ -9,20 +9,15 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot import outbox, unit_of_work
 from bot.i18n import Translator, translator
 from bot.responses.comments import remember_user
-from bot.services import Services, services_of
+from handlers.context import NewsbotContext
 
 log = logging.getLogger(__name__)
-Context = ContextTypes.DEFAULT_TYPE
+Context = NewsbotContext
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
-
-
-def services(context: Context) -> Services:
-    return services_of(context.bot_data)
 
 
 def language_of(update: Update) -> Translator:
@@ -71,13 +66,13 @@ def private_admin_command(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: Context) -> None:
-        _ = language_of(update)
+        _ = context.translate
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
         if chat.type != ChatType.PRIVATE:
             return  # registered for private chats; never answer in public
-        if not await services(context).access.is_admin(user.id):
+        if not await context.services.access.is_admin(user.id):
             log.info("refused %s from user %s", handler.__name__, user.id)
             await reply(update, _("Sorry, only the channel's admins can do that."))
             return
@@ -94,12 +89,12 @@ def moderator_only(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: Context) -> None:
-        _ = language_of(update)
+        _ = context.translate
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != ChatType.PRIVATE:
             return
-        session = unit_of_work.current_session()
-        if not await services(context).access.is_moderator(session, user.id):
+        session = context.session
+        if not await context.services.access.is_moderator(session, user.id):
             await reply(update, _("Sorry, only moderators can do that."))
             return
         await handler(update, context)

@@ -39,11 +39,9 @@ from db.models import Comment
 from handlers.common import (
     Context,
     arguments,
-    language_of,
     moderator_only,
     private_admin_command,
     reply,
-    services,
 )
 
 log = logging.getLogger(__name__)
@@ -53,10 +51,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 async def _is_moderator(update: Update, context: Context) -> bool:
     message, user = update.effective_message, update.effective_user
     if message is not None and message.sender_chat is not None:
-        return await speaks_for_staff(current_session(), message.chat.id, message.sender_chat.id)
+        return await speaks_for_staff(context.session, message.chat.id, message.sender_chat.id)
     if user is None:
         return False
-    return await services(context).access.is_moderator(current_session(), user.id)
+    return await context.services.access.is_moderator(context.session, user.id)
 
 
 def command_name(message: Message, bot_username: str) -> str | None:
@@ -78,7 +76,7 @@ async def group_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
     command = GROUP_COMMANDS.get(command_name(message, context.bot.username) or "")
-    session = current_session()
+    session = context.session
     if (
         command is not None
         and await is_discussion_group(session, message.chat.id)
@@ -89,9 +87,9 @@ async def group_message(update: Update, context: Context) -> None:
     await comment_with_rules(update, context)
 
 
-async def in_private_only(update: Update, _context: Context) -> None:
+async def in_private_only(update: Update, context: Context) -> None:
     """/hide or /ban in a private chat: say where they work."""
-    _ = language_of(update)
+    _ = context.translate
     await reply(update, _("Use this in the discussion group, in reply to a comment."))
 
 
@@ -164,7 +162,7 @@ async def _moderate(
             ).format(reason=refusal)
         return text
 
-    await tell(current_session(), [user.id], confirmation, services(context).clock.now())
+    await tell(context.session, [user.id], confirmation, context.services.clock.now())
 
 
 async def hide_command(update: Update, context: Context) -> None:
@@ -175,13 +173,13 @@ async def hide_command(update: Update, context: Context) -> None:
 
     async def hide(actor: int | None, reason: str) -> Hidden:
         return await hide_comment(
-            current_session(),
+            context.session,
             context.bot,
             target.chat_id,
             target.message_id,
             actor_id=actor,
             reason=reason,
-            at=services(context).clock.now(),
+            at=context.services.clock.now(),
         )
 
     def done(_: Translator) -> str:
@@ -194,7 +192,7 @@ async def hide_command(update: Update, context: Context) -> None:
 
 async def ban_command(update: Update, context: Context) -> None:
     """/ban [reason], in reply to a comment: keep its author (a person or a channel) out."""
-    _ = language_of(update)
+    _ = context.translate
     target = await _moderation_target(update)
     if target is None:
         return
@@ -204,12 +202,12 @@ async def ban_command(update: Update, context: Context) -> None:
 
     async def ban(actor: int | None, reason: str) -> Hidden:
         return await ban_author(
-            current_session(),
+            context.session,
             context.bot,
             target,
             actor_id=actor,
             reason=reason,
-            at=services(context).clock.now(),
+            at=context.services.clock.now(),
         )
 
     undo = f"chat:{target.sender_chat_id}" if target.sender_chat_id else str(target.user_id)
@@ -237,7 +235,7 @@ def _snippet(text: str, limit: int = 80) -> str:
 @moderator_only
 async def unhide_command(update: Update, context: Context) -> None:
     """/unhide ID: a hidden comment counts again in exports and summaries."""
-    _ = language_of(update)
+    _ = context.translate
     words = arguments(update, context)
     if len(words) != 1 or not words[0].isdigit():
         await reply(update, _("Usage: /unhide ID (the number in the /hide confirmation)"))
@@ -249,7 +247,7 @@ async def unhide_command(update: Update, context: Context) -> None:
             unit.session, int(words[0]), actor_id=user.id if user else None, at=unit.now
         )
     except ModerationError as exc:
-        await reply(update, escape(exc.text(language_of(update))))
+        await reply(update, escape(exc.text(context.translate)))
         return
     await reply(
         update,
@@ -263,7 +261,7 @@ async def unhide_command(update: Update, context: Context) -> None:
 @moderator_only
 async def unban_command(update: Update, context: Context) -> None:
     """/unban USER (or chat:ID): let them write in the discussion groups again."""
-    _ = language_of(update)
+    _ = context.translate
     words = arguments(update, context)
     if len(words) != 1:
         await reply(update, _("Usage: /unban USER (id or @username) or /unban chat:ID"))
@@ -279,7 +277,7 @@ async def unban_command(update: Update, context: Context) -> None:
             actor_id=user.id if user else None,
         )
     except ModerationError as exc:
-        await reply(update, escape(exc.text(language_of(update))))
+        await reply(update, escape(exc.text(context.translate)))
         return
     await reply(
         update,
@@ -292,8 +290,8 @@ async def comment_with_rules(update: Update, context: Context) -> None:
     (and that Telegram kept it, when it would not delete it)."""
     message = update.message
     assert message is not None
-    svc = services(context)
-    session = current_session()
+    svc = context.services
+    session = context.session
     comment = await store_comment(session, message, context.bot.id)
     if comment is None or comment.hidden:
         return
@@ -337,12 +335,12 @@ async def comment_with_rules(update: Update, context: Context) -> None:
 
 async def export_command(update: Update, context: Context) -> None:
     """/export [channel] [article] [from] [to] [format] [hidden]: always sent privately."""
-    _ = language_of(update)
+    _ = context.translate
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    svc = services(context)
-    if not await svc.access.is_moderator(current_session(), user.id):
+    svc = context.services
+    if not await svc.access.is_moderator(context.session, user.id):
         await reply(update, _("Sorry, only moderators can do that."))
         return
     channels = [c.key for c in svc.config.channels]
@@ -389,17 +387,17 @@ async def export_command(update: Update, context: Context) -> None:
 
 async def audit_command(update: Update, context: Context) -> None:
     """/audit: recent moderation and admin actions (moderators, in private)."""
-    _ = language_of(update)
+    _ = context.translate
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    if chat.type != ChatType.PRIVATE or not await services(context).access.is_moderator(
-        current_session(), user.id
+    if chat.type != ChatType.PRIVATE or not await context.services.access.is_moderator(
+        context.session, user.id
     ):
         await reply(update, _("Sorry, only moderators can do that, in a private chat."))
         return
     lines = [bold(_("Recent actions"))]
-    for entry in await recent_actions(current_session()):
+    for entry in await recent_actions(context.session):
         lines.append(
             escape(
                 f"{entry.created_at:%Y-%m-%d %H:%M} UTC · {entry.action} · {entry.target or ''} · "
@@ -411,7 +409,7 @@ async def audit_command(update: Update, context: Context) -> None:
 
 
 async def _role_command(update: Update, context: Context, grant: bool) -> None:
-    _ = language_of(update)
+    _ = context.translate
     words = arguments(update, context)
     if len(words) != 2:
         await reply(
@@ -429,13 +427,13 @@ async def _role_command(update: Update, context: Context, grant: bool) -> None:
         return
     user = update.effective_user
     assert user is not None
-    session = current_session()
+    session = context.session
     try:
         target, changed = await change_role(
             session, words[1], words[0], grant=grant, actor_id=user.id
         )
     except ModerationError as exc:
-        await reply(update, escape(exc.text(language_of(update))))
+        await reply(update, escape(exc.text(context.translate)))
         return
     if grant:
         text = _("{user} is now a moderator.") if changed else _("{user} already is a moderator.")

@@ -25,9 +25,9 @@ async def _in_private(update: Update) -> bool:
     return False
 
 
-async def mydata_command(update: Update, _context: Context) -> None:
+async def mydata_command(update: Update, context: Context) -> None:
     """/mydata: everything stored about the caller, as a file."""
-    _ = language_of(update)
+    _ = context.translate
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or not await _in_private(update):
         return
@@ -46,9 +46,9 @@ async def mydata_command(update: Update, _context: Context) -> None:
     )
 
 
-async def forget_command(update: Update, _context: Context) -> None:
+async def forget_command(update: Update, context: Context) -> None:
     """/forget: asks first, with buttons only the asker can press on this message."""
-    _ = language_of(update)
+    _ = context.translate
     if not await _in_private(update):
         return
     markup, tokens = offer(
@@ -68,9 +68,9 @@ async def forget_command(update: Update, _context: Context) -> None:
 
 
 @action(FORGET)
-async def forget_answer(update: Update, _context: Context, button: Button) -> None:
+async def forget_answer(_update: Update, context: Context, button: Button) -> None:
     """The answer to /forget's question, from the asker, on that question only."""
-    _ = language_of(update)
+    _ = context.translate
     unit = unit_of_work.current()
     if button.argument != "yes":
         text = _("Nothing was deleted.")
@@ -88,7 +88,7 @@ async def forget_answer(update: Update, _context: Context, button: Button) -> No
 
 async def quote_command(update: Update, context: Context) -> None:
     """/quote on|off: whether weekly summaries may name the caller when they quote them."""
-    _ = language_of(update)
+    _ = context.translate
     user = update.effective_user
     if user is None or not await _in_private(update):
         return

@@ -6,14 +6,13 @@ from telegram import Update
 
 from bot.publishing.service import channel_names
 from bot.telegram_html import bold, escape
-from bot.unit_of_work import current_session
-from handlers.common import Context, language_of, reply, services
+from handlers.common import Context, reply
 
 
 async def start_command(update: Update, context: Context) -> None:
     """/start: what newsbot is and what it keeps about the reader."""
-    _ = language_of(update)
-    names = await channel_names(current_session(), services(context).config)
+    _ = context.translate
+    names = await channel_names(context.session, context.services.config)
     await reply(
         update,
         _(
@@ -30,9 +29,9 @@ async def start_command(update: Update, context: Context) -> None:
 
 async def _staff_welcome(update: Update, context: Context, names: list[str]) -> str:
     """For an admin or a moderator: what they are here, and what to do first."""
-    _ = language_of(update)
+    _ = context.translate
     user = update.effective_user
-    svc = services(context)
+    svc = context.services
     if user is None:
         return ""
     channels = escape(", ".join(names))
@@ -41,7 +40,7 @@ async def _staff_welcome(update: Update, context: Context, names: list[str]) -> 
             "You are an admin of {channels}. To begin, send me an article file with the "
             "caption /import; I will show what to do next. /help lists your commands."
         ).format(channels=channels)
-    if await svc.access.is_moderator(current_session(), user.id):
+    if await svc.access.is_moderator(context.session, user.id):
         return "\n\n" + _(
             "You are a moderator of {channels}: /hide or /ban in reply to a comment in the "
             "discussion group, /export for the comment log. /help lists your commands."
@@ -51,7 +50,7 @@ async def _staff_welcome(update: Update, context: Context, names: list[str]) -> 
 
 async def help_command(update: Update, context: Context) -> None:
     """/help: only the commands the caller may use."""
-    _ = language_of(update)
+    _ = context.translate
     user = update.effective_user
     lines = [
         bold(_("For everyone")),
@@ -61,9 +60,9 @@ async def help_command(update: Update, context: Context) -> None:
         _("/forget — delete what I store about you"),
         _("/quote on|off — whether weekly summaries may name you when quoting you"),
     ]
-    svc = services(context)
+    svc = context.services
     if user is not None:
-        if await svc.access.is_moderator(current_session(), user.id):
+        if await svc.access.is_moderator(context.session, user.id):
             lines += [
                 "",
                 bold(_("For moderators")),

@@ -10,24 +10,21 @@ from bot.outbox import queue_edit, queue_html
 from bot.publishing.report import escape
 from bot.summaries.period import WeekError, latest_period, parse_week, period_in_progress
 from bot.summaries.service import SummaryError, already_posted, build_summary, deliver
-from bot.unit_of_work import current_session
 from db.models import Button
 from handlers.buttons import action, offer
 from handlers.common import (
     Context,
     arguments,
-    language_of,
     private_admin_command,
     reply,
-    services,
 )
 
 
 @private_admin_command
 async def summary_command(update: Update, context: Context) -> None:
     """/summary [post] [channel] [week]."""
-    _ = language_of(update)
-    svc = services(context)
+    _ = context.translate
+    svc = context.services
     words = arguments(update, context)
     post = bool(words) and words[0] == "post"
     if post:
@@ -55,7 +52,7 @@ async def summary_command(update: Update, context: Context) -> None:
     assert chat is not None
     if not post:
         try:
-            summary = await build_summary(current_session(), channel, period)
+            summary = await build_summary(context.session, channel, period)
         except SummaryError as exc:
             await reply(update, escape(exc.text(_)))
             return
@@ -76,7 +73,7 @@ async def summary_command(update: Update, context: Context) -> None:
             ),
         )
         return
-    if await already_posted(current_session(), channel, period):
+    if await already_posted(context.session, channel, period):
         await reply(
             update,
             _("The summary for {dates} was already posted.").format(dates=escape(dates)),
@@ -105,8 +102,8 @@ async def summary_command(update: Update, context: Context) -> None:
 @action("post_summary", admin=True)
 async def post_summary_pressed(update: Update, context: Context, button: Button) -> None:
     """The confirmed /summary post: posted once, after this update, and reported."""
-    _ = language_of(update)
-    svc = services(context)
+    _ = context.translate
+    svc = context.services
     unit = unit_of_work.current()
     assert button.message_id is not None
     if button.argument is None:
