@@ -12,7 +12,6 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
@@ -21,7 +20,6 @@ import handlers
 from bot.access import Access
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.i18n import translator
 from bot.inbox import Inbox
 from bot.logs import redact
 from bot.outbox import OutboxSender
@@ -38,54 +36,8 @@ from db.models import use_clock
 
 log = logging.getLogger(__name__)
 SAFETY_TICK = timedelta(seconds=30)
-SUBSCRIBER_COMMAND_NAMES = ("start", "help", "mydata", "forget", "quote")
-ADMIN_COMMAND_NAMES = (
-    "import",
-    "articles",
-    "preview",
-    "publish",
-    "pause",
-    "resume",
-    "cancel",
-    "status",
-    "channels",
-    "summary",
-    "export",
-    "audit",
-    "unhide",
-    "unban",
-    "grant",
-    "revoke",
-)
 # python-telegram-bot 23 makes retry_after a timedelta; opt in now.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
-
-
-def _command_descriptions(language: str) -> dict[str, str]:
-    _ = translator(language)
-    return {
-        "start": _("What this bot is and what it stores"),
-        "help": _("The commands you can use"),
-        "mydata": _("What the bot stores about you"),
-        "forget": _("Delete what the bot stores about you"),
-        "quote": _("Whether summaries may name you when quoting you"),
-        "import": _("Import an article (send a file with this caption)"),
-        "articles": _("Imported articles"),
-        "preview": _("See an article's posts"),
-        "publish": _("Schedule an article"),
-        "pause": _("Stop posting"),
-        "resume": _("Go on posting"),
-        "cancel": _("Drop what is left of an article"),
-        "status": _("What is next, posted, failed"),
-        "channels": _("Configured channels"),
-        "summary": _("Preview or post the weekly summary"),
-        "export": _("Export the comment log"),
-        "audit": _("Recent moderation and admin actions"),
-        "unhide": _("Bring a hidden comment back into the records"),
-        "unban": _("Let a banned reader write again"),
-        "grant": _("Make a user a moderator"),
-        "revoke": _("Take a role back"),
-    }
 
 
 class NewsBot:
@@ -246,34 +198,11 @@ class NewsBot:
         return resolved
 
     async def _register_commands(self) -> None:
+        """Command menus by role; channel administrators are admins too."""
         assert self.application is not None
-        bot = self.application.bot
-        services = self.application.bot_data[SERVICES_KEY]
-        assert isinstance(services, Services)
-        # Channel administrators are admins too: they get the admin menu as well.
-        staff = (
-            set(self.config.admins)
-            | set(self.config.moderators)
-            | await services.access.channel_admins()
-        )
-        try:
-            for language in ("en", "ru"):
-                code = None if language == "en" else language
-                texts = _command_descriptions(language)
-                await bot.set_my_commands(
-                    [BotCommand(n, texts[n]) for n in SUBSCRIBER_COMMAND_NAMES],
-                    scope=BotCommandScopeAllPrivateChats(),
-                    language_code=code,
-                )
-                for admin_id in sorted(staff):
-                    names = SUBSCRIBER_COMMAND_NAMES + ADMIN_COMMAND_NAMES
-                    await bot.set_my_commands(
-                        [BotCommand(n, texts[n]) for n in names],
-                        scope=BotCommandScopeChat(admin_id),
-                        language_code=code,
-                    )
-        except TelegramError as exc:
-            log.warning("could not register the command menus: %s", exc)
+        access = self.application.bot_data[SERVICES_KEY].access
+        admins = set(self.config.admins) | await access.channel_admins()
+        await handlers.publish_menus(self.application.bot, admins, set(self.config.moderators))
 
     # ---------------------------------------------------------- scheduling
     async def tick(self) -> datetime | None:

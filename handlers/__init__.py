@@ -24,53 +24,16 @@ from telegram.ext import (
 from bot import unit_of_work
 from bot.logs import redact
 from bot.outbox import queue_html
-from handlers import (
-    admin,
-    buttons,
-    discussion,
-    membership,
-    moderation,
-    privacy,
-    subscriber,
-    summary,
-)
+from handlers import buttons, comments, discussion, membership, moderation
+from handlers.commands import COMMANDS, guarded, publish_menus
 from handlers.common import Context, language_of
 from handlers.context import context_types
 
-__all__ = ["apologise", "context_types", "register"]
+__all__ = ["apologise", "context_types", "publish_menus", "register"]
+# In a discussion group, /hide and /ban act on the comment they reply to.
+GROUP_CALLBACKS = {"hide": moderation.hide_command, "ban": moderation.ban_command}
 
 log = logging.getLogger(__name__)
-
-ADMIN_COMMANDS = {
-    "import": admin.import_command,
-    "articles": admin.articles_command,
-    "preview": admin.preview_command,
-    "publish": admin.publish_command,
-    "pause": admin.pause_command,
-    "resume": admin.resume_command,
-    "cancel": admin.cancel_command,
-    "status": admin.status_command,
-    "channels": admin.channels_command,
-    "summary": summary.summary_command,
-    "grant": moderation.grant_command,
-    "revoke": moderation.revoke_command,
-}
-MODERATOR_COMMANDS = {
-    # In the discussion group, moderation.group_message runs /hide and /ban.
-    "hide": moderation.in_private_only,
-    "ban": moderation.in_private_only,
-    "unhide": moderation.unhide_command,
-    "unban": moderation.unban_command,
-    "export": moderation.export_command,
-    "audit": moderation.audit_command,
-}
-SUBSCRIBER_COMMANDS = {
-    "start": subscriber.start_command,
-    "help": subscriber.help_command,
-    "mydata": privacy.mydata_command,
-    "forget": privacy.forget_command,
-    "quote": privacy.quote_command,
-}
 
 
 async def on_error(_update: object, context: Context) -> None:
@@ -99,21 +62,21 @@ def apologise(session: AsyncSession, update: Update, now: datetime) -> None:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
-    commands = {
-        **ADMIN_COMMANDS,
-        **MODERATOR_COMMANDS,
-        **SUBSCRIBER_COMMANDS,
-    }
-    # Commands are private-chat business; in a group, moderation.group_message decides.
-    for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=private))
+    # Commands are private-chat business; in a group, comments.group_message decides.
+    for command in COMMANDS:
+        application.add_handler(CommandHandler(command.name, guarded(command), filters=private))
+        if command.in_group:
+            comments.GROUP_COMMANDS[command.name] = GROUP_CALLBACKS.get(
+                command.name, command.callback
+            )
     # Every button is a stored, bound token; buttons.pressed refuses any other press.
     application.add_handler(CallbackQueryHandler(buttons.pressed))
     # A document whose caption is /import (CommandHandler does not read captions).
+    importing = next(command for command in COMMANDS if command.name == "import")
     application.add_handler(
         MessageHandler(
             private & filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
-            admin.import_command,
+            guarded(importing),
         )
     )
     groups = filters.ChatType.GROUPS
@@ -121,7 +84,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(groups & filters.IS_AUTOMATIC_FORWARD, discussion.automatic_forward)
     )
     application.add_handler(
-        MessageHandler(groups & filters.UpdateType.MESSAGE, moderation.group_message)
+        MessageHandler(groups & filters.UpdateType.MESSAGE, comments.group_message)
     )
     application.add_handler(
         MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, discussion.edited_comment)

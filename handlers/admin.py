@@ -27,14 +27,13 @@ from bot.publishing.timing import TimingError, night_times, parse_publish_argume
 from bot.telegram_html import bold
 from db.models import Button
 from handlers.buttons import action, offer
-from handlers.common import Context, arguments, language_of, private_admin_command, reply
+from handlers.common import Context, arguments, language_of, reply
 
 
 def _article_id(words: list[str]) -> int | None:
     return int(words[0]) if words and words[0].isdigit() else None
 
 
-@private_admin_command
 async def import_command(update: Update, context: Context) -> None:
     """/import as the caption of a file, or in reply to one: store the article."""
     _ = context.translate
@@ -108,7 +107,6 @@ def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
     return {"markup": markup, "buttons": tokens}
 
 
-@private_admin_command
 async def articles_command(update: Update, context: Context) -> None:
     """/articles: the latest imported articles."""
     rows = await recent_articles(context.session)
@@ -144,7 +142,6 @@ async def article_pressed(update: Update, context: Context, button: Button) -> N
     )
 
 
-@private_admin_command
 async def preview_command(update: Update, context: Context) -> None:
     """/preview ID: the posts exactly as they will appear, polls after their lesson post."""
     _ = context.translate
@@ -229,7 +226,6 @@ async def schedule_pressed(update: Update, context: Context, button: Button) -> 
     )
 
 
-@private_admin_command
 async def publish_command(update: Update, context: Context) -> None:
     """/publish ID [channel] [start] [every]."""
     await _schedule(update, context, arguments(update, context))
@@ -313,19 +309,16 @@ async def _pause_or_resume(update: Update, context: Context, paused: bool) -> No
     await reply(update, text.format(ids=ids))
 
 
-@private_admin_command
 async def pause_command(update: Update, context: Context) -> None:
     """/pause [ID]: stop posting (one article, or all)."""
     await _pause_or_resume(update, context, True)
 
 
-@private_admin_command
 async def resume_command(update: Update, context: Context) -> None:
     """/resume [ID]: go on posting; missed slots are re-spaced."""
     await _pause_or_resume(update, context, False)
 
 
-@private_admin_command
 async def cancel_command(update: Update, context: Context) -> None:
     """/cancel ID: asks first, then drops the article's remaining posts and polls."""
     _ = context.translate
@@ -387,7 +380,6 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
     )
 
 
-@private_admin_command
 async def status_command(update: Update, context: Context) -> None:
     """/status: what is next and when, what was posted, what failed and why."""
     config = context.services.config
@@ -397,7 +389,6 @@ async def status_command(update: Update, context: Context) -> None:
     await reply(update, report.status_text(context.translate, entries, zones, finished))
 
 
-@private_admin_command
 async def channels_command(update: Update, context: Context) -> None:
     """/channels: the configured channels as Telegram knows them."""
     _ = context.translate

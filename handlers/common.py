@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot import outbox, unit_of_work
 from bot.i18n import Translator, translator
-from bot.responses.comments import remember_user
+from bot.notices import tell
 from handlers.context import NewsbotContext
 
 log = logging.getLogger(__name__)
@@ -61,42 +59,18 @@ def arguments(update: Update, context: Context) -> list[str]:
     return []
 
 
-def private_admin_command(handler: Handler) -> Handler:
-    """Admin commands work in a private chat, for admins only; anyone else changes nothing."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: Context) -> None:
-        _ = context.translate
-        chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None:
-            return
-        if chat.type != ChatType.PRIVATE:
-            return  # registered for private chats; never answer in public
-        if not await context.services.access.is_admin(user.id):
-            log.info("refused %s from user %s", handler.__name__, user.id)
-            await reply(update, _("Sorry, only the channel's admins can do that."))
-            return
-        # An admin's language, so notices that come later (a right lost) are in it too.
+async def tidy_away(message: Message | None) -> None:
+    """Remove the moderator's command from the thread once the update commits."""
+    if message is not None:
         unit = unit_of_work.current()
-        await remember_user(unit.session, user, unit.now)
-        await handler(update, context)
-
-    return guarded
+        outbox.queue_delete(unit.session, message.chat.id, message.message_id, at=unit.now)
 
 
-def moderator_only(handler: Handler) -> Handler:
-    """Moderator commands in a private chat (moderators, admins, and users granted the role)."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: Context) -> None:
-        _ = context.translate
-        chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None or chat.type != ChatType.PRIVATE:
-            return
-        session = context.session
-        if not await context.services.access.is_moderator(session, user.id):
-            await reply(update, _("Sorry, only moderators can do that."))
-            return
-        await handler(update, context)
-
-    return guarded
+async def refuse_in_private(update: Update, render: Callable[[Translator], str]) -> None:
+    """A moderation command that cannot be carried out leaves no trace in the group: it is
+    removed there, and the moderator hears why in a private chat."""
+    user = update.effective_user
+    await tidy_away(update.effective_message)
+    if user is not None:
+        unit = unit_of_work.current()
+        await tell(unit.session, [user.id], render, unit.now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.publishing.service import channel_names
-from bot.telegram_html import bold, escape
+from bot.telegram_html import escape
 from handlers.common import Context, reply
 
 
@@ -46,48 +46,3 @@ async def _staff_welcome(update: Update, context: Context, names: list[str]) -> 
             "discussion group, /export for the comment log. /help lists your commands."
         ).format(channels=channels)
     return ""
-
-
-async def help_command(update: Update, context: Context) -> None:
-    """/help: only the commands the caller may use."""
-    _ = context.translate
-    user = update.effective_user
-    lines = [
-        bold(_("For everyone")),
-        _("/start — what this bot is"),
-        _("/help — the commands you can use"),
-        _("/mydata — what I store about you"),
-        _("/forget — delete what I store about you"),
-        _("/quote on|off — whether weekly summaries may name you when quoting you"),
-    ]
-    svc = context.services
-    if user is not None:
-        if await svc.access.is_moderator(context.session, user.id):
-            lines += [
-                "",
-                bold(_("For moderators")),
-                _(
-                    "/export [channel] [article] [from] [to] "
-                    "[csv|json|jsonl|telegram-json] [hidden] — comment log"
-                ),
-                _("/hide [reason] — in reply to a comment: hide it"),
-                _("/ban [reason] — in reply to a comment: remove its author"),
-                _("/audit — recent moderation and admin actions"),
-                _("/unhide ID, /unban USER — undo a /hide or a /ban"),
-            ]
-        if await svc.access.is_admin(user.id):
-            lines += [
-                "",
-                bold(_("For admins")),
-                _("/import — send an article file with this caption"),
-                _("/articles — imported articles"),
-                _("/preview ID — see the posts"),
-                _("/publish ID [channel] [start] [every] — schedule an article"),
-                _("/pause [ID], /resume [ID] — stop or go on posting"),
-                _("/cancel ID — drop what is left of an article"),
-                _("/status — what is next, what was posted, what failed"),
-                _("/channels — configured channels"),
-                _("/summary [post] [channel] [week] — preview or post the weekly summary"),
-                _("/grant moderator USER, /revoke moderator USER — roles"),
-            ]
-    await reply(update, "\n".join(lines))

@@ -15,12 +15,10 @@ from handlers.buttons import action, offer
 from handlers.common import (
     Context,
     arguments,
-    private_admin_command,
     reply,
 )
 
 
-@private_admin_command
 async def summary_command(update: Update, context: Context) -> None:
     """/summary [post] [channel] [week]."""
     _ = context.translate

@@ -82,3 +82,28 @@ def test_chart_module_itself_is_only_imported_lazily() -> None:
     source = Path(PROJECT_ROOT / "bot/summaries/service.py").read_text(encoding="utf-8")
     assert "\nfrom bot.summaries.chart" not in source
     assert eager == ["bot/summaries/service.py imports bot.summaries.chart"]
+
+
+def test_menus_and_help_come_from_the_one_command_table() -> None:
+    from bot.i18n import translator
+    from handlers.commands import COMMANDS, help_text, menu
+
+    moderators = [c for c in COMMANDS if c.role == "moderator"]
+    admins = [c for c in COMMANDS if c.role == "admin"]
+    for language in ("en", "ru"):
+        _ = translator(language)
+        shown = [entry.command for entry in menu(language, ("everyone", "moderator"))]
+        assert "export" in shown
+        assert "publish" not in shown
+        text = help_text(_, ["everyone", "moderator"])
+        for command in moderators:
+            assert f"/{command.name}" in text, command.name
+        assert all(_(command.usage) not in text for command in admins)
+        # Every line a menu shows is translated, and /help explains every menu entry.
+        full = help_text(_, ["everyone", "moderator", "admin"])
+        for entry in menu(language, ("everyone", "moderator", "admin")):
+            assert f"/{entry.command}" in full, entry.command
+            if language == "ru":
+                assert entry.description != next(
+                    c.menu for c in COMMANDS if c.name == entry.command
+                ), entry.command

@@ -135,7 +135,7 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         ]
         assert sections == ["For everyone", "For moderators", "For admins"]
         assert "/publish ID" in admin_help
-        assert "/unhide ID, /unban USER" in admin_help
+        assert "/unhide ID — undo a /hide" in admin_help
         # Every command in the admin's menu is explained in /help.
         menu = h.world.commands[next(k for k in h.world.commands if str(h.admin_id) in k)]
         for entry in menu:

@@ -1,0 +1,202 @@
+"""Every command in one table: who may use it, where, what the menu and /help say.
+
+The table generates the handler registration (each callback wrapped in the guard of its
+role), the command menus Telegram shows (``setMyCommands``, per role and language) and
+/help, so the three cannot drift apart. Guards answer a refusal in the private chat;
+in a discussion group only a moderator's command is one (everything else is a comment,
+see ``handlers.comments``). A ``NewsbotError`` a handler lets through is answered here,
+translated and escaped, so handlers need no try/except for the user's mistakes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+from bot.errors import NewsbotError
+from bot.i18n import N_, Translator, translator
+from bot.responses.comments import remember_user
+from bot.telegram_html import bold, escape
+from handlers import admin, export, moderation, privacy, roles, subscriber, summary
+from handlers.common import Context, Handler, reply
+
+log = logging.getLogger(__name__)
+Role = Literal["everyone", "moderator", "admin"]
+LANGUAGES = ("en", "ru")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    callback: Handler
+    role: Role
+    menu: str  # the line in Telegram's command menu (catalog message)
+    usage: str  # the line in /help (catalog message)
+    in_group: bool = False  # a moderator may also give it in a discussion group
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """/help: only the commands the caller may use, grouped by role."""
+    _ = context.translate
+    user = update.effective_user
+    roles_held: list[Role] = ["everyone"]
+    if user is not None:
+        access = context.services.access
+        if await access.is_moderator(context.session, user.id):
+            roles_held.append("moderator")
+        if await access.is_admin(user.id):
+            roles_held.append("admin")
+    await reply(update, help_text(_, roles_held))
+
+
+COMMANDS: tuple[Command, ...] = (
+    # For everyone
+    Command("start", subscriber.start_command, "everyone",
+            N_("What this bot is and what it stores"), N_("/start — what this bot is")),
+    Command("help", help_command, "everyone",
+            N_("The commands you can use"), N_("/help — the commands you can use")),
+    Command("mydata", privacy.mydata_command, "everyone",
+            N_("What the bot stores about you"), N_("/mydata — what I store about you")),
+    Command("forget", privacy.forget_command, "everyone",
+            N_("Delete what the bot stores about you"),
+            N_("/forget — delete what I store about you")),
+    Command("quote", privacy.quote_command, "everyone",
+            N_("Whether summaries may name you when quoting you"),
+            N_("/quote on|off — whether weekly summaries may name you when quoting you")),
+    # For moderators
+    Command("export", export.export_command, "moderator",
+            N_("Export the comment log"),
+            N_("/export [channel] [article] [from] [to] [csv|json|jsonl|telegram-json] "
+               "[hidden] — comment log"),
+            in_group=True),
+    Command("hide", moderation.in_private_only, "moderator",
+            N_("Hide a comment (in reply to it, in the group)"),
+            N_("/hide [reason] — in reply to a comment: hide it"), in_group=True),
+    Command("ban", moderation.in_private_only, "moderator",
+            N_("Remove a comment's author (in reply, in the group)"),
+            N_("/ban [reason] — in reply to a comment: remove its author"), in_group=True),
+    Command("unhide", moderation.unhide_command, "moderator",
+            N_("Bring a hidden comment back into the records"),
+            N_("/unhide ID — undo a /hide")),
+    Command("unban", moderation.unban_command, "moderator",
+            N_("Let a banned reader write again"), N_("/unban USER — undo a /ban")),
+    Command("audit", moderation.audit_command, "moderator",
+            N_("Recent moderation and admin actions"),
+            N_("/audit — recent moderation and admin actions")),
+    # For admins
+    Command("import", admin.import_command, "admin",
+            N_("Import an article (send a file with this caption)"),
+            N_("/import — send an article file with this caption")),
+    Command("articles", admin.articles_command, "admin",
+            N_("Imported articles"), N_("/articles — imported articles")),
+    Command("preview", admin.preview_command, "admin",
+            N_("See an article's posts"), N_("/preview ID — see the posts")),
+    Command("publish", admin.publish_command, "admin",
+            N_("Schedule an article"),
+            N_("/publish ID [channel] [start] [every] — schedule an article")),
+    Command("pause", admin.pause_command, "admin",
+            N_("Stop posting"), N_("/pause [ID] — stop posting")),
+    Command("resume", admin.resume_command, "admin",
+            N_("Go on posting"), N_("/resume [ID] — go on posting")),
+    Command("cancel", admin.cancel_command, "admin",
+            N_("Drop what is left of an article"),
+            N_("/cancel ID — drop what is left of an article")),
+    Command("status", admin.status_command, "admin",
+            N_("What is next, posted, failed"),
+            N_("/status — what is next, what was posted, what failed")),
+    Command("channels", admin.channels_command, "admin",
+            N_("Configured channels"), N_("/channels — configured channels")),
+    Command("summary", summary.summary_command, "admin",
+            N_("Preview or post the weekly summary"),
+            N_("/summary [post] [channel] [week] — preview or post the weekly summary")),
+    Command("grant", roles.grant_command, "admin",
+            N_("Make a user a moderator"), N_("/grant moderator USER — make them a moderator")),
+    Command("revoke", roles.revoke_command, "admin",
+            N_("Take a role back"), N_("/revoke moderator USER — take the role back")),
+)  # fmt: skip
+SECTIONS: dict[Role, str] = {
+    "everyone": N_("For everyone"),
+    "moderator": N_("For moderators"),
+    "admin": N_("For admins"),
+}
+
+
+def help_text(_: Translator, roles_held: list[Role]) -> str:
+    lines: list[str] = []
+    for role in roles_held:
+        lines += ["", bold(_(SECTIONS[role]))] if lines else [bold(_(SECTIONS[role]))]
+        lines += [escape(_(command.usage)) for command in COMMANDS if command.role == role]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- guards
+def guarded(command: Command) -> Handler:
+    """The command's callback behind its role's guard, with the error boundary."""
+    callback = command.callback
+
+    @functools.wraps(callback)
+    async def run(update: Update, context: Context) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        _ = context.translate
+        in_private = chat.type == ChatType.PRIVATE
+        if command.role == "admin":
+            if not in_private:
+                return  # registered for private chats; never answer in public
+            if not await context.services.access.is_admin(user.id):
+                log.info("refused /%s from user %s", command.name, user.id)
+                await reply(update, _("Sorry, only the channel's admins can do that."))
+                return
+            # An admin's language, so later notices (a right lost) are in it too.
+            await remember_user(context.session, user, context.now)
+        elif (
+            command.role == "moderator"
+            and in_private
+            and not await context.services.access.is_moderator(context.session, user.id)
+        ):
+            await reply(update, _("Sorry, only moderators can do that."))
+            return
+        try:
+            await callback(update, context)
+        except NewsbotError as error:
+            await reply(update, escape(error.text(_)))
+
+    return run
+
+
+# ------------------------------------------------------------ command menus
+def menu(language: str, roles_held: tuple[Role, ...]) -> list[BotCommand]:
+    _ = translator(language)
+    return [BotCommand(c.name, _(c.menu)) for c in COMMANDS if c.role in roles_held]
+
+
+async def publish_menus(bot: ExtBot[None], admins: set[int], moderators: set[int]) -> None:
+    """Everyone's menu in every private chat; moderators' and admins' in their own chats,
+    in each language newsbot speaks."""
+    try:
+        for language in LANGUAGES:
+            code = None if language == "en" else language
+            await bot.set_my_commands(
+                menu(language, ("everyone",)),
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=code,
+            )
+            for user_id in sorted(admins | moderators):
+                held: tuple[Role, ...] = (
+                    ("everyone", "moderator", "admin")
+                    if user_id in admins
+                    else ("everyone", "moderator")
+                )
+                await bot.set_my_commands(
+                    menu(language, held), scope=BotCommandScopeChat(user_id), language_code=code
+                )
+    except TelegramError as exc:
+        log.warning("could not register the command menus: %s", exc)

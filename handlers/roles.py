@@ -1,0 +1,69 @@
+"""/grant and /revoke: admins make users moderators and take the role back."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+
+from bot.moderation.actions import (
+    ModerationError,
+    change_role,
+    describe_user,
+)
+from bot.publishing.report import escape
+from handlers.common import (
+    Context,
+    arguments,
+    reply,
+)
+
+log = logging.getLogger(__name__)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+async def _role_command(update: Update, context: Context, grant: bool) -> None:
+    _ = context.translate
+    words = arguments(update, context)
+    if len(words) != 2:
+        await reply(
+            update, _("Usage: /grant moderator USER or /revoke moderator USER (id or @username)")
+        )
+        return
+    if words[0] != "moderator":
+        await reply(
+            update,
+            _(
+                "Only the moderator role is granted here. Admins are named in the "
+                "configuration (admins) or are the channels' own administrators."
+            ),
+        )
+        return
+    user = update.effective_user
+    assert user is not None
+    session = context.session
+    try:
+        target, changed = await change_role(
+            session, words[1], words[0], grant=grant, actor_id=user.id
+        )
+    except ModerationError as exc:
+        await reply(update, escape(exc.text(context.translate)))
+        return
+    if grant:
+        text = _("{user} is now a moderator.") if changed else _("{user} already is a moderator.")
+    else:
+        text = (
+            _("{user} is no longer a moderator.") if changed else _("{user} was not a moderator.")
+        )
+    await reply(update, text.format(user=escape(await describe_user(session, target))))
+
+
+async def grant_command(update: Update, context: Context) -> None:
+    """/grant moderator USER."""
+    await _role_command(update, context, True)
+
+
+async def revoke_command(update: Update, context: Context) -> None:
+    """/revoke moderator USER."""
+    await _role_command(update, context, False)
