@@ -15,7 +15,6 @@ from bot.channels import stored_channel
 from bot.i18n import counted
 from bot.publishing import report
 from bot.publishing.service import (
-    PublishingError,
     cancel_article,
     finished_recently,
     respace_overdue,
@@ -269,9 +268,6 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
     except TimingError as exc:
         await reply(update, report.escape(exc.text(_)) + "\n\n" + usage)
         return
-    except PublishingError as exc:
-        await reply(update, report.escape(exc.text(_)))
-        return
     svc.wake()
     text = report.scheduled_text(_, result, channel.key, channel.zone)
     night = night_times(result.times, channel.zone)
@@ -293,13 +289,9 @@ async def _pause_or_resume(update: Update, context: Context, paused: bool) -> No
         return
     svc = context.services
     user = update.effective_user
-    try:
-        articles = await set_paused(
-            context.session, article_id, paused, actor_id=user.id if user else None
-        )
-    except PublishingError as exc:
-        await reply(update, report.escape(exc.text(_)))
-        return
+    articles = await set_paused(
+        context.session, article_id, paused, actor_id=user.id if user else None
+    )
     if not paused:
         for article in articles:
             respace_overdue(article, svc.clock.now(), svc.config.publishing.missed_slots)
@@ -350,7 +342,7 @@ async def cancel_command(update: Update, context: Context) -> None:
 
 
 @action("cancel", admin=True)
-async def cancel_pressed(update: Update, context: Context, button: Button) -> None:
+async def cancel_pressed(_update: Update, context: Context, button: Button) -> None:
     _ = context.translate
     unit = unit_of_work.current()
     assert button.message_id is not None
@@ -361,11 +353,7 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
         )  # fmt: skip
         return
     article_id = int(button.argument)
-    try:
-        count = await cancel_article(unit.session, article_id, actor_id=button.user_id)
-    except PublishingError as exc:
-        await reply(update, report.escape(exc.text(_)))
-        return
+    count = await cancel_article(unit.session, article_id, actor_id=button.user_id)
     context.services.wake()
     outbox.queue_edit(
         unit.session,

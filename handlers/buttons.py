@@ -15,8 +15,10 @@ from telegram.error import TelegramError
 
 from bot import unit_of_work
 from bot.buttons import ButtonRefused, buttons_in, claim_button, make_button
+from bot.errors import NewsbotError
+from bot.telegram_html import escape
 from db.models import Button
-from handlers.common import Context
+from handlers.common import Context, reply
 
 log = logging.getLogger(__name__)
 Action = Callable[[Update, Context, Button], Awaitable[None]]
@@ -89,7 +91,10 @@ async def pressed(update: Update, context: Context) -> None:
         await answer(query, _("This button is not for you, or it has expired."))
         return
     await answer(query, None)
-    await ACTIONS[button.action](update, context, button)
+    try:
+        await ACTIONS[button.action](update, context, button)
+    except NewsbotError as error:  # the user's mistake, answered in their language
+        await reply(update, escape(error.text(_)))
 
 
 async def answer(query: CallbackQuery, text: str | None) -> None:

@@ -175,13 +175,9 @@ async def unhide_command(update: Update, context: Context) -> None:
         return
     unit = unit_of_work.current()
     user = update.effective_user
-    try:
-        await unhide_comment(
-            unit.session, int(words[0]), actor_id=user.id if user else None, at=unit.now
-        )
-    except ModerationError as exc:
-        await reply(update, escape(exc.text(context.translate)))
-        return
+    await unhide_comment(
+        unit.session, int(words[0]), actor_id=user.id if user else None, at=unit.now
+    )
     await reply(
         update,
         _(
@@ -200,17 +196,13 @@ async def unban_command(update: Update, context: Context) -> None:
         return
     unit = unit_of_work.current()
     user = update.effective_user
-    try:
-        await unban(
-            unit.session,
-            context.bot,
-            words[0],
-            await discussion_groups(unit.session),
-            actor_id=user.id if user else None,
-        )
-    except ModerationError as exc:
-        await reply(update, escape(exc.text(context.translate)))
-        return
+    await unban(
+        unit.session,
+        context.bot,
+        words[0],
+        await discussion_groups(unit.session),
+        actor_id=user.id if user else None,
+    )
     await reply(
         update,
         _("{who} may write in the discussion groups again.").format(who=escape(words[0])),

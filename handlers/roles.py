@@ -8,7 +8,6 @@ import re
 from telegram import Update
 
 from bot.moderation.actions import (
-    ModerationError,
     change_role,
     describe_user,
 )
@@ -43,13 +42,7 @@ async def _role_command(update: Update, context: Context, grant: bool) -> None:
     user = update.effective_user
     assert user is not None
     session = context.session
-    try:
-        target, changed = await change_role(
-            session, words[1], words[0], grant=grant, actor_id=user.id
-        )
-    except ModerationError as exc:
-        await reply(update, escape(exc.text(context.translate)))
-        return
+    target, changed = await change_role(session, words[1], words[0], grant=grant, actor_id=user.id)
     if grant:
         text = _("{user} is now a moderator.") if changed else _("{user} already is a moderator.")
     else:

@@ -49,11 +49,7 @@ async def summary_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert chat is not None
     if not post:
-        try:
-            summary = await build_summary(context.session, channel, period)
-        except SummaryError as exc:
-            await reply(update, escape(exc.text(_)))
-            return
+        summary = await build_summary(context.session, channel, period)
         which = (
             _("Preview of the week in progress, {dates}, as it would read now:")
             if in_progress
