@@ -23,14 +23,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberUpdated, User
 from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from bot.channels import ensure_channel
+from bot.clock import Clock
 from bot.config import ChannelConfig, Config
 from bot.i18n import Translator
+from bot.logs import redact
 from bot.notices import tell
 from bot.telegram_html import escape
 from db.models import Channel
@@ -386,3 +389,31 @@ def reason_in(_: Translator, problem: str) -> str:
         ),
     }
     return escape(texts.get(problem, problem))
+
+
+# ------------------------------------------------------------ the whole check
+async def check_channels(
+    bot: ExtBot[None],
+    config: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    secrets: tuple[str, ...] = (),
+) -> list[int]:
+    """Ask Telegram what the bot may do in each channel and act on it; returns the
+    channels' chat ids. Failed checks go to the log, and the admins hear of what they
+    must fix. A channel Telegram cannot be asked about now is left as it was."""
+    resolved = []
+    for channel in config.channels:
+        try:
+            access = await channel_access(bot, channel, bot.bot)
+        except TelegramError as exc:
+            log.warning("could not check channel %s: %s", channel.key, redact(str(exc), secrets))
+            continue
+        for check in access.checks:
+            if not check.ok:
+                (log.error if check.required else log.warning)("%s", check.line())
+        async with sessions.begin() as session:
+            await apply_access(session, config, access, clock.now())
+        if access.chat_id is not None:
+            resolved.append(access.chat_id)
+    return resolved

@@ -1,0 +1,147 @@
+"""What runs by the clock: due posts, weekly summaries, retention, the outbox sweep and
+the re-check of the bot's rights.
+
+The database says what is due; ``tick`` runs it and asks the publisher when the next
+post is due, and one APScheduler job is set for that moment (plus a safety tick every
+30 s and one weekly job per channel at its local summary time, which APScheduler keeps
+across daylight-saving changes). A restart derives all of it again from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.outbox import OutboxSender
+from bot.privacy import apply_retention, sweep_raw_updates
+from bot.publishing.publisher import Publisher
+from bot.rights import REFRESH_EVERY
+from bot.summaries.service import SummaryJobs
+
+log = logging.getLogger(__name__)
+SAFETY_TICK = timedelta(seconds=30)
+
+
+class Schedule:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        clock: Clock,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        summaries: SummaryJobs,
+        outbox: OutboxSender,
+        check_rights: Callable[[], Awaitable[object]],
+    ) -> None:
+        self.config, self.clock, self.sessions = config, clock, sessions
+        self.publisher, self.summaries, self.outbox = publisher, summaries, outbox
+        self.check_rights = check_rights
+        self.rights_checked_at = datetime.min.replace(tzinfo=UTC)
+        self.scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        """Run by real time (production); tests call ``tick`` on a manual clock instead."""
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=SAFETY_TICK.total_seconds(),
+            id="safety-tick",
+            coalesce=True,
+            max_instances=1,
+        )
+        for channel in self.config.channels:
+            self.scheduler.add_job(
+                self.run_summaries,
+                CronTrigger(
+                    day_of_week=channel.summary_day,
+                    hour=channel.summary_time.hour,
+                    minute=channel.summary_time.minute,
+                    timezone=channel.zone,
+                ),
+                id=f"summary-{channel.key}",
+                misfire_grace_time=3600,
+                coalesce=True,
+            )
+        self.scheduler.start()
+        self.wake()
+
+    def shutdown(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+
+    def wake(self) -> None:
+        """Look at the database again now (a schedule changed)."""
+        self._at(datetime.now(UTC))
+
+    def _at(self, moment: datetime) -> None:
+        # APScheduler runs on real time; the clock's delay is turned into a real moment.
+        if self.scheduler is not None:
+            self.scheduler.add_job(
+                self.tick,
+                "date",
+                run_date=moment,
+                id="next-due",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+
+    async def tick(self) -> datetime | None:
+        """Run what is due; the next wake-up is derived from the database again."""
+        await self.run_summaries()  # also makes up a summary missed while the bot was down
+        await self.apply_retention()
+        await self.sweep_outbox()
+        if self.clock.now() - self.rights_checked_at >= REFRESH_EVERY:
+            try:
+                await self.check_rights()
+            except Exception:
+                log.exception("checking the bot's rights failed")
+            self.rights_checked_at = self.clock.now()
+        try:
+            upcoming = await self.publisher.tick()
+        except Exception:
+            log.exception("publishing tick failed")
+            return None
+        if upcoming is not None:
+            real_delay = max((upcoming - self.clock.now()).total_seconds(), 0.0)
+            self._at(datetime.now(UTC) + timedelta(seconds=real_delay))
+        return upcoming
+
+    async def apply_retention(self) -> None:
+        try:
+            async with self.sessions.begin() as session:
+                erased = await apply_retention(
+                    session, self.clock.now(), self.config.privacy.retention_days
+                )
+                swept = await sweep_raw_updates(
+                    session,
+                    self.clock.now(),
+                    self.config.inbox.keep_processed,
+                    self.config.inbox.keep_quarantined,
+                )
+            if erased:
+                log.info("retention: erased %d old comment(s)", erased)
+            if swept:
+                log.debug("retention: deleted %d handled raw update(s)", swept)
+        except Exception:
+            log.exception("retention failed")
+
+    async def sweep_outbox(self) -> None:
+        try:
+            await self.outbox.sweep()
+        except Exception:
+            log.exception("outbox sweep failed")
+
+    async def run_summaries(self) -> None:
+        try:
+            await self.summaries.run_due()
+        except Exception:
+            log.exception("weekly summaries failed")

@@ -1,0 +1,49 @@
+"""The python-telegram-bot application newsbot talks to Telegram (or the emulator) with.
+
+No updater: updates come through the durable inbox, which polls by itself. Requests
+retry flood-control answers through newsbot's rate limiter; the long poll has its own
+connection with a read timeout longer than the poll.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
+
+from bot.config import Config
+from bot.rate_limits import MessageRateLimiter
+
+
+def build_application(
+    config: Config,
+    *,
+    poll_timeout: int,
+    request_timeout: float,
+    context_types: ContextTypes[Any, Any, Any, Any],
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    # python-telegram-bot 23 makes RetryAfter.retry_after a timedelta; opt in now (it is
+    # read when an error is made, so setting it before the first request is enough).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    base = config.api_base_url
+    return (
+        ApplicationBuilder()
+        .token(config.token.get_secret_value())
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .request(
+            HTTPXRequest(
+                connect_timeout=5.0,
+                read_timeout=request_timeout,
+                write_timeout=request_timeout,
+                connection_pool_size=16,
+            )
+        )
+        .get_updates_request(HTTPXRequest(connect_timeout=5.0, read_timeout=poll_timeout + 15.0))
+        .rate_limiter(MessageRateLimiter(max_retries=2))
+        .updater(None)
+        .context_types(context_types)
+        .build()
+    )
