@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.export.log import ExportScope, write_log
@@ -34,7 +35,7 @@ async def measure(path: Path, directory: Path) -> None:
                 kind,
                 directory,  # type: ignore[arg-type]
                 upload_limit=2**62,
-                stem=f"bench-{kind}",
+                now=datetime.now(UTC),
             )
             elapsed = time.perf_counter() - began
             _, peak = tracemalloc.get_traced_memory()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import shutil
@@ -45,7 +46,7 @@ async def export_command(update: Update, context: Context) -> None:
             upload_limit=svc.config.export.upload_limit_bytes,
             now=unit.now,
         )
-        content = exported.file.path.read_bytes()
+        content = await asyncio.to_thread(exported.file.path.read_bytes)
     except ExportError as exc:
         error = exc
 
@@ -58,7 +59,7 @@ async def export_command(update: Update, context: Context) -> None:
             await refuse_in_private(update, refusal)  # no public trace of a malformed command
         return
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
     outbox.queue_document(
         unit.session,
         user.id,

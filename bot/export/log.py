@@ -11,6 +11,7 @@ histories and poll results. ``telegram-json`` is Telegram Desktop's own layout
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import gzip
 import json
@@ -20,12 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NewsbotError
+from bot.export.sink import FileSink
 from bot.i18n import N_
 from bot.telegram_links import post_link
 from db.queries import export as queries
@@ -186,7 +188,8 @@ async def write_log(
     now: datetime,
 ) -> ExportFile:
     path = directory / file_name(kind)
-    with path.open("w", encoding="utf-8-sig" if kind == "csv" else "utf-8", newline="") as out:
+    out = await FileSink.open(path, "utf-8-sig" if kind == "csv" else "utf-8")
+    try:
         if kind == "json":
             rows = await _write_json(session, scope, out, now)
         elif kind == "telegram-json":
@@ -195,15 +198,23 @@ async def write_log(
             rows = await write_desktop_export(session, scope, out)
         else:
             rows = await _write_rows(session, scope, out, kind)
-    if path.stat().st_size <= upload_limit:
+    finally:
+        await out.close()
+    size = (await asyncio.to_thread(path.stat)).st_size
+    if size <= upload_limit:
         return ExportFile(path, rows, False)
+    packed = await asyncio.to_thread(_compress, path)
+    if (await asyncio.to_thread(packed.stat)).st_size > upload_limit:
+        raise ExportError(N_("The log is too large to send even compressed; narrow it by dates."))
+    return ExportFile(packed, rows, True)
+
+
+def _compress(path: Path) -> Path:
     packed = path.with_name(path.name + ".gz")
     with path.open("rb") as source, gzip.open(packed, "wb") as target:
         shutil.copyfileobj(source, target)
     path.unlink()
-    if packed.stat().st_size > upload_limit:
-        raise ExportError(N_("The log is too large to send even compressed; narrow it by dates."))
-    return ExportFile(packed, rows, True)
+    return packed
 
 
 def stream_arguments(scope: ExportScope) -> dict[str, Any]:
@@ -217,7 +228,7 @@ def stream_arguments(scope: ExportScope) -> dict[str, Any]:
 
 
 async def _write_rows(
-    session: AsyncSession, scope: ExportScope, out: IO[str], kind: ExportFormat
+    session: AsyncSession, scope: ExportScope, out: FileSink, kind: ExportFormat
 ) -> int:
     count = 0
     writer = csv.DictWriter(out, fieldnames=FIELDS) if kind == "csv" else None
@@ -230,11 +241,12 @@ async def _write_rows(
         else:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
+        await out.drain()
     return count
 
 
 async def _write_json(
-    session: AsyncSession, scope: ExportScope, out: IO[str], now: datetime
+    session: AsyncSession, scope: ExportScope, out: FileSink, now: datetime
 ) -> int:
     """One post's thread at a time: memory holds one discussion, not the whole log."""
     out.write('{"exported_at": ' + json.dumps(iso_utc(now)) + ', "fields": ')
@@ -272,6 +284,7 @@ async def _write_json(
         out.write(("" if first_thread else ", ") + json.dumps(thread, ensure_ascii=False))
         first_thread = False
         group.clear()
+        await out.drain()
 
     async for raw in queries.stream_log(session, **stream_arguments(scope)):
         row = LogRow._make(raw)

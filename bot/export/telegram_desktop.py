@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,9 @@ from bot.export.log import ExportError, ExportScope, LogRow, local_time, stream_
 from bot.i18n import N_
 from bot.telegram_links import bare_chat_id
 from db.queries import export as queries
+
+if TYPE_CHECKING:
+    from bot.export.sink import FileSink
 
 
 def _dates(moment: datetime, zone_name: str, prefix: str = "date") -> dict[str, str]:
@@ -86,7 +89,7 @@ def _start(
     return message
 
 
-async def write_desktop_export(session: AsyncSession, scope: ExportScope, out: IO[str]) -> int:
+async def write_desktop_export(session: AsyncSession, scope: ExportScope, out: FileSink) -> int:
     if scope.channel_id is None:
         raise ExportError(N_("The telegram-json format is one chat: name one channel."))
     found = await queries.channel_for_export(session, scope.channel_id)
@@ -118,6 +121,7 @@ async def write_desktop_export(session: AsyncSession, scope: ExportScope, out: I
             pending = next(starts, None)
         emit(_comment(row, zone_name))
         count += 1
+        await out.drain()
     while pending is not None:
         emit(_start(pending, channel_title, channel_chat_id, zone_name))
         pending = next(starts, None)
