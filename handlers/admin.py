@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import Document, Update
 
-from bot import outbox, unit_of_work
+from bot import outbox
 from bot.articles.errors import ArticleError
 from bot.articles.importer import import_article, posts_from_segments
 from bot.articles.library import find_article, recent_articles
@@ -173,7 +173,7 @@ async def _preview(update: Update, context: Context, article_id: int) -> None:
     options = channel.poll_options or default_poll_options(channel.language)
     posts = posts_from_segments(article.segments)
     polls = sum(len(post.lessons) for post in posts)
-    unit = unit_of_work.current()
+    unit = context.unit
     outbox.queue_html(
         unit.session,
         chat.id,
@@ -263,7 +263,7 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
             request.start,
             request.every,
             actor_id=user.id if user else None,
-            now=unit_of_work.current().now,
+            now=context.now,
         )
     except TimingError as exc:
         await reply(update, report.escape(exc.text(_)) + "\n\n" + usage)
@@ -344,7 +344,7 @@ async def cancel_command(update: Update, context: Context) -> None:
 @action("cancel", admin=True)
 async def cancel_pressed(_update: Update, context: Context, button: Button) -> None:
     _ = context.translate
-    unit = unit_of_work.current()
+    unit = context.unit
     assert button.message_id is not None
     if button.argument is None:
         outbox.queue_edit(

@@ -69,7 +69,7 @@ async def pressed(update: Update, context: Context) -> None:
     _ = context.translate
     query = update.callback_query
     assert query is not None
-    unit = unit_of_work.current()
+    unit = context.unit
     message = query.message
     try:
         button = await claim_button(

@@ -10,7 +10,7 @@ import shutil
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot import outbox, unit_of_work
+from bot import outbox
 from bot.export.log import ExportError, temporary_directory
 from bot.export.request import USAGE, export_comments, parse_words
 from bot.i18n import Translator
@@ -34,7 +34,7 @@ async def export_command(update: Update, context: Context) -> None:
         return
     svc = context.services
     channels = [c.key for c in svc.config.channels]
-    unit = unit_of_work.current()
+    unit = context.unit
     directory = temporary_directory()
     try:
         request = parse_words(arguments(update, context), channels)

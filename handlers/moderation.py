@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot import unit_of_work
 from bot.i18n import Translator
 from bot.moderation.actions import (
     Hidden,
@@ -24,7 +23,6 @@ from bot.moderation.audit import recent_actions
 from bot.notices import tell
 from bot.publishing.report import escape
 from bot.telegram_html import bold
-from bot.unit_of_work import current_session
 from db.models import Comment
 from handlers.common import (
     Context,
@@ -44,7 +42,7 @@ async def in_private_only(update: Update, context: Context) -> None:
     await reply(update, _("Use this in the discussion group, in reply to a comment."))
 
 
-async def _moderation_target(update: Update) -> Comment | None:
+async def _moderation_target(update: Update, context: Context) -> Comment | None:
     """The comment a moderator's command replies to, within newsbot's threads."""
     message = update.effective_message
     assert message is not None
@@ -54,7 +52,7 @@ async def _moderation_target(update: Update) -> Comment | None:
             update, lambda _: _("Send /hide or /ban in reply to the comment you mean.")
         )
         return None
-    comment = await comment_in_scope(current_session(), target.chat.id, target.message_id)
+    comment = await comment_in_scope(context.session, target.chat.id, target.message_id)
     if comment is None:
         await refuse_in_private(
             update,
@@ -101,7 +99,7 @@ async def _moderate(
 
 async def hide_command(update: Update, context: Context) -> None:
     """/hide [reason], in reply to a comment."""
-    target = await _moderation_target(update)
+    target = await _moderation_target(update, context)
     if target is None:
         return
 
@@ -127,7 +125,7 @@ async def hide_command(update: Update, context: Context) -> None:
 async def ban_command(update: Update, context: Context) -> None:
     """/ban [reason], in reply to a comment: keep its author (a person or a channel) out."""
     _ = context.translate
-    target = await _moderation_target(update)
+    target = await _moderation_target(update, context)
     if target is None:
         return
     if target.user_id is None and target.sender_chat_id is None:
@@ -173,7 +171,7 @@ async def unhide_command(update: Update, context: Context) -> None:
     if len(words) != 1 or not words[0].isdigit():
         await reply(update, _("Usage: /unhide ID (the number in the /hide confirmation)"))
         return
-    unit = unit_of_work.current()
+    unit = context.unit
     user = update.effective_user
     await unhide_comment(
         unit.session, int(words[0]), actor_id=user.id if user else None, at=unit.now
@@ -194,7 +192,7 @@ async def unban_command(update: Update, context: Context) -> None:
     if len(words) != 1:
         await reply(update, _("Usage: /unban USER (id or @username) or /unban chat:ID"))
         return
-    unit = unit_of_work.current()
+    unit = context.unit
     user = update.effective_user
     await unban(
         unit.session,

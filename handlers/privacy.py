@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot import outbox, unit_of_work
+from bot import outbox
 from bot.i18n import counted
 from bot.privacy import forget, my_data, my_data_file, quote_consent, set_quote_consent
 from db.models import Button
@@ -31,7 +31,7 @@ async def mydata_command(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or not await _in_private(update):
         return
-    unit = unit_of_work.current()
+    unit = context.unit
     data = await my_data(unit.session, user.id)
     outbox.queue_document(
         unit.session,
@@ -71,7 +71,7 @@ async def forget_command(update: Update, context: Context) -> None:
 async def forget_answer(_update: Update, context: Context, button: Button) -> None:
     """The answer to /forget's question, from the asker, on that question only."""
     _ = context.translate
-    unit = unit_of_work.current()
+    unit = context.unit
     if button.argument != "yes":
         text = _("Nothing was deleted.")
     else:
@@ -92,7 +92,7 @@ async def quote_command(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or not await _in_private(update):
         return
-    unit = unit_of_work.current()
+    unit = context.unit
     words = [word.lower() for word in arguments(update, context)]
     if words in (["on"], ["off"]):
         await set_quote_consent(unit.session, user, words == ["on"], unit.now)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot import unit_of_work
 from bot.outbox import queue_edit, queue_html
 from bot.publishing.report import escape
 from bot.summaries.period import WeekError, latest_period, parse_week, period_in_progress
@@ -98,7 +97,7 @@ async def post_summary_pressed(update: Update, context: Context, button: Button)
     """The confirmed /summary post: posted once, after this update, and reported."""
     _ = context.translate
     svc = context.services
-    unit = unit_of_work.current()
+    unit = context.unit
     assert button.message_id is not None
     if button.argument is None:
         queue_edit(unit.session, button.chat_id, button.message_id, _("Not posted."), at=unit.now)
