@@ -225,7 +225,7 @@ async def gather_figures(
     posts, articles, titles = await queries.published(session, channel.id, start, end)
     comments, commenters, new = await queries.comment_totals(session, channel.id, start, end)
     week = end - start
-    previous, _, _ = await queries.comment_totals(session, channel.id, start - week, start)
+    previous = await queries.comment_count(session, channel.id, start - week, start)
     per_lesson = await queries.lesson_comment_counts(session, channel.id, start, end)
     polls = await queries.lesson_polls(session, channel.id, start, end, list(per_lesson))
     lesson_ids = [lesson.id for lesson, _poll, _title, _number in polls]

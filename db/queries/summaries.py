@@ -56,6 +56,18 @@ async def published(
     return sum(count for _title, count in rows), len(rows), [title for title, _count in rows]
 
 
+async def comment_count(
+    session: AsyncSession, channel_id: int, start: datetime, end: datetime
+) -> int:
+    """Visible comments in the period (the week before, for comparison)."""
+    count = await session.scalar(
+        select(func.count(Comment.id))
+        .join(Segment, Segment.id == Comment.segment_id)
+        .where(*_channel_comments(channel_id, start, end))  # type: ignore[arg-type]
+    )
+    return int(count or 0)
+
+
 async def comment_totals(
     session: AsyncSession, channel_id: int, start: datetime, end: datetime
 ) -> tuple[int, int, int]:
