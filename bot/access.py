@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from bot.clock import Clock
 from bot.config import Config
 from db.models import RoleName
-from db.queries.roles import has_role
+from db.queries.roles import has_role, holders
 
 log = logging.getLogger(__name__)
 ADMIN_CACHE_TTL = timedelta(minutes=5)
@@ -46,6 +46,10 @@ class Access:
 
     async def is_admin(self, user_id: int) -> bool:
         return user_id in self.config.admins or user_id in await self.channel_admins()
+
+    async def moderators(self, session: AsyncSession) -> set[int]:
+        """Moderators named in the configuration and those granted the role."""
+        return set(self.config.moderators) | set(await holders(session, RoleName.MODERATOR))
 
     async def is_moderator(self, session: AsyncSession, user_id: int) -> bool:
         if user_id in self.config.moderators or await self.is_admin(user_id):

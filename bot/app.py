@@ -106,7 +106,9 @@ class NewsBot:
             if not check.ok:
                 log.warning("%s", check.line())
         admins = set(self.config.admins) | await access.channel_admins()
-        await handlers.publish_menus(bot, admins, set(self.config.moderators))
+        async with sessions() as session:
+            moderators = await access.moderators(session)
+        await handlers.publish_menus(bot, admins, moderators)
         async with sessions.begin() as session:
             moved = await catch_up(session, self.clock.now(), self.config.publishing.missed_slots)
         if moved:

@@ -178,6 +178,19 @@ def menu(language: str, roles_held: tuple[Role, ...]) -> list[BotCommand]:
     return [BotCommand(c.name, _(c.menu)) for c in COMMANDS if c.role in roles_held]
 
 
+async def publish_menu_for(bot: ExtBot[None], user_id: int, roles_held: tuple[Role, ...]) -> None:
+    """One person's menu, when their role changes (a /grant or /revoke)."""
+    try:
+        for language in LANGUAGES:
+            await bot.set_my_commands(
+                menu(language, roles_held),
+                scope=BotCommandScopeChat(user_id),
+                language_code=None if language == "en" else language,
+            )
+    except TelegramError as exc:
+        log.warning("could not update the command menu of %s: %s", user_id, exc)
+
+
 async def publish_menus(bot: ExtBot[None], admins: set[int], moderators: set[int]) -> None:
     """Everyone's menu in every private chat; moderators' and admins' in their own chats,
     in each language newsbot speaks."""

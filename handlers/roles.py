@@ -50,6 +50,15 @@ async def _role_command(update: Update, context: Context, grant: bool) -> None:
             _("{user} is no longer a moderator.") if changed else _("{user} was not a moderator.")
         )
     await reply(update, text.format(user=escape(await describe_user(session, target))))
+    access = context.services.access
+    if changed and not await access.is_admin(target):
+        # Their command menu follows the role at once, not at the next start.
+        from handlers.commands import publish_menu_for  # the table imports this module
+
+        moderator = await access.is_moderator(session, target)
+        await publish_menu_for(
+            context.bot, target, ("everyone", "moderator") if moderator else ("everyone",)
+        )
 
 
 async def grant_command(update: Update, context: Context) -> None:

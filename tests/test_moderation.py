@@ -70,6 +70,15 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
         h.world.send_private(h.admin_id, f"/grant moderator {moderator}")
         await h.pump()
         assert h.world.messages(h.admin_id)[-1]["text"] == f"{moderator} is now a moderator."
+
+        def menu_of(user_id: int) -> list[str]:
+            scope = [{"type": "chat", "chat_id": user_id}, ""]  # English, that chat only
+            key = next(k for k in h.world.commands if json.loads(k) == scope)
+            return [entry["command"] for entry in h.world.commands[key]]
+
+        # The new moderator's menu shows the moderators' commands at once.
+        assert "export" in menu_of(moderator)
+        assert "publish" not in menu_of(moderator)
         # Someone the bot has seen is named, not just numbered; admin is not granted here.
         answer = (await h.command(f"/grant moderator {d['ann']}"))[0]
         assert answer == f"@ann ({d['ann']}) is now a moderator."
@@ -106,6 +115,7 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
         assert "only moderators" in (await h.command("/audit", stranger))[0]
         assert "Sorry" in (await h.command(f"/grant moderator {stranger}", stranger))[0]
         await h.command(f"/revoke moderator {moderator}")
+        assert menu_of(moderator) == ["start", "help", "mydata", "forget", "quote"]
         h.world.reply(moderator, h.group_id, d["first"]["message_id"], "/hide")
         await h.pump()
         assert d["first"]["message_id"] in h.world.chats[h.group_id].messages

@@ -24,3 +24,7 @@ async def grant(
 async def revoke(session: AsyncSession, user_id: int, role: RoleName) -> bool:
     result = await session.execute(delete(Role).where(Role.user_id == user_id, Role.role == role))
     return bool(getattr(result, "rowcount", 0))
+
+
+async def holders(session: AsyncSession, role: RoleName) -> list[int]:
+    return list((await session.scalars(select(Role.user_id).where(Role.role == role))).all())
