@@ -25,7 +25,7 @@ def unavailable(config: Config, error: BaseException) -> DatabaseUnavailable:
 async def upgrade_or_explain(config: Config, engine: AsyncEngine) -> None:
     """Bring the schema up to date; an unreachable database becomes ``DatabaseUnavailable``."""
     try:
-        await migrate.upgrade(engine)
+        await migrate.upgrade_if_behind(engine)
     except (SQLAlchemyError, OSError) as exc:
         raise unavailable(config, exc) from None
 

@@ -166,3 +166,16 @@ async def test_revision_0004_marks_comments_erased_before_it(tmp_path: Path) -> 
         assert marks == [(1, True), (2, False), (3, False)]
     finally:
         await engine.dispose()
+
+
+async def test_the_head_newsbot_checks_at_start_is_alembics_head(tmp_path: Path) -> None:
+    """A start on an up-to-date database skips Alembic; that needs HEAD to be right."""
+    assert migrate.head_revision() == migrate.HEAD
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'head.db'}")
+    try:
+        assert await migrate.stored_revision(engine) is None
+        assert await migrate.upgrade_if_behind(engine) is True
+        assert await migrate.stored_revision(engine) == migrate.HEAD
+        assert await migrate.upgrade_if_behind(engine) is False
+    finally:
+        await engine.dispose()

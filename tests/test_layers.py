@@ -57,7 +57,8 @@ def test_heavy_libraries_are_not_loaded_at_start_up() -> None:
     made, not when the bot starts (a fresh interpreter imports what `newsbot run` does)."""
     probe = (
         "import sys, bot.app, bot.cli, handlers; "
-        "print(sorted(m for m in ('matplotlib', 'lxml', 'trafilatura', 'yake', 'numpy') "
+        "print(sorted(m for m in ('matplotlib', 'lxml', 'trafilatura', 'yake', 'numpy', "
+        "'alembic', 'mako') "
         "if m in sys.modules))"
     )
     result = subprocess.run(
