@@ -160,11 +160,14 @@ class Inbox:
         clear_batch_cache(session)
         transaction = await session.begin()
         try:
-            for row, update in group:
+            for _row, update in group:
                 await self._dispatch(session, update, failures)
                 if failures:
                     break
-                row.processed_at = self.clock.now()
+            else:  # all handled: one statement marks the whole run
+                await queries.mark_processed(
+                    session, [row.id for row, _update in group], self.clock.now()
+                )
         except BaseException:
             await transaction.rollback()
             raise

@@ -116,3 +116,12 @@ async def stream_all(session: AsyncSession) -> AsyncIterator[InboxUpdate]:
     result = await session.stream_scalars(select(InboxUpdate).execution_options(yield_per=500))
     async for row in result:
         yield row
+
+
+async def mark_processed(session: AsyncSession, row_ids: list[int], at: datetime) -> None:
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id.in_(row_ids))
+        .values(processed_at=at)
+        .execution_options(synchronize_session=False)
+    )

@@ -121,11 +121,15 @@ async def upsert_user(
     is_bot: bool,
     seen_at: datetime,
 ) -> User:
-    user = await session.get(User, user_id)
+    # Held for the batch: the session's identity map holds rows only weakly, so a reader
+    # who writes ten comments in one batch would otherwise be looked up ten times.
+    cache = _batch_cache(session)
+    user = cache.get(("user", user_id)) or await session.get(User, user_id)
     if user is None:
         user = User(id=user_id, first_seen=seen_at, last_seen=seen_at)
         session.add(user)
         await session.flush()  # before anything refers to it
+    cache[("user", user_id)] = user
     if not user.forgotten:
         user.first_name = first_name
         user.last_name = last_name
