@@ -24,12 +24,16 @@ log = logging.getLogger(__name__)
 async def poll_until(
     stop: asyncio.Event, inbox: Inbox, outbox: OutboxSender, secrets: tuple[str, ...]
 ) -> None:
-    """Fetch, store and handle updates until ``stop`` is set."""
+    """Fetch, store and handle updates until ``stop`` is set. The next batch is fetched
+    (and stored) while the current one is handled: a batch is confirmed to Telegram only
+    by the fetch after it, and only once it is stored, so overlapping loses nothing."""
     backoff = 1.0
     stopping = asyncio.create_task(stop.wait())
+    fetching: asyncio.Task[int] | None = None
     while not stop.is_set():
         try:
-            fetching = asyncio.create_task(inbox.fetch())
+            if fetching is None:
+                fetching = asyncio.create_task(inbox.fetch())
             await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not fetching.done():
                 # Stopping mid long-poll loses nothing: no batch was stored or confirmed.
@@ -37,7 +41,9 @@ async def poll_until(
                 with contextlib.suppress(asyncio.CancelledError):
                     await fetching
                 break
-            fetching.result()
+            done, fetching = fetching, None
+            done.result()
+            fetching = asyncio.create_task(inbox.fetch())
             await inbox.process()
             outbox.wake()
             backoff = 1.0
@@ -56,4 +62,8 @@ async def poll_until(
             delay, backoff = backoff, min(backoff * 2, 30.0)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
+    if fetching is not None and not fetching.done():
+        fetching.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await fetching
     stopping.cancel()
