@@ -3,9 +3,6 @@ stored and checked against the automatic rules."""
 
 from __future__ import annotations
 
-import logging
-import re
-
 from telegram import Message, MessageEntity, Update
 
 from bot.i18n import Translator
@@ -22,10 +19,6 @@ from handlers.common import (
     Context,
     Handler,
 )
-
-log = logging.getLogger(__name__)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 # Commands a moderator may give in a discussion group; filled from the command table.
 GROUP_COMMANDS: dict[str, Handler] = {}

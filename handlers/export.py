@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import re
 import shutil
 
 from telegram import Update
@@ -21,9 +19,6 @@ from handlers.common import (
     refuse_in_private,
     reply,
 )
-
-log = logging.getLogger(__name__)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 async def export_command(update: Update, context: Context) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
@@ -31,9 +29,6 @@ from handlers.common import (
     reply,
     tidy_away,
 )
-
-log = logging.getLogger(__name__)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 async def in_private_only(update: Update, context: Context) -> None:

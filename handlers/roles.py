@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
-
 from telegram import Update
 
 from bot.moderation.actions import (
@@ -17,9 +14,6 @@ from handlers.common import (
     arguments,
     reply,
 )
-
-log = logging.getLogger(__name__)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 async def _role_command(update: Update, context: Context, grant: bool) -> None:
