@@ -385,3 +385,12 @@ async def test_quote_consent_and_reactions_end_to_end(tmp_path: Path) -> None:
         h.world.click(zoe, zoe, asked["message_id"], "Да, удалить")
         await h.pump()
         assert "Сильная армия важнее" not in await preview()
+
+
+def test_a_quote_keeps_every_line_of_the_comment() -> None:
+    from bot.summaries.content import digest_quotes
+
+    row = (1, 1, "First line,\nsecond line.\n\nThird.", 5, "Ann", None, True, None, 2, 0, [0])
+    best, by_vote = digest_quotes([row], "ask")
+    assert best[0].text == "First line, second line. Third."
+    assert by_vote[0][1][0].text == "First line, second line. Third."

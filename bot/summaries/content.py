@@ -160,12 +160,17 @@ class SummaryFigures:
 
 
 def shorten(text: str, limit: int) -> str:
-    """The first line, cut once, on a word boundary, with an ellipsis."""
+    """A title: the first line, cut once, on a word boundary, with an ellipsis."""
     line = " ".join(text.strip().split("\n", 1)[0].split())
     if len(line) <= limit:
         return line
     cut = line[: limit - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
+def _excerpt(text: str, limit: int) -> str:
+    """A quote: every line of the comment, folded onto one, then cut like a title."""
+    return shorten(" ".join(text.split()), limit)
 
 
 def quoted_name(
@@ -189,7 +194,7 @@ def _quote(row: queries.RankedComment, policy: NamesPolicy) -> Quote:
     _id, _lesson, text, _user, first, last, consent, chat_title, replies, reactions, _vote = row
     return Quote(
         quoted_name(first, last, consent, chat_title, policy),
-        shorten(text, 200),
+        _excerpt(text, 200),
         int(replies),
         int(reactions),
     )
