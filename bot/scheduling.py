@@ -101,10 +101,9 @@ class Schedule:
         await self.sweep_outbox()
         if self.clock.now() - self.rights_checked_at >= REFRESH_EVERY:
             try:
-                await self.check_rights()
+                await self.check_rights()  # stamps rights_checked_at when it succeeds
             except Exception:
                 log.exception("checking the bot's rights failed")
-            self.rights_checked_at = self.clock.now()
         try:
             upcoming = await self.publisher.tick()
         except Exception:

@@ -30,9 +30,3 @@ class Services:
     # Ask the scheduler to look at the database again (after a schedule changed).
     wake: Callable[[], None] = lambda: None
     extras: dict[str, Any] = field(default_factory=dict)
-
-
-def services_of(bot_data: dict[str, Any]) -> Services:
-    services = bot_data[SERVICES_KEY]
-    assert isinstance(services, Services)
-    return services

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.summaries.period import Period
+from bot.summaries.phrases import key_phrases
 from db.models import Channel
 from db.queries import summaries as queries
 
@@ -224,8 +226,6 @@ async def gather_figures(
     names: NamesPolicy = "ask",
     min_votes: int = 10,
 ) -> SummaryFigures:
-    from bot.summaries.phrases import key_phrases
-
     start, end = period.start, period.end
     posts, articles, titles = await queries.published(session, channel.id, start, end)
     comments, commenters, new = await queries.comment_totals(session, channel.id, start, end)
@@ -283,8 +283,6 @@ async def gather_figures(
         _quote(row, names)
         for row in await queries.ranked_comments(session, channel.id, start, end, per_group=3)
     ]
-    from zoneinfo import ZoneInfo
-
     days, boundaries = period.day_boundaries(ZoneInfo(channel.timezone or "UTC"))
     activity: dict[str, list[int]] = {}
     for title, day, count in await queries.comments_per_day(session, channel.id, boundaries):
