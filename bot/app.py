@@ -23,6 +23,7 @@ from bot.outbox import OutboxSender
 from bot.polling import poll_until
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
+from bot.responses.comments import look_up_batch
 from bot.rights import check_channels, people_checks
 from bot.runtime import upgrade_or_explain
 from bot.scheduling import Schedule
@@ -126,6 +127,7 @@ class NewsBot:
             poll_timeout=self.poll_timeout,
             report_to=list(self.config.admins),
             on_given_up=handlers.apologise,
+            prepare=look_up_batch,
         )
         await self.inbox.start()
         await self.inbox.process()  # stored before a crash, not yet handled

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +48,9 @@ BATCH_SIZE = 200
 # A failing update is handled this many times, then quarantined.
 MAX_ATTEMPTS = 3
 GivenUp = Callable[[AsyncSession, Update, datetime], None]
+# Called in a batch's transaction before its updates are handled: looks up at once what the
+# handlers will ask of the database update by update.
+Prepare = Callable[[AsyncSession, list[Update]], Awaitable[None]]
 
 
 def is_interactive(update: Update) -> bool:
@@ -69,6 +72,7 @@ class Inbox:
         report_to: list[int] | None = None,
         on_given_up: GivenUp | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        prepare: Prepare | None = None,
     ) -> None:
         self.sessions = sessions
         self.application = application
@@ -78,6 +82,7 @@ class Inbox:
         self.report_to = report_to or []
         self.on_given_up = on_given_up
         self.max_attempts = max_attempts
+        self.prepare = prepare
         self.offset: int | None = None
 
     @property
@@ -93,6 +98,10 @@ class Inbox:
 
     async def fetch(self, wait_seconds: int | None = None) -> int:
         """One ``getUpdates``: store what came, then (next call) confirm it."""
+        return await self.store(await self.receive(wait_seconds))
+
+    async def receive(self, wait_seconds: int | None = None) -> list[dict[str, Any]]:
+        """One ``getUpdates``, confirming what the last ``store`` kept; nothing is stored."""
         wait = self.poll_timeout if wait_seconds is None else wait_seconds
         parameters: dict[str, Any] = {
             "timeout": wait,
@@ -103,9 +112,13 @@ class Inbox:
             parameters["offset"] = self.offset
         # The raw JSON, stored as Telegram sent it: Update.to_dict() drops empty
         # lists (a retracted vote's option_ids) and would not parse back.
-        payloads = await self.bot.do_api_request(
+        payloads: list[dict[str, Any]] = await self.bot.do_api_request(
             "getUpdates", api_kwargs=parameters, read_timeout=wait + 15
         )
+        return payloads
+
+    async def store(self, payloads: list[dict[str, Any]]) -> int:
+        """Keep a received batch; the next ``receive`` confirms it to Telegram."""
         if not payloads:
             return 0
         async with self.sessions.begin() as session:
@@ -160,6 +173,8 @@ class Inbox:
         clear_batch_cache(session)
         transaction = await session.begin()
         try:
+            if self.prepare is not None:
+                await self.prepare(session, [update for _row, update in group])
             for _row, update in group:
                 await self._dispatch(session, update, failures)
                 if failures:

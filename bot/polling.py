@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from typing import Any
 
 from telegram.error import Conflict, NetworkError, RetryAfter
 
@@ -24,16 +25,17 @@ log = logging.getLogger(__name__)
 async def poll_until(
     stop: asyncio.Event, inbox: Inbox, outbox: OutboxSender, secrets: tuple[str, ...]
 ) -> None:
-    """Fetch, store and handle updates until ``stop`` is set. The next batch is fetched
-    (and stored) while the current one is handled: a batch is confirmed to Telegram only
-    by the fetch after it, and only once it is stored, so overlapping loses nothing."""
+    """Fetch, store and handle updates until ``stop`` is set. The next batch is on its way
+    from Telegram while the current one is handled; it is stored only after that, so the
+    two never wait on each other's database lock. A batch is confirmed to Telegram only by
+    the request after it, which is made once the batch is stored: overlapping loses nothing."""
     backoff = 1.0
     stopping = asyncio.create_task(stop.wait())
-    fetching: asyncio.Task[int] | None = None
+    fetching: asyncio.Task[list[dict[str, Any]]] | None = None
     while not stop.is_set():
         try:
             if fetching is None:
-                fetching = asyncio.create_task(inbox.fetch())
+                fetching = asyncio.create_task(inbox.receive())
             await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not fetching.done():
                 # Stopping mid long-poll loses nothing: no batch was stored or confirmed.
@@ -42,8 +44,8 @@ async def poll_until(
                     await fetching
                 break
             done, fetching = fetching, None
-            done.result()
-            fetching = asyncio.create_task(inbox.fetch())
+            await inbox.store(done.result())
+            fetching = asyncio.create_task(inbox.receive())
             await inbox.process()
             outbox.wake()
             backoff = 1.0

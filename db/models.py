@@ -338,6 +338,9 @@ class Comment(Base):
     # When /forget or retention blanked the text and author (exports mark the row).
     erased_at: Mapped[datetime | None]
 
+    # Set when a new comment and its new author are stored in one flush: the relationship
+    # orders the author's insert first. Never loaded.
+    author: Mapped[User | None] = relationship(lazy="raise")
     edits: Mapped[list[CommentEdit]] = relationship(
         back_populates="comment",
         cascade="all, delete-orphan",

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message, MessageOriginChannel
+from telegram import Message, MessageOriginChannel, Update
 from telegram import User as TelegramUser
+from telegram.constants import ChatType
 
 from db.models import Comment, CommentEdit, Poll, Segment, User
 from db.queries import publishing as publishing_queries
@@ -50,7 +51,9 @@ def media_kind(message: Message) -> str | None:
     return None
 
 
-async def remember_user(session: AsyncSession, user: TelegramUser, seen_at: datetime) -> User:
+async def remember_user(
+    session: AsyncSession, user: TelegramUser, seen_at: datetime, *, deferred: bool = False
+) -> User:
     return await queries.upsert_user(
         session,
         user.id,
@@ -60,6 +63,7 @@ async def remember_user(session: AsyncSession, user: TelegramUser, seen_at: date
         language_code=user.language_code,
         is_bot=user.is_bot,
         seen_at=seen_at,
+        deferred=deferred,
     )
 
 
@@ -166,14 +170,35 @@ async def store_comment(session: AsyncSession, message: Message, bot_id: int) ->
     replied = message.reply_to_message
     if replied is not None and not replied.is_automatic_forward:
         comment.reply_to_message_id = replied.message_id
+    author = None
     if message.sender_chat is not None:
         comment.sender_chat_id = message.sender_chat.id
         comment.sender_chat_title = message.sender_chat.title
     elif message.from_user is not None:
-        comment.user_id = (await remember_user(session, message.from_user, message.date)).id
-    session.add(comment)
-    await session.flush()
+        author = await remember_user(session, message.from_user, message.date, deferred=True)
+    # No flush: the batch's comments are inserted together when it is flushed.
+    queries.add_comment(session, comment, author)
     return comment
+
+
+async def look_up_batch(session: AsyncSession, updates: list[Update]) -> None:
+    """Before a batch is handled: find its stored comments and known commenters in two
+    queries, instead of a query or two per message."""
+    messages: set[tuple[int, int]] = set()
+    people: set[int] = set()
+    for update in updates:
+        message = update.message or update.edited_message
+        if message is None or message.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            continue
+        messages.add((message.chat.id, message.message_id))
+        if message.reply_to_message is not None:
+            messages.add((message.chat.id, message.reply_to_message.message_id))
+        if message.from_user is not None and message.sender_chat is None:
+            people.add(message.from_user.id)
+    if messages:
+        await queries.known_comments(session, messages)
+    if people:
+        await queries.known_users(session, people)
 
 
 async def store_edit(session: AsyncSession, message: Message, bot_id: int) -> Comment | None:
@@ -185,6 +210,8 @@ async def store_edit(session: AsyncSession, message: Message, bot_id: int) -> Co
     if text == comment.text:
         return comment
     edited_at = message.edit_date or message.date
+    if comment.id is None:
+        await session.flush()  # stored earlier in this batch, not yet inserted
     session.add(CommentEdit(comment_id=comment.id, previous_text=comment.text, edited_at=edited_at))
     comment.text = text
     comment.edited_at = edited_at

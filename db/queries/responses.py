@@ -22,7 +22,9 @@ Row = TypeVar("Row", Channel, Segment, Poll)
 
 
 def _batch_cache(session: AsyncSession) -> dict[tuple[Any, ...], Any]:
-    """Lookups that do not change during one batch of updates (positive answers only)."""
+    """Lookups that do not change during one batch of updates: positive answers only, but
+    for comments and users, which are looked up for the whole batch at once (see
+    ``known_comments``) and whose every insert within the batch goes through here."""
     cache: dict[tuple[Any, ...], Any] = session.info.setdefault("newsbot_cache", {})
     return cache
 
@@ -98,9 +100,53 @@ async def lessons_of(session: AsyncSession, segment_id: int) -> Sequence[Lesson]
 async def comment_by_message(
     session: AsyncSession, chat_id: int, message_id: int
 ) -> Comment | None:
+    cache = _batch_cache(session)
+    key = ("comment", chat_id, message_id)
+    if key in cache:
+        known: Comment | None = cache[key]
+        return known
     return await session.scalar(
         select(Comment).where(Comment.chat_id == chat_id, Comment.message_id == message_id)
     )
+
+
+def add_comment(session: AsyncSession, comment: Comment, author: User | None) -> None:
+    """Queue a comment's insert; the batch's comments reach the database in one statement
+    when the batch is flushed (its author's row, if new, goes in first)."""
+    if author is not None:
+        comment.author = author
+    session.add(comment)
+    _batch_cache(session)[("comment", comment.chat_id, comment.message_id)] = comment
+
+
+async def known_comments(session: AsyncSession, messages: set[tuple[int, int]]) -> None:
+    """Look the batch's messages up at once: which (chat, message) are stored comments.
+    Later lookups of any of them in this batch need no query."""
+    cache = _batch_cache(session)
+    by_chat: dict[int, list[int]] = {}
+    for chat_id, message_id in messages:
+        if ("comment", chat_id, message_id) not in cache:
+            by_chat.setdefault(chat_id, []).append(message_id)
+    for chat_id, message_ids in by_chat.items():
+        found = await session.scalars(
+            select(Comment).where(Comment.chat_id == chat_id, Comment.message_id.in_(message_ids))
+        )
+        stored = {comment.message_id: comment for comment in found}
+        for message_id in message_ids:
+            cache[("comment", chat_id, message_id)] = stored.get(message_id)
+
+
+async def known_users(session: AsyncSession, user_ids: set[int]) -> None:
+    """Look the batch's people up at once; later lookups of them need no query."""
+    cache = _batch_cache(session)
+    wanted = [user_id for user_id in user_ids if ("user", user_id) not in cache]
+    if not wanted:
+        return
+    found = {
+        user.id: user for user in await session.scalars(select(User).where(User.id.in_(wanted)))
+    }
+    for user_id in wanted:
+        cache[("user", user_id)] = found.get(user_id)
 
 
 async def poll_by_telegram_id(session: AsyncSession, telegram_poll_id: str) -> Poll | None:
@@ -120,16 +166,22 @@ async def upsert_user(
     language_code: str | None,
     is_bot: bool,
     seen_at: datetime,
+    deferred: bool = False,
 ) -> User:
+    """The person's row, created or brought up to date. A new row is inserted at once
+    unless ``deferred`` (the caller links it by relationship, so the batch's flush inserts
+    it before what refers to it)."""
     # Held for the batch: the session's identity map holds rows only weakly, so a reader
     # who writes ten comments in one batch would otherwise be looked up ten times.
     cache = _batch_cache(session)
-    user = cache.get(("user", user_id)) or await session.get(User, user_id)
+    key = ("user", user_id)
+    user: User | None = cache[key] if key in cache else await session.get(User, user_id)
     if user is None:
         user = User(id=user_id, first_seen=seen_at, last_seen=seen_at)
         session.add(user)
-        await session.flush()  # before anything refers to it
-    cache[("user", user_id)] = user
+    cache[key] = user
+    if not deferred and user in session.new:
+        await session.flush()  # before anything refers to it by id
     if not user.forgotten:
         user.first_name = first_name
         user.last_name = last_name
