@@ -30,7 +30,7 @@ from bot.scheduling import Schedule
 from bot.services import SERVICES_KEY, Services
 from bot.summaries.service import SummaryJobs
 from bot.telegram_client import build_application
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine, create_reader_factory, create_session_factory
 from db.models import use_clock
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class NewsBot:
         bot = application.bot
         self.publisher = Publisher(sessions, bot, self.config, self.clock)
         self.summaries = SummaryJobs(sessions, bot, self.config, self.clock)
-        self.outbox = OutboxSender(sessions, bot, self.clock)
+        self.outbox = OutboxSender(sessions, bot, self.clock, create_reader_factory(self.engine))
         self.schedule = Schedule(
             config=self.config,
             clock=self.clock,

@@ -122,8 +122,15 @@ def queue_delete(session: AsyncSession, chat_id: int, message_id: int, *, at: da
 class OutboxSender:
     """Sends what the outbox holds: one worker a chat, in order, after the commit."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], bot: Bot, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        clock: Clock,
+        readers: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self.sessions = sessions
+        self.readers = readers or sessions
         self.bot = bot
         self.clock = clock
         self._lock = asyncio.Lock()
@@ -138,7 +145,7 @@ class OutboxSender:
         sent = 0
         async with self._lock:
             while True:
-                async with self.sessions() as session:
+                async with self.readers() as session:
                     heads = await queries.due(session, self.clock.now(), BATCH)
                 if not heads:
                     return sent
@@ -157,7 +164,7 @@ class OutboxSender:
             delay = 60.0
             try:
                 await self.send_due()
-                async with self.sessions() as session:
+                async with self.readers() as session:
                     upcoming = await queries.next_due_at(session)
                 if upcoming is not None:
                     delay = min(max((upcoming - self.clock.now()).total_seconds(), 0.05), delay)

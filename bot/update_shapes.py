@@ -26,8 +26,21 @@ JSON = dict[str, Any]
 
 
 def normalise_update(payload: JSON) -> JSON:
-    """A copy of ``payload`` with older shapes filled in; the stored raw update stays as sent."""
+    """``payload`` with older shapes filled in, as a copy (the stored raw update stays as
+    sent); an update with nothing to fill in, nearly every one, is returned as it is."""
+    if not _has_poll(payload):
+        return payload
     return _walk(payload)  # type: ignore[no-any-return]
+
+
+def _has_poll(value: Any) -> bool:
+    if isinstance(value, dict):
+        if _is_poll(value) or _is_poll_answer(value):
+            return True
+        return any(isinstance(item, dict | list) and _has_poll(item) for item in value.values())
+    if isinstance(value, list):
+        return any(isinstance(item, dict | list) and _has_poll(item) for item in value)
+    return False
 
 
 def _walk(value: Any) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+_READS_ONLY = "newsbot_reads_only"
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -31,8 +32,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _on_sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front. A deferred transaction that reads and
     # then writes fails at once ("database is locked", no busy wait) when another
-    # connection wrote in between; this one waits its turn instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # connection wrote in between; this one waits its turn instead. A reader (below)
+    # never writes: it neither waits for the lock nor holds the writers up.
+    if connection.get_execution_options().get(_READS_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -48,3 +53,11 @@ def create_engine(url: str) -> AsyncEngine:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions keep objects usable after commit, which async code needs (no lazy loads)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_reader_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for frequent reads that never write (the outbox looking for due messages):
+    on SQLite they do not take the write lock, so they never wait for intake nor delay it."""
+    return async_sessionmaker(
+        engine.execution_options(**{_READS_ONLY: True}), expire_on_commit=False
+    )

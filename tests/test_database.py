@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import migrate
-from db.engine import create_engine
+from db.engine import create_engine, create_reader_factory
 from db.models import (
     Article,
     Base,
@@ -106,6 +107,22 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(engine: AsyncEngine) -> None
         assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
         assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() > 0
+
+
+async def test_readers_see_committed_rows_while_a_writer_holds_the_lock(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The outbox looks for due messages while intake writes a batch: it must neither wait
+    for the batch (60 s of busy timeout on SQLite) nor see it half done."""
+    readers = create_reader_factory(engine)
+    async with session_factory.begin() as session:
+        session.add(User(id=1, first_name="Committed"))
+    async with session_factory.begin() as writer:
+        writer.add(User(id=2, first_name="Uncommitted"))
+        await writer.flush()  # holds the write lock from here to commit
+        async with readers() as reader:
+            names = await asyncio.wait_for(reader.scalars(select(User.first_name)), timeout=5)
+            assert list(names) == ["Committed"]
 
 
 async def test_migrations_match_the_models(engine: AsyncEngine) -> None:

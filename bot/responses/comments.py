@@ -177,7 +177,7 @@ async def store_comment(session: AsyncSession, message: Message, bot_id: int) ->
     elif message.from_user is not None:
         author = await remember_user(session, message.from_user, message.date, deferred=True)
     # No flush: the batch's comments are inserted together when it is flushed.
-    queries.add_comment(session, comment, author)
+    await queries.add_comment(session, comment, author)
     return comment
 
 

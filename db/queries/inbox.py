@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
@@ -19,10 +19,14 @@ async def store_updates(
         await session.scalars(select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids)))
     )
     fresh = [p for p in payloads if p["update_id"] not in known]
-    session.add_all(
-        InboxUpdate(update_id=p["update_id"], payload=p, received_at=received_at) for p in fresh
-    )
-    await session.flush()
+    if fresh:  # one executemany: the rows' ids are not needed back
+        await session.execute(
+            insert(InboxUpdate),
+            [
+                {"update_id": p["update_id"], "payload": p, "received_at": received_at}
+                for p in fresh
+            ],
+        )
     return len(fresh)
 
 

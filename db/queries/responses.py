@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -35,12 +35,13 @@ def clear_batch_cache(session: AsyncSession) -> None:
 
 
 async def _cached_row(
-    session: AsyncSession, key: tuple[Any, ...], statement: Select[Row]
+    session: AsyncSession, key: tuple[Any, ...], statement: Callable[[], Select[Row]]
 ) -> Row | None:
-    """The one row ``statement`` finds, remembered for the batch (positive answers only)."""
+    """The one row ``statement()`` finds, remembered for the batch (positive answers only).
+    The statement is built only when needed: building it costs more than the lookup."""
     cache = _batch_cache(session)
     if key not in cache:
-        found = await session.scalar(statement)
+        found = await session.scalar(statement())
         if found is None:
             return None
         cache[key] = found
@@ -52,7 +53,7 @@ async def channel_by_discussion_chat(session: AsyncSession, chat_id: int) -> Cha
     return await _cached_row(
         session,
         ("channel_by_discussion", chat_id),
-        select(Channel).where(Channel.discussion_chat_id == chat_id),
+        lambda: select(Channel).where(Channel.discussion_chat_id == chat_id),
     )
 
 
@@ -61,7 +62,7 @@ async def segment_by_thread(session: AsyncSession, group_id: int, thread_id: int
     return await _cached_row(
         session,
         ("segment_by_thread", group_id, thread_id),
-        select(Segment).where(
+        lambda: select(Segment).where(
             Segment.discussion_chat_id == group_id, Segment.discussion_thread_id == thread_id
         ),
     )
@@ -72,7 +73,7 @@ async def poll_by_thread(session: AsyncSession, group_id: int, thread_id: int) -
     return await _cached_row(
         session,
         ("poll_by_thread", group_id, thread_id),
-        select(Poll).where(
+        lambda: select(Poll).where(
             Poll.discussion_chat_id == group_id, Poll.discussion_thread_id == thread_id
         ),
     )
@@ -110,13 +111,24 @@ async def comment_by_message(
     )
 
 
-def add_comment(session: AsyncSession, comment: Comment, author: User | None) -> None:
+async def add_comment(session: AsyncSession, comment: Comment, author: User | None) -> None:
     """Queue a comment's insert; the batch's comments reach the database in one statement
-    when the batch is flushed (its author's row, if new, goes in first)."""
+    when the batch is flushed (its author's row, if new, goes in first).
+
+    On SQLite the comment is numbered here, as SQLite itself would number it (the highest
+    id plus one; the transaction holds the write lock from its start): SQLite cannot return
+    the ids of a multi-row insert in order, so without them SQLAlchemy inserts row by row."""
+    cache = _batch_cache(session)
+    if session.get_bind().dialect.name == "sqlite":
+        key = ("next_comment_id",)
+        if key not in cache:
+            cache[key] = (await session.scalar(select(func.max(Comment.id)))) or 0
+        cache[key] += 1
+        comment.id = cache[key]
     if author is not None:
         comment.author = author
     session.add(comment)
-    _batch_cache(session)[("comment", comment.chat_id, comment.message_id)] = comment
+    cache[("comment", comment.chat_id, comment.message_id)] = comment
 
 
 async def known_comments(session: AsyncSession, messages: set[tuple[int, int]]) -> None:
