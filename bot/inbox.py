@@ -28,6 +28,7 @@ from bot.telegram_html import escape
 from bot.update_shapes import normalise_update
 from db.models import InboxUpdate
 from db.queries import inbox as queries
+from db.queries.inbox import StoredUpdate
 from db.queries.responses import clear_batch_cache
 
 log = logging.getLogger(__name__)
@@ -132,21 +133,19 @@ class Inbox:
         while True:
             async with self.sessions() as session:
                 async with session.begin():
-                    rows = list(await queries.unprocessed(session, BATCH_SIZE))
+                    rows = await queries.unprocessed(session, BATCH_SIZE)
                 if not rows:
                     return handled
                 parsed = await self._parse(session, rows)
                 for group in _split_interactive(parsed):
-                    # Read before the run: a rolled-back transaction expires its rows.
-                    ids = [row.id for row, _update in group]
                     if not await self._handle_together(session, group):
-                        for row_id, (_row, update) in zip(ids, group, strict=True):
-                            await self._handle_alone(session, row_id, update)
+                        for row, update in group:
+                            await self._handle_alone(session, row.id, update)
                 handled += len(rows)
 
     async def _parse(
-        self, session: AsyncSession, rows: list[InboxUpdate]
-    ) -> list[tuple[InboxUpdate, Update]]:
+        self, session: AsyncSession, rows: list[StoredUpdate]
+    ) -> list[tuple[StoredUpdate, Update]]:
         """Updates as python-telegram-bot objects; one that cannot be read is quarantined."""
         parsed = []
         for row in rows:
@@ -164,7 +163,7 @@ class Inbox:
         return parsed
 
     async def _handle_together(
-        self, session: AsyncSession, group: list[tuple[InboxUpdate, Update]]
+        self, session: AsyncSession, group: list[tuple[StoredUpdate, Update]]
     ) -> bool:
         """The fast path: the whole run in one transaction; False (all undone) if any failed."""
         if len(group) == 1:
@@ -275,11 +274,11 @@ def _update_kind(payload: dict[str, Any]) -> str:
 
 
 def _split_interactive(
-    parsed: list[tuple[InboxUpdate, Update]],
-) -> list[list[tuple[InboxUpdate, Update]]]:
+    parsed: list[tuple[StoredUpdate, Update]],
+) -> list[list[tuple[StoredUpdate, Update]]]:
     """Runs of quiet updates share a transaction; each interactive one gets its own."""
-    groups: list[list[tuple[InboxUpdate, Update]]] = []
-    current: list[tuple[InboxUpdate, Update]] = []
+    groups: list[list[tuple[StoredUpdate, Update]]] = []
+    current: list[tuple[StoredUpdate, Update]] = []
     for row, update in parsed:
         if is_interactive(update):
             if current:

@@ -33,14 +33,22 @@ def normalise_update(payload: JSON) -> JSON:
     return _walk(payload)  # type: ignore[no-any-return]
 
 
-def _has_poll(value: Any) -> bool:
-    if isinstance(value, dict):
-        if _is_poll(value) or _is_poll_answer(value):
-            return True
-        return any(isinstance(item, dict | list) and _has_poll(item) for item in value.values())
-    if isinstance(value, list):
-        return any(isinstance(item, dict | list) and _has_poll(item) for item in value)
+def _has_poll(payload: JSON) -> bool:
+    """Whether anything in ``payload`` looks like a poll or a poll answer (a quick superset
+    of what ``_walk`` fills in)."""
+    pending: list[Any] = [payload]
+    while pending:
+        value = pending.pop()
+        if type(value) is dict:
+            if "poll_id" in value or ("question" in value and "options" in value):
+                return True
+            pending.extend(item for item in value.values() if type(item) in _CONTAINERS)
+        else:
+            pending.extend(item for item in value if type(item) in _CONTAINERS)
     return False
+
+
+_CONTAINERS = (dict, list)
 
 
 def _walk(value: Any) -> Any:
