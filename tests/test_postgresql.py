@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -69,3 +71,37 @@ async def test_the_weekly_digest_runs_on_postgresql(pg_engine: AsyncEngine) -> N
     assert [option for option, _quotes in first.by_vote] == [0, 2]
     assert first.movement == (40, 10, 60, 20)
     assert figures.activity[0][1][2] == 7
+
+
+async def test_the_comment_log_reads_the_same_on_postgresql(
+    pg_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """The streamed export (its own time type, a chunk read while the last is written)
+    gives, byte for byte, the file it gives on SQLite."""
+    from bot.export.log import ExportScope, write_log
+    from tests.test_summary_digest import _digest_week
+
+    sqlite_engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'log.db'}")
+    files: dict[str, list[str]] = {}
+    for name, engine in (("postgresql", pg_engine), ("sqlite", sqlite_engine)):
+        await migrate.upgrade(engine)
+        factory = create_session_factory(engine)
+        async with factory.begin() as session:
+            channel = await _digest_week(session, "en")
+        for kind in ("csv", "jsonl"):
+            folder = tmp_path / name / kind
+            folder.mkdir(parents=True)
+            async with factory() as session:
+                exported = await write_log(
+                    session,
+                    ExportScope(channel_id=channel.id, include_hidden=True),
+                    kind,
+                    folder,
+                    upload_limit=2**40,
+                    now=datetime(2026, 11, 30, tzinfo=UTC),
+                )
+            files.setdefault(name, []).append(exported.path.read_text(encoding="utf-8-sig"))
+    await sqlite_engine.dispose()
+    assert files["postgresql"] == files["sqlite"]
+    assert files["sqlite"][0].count("\n") > 5  # the week's comments, not an empty log
+    assert "Z," in files["sqlite"][0]  # times in UTC

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import gzip
+import io
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -128,28 +130,7 @@ def local_time(moment: datetime, zone_name: str | None) -> datetime:
 
 
 def _record(row: LogRow) -> dict[str, Any]:
-    return {
-        "comment_id": row.comment_id,
-        "group_id": row.group_id,
-        "message_id": row.message_id,
-        "reply_to_message_id": row.reply_to_message_id,
-        "link": post_link(row.group_id, row.group_username, row.message_id),
-        "time_utc": iso_utc(row.created_at),
-        "time_local": local_time(row.created_at, row.timezone).isoformat(),
-        "channel": row.channel,
-        "article_id": row.article_id,
-        "article": row.article,
-        "post": row.segment_position + 1,
-        "lesson": row.lesson_position + 1 if row.lesson_position is not None else None,
-        "author_id": row.user_id,
-        "author_name": row.author_name,
-        "text": row.text,
-        "media": row.media_kind,
-        "edited": row.edited_at is not None,
-        "edit_count": int(row.edits or 0),
-        "hidden": bool(row.hidden),
-        "erased": row.erased_at is not None,
-    }
+    return dict(zip(FIELDS, _cells(row), strict=True))
 
 
 @dataclass(frozen=True)
@@ -230,19 +211,68 @@ def stream_arguments(scope: ExportScope) -> dict[str, Any]:
 async def _write_rows(
     session: AsyncSession, scope: ExportScope, out: FileSink, kind: ExportFormat
 ) -> int:
+    """CSV or JSON lines, a chunk of rows at a time (the next chunk is read meanwhile)."""
     count = 0
-    writer = csv.DictWriter(out, fieldnames=FIELDS) if kind == "csv" else None
+    # A chunk is formatted into memory, then handed to the sink whole: csv writes a
+    # StringIO without a Python call per row.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer) if kind == "csv" else None
     if writer is not None:
-        writer.writeheader()
-    async for raw in queries.stream_log(session, **stream_arguments(scope)):
-        record = _record(LogRow._make(raw))
+        writer.writerow(FIELDS)
+    async for chunk in queries.stream_log_chunks(session, **stream_arguments(scope)):
+        cells = [_cells(raw) for raw in chunk]
         if writer is not None:
-            writer.writerow({key: neutralise(value) for key, value in record.items()})
+            for row in cells:
+                for index in _TEXT_CELLS:  # only text a person typed can start a formula
+                    row[index] = neutralise(row[index])
+            writer.writerows(cells)
+            out.write(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
         else:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
+            out.write(
+                "".join(
+                    json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False) + "\n"
+                    for row in cells
+                )
+            )
+        count += len(cells)
         await out.drain()
     return count
+
+
+def _cells(raw: Sequence[Any]) -> list[Any]:
+    """One log row's cells in ``FIELDS`` order (what ``_record`` gives, without the dict)."""
+    row = LogRow._make(raw)
+    return [
+        row.comment_id,
+        row.group_id,
+        row.message_id,
+        row.reply_to_message_id,
+        post_link(row.group_id, row.group_username, row.message_id),
+        iso_utc(row.created_at),
+        local_time(row.created_at, row.timezone).isoformat(),
+        row.channel,
+        row.article_id,
+        row.article,
+        row.segment_position + 1,
+        row.lesson_position + 1 if row.lesson_position is not None else None,
+        row.user_id,
+        row.author_name,
+        row.text,
+        row.media_kind,
+        row.edited_at is not None,
+        int(row.edits or 0),
+        bool(row.hidden),
+        row.erased_at is not None,
+    ]
+
+
+def _json_line(cells: list[Any]) -> str:
+    return json.dumps(dict(zip(FIELDS, cells, strict=True)), ensure_ascii=False) + "\n"
+
+
+_TEXT_CELLS = tuple(FIELDS.index(name) for name in ("channel", "article", "author_name", "text"))
 
 
 async def _write_json(

@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Dialect, Select, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import UserDefinedType
 
 from db.models import Article, Channel, Comment, CommentEdit, Lesson, Poll, Segment, User
 
 STREAM_CHUNK = 1000
+
+
+class _Moment(UserDefinedType[datetime]):
+    """A stored time read straight into an aware UTC datetime: a million rows of the log
+    spend noticeably less than through the model's type (SQLite hands back text)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "TIMESTAMP"
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any]:  # noqa: ARG002
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):
+                return datetime.fromisoformat(value).replace(tzinfo=UTC)
+            moment: datetime = value
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+        return process
+
+
+def _moment(column: Any) -> Any:
+    return type_coerce(column, _Moment())
+
+
 # One comment of the log, in this order, followed by its number of edits.
 LOG_COLUMNS = (
     Comment.id,
@@ -19,7 +49,7 @@ LOG_COLUMNS = (
     Comment.message_id,
     # A comment that answers no other comment answers the post that opened its thread.
     func.coalesce(Comment.reply_to_message_id, Comment.thread_id),
-    Comment.created_at,
+    _moment(Comment.created_at),
     Channel.key,
     Channel.timezone,
     Channel.discussion_username,
@@ -36,9 +66,9 @@ LOG_COLUMNS = (
     Comment.sender_chat_title,
     Comment.text,
     Comment.media_kind,
-    Comment.edited_at,
+    _moment(Comment.edited_at),
     Comment.hidden,
-    Comment.erased_at,
+    _moment(Comment.erased_at),
 )
 
 
@@ -98,10 +128,35 @@ async def stream_log(
 ) -> AsyncIterator[Sequence[Any]]:
     """Comments by post, then time; or, given one discussion group, by its message ids."""
     query = _log_query(channel_id, article_id, since, until, include_hidden, group_id)
-    result = await session.stream(query.execution_options(yield_per=STREAM_CHUNK))
-    async for partition in result.partitions(STREAM_CHUNK):
-        for row in partition:
-            yield tuple(row)
+    result = await (await session.connection()).stream(query)
+    while chunk := await result.fetchmany(STREAM_CHUNK):
+        for row in chunk:
+            yield row
+
+
+async def stream_log_chunks(
+    session: AsyncSession,
+    *,
+    channel_id: int | None = None,
+    article_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_hidden: bool = False,
+) -> AsyncIterator[Sequence[Sequence[Any]]]:
+    """The log a chunk of rows at a time, the next chunk read while this one is written.
+    The caller must not use the session until the stream ends."""
+    query = _log_query(channel_id, article_id, since, until, include_hidden)
+    result = await (await session.connection()).stream(query)
+    reading = asyncio.ensure_future(result.fetchmany(STREAM_CHUNK))
+    try:
+        while chunk := await reading:
+            reading = asyncio.ensure_future(result.fetchmany(STREAM_CHUNK))
+            yield chunk
+    finally:
+        if not reading.done():
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
 
 
 async def edits_of(
