@@ -1,67 +1,120 @@
-"""How long a weekly summary takes over a database of a million comments.
+"""A weekly summary over a million comments, beside the same figures in the sqlite3 shell.
 
-Run: .venv/bin/python bench/summary_bench.py [--comments 1000000]
-Prints the time to build one week's figures, then the whole summary with its charts
-(the target is under a second).
+Each round starts a fresh process that makes the week's summary twice, as ``/summary``
+would in a running bot: first cold (the first summary after start, which also loads the
+chart and key-phrase libraries), then warm (every later one). The baseline, interleaved,
+is ``sqlite3`` running ``summary_figures.sql`` (the week's figures by hand) as a whole
+program. Medians; the last line gives the whole command's time against the target
+(< 0.8 s) and its ratio to the shell.
+
+Run: .venv/bin/python bench/summary_bench.py [--comments 1000000] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bot.config import ChannelConfig
-from bot.summaries.content import gather_figures
-from bot.summaries.period import period_for_week
-from bot.summaries.service import build_summary
-from db.engine import create_engine, create_session_factory
-from db.models import Channel
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from million import build_database
 
+HERE = Path(__file__).resolve().parent
 
-async def measure(path: Path) -> None:
+
+async def measure(path: Path) -> dict[str, float]:
+    """In this process: the summary cold, then warm, and the figures alone."""
+    from bot.config import ChannelConfig
+    from bot.summaries.content import gather_figures
+    from bot.summaries.period import period_for_week
+    from bot.summaries.service import build_summary
+    from db.engine import create_engine, create_session_factory
+    from db.models import Channel
+
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     channel_config = ChannelConfig(chat=-100, name="news", timezone="Europe/Berlin")
     period = period_for_week(channel_config, 2026, 48)
-    sessions = create_session_factory(engine)
-    async with sessions() as session:
-        channel = await session.get(Channel, 1)
-        assert channel is not None
-        for attempt in ("cold", "warm"):
-            began = time.perf_counter()
-            figures = await gather_figures(session, channel, period)
-            elapsed = time.perf_counter() - began
-            print(
-                f"{attempt}: one week's figures in {elapsed:.3f} s "
-                f"({figures.comments} comments, {figures.commenters} commenters, "
-                f"{len(figures.lessons)} lessons, {len(figures.quotes)} quotes)"
-            )
+    figures: dict[str, float] = {}
+    async with create_session_factory(engine)() as session:
         for attempt in ("cold", "warm"):
             began = time.perf_counter()
             summary = await build_summary(session, channel_config, period)
-            elapsed = time.perf_counter() - began
-            print(
-                f"{attempt}: the whole summary (figures, digest, text, {len(summary.charts)} "
-                f"charts) in {elapsed:.3f} s"
-            )
+            figures[attempt] = time.perf_counter() - began
+            assert summary.charts, "a week of a million comments has charts"
+        channel = await session.get(Channel, 1)
+        assert channel is not None
+        began = time.perf_counter()
+        await gather_figures(session, channel, period)
+        figures["figures"] = time.perf_counter() - began
     await engine.dispose()
+    return figures
 
 
-async def main() -> None:
+def newsbot_round(path: Path) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=HERE.parent,
+    ).stdout
+    figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return figures
+
+
+def shell_round(shell: str, path: Path) -> float:
+    with (HERE / "summary_figures.sql").open("rb") as script:
+        began = time.perf_counter()
+        subprocess.run(
+            [shell, str(path)], stdin=script, stdout=subprocess.DEVNULL, check=True, timeout=300
+        )
+        return time.perf_counter() - began
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--comments", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "bench.db"
-        await build_database(path, args.comments)
-        await measure(path)
+    if args.measure:
+        print(json.dumps(asyncio.run(measure(args.measure))))
+        return
+    shell = shutil.which("sqlite3")
+    if shell is None:
+        sys.exit("the baseline needs the sqlite3 shell (Debian: apt install sqlite3)")
+    rounds: dict[str, list[float]] = {"cold": [], "warm": [], "figures": [], "sqlite3": []}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.db"
+        asyncio.run(build_database(path, args.comments))
+        for _ in range(args.rounds):
+            for key, value in newsbot_round(path).items():
+                rounds[key].append(value)
+            rounds["sqlite3"].append(shell_round(shell, path))
+    names = {
+        "cold": "newsbot, first summary after start",
+        "warm": "newsbot, any later summary",
+        "figures": "newsbot, the figures alone",
+        "sqlite3": "sqlite3 shell, the figures",
+    }
+    medians = {key: statistics.median(values) for key, values in rounds.items()}
+    print(f"{'':36} {'seconds':>8}  rounds ({args.comments:,} comments)")
+    for key, values in rounds.items():
+        shown = ", ".join(f"{v:.3f}" for v in values)
+        print(f"{names[key]:36} {medians[key]:8.3f}  {shown}")
+    print(
+        f"summary whole command: {medians['cold']:.2f} s cold, {medians['warm']:.2f} s warm "
+        f"(target < 0.8); ratio to the sqlite3 shell: {medians['cold'] / medians['sqlite3']:.1f}"
+    )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

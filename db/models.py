@@ -302,7 +302,8 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         UniqueConstraint("chat_id", "message_id"),
-        # Covers the weekly figures: counts and commenters come from the index alone.
+        # Covers the weekly figures: counts, commenters and comments per lesson come from
+        # the index alone.
         Index(
             "ix_comments_segment_created",
             "segment_id",
@@ -311,6 +312,7 @@ class Comment(Base):
             "user_id",
             "chat_id",
             "reply_to_message_id",
+            "lesson_id",
         ),
         Index("ix_comments_user_created", "user_id", "created_at"),
         Index("ix_comments_chat_thread", "chat_id", "thread_id"),

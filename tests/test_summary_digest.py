@@ -280,7 +280,7 @@ def test_percentages_known_cases() -> None:
 
 
 def _texts(figure: Any) -> str:
-    figure.canvas.draw()  # tick labels get their text when drawn
+    figure.draw_without_rendering()  # tick labels get their text when drawn
     return "\n".join(text.get_text() for text in figure.findobj(Text))
 
 

@@ -52,6 +52,12 @@ class Summary:
         return self.figures.empty
 
 
+def _load_libraries() -> None:
+    import yake  # noqa: F401 - numpy, networkx
+
+    import bot.summaries.chart  # noqa: F401 - matplotlib and bidi
+
+
 def _charts(summary_figures: SummaryFigures, title: str, dates: str, language: str) -> list[Chart]:
     """Both charts, drawn off the event loop's thread by the caller."""
     from bot.summaries.chart import activity_figure, lesson_figure, png
@@ -76,12 +82,16 @@ async def build_summary(session: AsyncSession, channel: ChannelConfig, period: P
     row = await channel_by_key(session, channel.key)
     if row is None:
         raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
+    # The first summary after start loads the chart and phrase libraries (about half a
+    # second): in a thread, while the figures are read from the database.
+    loading = asyncio.ensure_future(asyncio.to_thread(_load_libraries))
     figures = await gather_figures(
         session, row, period, names=channel.summary_names, min_votes=channel.summary_min_votes
     )
     _ = translator(channel.language)
     title = row.title or channel.key
     dates = period.dates(channel.zone, channel.language)
+    await loading
     charts = await asyncio.to_thread(_charts, figures, title, dates, channel.language)
     text = render_summary(_, figures, title, dates, charts[0].alt if charts else None)
     return Summary(channel, period, dates, figures, text, charts)
