@@ -8,6 +8,7 @@ import pytest
 
 from bot import __version__
 from bot.cli import main
+from db import migrate
 from tests.conftest import PROJECT_ROOT, TEST_TOKEN
 
 
@@ -55,9 +56,9 @@ def test_db_upgrade_current_downgrade(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["--config", config, "db", "current"]) == 0
     assert "base (empty)" in capsys.readouterr().out
     assert main(["--config", config, "db", "upgrade"]) == 0
-    assert "revision 0005" in capsys.readouterr().out
+    assert f"revision {migrate.HEAD}" in capsys.readouterr().out
     assert main(["--config", config, "db", "downgrade"]) == 0
-    assert "revision 0004" in capsys.readouterr().out
+    assert f"revision {int(migrate.HEAD) - 1:04d}" in capsys.readouterr().out
     assert main(["--config", config, "db", "downgrade", "base"]) == 0
     assert "base (empty)" in capsys.readouterr().out
 
