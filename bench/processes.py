@@ -54,10 +54,13 @@ async def spawn(*command: str, ready: str, within: float = 60) -> asyncio.subpro
     raise TimeoutError(f"{command[1]} was not ready in {within} s")
 
 
-async def spawn_newsbot(stage: Stage, directory: Path) -> asyncio.subprocess.Process:
+async def spawn_newsbot(
+    stage: Stage, directory: Path, extra_channels: str = ""
+) -> asyncio.subprocess.Process:
     config = directory / "newsbot.toml"
     text = config_for(stage.server, stage.channel_id, stage.admin_id, str(directory / "n.db"))
-    config.write_text(text.replace("[[channels]]", 'log_level = "WARNING"\n\n[[channels]]'))
+    text = text.replace("[[channels]]", 'log_level = "WARNING"\n\n[[channels]]', 1)
+    config.write_text(text + extra_channels)
     # Migrated beforehand, as a deployment does: a start on an up-to-date schema.
     migrating = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "db", "upgrade", "--config", str(config),

@@ -27,6 +27,8 @@ from bot.summaries.service import SummaryJobs
 
 log = logging.getLogger(__name__)
 SAFETY_TICK = timedelta(seconds=30)
+# Jobs asking for a tick while one runs only leave word and return (see run_ticks).
+_ASKS_AT_ONCE = 100
 
 
 class Schedule:
@@ -46,17 +48,19 @@ class Schedule:
         self.check_rights = check_rights
         self.rights_checked_at = datetime.min.replace(tzinfo=UTC)
         self.scheduler: AsyncIOScheduler | None = None
+        self._ticking = False
+        self._tick_again = False
 
     def start(self) -> None:
         """Run by real time (production); tests call ``tick`` on a manual clock instead."""
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.scheduler.add_job(
-            self.tick,
+            self.run_ticks,
             "interval",
             seconds=SAFETY_TICK.total_seconds(),
             id="safety-tick",
             coalesce=True,
-            max_instances=1,
+            max_instances=_ASKS_AT_ONCE,
         )
         for channel in self.config.channels:
             self.scheduler.add_job(
@@ -86,13 +90,30 @@ class Schedule:
         # APScheduler runs on real time; the clock's delay is turned into a real moment.
         if self.scheduler is not None:
             self.scheduler.add_job(
-                self.tick,
+                self.run_ticks,
                 "date",
                 run_date=moment,
                 id="next-due",
                 replace_existing=True,
                 misfire_grace_time=None,
+                max_instances=_ASKS_AT_ONCE,
             )
+
+    async def run_ticks(self) -> None:
+        """What the jobs call. A tick asked for while one runs is run right after it: never
+        dropped (APScheduler skips a job whose earlier run has not finished, which lost the
+        wake-up a tick sets for the post due next, or an admin's /publish, for up to the
+        safety tick's 30 s)."""
+        self._tick_again = True
+        if self._ticking:
+            return
+        self._ticking = True
+        try:
+            while self._tick_again:
+                self._tick_again = False
+                await self.tick()
+        finally:
+            self._ticking = False
 
     async def tick(self) -> datetime | None:
         """Run what is due; the next wake-up is derived from the database again."""

@@ -442,3 +442,30 @@ async def test_status_shows_paused_without_a_next_time_and_what_finished(tmp_pat
         assert "Article 1 «Everything Russia's allies" in done
         h.clock.advance(timedelta(days=8))
         assert "Finished in the last week" not in (await h.command("/status"))[0]
+
+
+async def test_a_tick_asked_for_while_one_runs_is_run_after_it(tmp_path: Path) -> None:
+    """An admin's /publish (or the wake-up for the next post) arriving mid-tick must not
+    wait for the 30-second safety tick: APScheduler would drop it as a second instance."""
+    async with running_harness(tmp_path) as h:
+        schedule = h.newsbot.schedule
+        assert schedule is not None
+        real_tick = schedule.tick
+        release = asyncio.Event()
+        ticks: list[int] = []
+
+        async def slow_tick() -> None:
+            ticks.append(len(ticks) + 1)
+            if len(ticks) == 1:
+                await release.wait()  # the first tick is busy publishing
+            await real_tick()
+
+        schedule.tick = slow_tick  # type: ignore[assignment, method-assign]
+        first = asyncio.create_task(schedule.run_ticks())
+        await asyncio.sleep(0)
+        await schedule.run_ticks()  # the wake-up for /publish, while the first runs
+        await schedule.run_ticks()  # and another: both are served by one more tick
+        assert ticks == [1]
+        release.set()
+        await asyncio.wait_for(first, 10)
+        assert ticks == [1, 2]
