@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ import handlers
 from bot.access import Access
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.inbox import Inbox
+from bot.inbox import ALLOWED_UPDATES, Inbox
 from bot.outbox import OutboxSender
 from bot.polling import poll_until
 from bot.publishing.publisher import Publisher
@@ -30,8 +31,10 @@ from bot.scheduling import Schedule
 from bot.services import SERVICES_KEY, Services
 from bot.summaries.service import SummaryJobs
 from bot.telegram_client import build_application
+from bot.webhook import MAX_CONNECTIONS, WebhookServer
 from db.engine import create_engine, create_reader_factory, create_session_factory
 from db.models import use_clock
+from db.queries.health import database_answers
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +134,13 @@ class NewsBot:
         )
         await self.inbox.start()
         await self.inbox.process()  # stored before a crash, not yet handled
+        if self.config.webhook.url is not None:
+            return  # Telegram pushes what it holds once the webhook is set (run_webhook)
         # Drain what Telegram holds before publishing: an automatic forward there may
-        # settle a send that was in doubt when the bot stopped.
+        # settle a send that was in doubt when the bot stopped. A webhook left from
+        # webhook mode would make Telegram refuse getUpdates: polling removes it first.
         try:
+            await application.bot.delete_webhook()
             while await self.inbox.fetch(0):
                 await self.inbox.process()
         except TelegramError as exc:
@@ -169,11 +176,60 @@ class NewsBot:
         return total
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Fetch, store and handle updates until ``stop`` is set; replies go out beside."""
+        """Take, store and handle updates until ``stop`` is set (long polling, or webhook
+        mode when the config names a webhook URL); replies go out beside."""
         assert self.inbox is not None
         assert self.outbox is not None
         self._sending = asyncio.create_task(self.outbox.run())
-        await poll_until(stop, self.inbox, self.outbox, self.config.secrets)
+        if self.config.webhook.url is not None:
+            await self.run_webhook(stop)
+        else:
+            await poll_until(stop, self.inbox, self.outbox, self.config.secrets)
+
+    async def run_webhook(
+        self, stop: asyncio.Event, *, on_listening: Callable[[int], None] | None = None
+    ) -> None:
+        """Serve Telegram's pushes until ``stop``; each is stored before it is answered, then
+        handled here in order. The webhook stays set on stop: Telegram keeps what arrives
+        meanwhile for the next start."""
+        assert self.inbox is not None
+        assert self.outbox is not None
+        assert self.application is not None
+        inbox, outbox, webhook = self.inbox, self.outbox, self.config.webhook
+        assert webhook.url is not None
+        server = WebhookServer(
+            url=webhook.url,
+            listen=webhook.listen,
+            secret=self.config.webhook_secret,
+            store=inbox.store,
+            healthy=self._database_answers,
+        )
+        await server.start()
+        try:
+            if on_listening is not None:
+                on_listening(server.port)
+            await self.application.bot.set_webhook(
+                webhook.url,
+                secret_token=self.config.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=MAX_CONNECTIONS,
+            )
+            stopping = asyncio.create_task(stop.wait())
+            while not stop.is_set():
+                arrived = asyncio.create_task(server.arrived.wait())
+                await asyncio.wait({arrived, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                arrived.cancel()
+                server.arrived.clear()
+                await inbox.process()
+                outbox.wake()
+            stopping.cancel()
+        finally:
+            await server.stop()
+
+    async def _database_answers(self) -> bool:
+        assert self.sessions is not None
+        async with self.sessions() as session:
+            return await database_answers(session)
 
     async def stop(self) -> None:
         if self.schedule is not None:

@@ -180,7 +180,7 @@ async def _run(args: argparse.Namespace) -> int:
     from bot.app import NewsBot
     from bot.logs import configure_logging
 
-    config = _config(args)
+    config = _receiving(_config(args), args)
     configure_logging(config.log_level, config.secrets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -198,6 +198,32 @@ async def _run(args: argparse.Namespace) -> int:
         )
         await newsbot.run(stop)
     return EXIT_OK
+
+
+def _receiving(config: Config, args: argparse.Namespace) -> Config:
+    """``--webhook URL [--listen HOST:PORT]`` or ``--polling`` over what the config says."""
+    from pydantic import ValidationError
+
+    from bot.config import WebhookConfig
+
+    if args.polling:
+        return config.model_copy(update={"webhook": WebhookConfig()})
+    if args.webhook is None and args.listen is None:
+        return config
+    current = config.webhook
+    try:
+        webhook = WebhookConfig(
+            url=args.webhook or current.url,
+            listen=args.listen or current.listen,
+            secret_token=current.secret_token,
+        )
+    except ValidationError as exc:
+        error = exc.errors(include_input=False)[0]
+        option = "--webhook" if error["loc"][0] == "url" else "--listen"
+        raise CommandError(f"{option}: {str(error['msg']).removeprefix('Value error, ')}") from None
+    if webhook.url is None:
+        raise CommandError("--listen: give --webhook URL too (or set [webhook] url in the config)")
+    return config.model_copy(update={"webhook": webhook})
 
 
 async def _publish(args: argparse.Namespace) -> int:
@@ -493,7 +519,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_article_options(preview)
     preview.set_defaults(handler=_preview)
 
-    run = _subcommand(commands, "run", help="run the bot: upgrade the database, poll, publish")
+    run = _subcommand(
+        commands, "run", help="run the bot: upgrade the database, receive updates, publish"
+    )
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates by webhook at this public HTTPS address (behind a TLS proxy)",
+    )
+    run.add_argument(
+        "--listen", metavar="HOST:PORT", help="where the webhook listens (default 127.0.0.1:8443)"
+    )
+    run.add_argument(
+        "--polling", action="store_true", help="long polling even if the config sets a webhook"
+    )
     run.set_defaults(handler=_run)
 
     publish = _subcommand(commands, "publish", help="schedule an imported article")

@@ -188,6 +188,45 @@ class ExportConfig(_Strict):
     upload_limit_bytes: int = Field(default=50_000_000, ge=1000)
 
 
+class WebhookConfig(_Strict):
+    """Webhook mode (``newsbot run --webhook URL``): Telegram pushes updates to ``url``, a
+    reverse proxy terminating TLS forwards them to ``listen``. No ``url``: long polling."""
+
+    url: str | None = None
+    listen: str = "127.0.0.1:8443"
+    # Derived from the token when not given (every process of the bot agrees on it).
+    secret_token: SecretStr | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("expected the public HTTPS address, like 'https://bot.example.org/tg'")
+        if parts.port not in (None, 443, 80, 88, 8443):
+            raise ValueError("Telegram sends webhooks only to ports 443, 80, 88 or 8443")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError("expected host:port to listen on, like '127.0.0.1:8443'")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("expected 1-256 characters: letters, digits, _ and -")
+        return value
+
+
 class Config(_Strict):
     """The whole configuration; ``load_config`` is the only way to build one from files."""
 
@@ -204,6 +243,7 @@ class Config(_Strict):
     privacy: PrivacyConfig = PrivacyConfig()
     export: ExportConfig = ExportConfig()
     inbox: InboxConfig = InboxConfig()
+    webhook: WebhookConfig = WebhookConfig()
 
     @field_validator("token")
     @classmethod
@@ -241,7 +281,20 @@ class Config(_Strict):
         """What must never reach a log, an error or the terminal: the token and the database
         password."""
         password = urlsplit(self.database_url).password
-        return (self.token.get_secret_value(), *([unquote(password)] if password else []))
+        return (
+            self.token.get_secret_value(),
+            self.webhook_secret,
+            *([unquote(password)] if password else []),
+        )
+
+    @property
+    def webhook_secret(self) -> str:
+        """What Telegram sends with each webhook request (see ``bot.webhook.secret_for``)."""
+        if self.webhook.secret_token is not None:
+            return self.webhook.secret_token.get_secret_value()
+        from bot.webhook import secret_for
+
+        return secret_for(self.token.get_secret_value())
 
     @property
     def database_display(self) -> str:
@@ -289,6 +342,11 @@ def config_from_mapping(data: dict[str, Any], env: dict[str, str] | None = None)
         merged["database_url"] = env["NEWSBOT_DATABASE_URL"]
     if env.get("NEWSBOT_API_BASE_URL"):
         merged["api_base_url"] = env["NEWSBOT_API_BASE_URL"]
+    if env.get("NEWSBOT_WEBHOOK_SECRET"):
+        merged["webhook"] = {
+            **merged.get("webhook", {}),
+            "secret_token": env["NEWSBOT_WEBHOOK_SECRET"],
+        }
     try:
         return Config.model_validate(merged)
     except ValidationError as exc:

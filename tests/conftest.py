@@ -17,6 +17,7 @@ from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from db import migrate
 from db.engine import create_engine, create_session_factory
+from tests.databases import database_url
 
 # Opt in to timedelta retry_after now, as python-telegram-bot 23 will require.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -28,7 +29,7 @@ TEST_TOKEN = "987654321:TESTtokenTESTtokenTESTtoken_abc"
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
+    return database_url(tmp_path)
 
 
 @pytest.fixture

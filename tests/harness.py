@@ -18,6 +18,7 @@ from bot.emulator.limits import FloodLimits
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import JSON, World
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
+from tests.databases import database_url
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -96,7 +97,7 @@ def harness_config(
         "api_base_url": server.base_url,
         "admins": [admin_id],
         "moderators": [],
-        "database_url": f"sqlite+aiosqlite:///{database}",
+        "database_url": database_url(database.parent, database.stem),
         "channels": channels,
     }
     data.update(extra)

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.emulator.server import EmulatorServer
 from tests.conftest import PROJECT_ROOT, TEST_TOKEN
+from tests.databases import database_url
 
 
 def write_config(
@@ -24,7 +25,7 @@ def write_config(
         f'token = "{TEST_TOKEN}"\n'
         f'api_base_url = "{server.base_url}"\n'
         f"admins = [{admin_id}]\n"
-        f'database_url = "sqlite+aiosqlite:///{path.parent / "newsbot.db"}"\n'
+        f'database_url = "{database_url(path.parent)}"\n'
         f'log_level = "{log_level}"\n'
         f"{extra}\n"
         f'[[channels]]\nchat = {channel_id}\nname = "news"\npost_spacing = "1s"\n'

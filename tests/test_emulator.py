@@ -476,7 +476,12 @@ async def test_webhook_delivery_with_secret_and_get_updates_conflict(emulator: E
     user = world.add_user("Ivy")["id"]
     try:
         async with make_bot(server) as bot:
-            await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+            with pytest.raises(BadRequest, match=r"(?i)https url must be provided"):
+                await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+            with pytest.raises(BadRequest, match="ports 80, 88, 443 or 8443"):
+                await bot.set_webhook("https://bot.example.org:9000/hook")
+            world.route_webhook("https://bot.example.org", f"http://127.0.0.1:{port}")
+            await bot.set_webhook("https://bot.example.org/hook", secret_token="s3cret")
             assert (await bot.get_webhook_info()).url.endswith("/hook")
             with pytest.raises(Conflict):
                 await bot.get_updates(timeout=0)

@@ -168,8 +168,11 @@ class EmulatorServer:
                 headers = {}
                 if webhook.get("secret_token"):
                     headers["X-Telegram-Bot-Api-Secret-Token"] = str(webhook["secret_token"])
+                target = self.world.webhook_delivery_url()
                 try:
-                    async with session.post(webhook["url"], json=update, headers=headers) as answer:
+                    if target is None:
+                        raise aiohttp.ClientConnectionError("the address cannot be resolved")
+                    async with session.post(target, json=update, headers=headers) as answer:
                         ok = answer.status == 200
                         error = f"Wrong response from the webhook: {answer.status} {answer.reason}"
                 except (aiohttp.ClientError, TimeoutError) as exc:

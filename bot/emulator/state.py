@@ -167,6 +167,7 @@ class WorldState:
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self.webhook: JSON | None = None
         self.webhook_last_error: tuple[int, str] | None = None
+        self.webhook_routes: dict[str, str] = {}  # public https base -> local address
         self.changed = asyncio.Event()
         self.log: list[tuple[str, JSON]] = []  # every successful Bot API call, for tests
         self._ids = itertools.count(1)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 import time
+from urllib.parse import urlsplit
 
 from bot.emulator.errors import (
     ApiError,
@@ -111,7 +112,10 @@ class UpdateQueue(WorldState):
         url = str(params.get("url") or "")
         if not url:
             return self.api_deleteWebhook(params)
-        if not url.startswith(("http://", "https://")):
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if parts.port not in (None, 443, 80, 88, 8443):
             raise bad_request(
                 "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
             )
@@ -127,6 +131,21 @@ class UpdateQueue(WorldState):
         self.webhook_last_error = None
         self.changed.set()
         return True
+
+    def route_webhook(self, public_base: str, local_base: str) -> None:
+        """Play the reverse proxy: deliveries to ``public_base`` (an https address, as
+        setWebhook demands) go to ``local_base`` (where the bot listens, plain HTTP on
+        loopback). A public address with no route cannot be reached, as a wrong DNS name."""
+        self.webhook_routes[public_base.rstrip("/")] = local_base.rstrip("/")
+
+    def webhook_delivery_url(self) -> str | None:
+        if self.webhook is None:
+            return None
+        url = str(self.webhook["url"])
+        for public, local in self.webhook_routes.items():
+            if url == public or url.startswith(public + "/"):
+                return local + url[len(public) :]
+        return None
 
     def api_deleteWebhook(self, params: JSON) -> bool:
         self.webhook = None

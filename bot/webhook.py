@@ -1,0 +1,108 @@
+"""Webhook mode: Telegram pushes updates to an HTTPS address (a reverse proxy terminates
+TLS and forwards to the address newsbot listens on).
+
+An update is answered 200 only once it is stored in the inbox, so Telegram keeps and
+resends anything newsbot did not store (a crash, a database fault). A request without
+the secret token ``setWebhook`` was given is refused. ``GET /healthz`` answers 200 while
+the database does, for the proxy or a load balancer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header's name
+# Telegram allows at most 40 connections at once; newsbot stores each update in its own
+# short transaction, so a few suffice and keep SQLite's writers from queueing.
+MAX_CONNECTIONS = 8
+
+
+def secret_for(token: str) -> str:
+    """The secret token every process of one bot agrees on without configuration: derived
+    from the bot token (which only the bot and Telegram know), in Telegram's alphabet."""
+    digest = hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def listen_address(listen: str) -> tuple[str, int]:
+    """``127.0.0.1:8443`` or ``[::1]:8443`` as (host, port)."""
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"expected host:port to listen on, like 127.0.0.1:8443, not {listen!r}")
+    return host.strip("[]"), int(port)
+
+
+class WebhookServer:
+    """The HTTP side of webhook mode: store, then answer; tell the handler loop."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        listen: str,
+        secret: str,
+        store: Callable[[list[dict[str, Any]]], Awaitable[int]],
+        healthy: Callable[[], Awaitable[bool]],
+    ) -> None:
+        self.path = urlsplit(url).path or "/"
+        self.host, self.port = listen_address(listen)
+        self.secret = secret
+        self.store = store
+        self.healthy = healthy
+        self.arrived = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(self.path, self._update)
+        app.router.add_get("/healthz", self._health)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        if self.port == 0:  # tests ask for a free port
+            sockets = site._server.sockets if site._server is not None else []  # type: ignore[attr-defined]
+            self.port = sockets[0].getsockname()[1]
+        log.info("webhook: listening on %s:%d%s", self.host, self.port, self.path)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _update(self, request: web.Request) -> web.StreamResponse:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.Response(status=403, text="wrong secret token")
+        try:
+            payload = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="not JSON")
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            return web.Response(status=400, text="not an update")
+        try:
+            await self.store([payload])
+        except Exception:  # not stored: Telegram must send it again
+            log.exception(
+                "webhook: update %s not stored; Telegram will retry", payload["update_id"]
+            )
+            return web.Response(status=503, text="not stored, try again")
+        self.arrived.set()
+        return web.Response(status=200)
+
+    async def _health(self, _request: web.Request) -> web.StreamResponse:
+        ok = False
+        with contextlib.suppress(Exception):
+            ok = await self.healthy()
+        return web.Response(status=200 if ok else 503, text="ok" if ok else "database unavailable")

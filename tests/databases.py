@@ -1,0 +1,75 @@
+"""Where a test keeps its data: a SQLite file in its own folder, or, when
+``NEWSBOT_TEST_DATABASE_URL`` names a PostgreSQL server, a fresh database there.
+
+``.ci/run`` runs the whole suite both ways; every test that is not about SQLite itself
+takes its database from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import os
+import threading
+import uuid
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+SERVER_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "")
+_created: dict[tuple[Path, str], str] = {}
+
+
+def on_postgresql() -> bool:
+    return SERVER_URL.startswith("postgresql")
+
+
+def database_url(folder: Path, name: str = "newsbot") -> str:
+    """The database for ``name`` in the test folder ``folder``: the same URL every time it
+    is asked for (a test that restarts the bot finds its data again)."""
+    if not on_postgresql():
+        return f"sqlite+aiosqlite:///{folder / name}.db"
+    key = (folder, name)
+    if key not in _created:
+        database = f"newsbot_test_{uuid.uuid4().hex[:16]}"
+        _on_server(f'CREATE DATABASE "{database}"')
+        _created[key] = (
+            make_url(SERVER_URL).set(database=database).render_as_string(hide_password=False)
+        )
+    return _created[key]
+
+
+def _on_server(statement: str) -> None:
+    """One statement on the server, from a thread of its own (tests call this from inside
+    and outside running event loops)."""
+    failure: list[BaseException] = []
+
+    async def run() -> None:
+        engine = create_async_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql(statement)
+        finally:
+            await engine.dispose()
+
+    def in_thread() -> None:
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join(timeout=60)
+    if failure:
+        raise failure[0]
+
+
+@atexit.register
+def _drop_created() -> None:
+    for url in _created.values():
+        database = make_url(url).database
+        with contextlib.suppress(Exception):  # a leftover test database harms nothing
+            _on_server(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -1,0 +1,146 @@
+"""Webhook mode end to end: the emulator delivers as Telegram does, to an HTTPS address it
+routes (playing the reverse proxy) to where newsbot listens."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import NewsBot
+from bot.cli import main
+from bot.webhook import SECRET_HEADER, secret_for
+from db.models import Comment, InboxUpdate
+from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
+from tests.harness import Harness, running_harness
+
+PUBLIC = "https://bot.example.org"
+WEBHOOK = {"url": f"{PUBLIC}/tg", "listen": "127.0.0.1:0"}
+
+
+async def _until(check: Callable[[], Any], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the condition did not come true in time")
+
+
+async def _count(h: Harness, model: Any) -> int:
+    async with h.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@asynccontextmanager
+async def _serving(h: Harness) -> AsyncIterator[str]:
+    """newsbot in webhook mode; yields the local address it listens on."""
+    stop, ports = asyncio.Event(), asyncio.Queue[int]()
+
+    def listening(port: int) -> None:
+        h.world.route_webhook(PUBLIC, f"http://127.0.0.1:{port}")
+        ports.put_nowait(port)
+
+    task = asyncio.create_task(h.newsbot.run_webhook(stop, on_listening=listening))
+    port = await asyncio.wait_for(ports.get(), 10)
+    await _until(lambda: h.world.webhook is not None)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_comments_arrive_by_webhook_and_polling_takes_over_again(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, webhook=WEBHOOK) as h:
+        h.world.send_document(h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
+        await h.pump()  # no webhook set yet: what came before is fetched as usual
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        post = h.channel_posts()[0]
+        reader = h.world.add_user("Wendy")["id"]
+        async with _serving(h):
+            assert h.world.webhook is not None
+            assert h.world.webhook["secret_token"] == secret_for(TEST_TOKEN)
+            for number in range(5):
+                h.world.comment(reader, h.channel_id, post["message_id"], f"pushed {number}")
+            await _until(lambda: _count(h, Comment))
+            await _until(lambda: not h.world.updates)  # every delivery answered 200
+            assert await _count(h, Comment) == 5
+        # Back to polling: the webhook is removed so getUpdates works again.
+        await h.newsbot.stop()
+        config = h.config.model_copy(update={"webhook": type(h.config.webhook)()})
+        h.newsbot = NewsBot(config, clock=h.clock, use_scheduler=False, request_timeout=2.0)
+        await h.newsbot.start()
+        assert h.world.webhook is None
+        h.world.comment(reader, h.channel_id, post["message_id"], "polled again")
+        await h.pump()
+        assert await _count(h, Comment) == 6
+
+
+async def test_only_the_right_secret_is_let_in_and_200_means_stored(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, webhook=WEBHOOK) as h, _serving(h) as local:
+        update = {
+            "update_id": 990001,
+            "message": {
+                "message_id": 1,
+                "date": 1,
+                "chat": {"id": 5, "type": "private", "first_name": "Eve"},
+                "from": {"id": 5, "is_bot": False, "first_name": "Eve"},
+                "text": "/start",
+            },
+        }
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {SECRET_HEADER: "guess"}, {SECRET_HEADER: TEST_TOKEN}):
+                async with http.post(f"{local}/tg", json=update, headers=headers) as answer:
+                    assert answer.status == 403
+            assert await _count(h, InboxUpdate) == 0
+            good = {SECRET_HEADER: secret_for(TEST_TOKEN)}
+            async with http.post(f"{local}/tg", data=b"{not json", headers=good) as answer:
+                assert answer.status == 400
+            async with http.post(f"{local}/tg", json=update, headers=good) as answer:
+                assert answer.status == 200
+                # Answered 200 only once stored: the row is there before anything else.
+                async with h.sessions() as session:
+                    stored = await session.scalar(
+                        select(InboxUpdate).where(InboxUpdate.update_id == 990001)
+                    )
+                assert stored is not None
+            async with http.get(f"{local}/healthz") as answer:
+                assert answer.status == 200
+                assert await answer.text() == "ok"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        (["--webhook", "http://bot.example.org/tg"], "--webhook: expected the public HTTPS"),
+        (["--webhook", "https://bot.example.org:9000/tg"], "ports 443, 80, 88 or 8443"),
+        (["--webhook", "https://bot.example.org/tg", "--listen", "nowhere"], "--listen:"),
+        (["--listen", "127.0.0.1:8443"], "--listen: give --webhook URL too"),
+    ],
+)
+def test_run_refuses_a_webhook_telegram_would_not_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], error: str
+) -> None:
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'token = "{TEST_TOKEN}"\n'
+        f'database_url = "sqlite+aiosqlite:///{tmp_path / "n.db"}"\n'
+        "[[channels]]\nchat = -1001\n",
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "run", *arguments]) == 2
+    assert error in capsys.readouterr().err
+    assert not (tmp_path / "n.db").exists()  # refused before anything started
