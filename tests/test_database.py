@@ -102,11 +102,13 @@ async def test_times_come_back_aware_utc(
     assert stored.tzinfo is not None
 
 
-async def test_sqlite_runs_in_wal_with_foreign_keys(engine: AsyncEngine) -> None:
+async def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
     async with engine.connect() as connection:
         assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
         assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() > 0
+    await engine.dispose()
 
 
 async def test_readers_see_committed_rows_while_a_writer_holds_the_lock(

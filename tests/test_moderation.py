@@ -558,7 +558,7 @@ async def test_export_from_the_command_line(
         config = tmp_path / "cli.toml"
         config.write_text(
             f'token = "{TEST_TOKEN}"\n'
-            f'database_url = "sqlite+aiosqlite:///{tmp_path / "newsbot.db"}"\n'
+            f'database_url = "{h.config.database_url}"\n'
             f'[[channels]]\nchat = {h.channel_id}\nname = "news"\n',
             encoding="utf-8",
         )
