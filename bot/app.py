@@ -29,6 +29,7 @@ from bot.rights import check_channels, people_checks
 from bot.runtime import upgrade_or_explain
 from bot.scheduling import Schedule
 from bot.services import SERVICES_KEY, Services
+from bot.single_process import ProcessLock, hold_database
 from bot.summaries.service import SummaryJobs
 from bot.telegram_client import build_application
 from bot.webhook import MAX_CONNECTIONS, WebhookServer
@@ -63,10 +64,12 @@ class NewsBot:
         self.summaries: SummaryJobs | None = None
         self.outbox: OutboxSender | None = None
         self._sending: asyncio.Task[None] | None = None
+        self._database_lock: ProcessLock | None = None
 
     # ------------------------------------------------------------ start-up
     async def start(self) -> None:
         use_clock(self.clock.now)  # rows stamped "now" by default take this clock's time
+        self._database_lock = hold_database(self.config)
         self.engine = create_engine(self.config.database_url)
         await upgrade_or_explain(self.config, self.engine)
         self.sessions = sessions = create_session_factory(self.engine)
@@ -244,6 +247,9 @@ class NewsBot:
             await self.application.shutdown()
         if self.engine is not None:
             await self.engine.dispose()
+        if self._database_lock is not None:
+            self._database_lock.release()
+            self._database_lock = None
 
     async def __aenter__(self) -> NewsBot:
         await self.start()
