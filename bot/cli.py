@@ -113,6 +113,8 @@ async def _db(args: argparse.Namespace) -> int:
     from db.engine import create_engine
 
     config = _config(args)
+    if args.action in ("copy", "check"):
+        return await _db_move(config, args)
     engine = create_engine(config.database_url)
     try:
         if args.action == "upgrade":
@@ -125,6 +127,58 @@ async def _db(args: argparse.Namespace) -> int:
     finally:
         await engine.dispose()
     return EXIT_OK
+
+
+async def _db_move(config: Config, args: argparse.Namespace) -> int:
+    """``db copy --to URL``: this database into an empty one; ``db check --to URL``: the
+    rows of each table, side by side."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.logs import redact
+    from db.copy import CopyError, copy_database, row_counts
+    from db.engine import create_engine
+
+    if not args.to:
+        raise CommandError(f"db {args.action}: give --to postgresql+asyncpg://user@host/database")
+    if not args.to.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        raise CommandError("--to: expected postgresql+asyncpg://user@host/database")
+    secrets = (*config.secrets, *_password(args.to))
+    source, target = create_engine(config.database_url), create_engine(args.to)
+    try:
+        if args.action == "copy":
+            copied = await copy_database(
+                source, target, lambda table, rows: print(f"{table}: {rows} copied", flush=True)
+            )
+            print(f"copied {sum(copied.values())} rows; newsbot db check --to ... compares them")
+            args.action = "check"
+        ours, theirs = await row_counts(source), await row_counts(target)
+    except CopyError as exc:
+        raise CommandError(f"db copy: {exc}") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise CommandError(
+            redact(f"db {args.action}: {exc.__class__.__name__}: {exc}", secrets)
+        ) from None
+    finally:
+        await source.dispose()
+        await target.dispose()
+    differ = [table for table in ours if ours[table] != theirs.get(table)]
+    width = max(len(table) for table in ours)
+    print(f"{'table':{width}} {'here':>10} {'there':>10}")
+    for table, count in ours.items():
+        mark = "  <- differs" if table in differ else ""
+        print(f"{table:{width}} {count:>10} {theirs.get(table, 0):>10}{mark}")
+    if differ:
+        print(f"{len(differ)} of {len(ours)} tables differ")
+        return EXIT_USAGE
+    print(f"all {len(ours)} tables hold the same number of rows")
+    return EXIT_OK
+
+
+def _password(url: str) -> list[str]:
+    from urllib.parse import unquote, urlsplit
+
+    password = urlsplit(url).password
+    return [unquote(password)] if password else []
 
 
 def _config_or_defaults(args: argparse.Namespace) -> Config | None:
@@ -503,9 +557,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=_doctor)
 
-    database = _subcommand(commands, "db", help="database migrations")
-    database.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    database = _subcommand(
+        commands, "db", help="database migrations; moving from SQLite to PostgreSQL"
+    )
+    database.add_argument("action", choices=["upgrade", "downgrade", "current", "copy", "check"])
     database.add_argument("revision", nargs="?", help="target revision (default: head / -1)")
+    database.add_argument(
+        "--to", metavar="URL", help="copy/check: the other database (postgresql+asyncpg://...)"
+    )
     database.set_defaults(handler=_db)
     importer = _subcommand(commands, "import", help="import an article file for a channel")
     importer.add_argument("file", help="article: .txt, .md or .html (UTF-8)")

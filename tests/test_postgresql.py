@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -12,9 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.cli import main
 from db import migrate
+from db.copy import row_counts
 from db.engine import create_engine, create_session_factory
 from db.models import Comment
+from tests.conftest import TEST_TOKEN
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -105,3 +112,55 @@ async def test_the_comment_log_reads_the_same_on_postgresql(
     assert files["postgresql"] == files["sqlite"]
     assert files["sqlite"][0].count("\n") > 5  # the week's comments, not an empty log
     assert "Z," in files["sqlite"][0]  # times in UTC
+
+
+async def test_db_copy_moves_the_demo_database_to_postgresql_row_for_row(
+    pg_engine: AsyncEngine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot.cli", "demo", "--keep"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=True,
+    )
+    database = Path(re.findall(r"stored in (\S+)", demo.stdout)[-1])
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'token = "{TEST_TOKEN}"\ndatabase_url = "sqlite+aiosqlite:///{database}"\n'
+        "[[channels]]\nchat = -1001\n",
+        encoding="utf-8",
+    )
+    target = pg_engine.url.render_as_string(hide_password=False)
+
+    def cli(*words: str) -> int:
+        return main(["--config", str(config), "db", *words, "--to", target])
+
+    assert await asyncio.to_thread(cli, "copy") == 0
+    printed = capsys.readouterr().out
+    assert "comments: " in printed
+    assert "all " in printed
+    assert "tables hold the same number of rows" in printed
+    source = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        here, there = await row_counts(source), await row_counts(pg_engine)
+    finally:
+        await source.dispose()
+    assert here == there
+    assert here["comments"] > 9
+    assert here["segments"] == 9
+    # Ids came along, and new rows are numbered after them.
+    factory = create_session_factory(pg_engine)
+    async with factory.begin() as session:
+        highest = await session.scalar(select(func.max(Comment.id)))
+        added = Comment(chat_id=-5, message_id=999_999, text="after the move")
+        session.add(added)
+        await session.flush()
+        assert highest is not None
+        assert added.id == highest + 1
+    # Copying again into a database that holds rows is refused, changing nothing.
+    assert await asyncio.to_thread(cli, "copy") == 2
+    assert "already holds rows" in capsys.readouterr().err
+    assert (await row_counts(pg_engine))["comments"] == here["comments"] + 1
