@@ -122,6 +122,8 @@ class NewsBot:
             log.info("re-spaced %d post(s) whose time passed while the bot was down", moved)
         await self._start_inbox(application)
         if self.use_scheduler:
+            self.publisher.in_background = True
+            self.publisher.on_channel_done = self.schedule.wake
             self.schedule.start()
 
     async def _start_inbox(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -237,6 +239,8 @@ class NewsBot:
     async def stop(self) -> None:
         if self.schedule is not None:
             self.schedule.shutdown()
+        if self.publisher is not None:
+            await self.publisher.stop()
         if self.outbox is not None:
             await self.outbox.stop()
         if self._sending is not None:

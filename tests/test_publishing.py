@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -469,3 +470,44 @@ async def test_a_tick_asked_for_while_one_runs_is_run_after_it(tmp_path: Path) -
         release.set()
         await asyncio.wait_for(first, 10)
         assert ticks == [1, 2]
+
+
+async def test_a_channel_held_by_flood_control_does_not_hold_up_the_others(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path, extra_channels=1) as h:
+        await _import_sample(h)
+        text = SAMPLE_ARTICLE.read_text(encoding="utf-8")
+        for name, variant in (("b.txt", "All"), ("c.txt", "What")):
+            h.world.send_document(
+                h.admin_id,
+                name,
+                text.replace("Everything", variant).encode(),
+                caption="/import news" if variant == "All" else "/import news2",
+            )
+        await h.pump()
+        await h.command("/publish 1 news now 1s")
+        await h.command("/publish 2 news now 1s")  # 30 messages: past the burst of 20
+        await h.command("/publish 3 news2 +5m")
+        publisher = h.newsbot.publisher
+        assert publisher is not None
+        publisher.in_background = True  # as when running for real
+        done: list[int] = []
+        publisher.on_channel_done = lambda: done.append(1)
+        h.clock.advance(timedelta(minutes=1))
+        await h.newsbot.tick()  # returns while the first channel posts
+        deadline = time.monotonic() + 20
+        while len(h.channel_posts()) < 21 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert len(h.channel_posts()) >= 21  # now at flood control's pace: one per ~3 s
+        second = h.more_channels[0][0]
+        h.clock.advance(timedelta(minutes=5))
+        await h.newsbot.tick()
+        deadline = time.monotonic() + 2
+        while not h.channel_posts(second) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert (await _posted_texts(h, second))[0].startswith("What Russia's")
+        assert len(h.channel_posts()) < 30  # the first channel is still posting
+        assert done  # the second channel said it was done, so the scheduler looks again
+        await publisher.stop()
+        assert h.world.flood_refusals == 0

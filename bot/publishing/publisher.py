@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -48,6 +48,13 @@ class Publisher:
         self.config = config
         self.clock = clock
         self._lock = asyncio.Lock()
+        # Channels post side by side, each at its own pace: in the background when running
+        # for real (a channel held back by flood control must not hold the others up until
+        # its article ends), to the end within ``tick`` on a test's manual clock.
+        self.in_background = False
+        self.on_channel_done: Callable[[], None] | None = None
+        self._posting: dict[int, asyncio.Task[None]] = {}
+        self._stopping = False
 
     async def tick(self) -> datetime | None:
         """Do everything due now; return when something may next be due."""
@@ -55,10 +62,30 @@ class Publisher:
             await self._settle_doubts()
             async with self.sessions() as session:
                 channel_ids = await queries.channels_with_work(session)
-            await asyncio.gather(*(self._publish_channel(cid) for cid in channel_ids))
+            for channel_id in channel_ids:
+                if channel_id not in self._posting and not self._stopping:
+                    self._posting[channel_id] = asyncio.create_task(self._post_in(channel_id))
+            if not self.in_background:
+                await asyncio.gather(*self._posting.values())
             await self._send_companions()
             await self._close_polls()
             return await self.next_wake_up()
+
+    async def _post_in(self, channel_id: int) -> None:
+        """One channel's posts until none is due; then the scheduler looks again."""
+        try:
+            await self._publish_channel(channel_id)
+        except Exception:
+            log.exception("posting in channel %s failed; tried again at the next tick", channel_id)
+        finally:
+            del self._posting[channel_id]
+            if self.in_background and self.on_channel_done is not None and not self._stopping:
+                self.on_channel_done()
+
+    async def stop(self) -> None:
+        """Let each channel finish the send under way; what is left waits for the next start."""
+        self._stopping = True
+        await asyncio.gather(*self._posting.values(), return_exceptions=True)
 
     async def next_wake_up(self) -> datetime | None:
         """When something may next need doing: each article's next item, doubts, poll closings.
@@ -71,8 +98,8 @@ class Publisher:
         async with self.sessions() as session:
             for article in await queries.active_articles(session):
                 item = next_item(article)
-                if item is None:
-                    continue
+                if item is None or article.channel_id in self._posting:
+                    continue  # a channel posting now asks for a tick when it is done
                 if item.state is SegmentState.SENDING and item.sending_since is not None:
                     moments.append(item.sending_since + self.config.publishing.doubt_window)
                 elif item.state is SegmentState.SCHEDULED:
@@ -153,6 +180,8 @@ class Publisher:
     # ------------------------------------------------------------ posting
     async def _publish_channel(self, channel_id: int) -> None:
         for _ in range(MAX_SENDS_PER_TICK):
+            if self._stopping:
+                return
             now = self.clock.now()
             async with self.sessions.begin() as session:
                 channel = await session.get(Channel, channel_id)
