@@ -511,3 +511,30 @@ async def test_a_channel_held_by_flood_control_does_not_hold_up_the_others(
         assert done  # the second channel said it was done, so the scheduler looks again
         await publisher.stop()
         assert h.world.flood_refusals == 0
+
+
+async def test_an_idle_or_blocked_channel_starts_no_posting_and_asks_for_no_tick(
+    tmp_path: Path,
+) -> None:
+    """A channel with nothing due must not start a posting task whose end asks for another
+    tick, which would start it again: a busy loop that slowed intake to half its speed."""
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 news +1h")
+        publisher = h.newsbot.publisher
+        assert publisher is not None
+        publisher.in_background = True
+        asked: list[int] = []
+        publisher.on_channel_done = lambda: asked.append(1)
+        upcoming = await h.newsbot.tick()
+        assert upcoming is not None  # the first post's time, an hour away
+        assert upcoming - h.clock.now() > timedelta(minutes=59)
+        await asyncio.sleep(0.1)
+        assert asked == []
+        h.world.demote(h.channel_id, h.world.bot_id)  # the posting right is gone
+        h.clock.advance(timedelta(hours=2))
+        await h.newsbot.check_rights()  # the channel is blocked, its articles paused
+        await h.newsbot.tick()
+        await asyncio.sleep(0.1)
+        assert asked == []
+        assert h.channel_posts() == []

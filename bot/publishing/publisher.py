@@ -60,10 +60,16 @@ class Publisher:
         """Do everything due now; return when something may next be due."""
         async with self._lock:
             await self._settle_doubts()
+            now = self.clock.now()
             async with self.sessions() as session:
-                channel_ids = await queries.channels_with_work(session)
-            for channel_id in channel_ids:
-                if channel_id not in self._posting and not self._stopping:
+                due_now = [
+                    channel_id
+                    for channel_id in await queries.channels_with_work(session)
+                    if channel_id not in self._posting
+                    and await self._next_due(session, channel_id, now) is not None
+                ]
+            for channel_id in due_now:  # only what is due: an idle channel starts no task
+                if not self._stopping:
                     self._posting[channel_id] = asyncio.create_task(self._post_in(channel_id))
             if not self.in_background:
                 await asyncio.gather(*self._posting.values())
@@ -73,13 +79,15 @@ class Publisher:
 
     async def _post_in(self, channel_id: int) -> None:
         """One channel's posts until none is due; then the scheduler looks again."""
+        sent = 0
         try:
-            await self._publish_channel(channel_id)
+            sent = await self._publish_channel(channel_id)
         except Exception:
             log.exception("posting in channel %s failed; tried again at the next tick", channel_id)
         finally:
             del self._posting[channel_id]
-            if self.in_background and self.on_channel_done is not None and not self._stopping:
+            # Its next post's time was left out of the wake-up while it posted: look again.
+            if sent and self.in_background and self.on_channel_done and not self._stopping:
                 self.on_channel_done()
 
     async def stop(self) -> None:
@@ -178,19 +186,21 @@ class Publisher:
         return bool(channel and channel.discussion_chat_id and channel.discussion_visible)
 
     # ------------------------------------------------------------ posting
-    async def _publish_channel(self, channel_id: int) -> None:
+    async def _publish_channel(self, channel_id: int) -> int:
+        """Send the channel's due items in order; how many were tried."""
+        tried = 0
         for _ in range(MAX_SENDS_PER_TICK):
             if self._stopping:
-                return
+                return tried
             now = self.clock.now()
             async with self.sessions.begin() as session:
                 channel = await session.get(Channel, channel_id)
                 if channel is None or channel.chat_id is None or channel.blocked_reason:
-                    return
+                    return tried
                 chat_id = channel.chat_id
                 due = await self._next_due(session, channel_id, now)
                 if due is None:
-                    return
+                    return tried
                 due.state = SegmentState.SENDING
                 due.sending_since = now
                 due.attempts += 1
@@ -210,6 +220,8 @@ class Publisher:
                 await self._send_segment(item_id, chat_id, html, markup)
             else:
                 await self._send_poll(item_id, chat_id, question, options)
+            tried += 1
+        return tried
 
     async def _next_due(
         self, session: AsyncSession, channel_id: int, now: datetime
