@@ -85,6 +85,7 @@ class Inbox:
         self.max_attempts = max_attempts
         self.prepare = prepare
         self.offset: int | None = None
+        self._held: dict[int, dict[str, Any]] = {}
 
     @property
     def bot(self) -> Bot:
@@ -125,6 +126,8 @@ class Inbox:
         async with self.sessions.begin() as session:
             await queries.store_updates(session, payloads, self.clock.now())
         self.offset = max(payload["update_id"] for payload in payloads) + 1
+        for payload in payloads:  # handled from memory, not read back from the database
+            self._held[payload["update_id"]] = payload
         return len(payloads)
 
     async def process(self) -> int:
@@ -133,8 +136,11 @@ class Inbox:
         while True:
             async with self.sessions() as session:
                 async with session.begin():
-                    rows = await queries.unprocessed(session, BATCH_SIZE)
+                    rows = await queries.unprocessed(session, BATCH_SIZE, self._held)
+                for row in rows:
+                    self._held.pop(row.update_id, None)
                 if not rows:
+                    self._held.clear()  # handled elsewhere, or set aside: nothing to keep
                     return handled
                 parsed = await self._parse(session, rows)
                 for group in _split_interactive(parsed):

@@ -62,6 +62,18 @@ def apologise(session: AsyncSession, update: Update, now: datetime) -> None:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
+    # Discussion-group messages first: they are nearly all the traffic, and python-telegram-
+    # bot tries handlers in order (the private-chat ones below never match them).
+    groups = filters.ChatType.GROUPS
+    application.add_handler(
+        MessageHandler(groups & filters.IS_AUTOMATIC_FORWARD, discussion.automatic_forward)
+    )
+    application.add_handler(
+        MessageHandler(groups & filters.UpdateType.MESSAGE, comments.group_message)
+    )
+    application.add_handler(
+        MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, discussion.edited_comment)
+    )
     # Commands are private-chat business; in a group, comments.group_message decides.
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, guarded(command), filters=private))
@@ -78,16 +90,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             private & filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
             guarded(importing),
         )
-    )
-    groups = filters.ChatType.GROUPS
-    application.add_handler(
-        MessageHandler(groups & filters.IS_AUTOMATIC_FORWARD, discussion.automatic_forward)
-    )
-    application.add_handler(
-        MessageHandler(groups & filters.UpdateType.MESSAGE, comments.group_message)
-    )
-    application.add_handler(
-        MessageHandler(groups & filters.UpdateType.EDITED_MESSAGE, discussion.edited_comment)
     )
     application.add_handler(
         ChatMemberHandler(membership.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -39,14 +39,31 @@ class StoredUpdate(NamedTuple):
     payload: dict[str, Any]
 
 
-async def unprocessed(session: AsyncSession, limit: int) -> list[StoredUpdate]:
-    rows = await session.execute(
-        select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.payload)
-        .where(InboxUpdate.processed_at.is_(None), InboxUpdate.quarantined_at.is_(None))
-        .order_by(InboxUpdate.update_id)
-        .limit(limit)
-    )
-    return [StoredUpdate(*row) for row in rows]
+async def unprocessed(
+    session: AsyncSession, limit: int, held: Mapping[int, dict[str, Any]] | None = None
+) -> list[StoredUpdate]:
+    """The next updates to handle, in order. ``held``: payloads by update id that the caller
+    still has from storing them, so they are not read back and decoded again."""
+    held = held or {}
+    rows = (
+        await session.execute(
+            select(InboxUpdate.id, InboxUpdate.update_id)
+            .where(InboxUpdate.processed_at.is_(None), InboxUpdate.quarantined_at.is_(None))
+            .order_by(InboxUpdate.update_id)
+            .limit(limit)
+        )
+    ).all()
+    missing = [row_id for row_id, update_id in rows if update_id not in held]
+    stored: dict[int, dict[str, Any]] = {}
+    if missing:
+        found = await session.execute(
+            select(InboxUpdate.id, InboxUpdate.payload).where(InboxUpdate.id.in_(missing))
+        )
+        stored = {row.id: row.payload for row in found}
+    return [
+        StoredUpdate(row_id, update_id, held[update_id] if update_id in held else stored[row_id])
+        for row_id, update_id in rows
+    ]
 
 
 async def highest_update_id(session: AsyncSession) -> int | None:
