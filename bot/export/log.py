@@ -198,14 +198,15 @@ def _compress(path: Path) -> Path:
     return packed
 
 
-def stream_arguments(scope: ExportScope) -> dict[str, Any]:
-    return {
-        "channel_id": scope.channel_id,
-        "article_id": scope.article_id,
-        "since": scope.since,
-        "until": scope.until,
-        "include_hidden": scope.include_hidden,
-    }
+def log_filter(scope: ExportScope, group_id: int | None = None) -> queries.LogFilter:
+    return queries.LogFilter(
+        channel_id=scope.channel_id,
+        article_id=scope.article_id,
+        since=scope.since,
+        until=scope.until,
+        include_hidden=scope.include_hidden,
+        group_id=group_id,
+    )
 
 
 async def _write_rows(
@@ -219,7 +220,7 @@ async def _write_rows(
     writer = csv.writer(buffer) if kind == "csv" else None
     if writer is not None:
         writer.writerow(FIELDS)
-    async for chunk in queries.stream_log_chunks(session, **stream_arguments(scope)):
+    async for chunk in queries.stream_log_chunks(session, log_filter(scope)):
         cells = [_cells(raw) for raw in chunk]
         if writer is not None:
             for row in cells:
@@ -316,7 +317,7 @@ async def _write_json(
         group.clear()
         await out.drain()
 
-    async for raw in queries.stream_log(session, **stream_arguments(scope)):
+    async for raw in queries.stream_log(session, log_filter(scope)):
         row = LogRow._make(raw)
         if row.segment_id != current:
             await flush()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.export.log import ExportError, ExportScope, LogRow, local_time, stream_arguments
+from bot.export.log import ExportError, ExportScope, LogRow, local_time, log_filter
 from bot.i18n import N_
 from bot.telegram_links import bare_chat_id
 from db.queries import export as queries
@@ -113,8 +113,7 @@ async def write_desktop_export(session: AsyncSession, scope: ExportScope, out: F
         out.write(("" if written == 0 else ", ") + json.dumps(message, ensure_ascii=False))
         written += 1
 
-    arguments = stream_arguments(scope) | {"group_id": group_id}
-    async for raw in queries.stream_log(session, **arguments):
+    async for raw in queries.stream_log(session, log_filter(scope, group_id)):
         row = LogRow._make(raw)
         while pending is not None and pending[0] < row.message_id:
             emit(_start(pending, channel_title, channel_chat_id, zone_name))

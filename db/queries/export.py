@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,14 +73,22 @@ LOG_COLUMNS = (
 )
 
 
-def _log_query(
-    channel_id: int | None,
-    article_id: int | None,
-    since: datetime | None,
-    until: datetime | None,
-    include_hidden: bool,
-    group_id: int | None = None,
-) -> Select[*tuple[Any, ...]]:
+@dataclass(frozen=True)
+class LogFilter:
+    """Which comments the log holds: by channel, article, time (``until`` exclusive), with
+    or without hidden ones; or one discussion group's, by message id."""
+
+    channel_id: int | None = None
+    article_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    include_hidden: bool = False
+    group_id: int | None = None
+
+
+def _log_query(wanted: LogFilter) -> Select[*tuple[Any, ...]]:
+    channel_id, article_id, group_id = wanted.channel_id, wanted.article_id, wanted.group_id
+    since, until, include_hidden = wanted.since, wanted.until, wanted.include_hidden
     edits = (
         select(func.count(CommentEdit.id))
         .where(CommentEdit.comment_id == Comment.id)
@@ -116,18 +125,9 @@ def _log_query(
     return query
 
 
-async def stream_log(
-    session: AsyncSession,
-    *,
-    channel_id: int | None = None,
-    article_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    include_hidden: bool = False,
-    group_id: int | None = None,
-) -> AsyncIterator[Sequence[Any]]:
+async def stream_log(session: AsyncSession, wanted: LogFilter) -> AsyncIterator[Sequence[Any]]:
     """Comments by post, then time; or, given one discussion group, by its message ids."""
-    query = _log_query(channel_id, article_id, since, until, include_hidden, group_id)
+    query = _log_query(wanted)
     result = await (await session.connection()).stream(query)
     while chunk := await result.fetchmany(STREAM_CHUNK):
         for row in chunk:
@@ -135,17 +135,11 @@ async def stream_log(
 
 
 async def stream_log_chunks(
-    session: AsyncSession,
-    *,
-    channel_id: int | None = None,
-    article_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    include_hidden: bool = False,
+    session: AsyncSession, wanted: LogFilter
 ) -> AsyncIterator[Sequence[Sequence[Any]]]:
     """The log a chunk of rows at a time, the next chunk read while this one is written.
     The caller must not use the session until the stream ends."""
-    query = _log_query(channel_id, article_id, since, until, include_hidden)
+    query = _log_query(wanted)
     result = await (await session.connection()).stream(query)
     reading = asyncio.ensure_future(result.fetchmany(STREAM_CHUNK))
     try:
