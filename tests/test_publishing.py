@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import Poll, Segment, SegmentState
 from tests.conftest import SAMPLE_ARTICLE
@@ -473,7 +473,7 @@ async def test_a_tick_asked_for_while_one_runs_is_run_after_it(tmp_path: Path) -
 
 
 async def test_a_channel_held_by_flood_control_does_not_hold_up_the_others(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with running_harness(tmp_path, extra_channels=1) as h:
         await _import_sample(h)
@@ -513,6 +513,15 @@ async def test_a_channel_held_by_flood_control_does_not_hold_up_the_others(
         assert len(h.channel_posts()) < 30
         await publisher.stop()
         assert h.world.flood_refusals == 0
+        # That tick came minutes (on the clock) after the first channel's waiting send was
+        # marked as sending: it is on its way, not in doubt, and is not sent again.
+        assert "was not delivered" not in caplog.text
+        async with h.sessions() as session:
+            for model in (Segment, Poll):
+                resent = await session.scalar(
+                    select(func.count()).select_from(model).where(model.attempts > 1)
+                )
+                assert resent == 0
 
 
 async def test_an_idle_or_blocked_channel_starts_no_posting_and_asks_for_no_tick(

@@ -54,6 +54,9 @@ class Publisher:
         self.in_background = False
         self.on_channel_done: Callable[[], None] | None = None
         self._posting: dict[int, asyncio.Task[None]] = {}
+        # Items whose send is under way in this process: a send that waits for flood
+        # control past the doubt window is not in doubt, and must not be sent again.
+        self._in_flight: set[tuple[bool, int]] = set()
         self._stopping = False
 
     async def tick(self) -> datetime | None:
@@ -130,6 +133,8 @@ class Publisher:
                 *await queries.in_doubt_polls(session, before),
             ]
             for item in items:
+                if (isinstance(item, Segment), item.id) in self._in_flight:
+                    continue  # still on its way (held by flood control): not in doubt
                 channel_has_group = await self._has_discussion(session, item)
                 if channel_has_group or self.config.publishing.timed_out_send == "resend":
                     # No automatic forward arrived: Telegram did not deliver it. Send again.
@@ -216,10 +221,15 @@ class Publisher:
                     if isinstance(due, Segment)
                     else None
                 )
-            if is_segment:
-                await self._send_segment(item_id, chat_id, html, markup)
-            else:
-                await self._send_poll(item_id, chat_id, question, options)
+            in_flight = (is_segment, item_id)
+            self._in_flight.add(in_flight)
+            try:
+                if is_segment:
+                    await self._send_segment(item_id, chat_id, html, markup)
+                else:
+                    await self._send_poll(item_id, chat_id, question, options)
+            finally:
+                self._in_flight.discard(in_flight)
             tried += 1
         return tried
 
