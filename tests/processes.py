@@ -38,8 +38,9 @@ def write_config(
 class BotProcess:
     """``newsbot run`` in a subprocess, its output kept in a file for the test to read."""
 
-    def __init__(self, config: Path, log: Path) -> None:
+    def __init__(self, config: Path, log: Path, *options: str) -> None:
         self.config, self.log = config, log
+        self.options = list(options)  # after "run", as --webhook URL or --polling
         self.process: subprocess.Popen[Any] | None = None
 
     def start(self) -> None:
@@ -47,7 +48,15 @@ class BotProcess:
         env.pop("NEWSBOT_TOKEN", None)
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run"],
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.cli",
+                    "--config",
+                    str(self.config),
+                    "run",
+                    *self.options,
+                ],
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 cwd=PROJECT_ROOT,

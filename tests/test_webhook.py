@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,10 +18,13 @@ from sqlalchemy import func, select
 
 from bot.app import NewsBot
 from bot.cli import main
+from bot.emulator.server import EmulatorServer
+from bot.emulator.world import World
 from bot.webhook import SECRET_HEADER, secret_for
 from db.models import Comment, InboxUpdate
-from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
+from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.harness import Harness, running_harness
+from tests.processes import BotProcess, write_config
 
 PUBLIC = "https://bot.example.org"
 WEBHOOK = {"url": f"{PUBLIC}/tg", "listen": "127.0.0.1:0"}
@@ -147,3 +151,47 @@ def test_run_refuses_a_webhook_telegram_would_not_use(
     assert main(["--config", str(config), "run", *arguments]) == 2
     assert error in capsys.readouterr().err
     assert not (tmp_path / "n.db").exists()  # refused before anything started
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_newsbot_run_with_webhook_then_polling_as_real_processes(tmp_path: Path) -> None:
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    async with EmulatorServer(world) as server:
+        config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        port = _free_port()
+        world.route_webhook(PUBLIC, f"http://127.0.0.1:{port}")
+        pushed = BotProcess(
+            config, tmp_path / "webhook.log", "--webhook", f"{PUBLIC}/tg", "--listen",
+            f"127.0.0.1:{port}",
+        )  # fmt: skip
+        reader = world.add_user("Rita")["id"]
+
+        def answers() -> int:
+            return len([m for m in world.messages(reader) if m.get("from", {}).get("is_bot")])
+
+        try:
+            pushed.start()
+            await wait_until(lambda: world.webhook is not None, timeout=30)
+            world.send_private(reader, "/start")
+            await wait_until(lambda: answers() == 1, timeout=20)
+        finally:
+            pushed.stop()
+        assert world.webhook is not None  # kept: Telegram holds updates for the next start
+        world.send_private(reader, "/start")  # while no process runs
+        polled = BotProcess(config, tmp_path / "polling.log", "--polling")
+        try:
+            polled.start()
+            await wait_until(lambda: answers() == 2, timeout=30)
+            assert world.webhook is None
+        finally:
+            polled.stop()
+        log = (tmp_path / "webhook.log").read_text(encoding="utf-8")
+        assert secret_for(TEST_TOKEN) not in log
+        assert TEST_TOKEN not in log
