@@ -6,6 +6,7 @@ in order, and takes them apart again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -20,6 +21,7 @@ from bot.access import Access
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.inbox import ALLOWED_UPDATES, Inbox
+from bot.leases import Lease
 from bot.outbox import OutboxSender
 from bot.polling import poll_until
 from bot.publishing.publisher import Publisher
@@ -36,6 +38,7 @@ from bot.webhook import MAX_CONNECTIONS, WebhookServer
 from db.engine import create_engine, create_reader_factory, create_session_factory
 from db.models import use_clock
 from db.queries.health import database_answers
+from db.queries.outbox import release_claims
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +119,20 @@ class NewsBot:
         async with sessions() as session:
             moderators = await access.moderators(session)
         await handlers.publish_menus(bot, admins, moderators)
-        async with sessions.begin() as session:
-            moved = await catch_up(session, self.clock.now(), self.config.publishing.missed_slots)
-        if moved:
-            log.info("re-spaced %d post(s) whose time passed while the bot was down", moved)
+        if self._database_lock is not None:  # the only process: nothing is being sent
+            async with sessions.begin() as session:
+                await release_claims(session)
+            async with sessions.begin() as session:
+                moved = await catch_up(
+                    session, self.clock.now(), self.config.publishing.missed_slots
+                )
+            if moved:
+                log.info("re-spaced %d post(s) whose time passed while the bot was down", moved)
+        else:  # perhaps one of several processes: the lease's holder publishes
+            lease = Lease(sessions, self.clock, ttl=self.config.publishing.lease)
+            self.schedule.lease = lease
+            self.publisher.may_post = lease.still_held
+            await self.schedule.lead()  # re-spaces what is overdue if it takes the lease
         await self._start_inbox(application)
         if self.use_scheduler:
             self.publisher.in_background = True
@@ -189,7 +202,14 @@ class NewsBot:
         if self.config.webhook.url is not None:
             await self.run_webhook(stop)
         else:
-            await poll_until(stop, self.inbox, self.outbox, self.config.secrets)
+            lease = self.schedule.lease if self.schedule is not None else None
+            await poll_until(
+                stop,
+                self.inbox,
+                self.outbox,
+                self.config.secrets,
+                may_poll=lease.still_held if lease is not None else None,
+            )
 
     async def run_webhook(
         self, stop: asyncio.Event, *, on_listening: Callable[[int], None] | None = None
@@ -241,6 +261,9 @@ class NewsBot:
             self.schedule.shutdown()
         if self.publisher is not None:
             await self.publisher.stop()
+        if self.schedule is not None and self.schedule.lease is not None and self.schedule.leading:
+            with contextlib.suppress(Exception):  # it expires by itself anyway
+                await self.schedule.lease.release()
         if self.outbox is not None:
             await self.outbox.stop()
         if self._sending is not None:

@@ -162,6 +162,9 @@ class PublishingConfig(_Strict):
     doubt_window: Duration = timedelta(seconds=60)
     # Where no automatic forward can confirm a send that timed out: never post twice.
     timed_out_send: Literal["assume_sent", "resend"] = "assume_sent"
+    # Several processes on one PostgreSQL database: how long the publishing one's lease
+    # lasts unrenewed before another takes over.
+    lease: Duration = timedelta(seconds=60)
 
 
 class ModerationConfig(_Strict):

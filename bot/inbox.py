@@ -143,11 +143,17 @@ class Inbox:
                     self._held.clear()  # handled elsewhere, or set aside: nothing to keep
                     return handled
                 parsed = await self._parse(session, rows)
+                taken = len(rows) - len(parsed)  # set aside unread
                 for group in _split_interactive(parsed):
-                    if not await self._handle_together(session, group):
-                        for row, update in group:
-                            await self._handle_alone(session, row.id, update)
-                handled += len(rows)
+                    together = await self._handle_together(session, group)
+                    if together is not None:
+                        taken += together
+                        continue
+                    for row, update in group:
+                        taken += await self._handle_alone(session, row.id, update)
+                if not taken:
+                    return handled  # another process is handling them (several processes)
+                handled += taken
 
     async def _parse(
         self, session: AsyncSession, rows: list[StoredUpdate]
@@ -170,14 +176,17 @@ class Inbox:
 
     async def _handle_together(
         self, session: AsyncSession, group: list[tuple[StoredUpdate, Update]]
-    ) -> bool:
-        """The fast path: the whole run in one transaction; False (all undone) if any failed."""
+    ) -> int | None:
+        """The fast path: the whole run in one transaction; how many it handled, or None (all
+        undone) if any failed. Updates another process has taken are left to it."""
         if len(group) == 1:
-            return False
+            return None
         failures: list[BaseException] = []
         clear_batch_cache(session)
         transaction = await session.begin()
         try:
+            mine = await queries.take_for_handling(session, [row.id for row, _update in group])
+            group = [(row, update) for row, update in group if row.id in mine]
             if self.prepare is not None:
                 await self.prepare(session, [update for _row, update in group])
             for _row, update in group:
@@ -194,9 +203,9 @@ class Inbox:
         if failures:
             # One bad update: undo the run (its outbox rows too); each is taken again alone.
             await transaction.rollback()
-            return False
+            return None
         await transaction.commit()
-        return True
+        return len(group)
 
     async def _dispatch(
         self, session: AsyncSession, update: Update, failures: list[BaseException]
@@ -210,20 +219,21 @@ class Inbox:
         finally:
             unit_of_work.unbind()
 
-    async def _handle_alone(self, session: AsyncSession, row_id: int, update: Update) -> None:
+    async def _handle_alone(self, session: AsyncSession, row_id: int, update: Update) -> bool:
         """One update in its own transaction; a failure is counted, and past the limit the
-        update is quarantined so the ones after it go on."""
+        update is quarantined so the ones after it go on. False: nothing to do (handled
+        already, or being handled by another process)."""
         failures: list[BaseException] = []
         clear_batch_cache(session)
         async with session.begin():
-            row = await session.get(InboxUpdate, row_id)
+            row = await session.get(InboxUpdate, row_id, with_for_update={"skip_locked": True})
             if row is None or row.processed_at is not None or row.quarantined_at is not None:
-                return
+                return False
             await self._dispatch(session, update, failures)
             if not failures:
                 row.processed_at = self.clock.now()
                 row.error = None
-                return
+                return True
             await session.rollback()
         clear_batch_cache(session)
         error = failures[0]
@@ -241,6 +251,7 @@ class Inbox:
                     row.attempts,
                     self.max_attempts,
                 )
+        return True
 
     async def _quarantine(
         self,

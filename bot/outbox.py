@@ -34,6 +34,8 @@ MAX_ATTEMPTS = 20
 MAX_BACKOFF = timedelta(minutes=5)
 BATCH = 500
 KEEP_SETTLED = timedelta(days=1)
+# How long a process holds a message it is sending before another may try it (it died).
+CLAIM = timedelta(minutes=2)
 _FILE_FIELDS = {"sendDocument": "document", "sendPhoto": "photo"}
 
 
@@ -194,10 +196,15 @@ class OutboxSender:
 
     async def _send_one(self, row_id: int) -> int | None:
         """1 sent, 0 given up (a refusal), None held back to try again later."""
+        now = self.clock.now()
         async with self.sessions.begin() as session:
-            row = await session.get(OutboxMessage, row_id)
+            # Locked while it is claimed: of several processes, one sends it.
+            row = await session.get(OutboxMessage, row_id, with_for_update=True)
             if row is None or row.sent_at is not None or row.failed_at is not None:
                 return 0
+            if row.claimed_until is not None and row.claimed_until > now:
+                return None  # another process is sending it; the chat waits its turn
+            row.claimed_until = now + CLAIM
             row.attempts += 1
             attempts, method, chat_id = row.attempts, row.method, row.chat_id
             kwargs: dict[str, Any] = dict(row.params)
@@ -239,6 +246,7 @@ class OutboxSender:
             row = await session.get(OutboxMessage, row_id)
             if row is not None:
                 row.last_error = f"{error.__class__.__name__}: {error}"[:2000]
+                row.claimed_until = None
             await queries.postpone_chat(session, chat_id, self.clock.now() + delay)
 
     async def _give_up(self, row_id: int, error: Exception) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,10 +21,15 @@ from bot.logs import redact
 from bot.outbox import OutboxSender
 
 log = logging.getLogger(__name__)
+STAND_BY_SECONDS = 1.0
 
 
 async def poll_until(
-    stop: asyncio.Event, inbox: Inbox, outbox: OutboxSender, secrets: tuple[str, ...]
+    stop: asyncio.Event,
+    inbox: Inbox,
+    outbox: OutboxSender,
+    secrets: tuple[str, ...],
+    may_poll: Callable[[], bool] | None = None,
 ) -> None:
     """Fetch, store and handle updates until ``stop`` is set. The next batch is on its way
     from Telegram while the current one is handled; it is stored only after that, so the
@@ -33,6 +39,13 @@ async def poll_until(
     stopping = asyncio.create_task(stop.wait())
     fetching: asyncio.Task[list[dict[str, Any]]] | None = None
     while not stop.is_set():
+        if fetching is None and may_poll is not None and not may_poll():
+            # One of several processes, and not the one holding the lease: Telegram answers
+            # one poller only. Stand by; stored updates are handled all the same.
+            await inbox.process()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=STAND_BY_SECONDS)
+            continue
         try:
             if fetching is None:
                 fetching = asyncio.create_task(inbox.receive())
@@ -45,7 +58,8 @@ async def poll_until(
                 break
             done, fetching = fetching, None
             await inbox.store(done.result())
-            fetching = asyncio.create_task(inbox.receive())
+            if may_poll is None or may_poll():
+                fetching = asyncio.create_task(inbox.receive())
             await inbox.process()
             outbox.wake()
             backoff = 1.0

@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.leases import Lease
 from bot.outbox import OutboxSender
 from bot.privacy import apply_retention, sweep_raw_updates
 from bot.publishing.publisher import Publisher
+from bot.publishing.service import catch_up
 from bot.rights import REFRESH_EVERY
 from bot.summaries.service import SummaryJobs
 
@@ -50,21 +52,27 @@ class Schedule:
         self.scheduler: AsyncIOScheduler | None = None
         self._ticking = False
         self._tick_again = False
+        # Several processes on PostgreSQL: only the lease's holder runs what follows.
+        self.lease: Lease | None = None
+        self.leading = False
 
     def start(self) -> None:
         """Run by real time (production); tests call ``tick`` on a manual clock instead."""
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        every = SAFETY_TICK
+        if self.lease is not None:  # renewed well before it runs out
+            every = min(every, self.lease.ttl / 3)
         self.scheduler.add_job(
             self.run_ticks,
             "interval",
-            seconds=SAFETY_TICK.total_seconds(),
+            seconds=every.total_seconds(),
             id="safety-tick",
             coalesce=True,
             max_instances=_ASKS_AT_ONCE,
         )
         for channel in self.config.channels:
             self.scheduler.add_job(
-                self.run_summaries,
+                self.run_ticks,  # a tick posts what is due, summaries included
                 CronTrigger(
                     day_of_week=channel.summary_day,
                     hour=channel.summary_time.hour,
@@ -115,8 +123,26 @@ class Schedule:
         finally:
             self._ticking = False
 
+    async def lead(self) -> bool:
+        """Whether this process does the scheduled work now: always with one process; with
+        several, while it holds the lease. Taking it over, it first re-spaces what the
+        previous holder left overdue, as a restart would."""
+        if self.lease is None:
+            return True
+        held = await self.lease.hold()
+        if held and not self.leading:
+            async with self.sessions.begin() as session:
+                moved = await catch_up(
+                    session, self.clock.now(), self.config.publishing.missed_slots
+                )
+            log.info("this process now publishes (re-spaced %d overdue post(s))", moved)
+        self.leading = held
+        return held
+
     async def tick(self) -> datetime | None:
         """Run what is due; the next wake-up is derived from the database again."""
+        if not await self.lead():
+            return None  # another process publishes; the safety tick looks again
         await self.run_summaries()  # also makes up a summary missed while the bot was down
         await self.apply_retention()
         await self.sweep_outbox()

@@ -474,6 +474,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A process sending the message holds it until then (several processes, one database).
+    claimed_until: Mapped[datetime | None]
 
 
 class Button(Base):
@@ -490,3 +492,14 @@ class Button(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class Lease(Base):
+    """Work only one process may do at a time (publishing, summaries, retention): its
+    holder renews it while running; once it expires another process takes it over."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

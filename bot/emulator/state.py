@@ -167,7 +167,8 @@ class WorldState:
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self.webhook: JSON | None = None
         self.webhook_last_error: tuple[int, str] | None = None
-        self.webhook_routes: dict[str, str] = {}  # public https base -> local address
+        self.webhook_routes: dict[str, list[str]] = {}  # public https base -> local ones
+        self._webhook_turn = 0
         self.changed = asyncio.Event()
         self.log: list[tuple[str, JSON]] = []  # every successful Bot API call, for tests
         self._ids = itertools.count(1)

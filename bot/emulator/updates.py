@@ -132,19 +132,21 @@ class UpdateQueue(WorldState):
         self.changed.set()
         return True
 
-    def route_webhook(self, public_base: str, local_base: str) -> None:
+    def route_webhook(self, public_base: str, *local_bases: str) -> None:
         """Play the reverse proxy: deliveries to ``public_base`` (an https address, as
         setWebhook demands) go to ``local_base`` (where the bot listens, plain HTTP on
-        loopback). A public address with no route cannot be reached, as a wrong DNS name."""
-        self.webhook_routes[public_base.rstrip("/")] = local_base.rstrip("/")
+        loopback), taking turns when there are several (a failed delivery is retried at
+        the next). A public address with no route cannot be reached, as a wrong DNS name."""
+        self.webhook_routes[public_base.rstrip("/")] = [b.rstrip("/") for b in local_bases]
 
     def webhook_delivery_url(self) -> str | None:
         if self.webhook is None:
             return None
         url = str(self.webhook["url"])
-        for public, local in self.webhook_routes.items():
-            if url == public or url.startswith(public + "/"):
-                return local + url[len(public) :]
+        for public, locals_ in self.webhook_routes.items():
+            if locals_ and (url == public or url.startswith(public + "/")):
+                self._webhook_turn += 1
+                return locals_[self._webhook_turn % len(locals_)] + url[len(public) :]
         return None
 
     def api_deleteWebhook(self, params: JSON) -> bool:

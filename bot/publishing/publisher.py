@@ -53,6 +53,8 @@ class Publisher:
         # its article ends), to the end within ``tick`` on a test's manual clock.
         self.in_background = False
         self.on_channel_done: Callable[[], None] | None = None
+        # Several processes: whether this one still holds the publishing lease.
+        self.may_post: Callable[[], bool] | None = None
         self._posting: dict[int, asyncio.Task[None]] = {}
         # Items whose send is under way in this process: a send that waits for flood
         # control past the doubt window is not in doubt, and must not be sent again.
@@ -195,8 +197,8 @@ class Publisher:
         """Send the channel's due items in order; how many were tried."""
         tried = 0
         for _ in range(MAX_SENDS_PER_TICK):
-            if self._stopping:
-                return tried
+            if self._stopping or (self.may_post is not None and not self.may_post()):
+                return tried  # stopping, or the lease may pass to another process
             now = self.clock.now()
             async with self.sessions.begin() as session:
                 channel = await session.get(Channel, channel_id)

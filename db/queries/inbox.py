@@ -66,6 +66,21 @@ async def unprocessed(
     ]
 
 
+async def take_for_handling(session: AsyncSession, ids: list[int]) -> set[int]:
+    """Lock the rows of updates still to handle for this transaction; rows another process
+    has locked are skipped, not waited for (PostgreSQL; SQLite has one process)."""
+    rows = await session.scalars(
+        select(InboxUpdate.id)
+        .where(
+            InboxUpdate.id.in_(ids),
+            InboxUpdate.processed_at.is_(None),
+            InboxUpdate.quarantined_at.is_(None),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    return set(rows)
+
+
 async def highest_update_id(session: AsyncSession) -> int | None:
     return await session.scalar(select(func.max(InboxUpdate.update_id)))
 

@@ -73,3 +73,13 @@ async def delete_unsent_to(session: AsyncSession, chat_id: int) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release_claims(session: AsyncSession) -> int:
+    """Free messages a stopped process had claimed, so they go out now (one process only)."""
+    freed = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.claimed_until.is_not(None))
+        .values(claimed_until=None)
+    )
+    return int(freed.rowcount)  # type: ignore[attr-defined]

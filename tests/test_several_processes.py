@@ -1,0 +1,179 @@
+"""Three ``newsbot run`` processes on one PostgreSQL database, behind one webhook address
+(the emulator takes turns among them, as a reverse proxy would): one publishes at a time,
+another takes over when it is killed, and every update is handled once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.config import load_config
+from bot.emulator.server import EmulatorServer
+from bot.emulator.world import World
+from db.engine import create_engine, create_session_factory
+from db.models import Lease
+from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
+from tests.databases import on_postgresql
+from tests.processes import BotProcess, write_config
+from tests.test_crash_recovery import _all_posted, _comment_count, _expected, _thread_known
+
+pytestmark = [
+    pytest.mark.skipif(not on_postgresql(), reason="several processes need PostgreSQL"),
+    pytest.mark.timeout(240),
+]
+PUBLIC = "https://bot.example.org"
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for probe in sockets:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in sockets]
+    finally:
+        for probe in sockets:
+            probe.close()
+
+
+def _processes(config: Path, folder: Path, world: World) -> list[BotProcess]:
+    ports = _free_ports(3)
+    world.route_webhook(PUBLIC, *(f"http://127.0.0.1:{port}" for port in ports))
+    return [
+        BotProcess(
+            config,
+            folder / f"bot{n}.log",
+            "--webhook",
+            f"{PUBLIC}/tg",
+            "--listen",
+            f"127.0.0.1:{port}",
+        )
+        for n, port in enumerate(ports)
+    ]
+
+
+async def _publisher_pid(database: str) -> int | None:
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            holder = await session.scalar(select(Lease.holder))
+    finally:
+        await engine.dispose()
+    return int(holder.split(":")[1]) if holder else None
+
+
+async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
+    tmp_path: Path,
+) -> None:
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    async with EmulatorServer(world) as server:
+        config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        database = load_config(config, env={}).database_url
+        cli = ["--config", str(config)]
+        assert await asyncio.to_thread(main, [*cli, "import", str(SAMPLE_ARTICLE)]) == 0
+        assert await asyncio.to_thread(main, [*cli, "publish", "1", "--every", "1s"]) == 0
+        bots = _processes(config, tmp_path, world)
+
+        def shown() -> list[str]:
+            return [m.get("text") or m["poll"]["question"] for m in world.messages(channel_id)]
+
+        try:
+            for bot in bots:
+                bot.start()
+            await wait_until(lambda: len(shown()) >= 4, timeout=60)
+            pid = await _publisher_pid(database)
+            victim = next(bot for bot in bots if bot.process and bot.process.pid == pid)
+            os.kill(pid, signal.SIGKILL)  # the publishing process dies mid-article
+            assert victim.process is not None
+            victim.process.wait(timeout=10)
+            await wait_until(lambda: len(shown()) >= 15, timeout=120)
+            for _ in range(400):
+                if await _all_posted(database):
+                    break
+                await asyncio.sleep(0.05)
+            assert await _all_posted(database)
+            await asyncio.sleep(3)  # a duplicate would arrive within the doubt window
+            taken_over_by = await _publisher_pid(database)
+        finally:
+            for bot in bots:
+                bot.stop()
+        assert shown() == _expected(config)  # every post and poll once, in order
+        assert taken_over_by not in (None, pid)
+
+
+async def test_two_thousand_comments_over_three_processes_are_stored_once(
+    tmp_path: Path,
+) -> None:
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    readers = [world.add_user(f"Reader {n}")["id"] for n in range(40)]
+    article = tmp_path / "short.txt"
+    article.write_text("Short news\nOne paragraph to discuss.\n", encoding="utf-8")
+    async with EmulatorServer(world) as server:
+        config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        database = load_config(config, env={}).database_url
+        cli = ["--config", str(config)]
+        assert await asyncio.to_thread(main, [*cli, "import", str(article)]) == 0
+        assert await asyncio.to_thread(main, [*cli, "publish", "1"]) == 0
+        bots = _processes(config, tmp_path, world)
+        try:
+            for bot in bots:
+                bot.start()
+            await wait_until(lambda: len(world.messages(channel_id)) == 1, timeout=60)
+            post_id = world.messages(channel_id)[0]["message_id"]
+            for _ in range(600):
+                if await _thread_known(database):
+                    break
+                await asyncio.sleep(0.05)
+            assert await _thread_known(database), "the post's automatic forward was not handled"
+            for number in range(2000):
+                world.comment(readers[number % 40], channel_id, post_id, f"comment {number}")
+            for _ in range(2400):
+                stored, _distinct = await _comment_count(database)
+                if stored >= 2000:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            for bot in bots:
+                bot.stop()
+        assert await _comment_count(database) == (2000, 2000)
+        handled_by = [(tmp_path / f"bot{n}.log").read_text(encoding="utf-8") for n in range(3)]
+        assert all("Traceback" not in log for log in handled_by)
+
+
+async def test_two_polling_processes_take_turns_instead_of_fighting(tmp_path: Path) -> None:
+    """Telegram answers one long poll at a time: the lease's holder polls, the other
+    stands by, and nobody logs Telegram's Conflict over and over."""
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    async with EmulatorServer(world) as server:
+        config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        bots = [BotProcess(config, tmp_path / f"poll{n}.log") for n in range(2)]
+        reader = world.add_user("Rita")["id"]
+
+        def answers() -> int:
+            return len([m for m in world.messages(reader) if m.get("from", {}).get("is_bot")])
+
+        try:
+            for bot in bots:
+                bot.start()
+            for number in range(1, 4):
+                world.send_private(reader, "/start")
+                await wait_until(lambda n=number: answers() >= n, timeout=30)
+            await asyncio.sleep(2)
+        finally:
+            for bot in bots:
+                bot.stop()
+        assert answers() == 3  # each /start answered once
+        logs = "".join((tmp_path / f"poll{n}.log").read_text(encoding="utf-8") for n in range(2))
+        assert "another instance is polling" not in logs
