@@ -245,7 +245,10 @@ class NewsBot:
                 await asyncio.wait({arrived, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 arrived.cancel()
                 server.arrived.clear()
-                await inbox.process()
+                try:
+                    await inbox.process()
+                except Exception:  # stored updates wait; the next arrival tries again
+                    log.exception("handling stored updates failed")
                 outbox.wake()
             stopping.cancel()
         finally:

@@ -197,6 +197,10 @@ class Inbox:
                 await queries.mark_processed(
                     session, [row.id for row, _update in group], self.clock.now()
                 )
+        except Exception as exc:  # noqa: BLE001 - e.g. another process stored the same reader
+            await transaction.rollback()  # first: each update is taken again alone
+            log.warning("a batch of updates is taken again one by one: %s", _describe(exc))
+            return None
         except BaseException:
             await transaction.rollback()
             raise
@@ -204,7 +208,12 @@ class Inbox:
             # One bad update: undo the run (its outbox rows too); each is taken again alone.
             await transaction.rollback()
             return None
-        await transaction.commit()
+        try:
+            await transaction.commit()
+        except Exception as exc:  # noqa: BLE001 - as above: each is taken again alone
+            await session.rollback()
+            log.warning("a batch of updates is taken again one by one: %s", _describe(exc))
+            return None
         return len(group)
 
     async def _dispatch(
@@ -225,16 +234,19 @@ class Inbox:
         already, or being handled by another process)."""
         failures: list[BaseException] = []
         clear_batch_cache(session)
-        async with session.begin():
-            row = await session.get(InboxUpdate, row_id, with_for_update={"skip_locked": True})
-            if row is None or row.processed_at is not None or row.quarantined_at is not None:
-                return False
-            await self._dispatch(session, update, failures)
-            if not failures:
-                row.processed_at = self.clock.now()
-                row.error = None
-                return True
-            await session.rollback()
+        try:
+            async with session.begin():
+                row = await session.get(InboxUpdate, row_id, with_for_update={"skip_locked": True})
+                if row is None or row.processed_at is not None or row.quarantined_at is not None:
+                    return False
+                await self._dispatch(session, update, failures)
+                if not failures:
+                    row.processed_at = self.clock.now()
+                    row.error = None
+                    return True
+                await session.rollback()
+        except Exception as exc:  # noqa: BLE001 - storing failed (a row another process added)
+            failures.append(exc)
         clear_batch_cache(session)
         error = failures[0]
         async with session.begin():

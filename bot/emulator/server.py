@@ -154,35 +154,58 @@ class EmulatorServer:
 
     # ------------------------------------------------------------ webhooks
     async def _deliver_webhooks(self) -> None:
-        """POST pending updates to the webhook one by one, as Telegram does, retrying failures."""
+        """POST pending updates to the webhook as Telegram does: several at once, up to the
+        webhook's ``max_connections`` (so they may arrive out of order), each retried until
+        answered 200."""
+        in_flight: dict[int, asyncio.Task[None]] = {}
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            while True:
-                webhook = self.world.webhook
-                self.world.settle_queue()
-                if webhook is None or not self.world.updates:
-                    self.world.changed.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.world.changed.wait(), timeout=0.5)
-                    continue
-                update = self.world.updates[0]
-                headers = {}
-                if webhook.get("secret_token"):
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(webhook["secret_token"])
-                target = self.world.webhook_delivery_url()
-                try:
-                    if target is None:
-                        raise aiohttp.ClientConnectionError("the address cannot be resolved")
-                    async with session.post(target, json=update, headers=headers) as answer:
-                        ok = answer.status == 200
-                        error = f"Wrong response from the webhook: {answer.status} {answer.reason}"
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    ok, error = False, f"Connection failed: {exc.__class__.__name__}"
-                if ok:
-                    if self.world.updates and self.world.updates[0] is update:
-                        self.world.updates.pop(0)
-                else:
-                    self.world.webhook_last_error = (int(time.time()), error)
-                    await asyncio.sleep(0.2)
+            try:
+                while True:
+                    self.world.changed.clear()  # before looking: a change after it wakes us
+                    webhook = self.world.webhook
+                    self.world.settle_queue()
+                    if webhook is not None:
+                        limit = int(webhook.get("max_connections") or 40)
+                        for update in list(self.world.updates):
+                            if len(in_flight) >= limit:
+                                break
+                            if update["update_id"] not in in_flight:
+                                in_flight[update["update_id"]] = asyncio.create_task(
+                                    self._deliver_one(session, webhook, update)
+                                )
+                    changed = asyncio.create_task(self.world.changed.wait())
+                    await asyncio.wait(
+                        {changed, *in_flight.values()},
+                        timeout=0.5,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    changed.cancel()
+                    for update_id in [k for k, task in in_flight.items() if task.done()]:
+                        del in_flight[update_id]
+            finally:
+                for task in in_flight.values():
+                    task.cancel()
+
+    async def _deliver_one(
+        self, session: aiohttp.ClientSession, webhook: JSON, update: JSON
+    ) -> None:
+        headers = {}
+        if webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(webhook["secret_token"])
+        target = self.world.webhook_delivery_url()
+        try:
+            if target is None:
+                raise aiohttp.ClientConnectionError("the address cannot be resolved")
+            async with session.post(target, json=update, headers=headers) as answer:
+                ok = answer.status == 200
+                error = f"Wrong response from the webhook: {answer.status} {answer.reason}"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            ok, error = False, f"Connection failed: {exc.__class__.__name__}"
+        if ok:
+            self.world.updates = [u for u in self.world.updates if u is not update]
+        else:
+            self.world.webhook_last_error = (int(time.time()), error)
+            await asyncio.sleep(0.2)  # then it is taken again
 
     # --------------------------------------------------------- reader side
     async def _reader_chats(self, _request: web.Request) -> web.StreamResponse:

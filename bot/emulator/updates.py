@@ -127,7 +127,10 @@ class UpdateQueue(WorldState):
             self.allowed_updates = frozenset(allowed) if allowed else DEFAULT_UPDATES
         if _bool(params.get("drop_pending_updates")):
             self.updates.clear()
-        self.webhook = {"url": url, "secret_token": secret}
+        connections = _int(params.get("max_connections"), 40)
+        if not 1 <= connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        self.webhook = {"url": url, "secret_token": secret, "max_connections": connections}
         self.webhook_last_error = None
         self.changed.set()
         return True
