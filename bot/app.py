@@ -264,6 +264,8 @@ class NewsBot:
             self.schedule.shutdown()
         if self.publisher is not None:
             await self.publisher.stop()
+        if self.schedule is not None:
+            await self.schedule.wait_idle()
         if self.schedule is not None and self.schedule.lease is not None and self.schedule.leading:
             with contextlib.suppress(Exception):  # it expires by itself anyway
                 await self.schedule.lease.release()

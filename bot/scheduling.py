@@ -9,6 +9,8 @@ across daylight-saving changes). A restart derives all of it again from the data
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -52,6 +54,8 @@ class Schedule:
         self.scheduler: AsyncIOScheduler | None = None
         self._ticking = False
         self._tick_again = False
+        self._idle = asyncio.Event()
+        self._idle.set()
         # Several processes on PostgreSQL: only the lease's holder runs what follows.
         self.lease: Lease | None = None
         self.leading = False
@@ -90,6 +94,11 @@ class Schedule:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
 
+    async def wait_idle(self, within: float = 30.0) -> None:
+        """Let a tick under way finish (on stop), rather than cut it off mid-query."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), within)
+
     def wake(self) -> None:
         """Look at the database again now (a schedule changed)."""
         self._at(datetime.now(UTC))
@@ -116,12 +125,14 @@ class Schedule:
         if self._ticking:
             return
         self._ticking = True
+        self._idle.clear()
         try:
             while self._tick_again:
                 self._tick_again = False
                 await self.tick()
         finally:
             self._ticking = False
+            self._idle.set()
 
     async def lead(self) -> bool:
         """Whether this process does the scheduled work now: always with one process; with

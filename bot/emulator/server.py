@@ -174,12 +174,14 @@ class EmulatorServer:
                                     self._deliver_one(session, webhook, update)
                                 )
                     changed = asyncio.create_task(self.world.changed.wait())
-                    await asyncio.wait(
-                        {changed, *in_flight.values()},
-                        timeout=0.5,
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                    changed.cancel()
+                    try:
+                        await asyncio.wait(
+                            {changed, *in_flight.values()},
+                            timeout=0.5,
+                            return_when=asyncio.FIRST_COMPLETED,
+                        )
+                    finally:
+                        changed.cancel()
                     for update_id in [k for k, task in in_flight.items() if task.done()]:
                         del in_flight[update_id]
             finally:
