@@ -34,7 +34,6 @@ from bot.services import SERVICES_KEY, Services
 from bot.single_process import ProcessLock, hold_database
 from bot.summaries.service import SummaryJobs
 from bot.telegram_client import build_application
-from bot.webhook import MAX_CONNECTIONS, WebhookServer
 from db.engine import create_engine, create_reader_factory, create_session_factory
 from db.models import use_clock
 from db.queries.health import database_answers
@@ -217,6 +216,8 @@ class NewsBot:
         """Serve Telegram's pushes until ``stop``; each is stored before it is answered, then
         handled here in order. The webhook stays set on stop: Telegram keeps what arrives
         meanwhile for the next start."""
+        from bot.webhook import MAX_CONNECTIONS, WebhookServer  # aiohttp's server: not polling
+
         assert self.inbox is not None
         assert self.outbox is not None
         assert self.application is not None

@@ -6,6 +6,9 @@ A bad value stops start-up with one line that names the key; the token is a
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import re
 import tomllib
@@ -35,6 +38,13 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SUPPORTED_LANGUAGES = ("en", "ru")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def webhook_secret_for(token: str) -> str:
+    """The secret token every process of one bot agrees on without configuration: derived
+    from the bot token (which only the bot and Telegram know), in Telegram's alphabet."""
+    digest = hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class DatabaseUnavailable(Exception):
@@ -295,9 +305,7 @@ class Config(_Strict):
         """What Telegram sends with each webhook request (see ``bot.webhook.secret_for``)."""
         if self.webhook.secret_token is not None:
             return self.webhook.secret_token.get_secret_value()
-        from bot.webhook import secret_for
-
-        return secret_for(self.token.get_secret_value())
+        return webhook_secret_for(self.token.get_secret_value())
 
     @property
     def database_display(self) -> str:

@@ -10,9 +10,7 @@ the database does, for the proxy or a load balancer.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
@@ -22,6 +20,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.config import webhook_secret_for
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header's name
 # Telegram allows at most 40 connections at once; newsbot stores each update in its own
@@ -30,10 +30,9 @@ MAX_CONNECTIONS = 8
 
 
 def secret_for(token: str) -> str:
-    """The secret token every process of one bot agrees on without configuration: derived
-    from the bot token (which only the bot and Telegram know), in Telegram's alphabet."""
-    digest = hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    """See ``bot.config.webhook_secret_for`` (kept there: the config needs it at start-up,
+    without loading the HTTP server)."""
+    return webhook_secret_for(token)
 
 
 def listen_address(listen: str) -> tuple[str, int]:
