@@ -262,11 +262,11 @@ class NewsBot:
 
     async def stop(self) -> None:
         if self.schedule is not None:
-            self.schedule.shutdown()
+            self.schedule.pause()
         if self.publisher is not None:
             await self.publisher.stop()
         if self.schedule is not None:
-            await self.schedule.wait_idle()
+            await self.schedule.shutdown()
         if self.schedule is not None and self.schedule.lease is not None and self.schedule.leading:
             with contextlib.suppress(Exception):  # it expires by itself anyway
                 await self.schedule.lease.release()

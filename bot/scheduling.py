@@ -56,6 +56,7 @@ class Schedule:
         self._tick_again = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._closing = False
         # Several processes on PostgreSQL: only the lease's holder runs what follows.
         self.lease: Lease | None = None
         self.leading = False
@@ -90,14 +91,20 @@ class Schedule:
         self.scheduler.start()
         self.wake()
 
-    def shutdown(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+    def pause(self) -> None:
+        """No tick starts from now on (stopping); one under way goes on."""
+        self._closing = True
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
 
-    async def wait_idle(self, within: float = 30.0) -> None:
-        """Let a tick under way finish (on stop), rather than cut it off mid-query."""
+    async def shutdown(self, within: float = 30.0) -> None:
+        """Let a tick under way finish, then stop the scheduler: its shutdown cancels the
+        jobs still running, which would cut a tick off mid-query."""
+        self.pause()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), within)
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
     def wake(self) -> None:
         """Look at the database again now (a schedule changed)."""
@@ -122,7 +129,7 @@ class Schedule:
         wake-up a tick sets for the post due next, or an admin's /publish, for up to the
         safety tick's 30 s)."""
         self._tick_again = True
-        if self._ticking:
+        if self._ticking or self._closing:
             return
         self._ticking = True
         self._idle.clear()

@@ -472,6 +472,33 @@ async def test_a_tick_asked_for_while_one_runs_is_run_after_it(tmp_path: Path) -
         assert ticks == [1, 2]
 
 
+async def test_stopping_lets_a_tick_under_way_finish(tmp_path: Path) -> None:
+    """Stopping mid-tick (a restart while a post goes out) waits for the tick instead of
+    cancelling it mid-query: APScheduler's shutdown cancels the jobs still running."""
+    async with running_harness(tmp_path) as h:
+        schedule = h.newsbot.schedule
+        assert schedule is not None
+        release, started = asyncio.Event(), asyncio.Event()
+        finished: list[bool] = []
+
+        async def busy_tick() -> None:
+            started.set()
+            await release.wait()
+            finished.append(True)
+
+        schedule.tick = busy_tick  # type: ignore[assignment, method-assign]
+        schedule.start()  # the real scheduler; start() asks for a tick at once
+        await asyncio.wait_for(started.wait(), 10)
+        stopping = asyncio.create_task(schedule.shutdown())
+        await asyncio.sleep(0.1)
+        assert not stopping.done()  # waits for the tick
+        release.set()
+        await asyncio.wait_for(stopping, 10)
+        assert finished == [True]
+        await schedule.run_ticks()  # asked for after stopping: no tick starts
+        assert finished == [True]
+
+
 async def test_a_channel_held_by_flood_control_does_not_hold_up_the_others(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
