@@ -40,6 +40,8 @@ from db.queries.health import database_answers
 from db.queries.outbox import release_claims
 
 log = logging.getLogger(__name__)
+# How often webhook mode looks for stored updates nobody handled (their process died).
+STRANDED_UPDATES_SECONDS = 5.0
 
 
 class NewsBot:
@@ -150,6 +152,8 @@ class NewsBot:
             prepare=look_up_batch,
         )
         await self.inbox.start()
+        if self.publisher is not None:
+            self.publisher.handle_stored = self.inbox.process
         await self.inbox.process()  # stored before a crash, not yet handled
         if self.config.webhook.url is not None:
             return  # Telegram pushes what it holds once the webhook is set (run_webhook)
@@ -243,7 +247,13 @@ class NewsBot:
             stopping = asyncio.create_task(stop.wait())
             while not stop.is_set():
                 arrived = asyncio.create_task(server.arrived.wait())
-                await asyncio.wait({arrived, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                # Also now and then without an arrival: another process may have stored
+                # updates and died before handling them.
+                await asyncio.wait(
+                    {arrived, stopping},
+                    timeout=STRANDED_UPDATES_SECONDS,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
                 arrived.cancel()
                 server.arrived.clear()
                 try:

@@ -10,6 +10,7 @@ taken up on the next start.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -86,6 +87,9 @@ class Inbox:
         self.prepare = prepare
         self.offset: int | None = None
         self._held: dict[int, dict[str, Any]] = {}
+        # One handling pass at a time in a process: the loop that takes updates and the
+        # publisher (settling a doubt) both ask for one.
+        self._handling = asyncio.Lock()
 
     @property
     def bot(self) -> Bot:
@@ -132,6 +136,10 @@ class Inbox:
 
     async def process(self) -> int:
         """Handle every stored, unhandled update; returns how many were taken off the queue."""
+        async with self._handling:
+            return await self._process()
+
+    async def _process(self) -> int:
         handled = 0
         while True:
             async with self.sessions() as session:

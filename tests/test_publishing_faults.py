@@ -97,3 +97,32 @@ async def test_without_discussion_group_the_policy_decides(
         titles = [t for t in _shown(h) if t.startswith("Everything Russia's allies")]
         assert len(titles) == copies
         assert len(_shown(h)) == 14 + copies
+
+
+async def test_a_forward_stored_but_never_handled_still_settles_the_doubt(
+    tmp_path: Path,
+) -> None:
+    """A process stored the channel's automatic forward and died before handling it (one of
+    several behind a webhook, or a crash between the two): the doubt is settled by that
+    stored forward, so the first post is not sent twice, and the admins hear once that the
+    article started."""
+    expected = await _expected(tmp_path)
+    async with running_harness(tmp_path / "stranded") as h:
+        h.world.send_private(h.admin_id, "/start")
+        h.server.faults.timeout_seconds = 3.0  # longer than the bot's 2 s read timeout
+        await _publish_sample(h)
+        h.server.faults.plan("timeout", "sendMessage", times=1, after_effect=True)
+        await h.newsbot.tick()  # the first post: delivered, its answer never came
+        assert h.newsbot.inbox is not None
+        assert await h.newsbot.inbox.fetch(0) >= 1  # its forward stored, not handled
+        h.clock.advance(timedelta(minutes=2))  # past the doubt window
+        await h.newsbot.tick()
+        async with h.sessions() as session:
+            first = await session.scalar(select(Segment).where(Segment.position == 0))
+            assert first is not None
+            assert first.state is SegmentState.POSTED
+            assert first.discussion_thread_id is not None
+        await h.run_until_idle()
+        assert _shown(h) == expected
+        told = [m.get("text", "") for m in h.world.messages(h.admin_id)]
+        assert len([t for t in told if "has started" in t]) == 1

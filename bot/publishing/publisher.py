@@ -60,6 +60,9 @@ class Publisher:
         # control past the doubt window is not in doubt, and must not be sent again.
         self._in_flight: set[tuple[bool, int]] = set()
         self._stopping = False
+        # Handles the updates stored but not yet handled: among them may be the automatic
+        # forward that settles a doubt, stored by a process that died before handling it.
+        self.handle_stored: Callable[[], Awaitable[object]] | None = None
 
     async def tick(self) -> datetime | None:
         """Do everything due now; return when something may next be due."""
@@ -129,10 +132,18 @@ class Publisher:
     async def _settle_doubts(self) -> None:
         now = self.clock.now()
         before = now - self.config.publishing.doubt_window
+        if self.handle_stored is not None:
+            async with self.sessions() as session:
+                doubts = [
+                    *await queries.in_doubt_segments(session, before),
+                    *await queries.in_doubt_polls(session, before),
+                ]
+            if doubts:
+                await self.handle_stored()  # a stored forward settles a doubt first
         async with self.sessions.begin() as session:
             items: list[Segment | Poll] = [
-                *await queries.in_doubt_segments(session, before),
-                *await queries.in_doubt_polls(session, before),
+                *await queries.in_doubt_segments(session, before, locked=True),
+                *await queries.in_doubt_polls(session, before, locked=True),
             ]
             for item in items:
                 if (isinstance(item, Segment), item.id) in self._in_flight:
@@ -277,10 +288,11 @@ class Publisher:
             await self._failed(Segment, segment_id, exc)
             return
         async with self.sessions.begin() as session:
-            segment = await session.get(Segment, segment_id)
+            # Locked: the automatic forward, handled meanwhile, may record the same send.
+            segment = await session.get(Segment, segment_id, with_for_update=True)
             assert segment is not None
             if segment.state is SegmentState.POSTED:
-                return  # the automatic forward was processed first
+                return  # the automatic forward was processed first, and told the admins
             segment.state = SegmentState.POSTED
             segment.message_id = message.message_id
             segment.posted_at = self.clock.now()
@@ -308,9 +320,11 @@ class Publisher:
             await self._failed(Poll, poll_id, exc)
             return
         async with self.sessions.begin() as session:
-            poll = await session.get(Poll, poll_id)
+            poll = await session.get(Poll, poll_id, with_for_update=True)
             assert poll is not None
             assert message.poll is not None
+            if poll.state is SegmentState.POSTED and poll.message_id is not None:
+                return  # the automatic forward was processed first, and told the admins
             self.mark_poll_posted(poll, message.message_id, message.poll.id)
             await session.flush()
             await after_posted(session, self.config, poll, self.clock.now())

@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime
 from difflib import SequenceMatcher
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, MessageOriginChannel
 
+from bot.config import Config
+from bot.publishing.progress import after_posted
 from db.models import Channel, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 
@@ -31,9 +33,13 @@ SAME_WORDS = 0.9
 
 
 async def record_automatic_forward(
-    session: AsyncSession, message: Message, poll_close_after: timedelta
+    session: AsyncSession, message: Message, config: Config, now: datetime
 ) -> Segment | None:
-    """Link the forward to its segment (or poll); returns the segment, if it is one of ours."""
+    """Link the forward to its segment (or poll); returns the segment, if it is one of ours.
+
+    A forward that settles a send is the send's outcome, as the publisher's own record
+    would be: the admins hear that the article started or finished from whichever of the
+    two comes first (the rows are locked, so never from both)."""
     origin = message.forward_origin
     if not message.is_automatic_forward or not isinstance(origin, MessageOriginChannel):
         return None
@@ -42,37 +48,35 @@ async def record_automatic_forward(
         return None
     _note_discussion_group(channel, message.chat.id)
     if message.poll is not None:
-        poll = await queries.poll_by_chat_message(session, origin.chat.id, origin.message_id)
+        polls = await queries.polls_for_forward(session, origin.chat.id, origin.message_id)
+        poll = next((p for p in polls if p.message_id == origin.message_id), None)
         if poll is None:
-            poll = _settled(
-                await queries.sending_polls(session, origin.chat.id),
-                message.poll.question,
-                lambda p: p.lesson.question,
-            )
+            poll = _settled(polls, message.poll.question, lambda p: p.lesson.question)
             if poll is not None:  # delivered although the send was in doubt
                 poll.state = SegmentState.POSTED
                 poll.message_id = origin.message_id
                 poll.telegram_poll_id = message.poll.id
                 poll.posted_at = origin.date
-                poll.close_at = origin.date + poll_close_after
+                poll.close_at = origin.date + config.publishing.poll_close_after
                 poll.sending_since = None
+                await session.flush()
+                await after_posted(session, config, poll, now)
         if poll is not None:
             # Readers argue about a lesson under its poll: that thread is collected too.
             poll.discussion_chat_id = message.chat.id
             poll.discussion_thread_id = message.message_id
         return None
-    segment = await queries.segment_by_channel_message(session, channel.id, origin.message_id)
+    segments = await queries.segments_for_forward(session, channel.id, origin.message_id)
+    segment = next((s for s in segments if s.message_id == origin.message_id), None)
     if segment is None:
-        segment = _settled(
-            await queries.sending_segments(session, channel.id),
-            message.text or message.caption or "",
-            lambda s: s.text,
-        )
+        segment = _settled(segments, message.text or message.caption or "", lambda s: s.text)
         if segment is not None:  # delivered although the send was in doubt
             segment.state = SegmentState.POSTED
             segment.message_id = origin.message_id
             segment.posted_at = origin.date
             segment.sending_since = None
+            await session.flush()
+            await after_posted(session, config, segment, now)
     if segment is not None:
         segment.discussion_chat_id = message.chat.id
         segment.discussion_thread_id = message.message_id
@@ -98,7 +102,7 @@ def _settled(
 ) -> Item | None:
     """The item in doubt whose words the forward carries (the oldest, if several match)."""
     for item in candidates:
-        if same_words(words(item), delivered):
+        if item.state is SegmentState.SENDING and same_words(words(item), delivered):
             return item
     return None
 

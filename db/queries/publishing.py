@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -55,22 +55,22 @@ async def channels_with_work(session: AsyncSession) -> Sequence[int]:
     return [row for row in rows if row is not None]
 
 
-async def in_doubt_segments(session: AsyncSession, before: datetime) -> Sequence[Segment]:
-    return (
-        await session.scalars(
-            select(Segment).where(
-                Segment.state == SegmentState.SENDING, Segment.sending_since <= before
-            )
-        )
-    ).all()
+async def in_doubt_segments(
+    session: AsyncSession, before: datetime, *, locked: bool = False
+) -> Sequence[Segment]:
+    """Posts still ``sending`` since before ``before``. ``locked``: for settling them, so a
+    forward handled meanwhile in another process is waited for and seen, not overwritten."""
+    query = select(Segment).where(
+        Segment.state == SegmentState.SENDING, Segment.sending_since <= before
+    )
+    return (await session.scalars(query.with_for_update() if locked else query)).all()
 
 
-async def in_doubt_polls(session: AsyncSession, before: datetime) -> Sequence[Poll]:
-    return (
-        await session.scalars(
-            select(Poll).where(Poll.state == SegmentState.SENDING, Poll.sending_since <= before)
-        )
-    ).all()
+async def in_doubt_polls(
+    session: AsyncSession, before: datetime, *, locked: bool = False
+) -> Sequence[Poll]:
+    query = select(Poll).where(Poll.state == SegmentState.SENDING, Poll.sending_since <= before)
+    return (await session.scalars(query.with_for_update() if locked else query)).all()
 
 
 async def polls_to_close(session: AsyncSession, now: datetime) -> Sequence[Poll]:
@@ -102,25 +102,37 @@ async def segment_by_channel_message(
     )
 
 
-async def sending_segments(session: AsyncSession, channel_id: int) -> Sequence[Segment]:
-    """Posts whose send is in doubt in a channel, oldest first."""
+async def segments_for_forward(
+    session: AsyncSession, channel_id: int, message_id: int
+) -> Sequence[Segment]:
+    """The post a forward of ``message_id`` may be: the one recorded with that id, or those
+    whose send is in doubt (oldest first). One locked statement, so a send recorded
+    meanwhile by the publisher is seen one way or the other, never neither."""
     return (
         await session.scalars(
             select(Segment)
-            .where(Segment.channel_id == channel_id, Segment.state == SegmentState.SENDING)
+            .where(
+                Segment.channel_id == channel_id,
+                or_(Segment.message_id == message_id, Segment.state == SegmentState.SENDING),
+            )
             .order_by(Segment.sending_since)
+            .with_for_update()
         )
     ).all()
 
 
-async def sending_polls(session: AsyncSession, chat_id: int) -> Sequence[Poll]:
-    """Channel polls whose send is in doubt, oldest first, with their lessons."""
+async def polls_for_forward(session: AsyncSession, chat_id: int, message_id: int) -> Sequence[Poll]:
+    """As ``segments_for_forward``, for channel polls, with their lessons."""
     return (
         await session.scalars(
             select(Poll)
-            .where(Poll.chat_id == chat_id, Poll.state == SegmentState.SENDING)
+            .where(
+                Poll.chat_id == chat_id,
+                or_(Poll.message_id == message_id, Poll.state == SegmentState.SENDING),
+            )
             .order_by(Poll.sending_since)
             .options(selectinload(Poll.lesson))
+            .with_for_update(of=Poll)
         )
     ).all()
 
