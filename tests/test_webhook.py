@@ -22,6 +22,7 @@ from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from bot.webhook import SECRET_HEADER, secret_for
 from db.models import Comment, InboxUpdate
+from db.queries.inbox import store_updates
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.harness import Harness, running_harness
 from tests.processes import BotProcess, write_config
@@ -127,6 +128,46 @@ async def test_only_the_right_secret_is_let_in_and_200_means_stored(tmp_path: Pa
             async with http.get(f"{local}/healthz") as answer:
                 assert answer.status == 200
                 assert await answer.text() == "ok"
+
+
+async def test_an_update_stored_by_a_process_that_died_is_handled_without_a_new_arrival(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind one webhook, a process may store an update (Telegram has its 200) and die
+    before handling it: the others look for such updates now and then, not only when
+    something new arrives, so the admin still gets an answer."""
+    monkeypatch.setattr("bot.app.STRANDED_UPDATES_SECONDS", 0.2)
+    async with running_harness(tmp_path, webhook=WEBHOOK) as h:
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+        before = len(h.world.messages(h.admin_id))
+        stranded = {
+            "update_id": 990002,
+            "message": {
+                "message_id": 99,
+                "date": int(h.clock.now().timestamp()),
+                "chat": {"id": h.admin_id, "type": "private", "first_name": "Ada"},
+                "from": {"id": h.admin_id, "is_bot": False, "first_name": "Ada"},
+                "text": "/status",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            },
+        }
+        async with h.sessions.begin() as session:
+            await store_updates(session, [stranded], h.clock.now())
+
+        async def handled() -> bool:
+            async with h.sessions() as session:
+                row = await session.scalar(
+                    select(InboxUpdate).where(InboxUpdate.update_id == 990002)
+                )
+            return row is not None and row.processed_at is not None
+
+        async with _serving(h):
+            await _until(handled)
+        assert h.newsbot.outbox is not None
+        await h.newsbot.outbox.send_due()
+        answers = [m.get("text", "") for m in h.world.messages(h.admin_id)[before:]]
+        assert answers == ["Nothing is scheduled. Import an article and /publish it."]
 
 
 @pytest.mark.parametrize(
