@@ -54,12 +54,13 @@ def test_the_core_is_free_of_handler_code() -> None:
 
 def test_heavy_libraries_are_not_loaded_at_start_up() -> None:
     """matplotlib, lxml, trafilatura and yake load when a chart, a web page or a digest is
-    made, aiohttp's server in webhook mode, not when the bot starts (a fresh interpreter
-    imports what `newsbot run` does)."""
+    made, markdown-it with the first Markdown article, aiohttp's server in webhook mode, not
+    when the bot starts (a fresh interpreter imports what `newsbot run` does); nor does
+    httpx's command-line tool (click, pygments)."""
     probe = (
         "import sys, bot.app, bot.cli, handlers; "
         "print(sorted(m for m in ('matplotlib', 'lxml', 'trafilatura', 'yake', 'numpy', "
-        "'alembic', 'mako', 'aiohttp.web') "
+        "'alembic', 'mako', 'aiohttp.web', 'markdown_it', 'click', 'pygments') "
         "if m in sys.modules))"
     )
     result = subprocess.run(
