@@ -1,16 +1,104 @@
-"""Running newsbot as a real process against an in-test emulator."""
+"""Running newsbot as a real process against an in-test emulator, and reading what it
+left in its database from outside."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
+from bot.articles.importer import build_posts
+from bot.config import load_config
 from bot.emulator.server import EmulatorServer
-from tests.conftest import PROJECT_ROOT, TEST_TOKEN
+from db.engine import create_engine, create_session_factory
+from db.models import Comment, Poll, Segment, SegmentState
+from tests.conftest import PROJECT_ROOT, SAMPLE_ARTICLE, TEST_TOKEN
 from tests.databases import database_url
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free now on loopback, all different (each probe is held until all are bound)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> bool:
+    """Whether ``check`` comes true within ``within`` seconds (polled; the caller asserts or
+    goes on, as the test needs)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+def expected_shown(config_path: Path) -> list[str]:
+    """The sample article's posts and poll questions, in the order the channel must show."""
+    config = load_config(config_path, env={})
+    *_, posts = build_posts(SAMPLE_ARTICLE.read_bytes(), config, name="a.txt")
+    shown: list[str] = []
+    for post in posts:
+        shown.append(post.text)
+        shown.extend(lesson.question for lesson in post.lessons)
+    return shown
+
+
+async def all_posted(database: str) -> bool:
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            states = [
+                *(await session.scalars(select(Segment.state))).all(),
+                *(await session.scalars(select(Poll.state))).all(),
+            ]
+    finally:
+        await engine.dispose()
+    return bool(states) and all(state is SegmentState.POSTED for state in states)
+
+
+async def comment_count(database: str) -> tuple[int, int]:
+    """Comments stored, and distinct Telegram messages among them."""
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            total = await session.scalar(select(func.count()).select_from(Comment)) or 0
+            distinct = (
+                await session.scalar(select(func.count(func.distinct(Comment.message_id)))) or 0
+            )
+            return total, distinct
+    finally:
+        await engine.dispose()
+
+
+async def thread_known(database: str) -> bool:
+    """Whether the first post's automatic forward was handled (its comments can be kept)."""
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            return bool(await session.scalar(select(Segment.discussion_thread_id)))
+    finally:
+        await engine.dispose()
+
+
+async def comments_reach(database: str, count: int, within: float) -> bool:
+    async def reached() -> bool:
+        return (await comment_count(database))[0] >= count
+
+    return await eventually(reached, within)
 
 
 def write_config(

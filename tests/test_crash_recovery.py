@@ -6,40 +6,22 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from bot.articles.importer import build_posts
 from bot.cli import main
 from bot.config import load_config
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
-from db.engine import create_engine, create_session_factory
-from db.models import Comment, Poll, Segment, SegmentState
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
-from tests.processes import BotProcess, write_config
-
-
-def _expected(config_path: Path) -> list[str]:
-    config = load_config(config_path, env={})
-    *_, posts = build_posts(SAMPLE_ARTICLE.read_bytes(), config, name="a.txt")
-    shown: list[str] = []
-    for post in posts:
-        shown.append(post.text)
-        shown.extend(lesson.question for lesson in post.lessons)
-    return shown
-
-
-async def _all_posted(database: str) -> bool:
-    engine = create_engine(database)
-    try:
-        async with create_session_factory(engine)() as session:
-            states = [
-                *(await session.scalars(select(Segment.state))).all(),
-                *(await session.scalars(select(Poll.state))).all(),
-            ]
-    finally:
-        await engine.dispose()
-    return bool(states) and all(state is SegmentState.POSTED for state in states)
+from tests.processes import (
+    BotProcess,
+    all_posted,
+    comment_count,
+    comments_reach,
+    eventually,
+    expected_shown,
+    thread_known,
+    write_config,
+)
 
 
 @pytest.mark.timeout(150)
@@ -83,40 +65,14 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
             bot.start()
             await wait_until(lambda: len(shown()) >= 15, timeout=60)
             # Past the doubt window nothing more may come, and the database agrees.
-            for _ in range(200):
-                if await _all_posted(config.database_url):
-                    break
-                await asyncio.sleep(0.05)
-            assert await _all_posted(config.database_url)
+            assert await eventually(lambda: all_posted(config.database_url), within=10)
             await asyncio.sleep(2.5)  # a duplicate would arrive within the doubt window
         finally:
             bot.stop()
         assert delivered_while_dead >= 4
-        assert shown() == _expected(config_path)
+        assert shown() == expected_shown(config_path)
         log = (tmp_path / "bot.log").read_text(encoding="utf-8")
         assert TEST_TOKEN not in log  # DEBUG logging, and still no token
-
-
-async def _comment_count(database: str) -> tuple[int, int]:
-    engine = create_engine(database)
-    try:
-        async with create_session_factory(engine)() as session:
-            total = await session.scalar(select(func.count()).select_from(Comment)) or 0
-            distinct = (
-                await session.scalar(select(func.count(func.distinct(Comment.message_id)))) or 0
-            )
-            return total, distinct
-    finally:
-        await engine.dispose()
-
-
-async def _thread_known(database: str) -> bool:
-    engine = create_engine(database)
-    try:
-        async with create_session_factory(engine)() as session:
-            return bool(await session.scalar(select(Segment.discussion_thread_id)))
-    finally:
-        await engine.dispose()
 
 
 @pytest.mark.timeout(150)
@@ -140,26 +96,15 @@ async def test_kill_9_during_a_burst_of_2000_comments_loses_none(tmp_path: Path)
             bot.start()
             await wait_until(lambda: len(world.messages(channel_id)) == 1, timeout=30)
             post_id = world.messages(channel_id)[0]["message_id"]
-            for _ in range(300):
-                if await _thread_known(database):
-                    break
-                await asyncio.sleep(0.05)
+            assert await eventually(lambda: thread_known(database), within=15)
             for number in range(2000):
                 world.comment(readers[number % 40], channel_id, post_id, f"comment {number}")
-            for _ in range(600):
-                stored, _distinct = await _comment_count(database)
-                if stored >= 300:
-                    break
-                await asyncio.sleep(0.02)
+            await comments_reach(database, 300, within=12)
             bot.kill()
-            stored_at_kill, _ = await _comment_count(database)
+            stored_at_kill, _ = await comment_count(database)
             assert 0 < stored_at_kill < 2000
             bot.start()
-            for _ in range(1500):
-                stored, _distinct = await _comment_count(database)
-                if stored >= 2000:
-                    break
-                await asyncio.sleep(0.05)
+            await comments_reach(database, 2000, within=75)
         finally:
             bot.stop()
-        assert await _comment_count(database) == (2000, 2000)
+        assert await comment_count(database) == (2000, 2000)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,17 @@ from db.engine import create_engine, create_session_factory
 from db.models import Lease
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.databases import on_postgresql
-from tests.processes import BotProcess, write_config
-from tests.test_crash_recovery import _all_posted, _comment_count, _expected, _thread_known
+from tests.processes import (
+    BotProcess,
+    all_posted,
+    comment_count,
+    comments_reach,
+    eventually,
+    expected_shown,
+    free_ports,
+    thread_known,
+    write_config,
+)
 
 pytestmark = [
     pytest.mark.skipif(not on_postgresql(), reason="several processes need PostgreSQL"),
@@ -31,19 +39,8 @@ pytestmark = [
 PUBLIC = "https://bot.example.org"
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for probe in sockets:
-            probe.bind(("127.0.0.1", 0))
-        return [int(probe.getsockname()[1]) for probe in sockets]
-    finally:
-        for probe in sockets:
-            probe.close()
-
-
 def _processes(config: Path, folder: Path, world: World) -> list[BotProcess]:
-    ports = _free_ports(3)
+    ports = free_ports(3)
     world.route_webhook(PUBLIC, *(f"http://127.0.0.1:{port}" for port in ports))
     return [
         BotProcess(
@@ -95,17 +92,13 @@ async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
             assert victim.process is not None
             victim.process.wait(timeout=10)
             await wait_until(lambda: len(shown()) >= 15, timeout=120)
-            for _ in range(400):
-                if await _all_posted(database):
-                    break
-                await asyncio.sleep(0.05)
-            assert await _all_posted(database)
+            assert await eventually(lambda: all_posted(database), within=20)
             await asyncio.sleep(3)  # a duplicate would arrive within the doubt window
             taken_over_by = await _publisher_pid(database)
         finally:
             for bot in bots:
                 bot.stop()
-        assert shown() == _expected(config)  # every post and poll once, in order
+        assert shown() == expected_shown(config)  # every post and poll once, in order
         assert taken_over_by not in (None, pid)
 
 
@@ -130,22 +123,16 @@ async def test_two_thousand_comments_over_three_processes_are_stored_once(
                 bot.start()
             await wait_until(lambda: len(world.messages(channel_id)) == 1, timeout=60)
             post_id = world.messages(channel_id)[0]["message_id"]
-            for _ in range(600):
-                if await _thread_known(database):
-                    break
-                await asyncio.sleep(0.05)
-            assert await _thread_known(database), "the post's automatic forward was not handled"
+            assert await eventually(lambda: thread_known(database), within=30), (
+                "the post's automatic forward was not handled"
+            )
             for number in range(2000):
                 world.comment(readers[number % 40], channel_id, post_id, f"comment {number}")
-            for _ in range(2400):
-                stored, _distinct = await _comment_count(database)
-                if stored >= 2000:
-                    break
-                await asyncio.sleep(0.05)
+            await comments_reach(database, 2000, within=120)
         finally:
             for bot in bots:
                 bot.stop()
-        assert await _comment_count(database) == (2000, 2000)
+        assert await comment_count(database) == (2000, 2000)
         handled_by = [(tmp_path / f"bot{n}.log").read_text(encoding="utf-8") for n in range(3)]
         assert all("Traceback" not in log for log in handled_by)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,7 +24,7 @@ from db.models import Comment, InboxUpdate
 from db.queries.inbox import store_updates
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.harness import Harness, running_harness
-from tests.processes import BotProcess, write_config
+from tests.processes import BotProcess, free_ports, write_config
 
 PUBLIC = "https://bot.example.org"
 WEBHOOK = {"url": f"{PUBLIC}/tg", "listen": "127.0.0.1:0"}
@@ -194,19 +193,13 @@ def test_run_refuses_a_webhook_telegram_would_not_use(
     assert not (tmp_path / "n.db").exists()  # refused before anything started
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_newsbot_run_with_webhook_then_polling_as_real_processes(tmp_path: Path) -> None:
     world = World(TEST_TOKEN)
     admin = world.add_user("Ada")["id"]
     channel_id, _group = world.create_channel("News", owner_id=admin)
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
-        port = _free_port()
+        [port] = free_ports(1)
         world.route_webhook(PUBLIC, f"http://127.0.0.1:{port}")
         pushed = BotProcess(
             config, tmp_path / "webhook.log", "--webhook", f"{PUBLIC}/tg", "--listen",
