@@ -222,9 +222,16 @@ async def _import(args: argparse.Namespace) -> int:
 
 
 async def _emulator(args: argparse.Namespace) -> int:
-    from bot.emulator.standalone import serve
+    from bot.emulator.standalone import parse_route, serve
 
-    await serve(args.port, args.token, Path(args.write_config) if args.write_config else None)
+    try:
+        routes = [parse_route(route) for route in args.webhook_route]
+    except ValueError as exc:
+        print(f"--webhook-route: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    await serve(
+        args.port, args.token, Path(args.write_config) if args.write_config else None, routes
+    )
     return EXIT_OK
 
 
@@ -649,6 +656,14 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")
     emulator.add_argument("--token", help="bot token to accept (default: a random one)")
     emulator.add_argument("--write-config", help="write a newsbot config for it to this path")
+    emulator.add_argument(
+        "--webhook-route",
+        action="append",
+        default=[],
+        metavar="PUBLIC=LOCAL[,LOCAL]",
+        help="deliver a webhook set on the HTTPS address PUBLIC to LOCAL (taking turns among "
+        "several), as the TLS proxy in front of newsbot run --webhook would",
+    )
     emulator.set_defaults(handler=_emulator)
     return parser
 

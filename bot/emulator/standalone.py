@@ -27,7 +27,24 @@ def config_for(server: EmulatorServer, channel_id: int, admin_id: int, database:
     )
 
 
-async def serve(port: int, token: str | None, write_config: Path | None) -> None:
+def parse_route(text: str) -> tuple[str, list[str]]:
+    """``https://bot.example.org=http://127.0.0.1:8443[,http://127.0.0.1:8444]``."""
+    public, _, local = text.partition("=")
+    locals_ = [part.strip() for part in local.split(",") if part.strip()]
+    if not public.startswith("https://") or not locals_:
+        raise ValueError(
+            f"expected PUBLIC=LOCAL[,LOCAL...], like "
+            f"https://bot.example.org=http://127.0.0.1:8443, not {text!r}"
+        )
+    return public.strip(), locals_
+
+
+async def serve(
+    port: int,
+    token: str | None,
+    write_config: Path | None,
+    routes: list[tuple[str, list[str]]] | None = None,
+) -> None:
     world = World(token or random_token())
     admin = world.add_user("Admin", username="demo_admin")
     channel_id, group_id = world.create_channel(
@@ -43,6 +60,10 @@ async def serve(port: int, token: str | None, write_config: Path | None) -> None
         f"admin user       : {admin['id']}",
         f"reader API       : {server.base_url}/_emulator/ (see docs/emulator.md)",
     ]
+    for public, locals_ in routes or []:
+        # Plays the TLS proxy: a webhook set on ``public`` is delivered to ``locals_``.
+        world.route_webhook(public, *locals_)
+        lines.append(f"webhook route    : {public} -> {', '.join(locals_)}")
     if write_config is not None:
         database = write_config.with_suffix(".db").resolve()
         text = config_for(server, channel_id, admin["id"], str(database))
