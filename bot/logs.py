@@ -48,3 +48,5 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
     # APScheduler logs each job run at INFO: a line every safety tick otherwise.
     if root.level > logging.DEBUG:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # Alembic lists every plugin it sets up (a dozen lines) before the migrations.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
