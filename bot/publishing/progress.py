@@ -1,4 +1,5 @@
-"""Telling admins how an article is going: started, finished (with links), or stuck.
+"""A delivered send's record, and telling admins how an article is going: started,
+finished (with links), or stuck.
 
 Called in the transaction that records the send, so each notice goes out once, through
 the outbox, in each admin's language.
@@ -6,7 +7,7 @@ the outbox, in each admin's language.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +17,27 @@ from bot.notices import tell
 from bot.publishing.report import shorten
 from bot.telegram_html import escape, escape_attribute
 from bot.telegram_links import post_link
-from db.models import Article, Channel, Poll, Segment
+from db.models import Article, Channel, Poll, Segment, SegmentState
 from db.queries import publishing as queries
+
+
+def record_delivered(
+    item: Segment | Poll,
+    message_id: int,
+    at: datetime,
+    poll_close_after: timedelta,
+    telegram_poll_id: str | None = None,
+) -> None:
+    """Posted, as whichever learnt it first says: the publisher from Telegram's answer, or
+    the channel's automatic forward of a send that was in doubt."""
+    item.state = SegmentState.POSTED
+    item.message_id = message_id
+    item.posted_at = at
+    item.sending_since = None
+    item.last_error = None
+    if isinstance(item, Poll):
+        item.telegram_poll_id = telegram_poll_id
+        item.close_at = at + poll_close_after
 
 
 async def after_posted(

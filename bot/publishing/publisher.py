@@ -26,7 +26,7 @@ from bot.config import Config
 from bot.logs import redact
 from bot.notices import tell
 from bot.publishing.navigation import navigation
-from bot.publishing.progress import after_failed, after_posted
+from bot.publishing.progress import after_failed, after_posted, record_delivered
 from bot.publishing.service import next_item
 from db.models import Channel, Lesson, Poll, PollSnapshot, Segment, SegmentState
 from db.queries import publishing as queries
@@ -293,11 +293,12 @@ class Publisher:
             assert segment is not None
             if segment.state is SegmentState.POSTED:
                 return  # the automatic forward was processed first, and told the admins
-            segment.state = SegmentState.POSTED
-            segment.message_id = message.message_id
-            segment.posted_at = self.clock.now()
-            segment.sending_since = None
-            segment.last_error = None
+            record_delivered(
+                segment,
+                message.message_id,
+                self.clock.now(),
+                self.config.publishing.poll_close_after,
+            )
             await session.flush()
             await after_posted(session, self.config, segment, self.clock.now())
 
@@ -325,21 +326,15 @@ class Publisher:
             assert message.poll is not None
             if poll.state is SegmentState.POSTED and poll.message_id is not None:
                 return  # the automatic forward was processed first, and told the admins
-            self.mark_poll_posted(poll, message.message_id, message.poll.id)
+            record_delivered(
+                poll,
+                message.message_id,
+                self.clock.now(),
+                self.config.publishing.poll_close_after,
+                message.poll.id,
+            )
             await session.flush()
             await after_posted(session, self.config, poll, self.clock.now())
-
-    def mark_poll_posted(self, poll: Poll, message_id: int, telegram_poll_id: str) -> None:
-        if poll.state is SegmentState.POSTED and poll.message_id is not None:
-            return
-        now = self.clock.now()
-        poll.state = SegmentState.POSTED
-        poll.message_id = message_id
-        poll.telegram_poll_id = telegram_poll_id
-        poll.posted_at = now
-        poll.close_at = now + self.config.publishing.poll_close_after
-        poll.sending_since = None
-        poll.last_error = None
 
     async def _failed(
         self, model: type[Segment] | type[Poll], item_id: int, exc: TelegramError

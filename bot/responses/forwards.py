@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, MessageOriginChannel
 
 from bot.config import Config
-from bot.publishing.progress import after_posted
+from bot.publishing.progress import after_posted, record_delivered
 from db.models import Channel, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 
@@ -53,12 +53,13 @@ async def record_automatic_forward(
         if poll is None:
             poll = _settled(polls, message.poll.question, lambda p: p.lesson.question)
             if poll is not None:  # delivered although the send was in doubt
-                poll.state = SegmentState.POSTED
-                poll.message_id = origin.message_id
-                poll.telegram_poll_id = message.poll.id
-                poll.posted_at = origin.date
-                poll.close_at = origin.date + config.publishing.poll_close_after
-                poll.sending_since = None
+                record_delivered(
+                    poll,
+                    origin.message_id,
+                    origin.date,
+                    config.publishing.poll_close_after,
+                    message.poll.id,
+                )
                 await session.flush()
                 await after_posted(session, config, poll, now)
         if poll is not None:
@@ -71,10 +72,9 @@ async def record_automatic_forward(
     if segment is None:
         segment = _settled(segments, message.text or message.caption or "", lambda s: s.text)
         if segment is not None:  # delivered although the send was in doubt
-            segment.state = SegmentState.POSTED
-            segment.message_id = origin.message_id
-            segment.posted_at = origin.date
-            segment.sending_since = None
+            record_delivered(
+                segment, origin.message_id, origin.date, config.publishing.poll_close_after
+            )
             await session.flush()
             await after_posted(session, config, segment, now)
     if segment is not None:
