@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.articles.importer import build_posts
+from bot.cli import main
 from bot.config import load_config
 from bot.emulator.server import EmulatorServer
+from bot.emulator.world import World
 from db.engine import create_engine, create_session_factory
 from db.models import Comment, Poll, Segment, SegmentState
 from tests.conftest import PROJECT_ROOT, SAMPLE_ARTICLE, TEST_TOKEN
@@ -44,6 +46,25 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> boo
             return False
         await asyncio.sleep(0.05)
     return True
+
+
+def short_article(folder: Path) -> Path:
+    """A one-post article: a thread to pour comments into."""
+    article = folder / "short.txt"
+    article.write_text("Short news\nOne paragraph to discuss.\n", encoding="utf-8")
+    return article
+
+
+async def import_and_publish(config_path: Path, article: Path, *publish: str) -> None:
+    """``newsbot import`` then ``newsbot publish 1 [publish...]``, as an admin at a shell."""
+    cli = ["--config", str(config_path)]
+    assert await asyncio.to_thread(main, [*cli, "import", str(article)]) == 0
+    assert await asyncio.to_thread(main, [*cli, "publish", "1", *publish]) == 0
+
+
+def channel_shows(world: World, channel_id: int) -> list[str]:
+    """Each post's text or poll's question, as a reader scrolling the channel sees them."""
+    return [m.get("text") or m["poll"]["question"] for m in world.messages(channel_id)]
 
 
 def expected_shown(config_path: Path) -> list[str]:

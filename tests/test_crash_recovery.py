@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.config import load_config
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
@@ -15,10 +14,13 @@ from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.processes import (
     BotProcess,
     all_posted,
+    channel_shows,
     comment_count,
     comments_reach,
     eventually,
     expected_shown,
+    import_and_publish,
+    short_article,
     thread_known,
     write_config,
 )
@@ -34,22 +36,11 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
             tmp_path / "newsbot.toml", server, channel_id, admin, log_level="DEBUG"
         )
         config = load_config(config_path, env={})
-        assert (
-            await asyncio.to_thread(
-                main, ["--config", str(config_path), "import", str(SAMPLE_ARTICLE)]
-            )
-            == 0
-        )
-        assert (
-            await asyncio.to_thread(
-                main, ["--config", str(config_path), "publish", "1", "--every", "1s"]
-            )
-            == 0
-        )
+        await import_and_publish(config_path, SAMPLE_ARTICLE, "--every", "1s")
         bot = BotProcess(config_path, tmp_path / "bot.log")
 
         def shown() -> list[str]:
-            return [m.get("text") or m["poll"]["question"] for m in world.messages(channel_id)]
+            return channel_shows(world, channel_id)
 
         try:
             bot.start()
@@ -81,16 +72,10 @@ async def test_kill_9_during_a_burst_of_2000_comments_loses_none(tmp_path: Path)
     admin = world.add_user("Ada")["id"]
     channel_id, _group = world.create_channel("News", owner_id=admin)
     readers = [world.add_user(f"Reader {n}")["id"] for n in range(40)]
-    article = tmp_path / "short.txt"
-    article.write_text("Short news\nOne paragraph to discuss.\n", encoding="utf-8")
     async with EmulatorServer(world) as server:
         config_path = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         database = load_config(config_path, env={}).database_url
-        assert (
-            await asyncio.to_thread(main, ["--config", str(config_path), "import", str(article)])
-            == 0
-        )
-        assert await asyncio.to_thread(main, ["--config", str(config_path), "publish", "1"]) == 0
+        await import_and_publish(config_path, short_article(tmp_path))
         bot = BotProcess(config_path, tmp_path / "bot.log")
         try:
             bot.start()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from db.models import Poll, Segment, SegmentState
 from tests.conftest import SAMPLE_ARTICLE
 from tests.harness import START, Harness, running_harness
+from tests.processes import channel_shows
 
 
 async def _import_sample(h: Harness) -> list[str]:
@@ -95,7 +96,7 @@ async def test_polls_close_after_the_period_with_final_counts(tmp_path: Path) ->
 
 
 async def _posted_texts(h: Harness, channel_id: int | None = None) -> list[str]:
-    return [m.get("text") or m["poll"]["question"] for m in h.channel_posts(channel_id)]
+    return channel_shows(h.world, channel_id or h.channel_id)
 
 
 async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path: Path) -> None:

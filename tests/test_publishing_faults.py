@@ -11,6 +11,7 @@ from sqlalchemy import select
 from db.models import Segment, SegmentState
 from tests.conftest import SAMPLE_ARTICLE
 from tests.harness import Harness, running_harness
+from tests.processes import channel_shows
 
 
 async def _publish_sample(h: Harness) -> None:
@@ -20,7 +21,7 @@ async def _publish_sample(h: Harness) -> None:
 
 
 def _shown(h: Harness) -> list[str]:
-    return [m.get("text") or m["poll"]["question"] for m in h.channel_posts()]
+    return channel_shows(h.world, h.channel_id)
 
 
 async def _expected(tmp_path: Path) -> list[str]:

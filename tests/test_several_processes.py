@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.config import load_config
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
@@ -23,11 +22,14 @@ from tests.databases import on_postgresql
 from tests.processes import (
     BotProcess,
     all_posted,
+    channel_shows,
     comment_count,
     comments_reach,
     eventually,
     expected_shown,
     free_ports,
+    import_and_publish,
+    short_article,
     thread_known,
     write_config,
 )
@@ -74,13 +76,11 @@ async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         database = load_config(config, env={}).database_url
-        cli = ["--config", str(config)]
-        assert await asyncio.to_thread(main, [*cli, "import", str(SAMPLE_ARTICLE)]) == 0
-        assert await asyncio.to_thread(main, [*cli, "publish", "1", "--every", "1s"]) == 0
+        await import_and_publish(config, SAMPLE_ARTICLE, "--every", "1s")
         bots = _processes(config, tmp_path, world)
 
         def shown() -> list[str]:
-            return [m.get("text") or m["poll"]["question"] for m in world.messages(channel_id)]
+            return channel_shows(world, channel_id)
 
         try:
             for bot in bots:
@@ -109,14 +109,10 @@ async def test_two_thousand_comments_over_three_processes_are_stored_once(
     admin = world.add_user("Ada")["id"]
     channel_id, _group = world.create_channel("News", owner_id=admin)
     readers = [world.add_user(f"Reader {n}")["id"] for n in range(40)]
-    article = tmp_path / "short.txt"
-    article.write_text("Short news\nOne paragraph to discuss.\n", encoding="utf-8")
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         database = load_config(config, env={}).database_url
-        cli = ["--config", str(config)]
-        assert await asyncio.to_thread(main, [*cli, "import", str(article)]) == 0
-        assert await asyncio.to_thread(main, [*cli, "publish", "1"]) == 0
+        await import_and_publish(config, short_article(tmp_path))
         bots = _processes(config, tmp_path, world)
         try:
             for bot in bots:
