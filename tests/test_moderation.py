@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.export.log import neutralise
 from bot.logs import configure_logging
 from db.models import AuditEntry, Comment, CommentReaction, PollAnswer, User
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
@@ -250,13 +249,6 @@ async def test_export_errors_say_what_was_wrong_and_change_nothing(tmp_path: Pat
             "Журнал комментариев · канал news · за всё время · CSV · "
             "без скрытых комментариев · 4 комментария"
         )
-
-
-def test_formula_cells_are_neutralised() -> None:
-    for cell in ("=1+1", "+1", "-1", "@SUM(1)", "\tx", "\rx"):
-        assert neutralise(cell) == "'" + cell
-    assert neutralise("plain") == "plain"
-    assert neutralise(5) == 5
 
 
 async def test_json_and_jsonl_exports_nest_threads_with_history_and_polls(tmp_path: Path) -> None:

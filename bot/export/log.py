@@ -1,4 +1,5 @@
-"""Writing the comment log: rows stream from the database to a temporary file.
+"""Writing the comment log: rows stream from the database to a temporary file (CSV and
+JSON lines as the database itself writes them, ``db.queries.export.csv_line``).
 
 Every row carries what joins it to Telegram: the group's and the comment's own
 message ids, the id of the comment it answers, and a ``t.me`` link; times are in
@@ -12,125 +13,36 @@ histories and poll results. ``telegram-json`` is Telegram Desktop's own layout
 from __future__ import annotations
 
 import asyncio
-import csv
 import gzip
-import io
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NewsbotError
 from bot.export.sink import FileSink
+from bot.export.zone_offsets import TELEGRAM_BEGAN, zone_pieces
 from bot.i18n import N_
-from bot.telegram_links import post_link
 from db.queries import export as queries
 
 ExportFormat = Literal["csv", "json", "jsonl", "telegram-json"]
 FORMATS: tuple[ExportFormat, ...] = ("csv", "json", "jsonl", "telegram-json")
-FIELDS = [
-    "comment_id",
-    "group_id",
-    "message_id",
-    "reply_to_message_id",
-    "link",
-    "time_utc",
-    "time_local",
-    "channel",
-    "article_id",
-    "article",
-    "post",
-    "lesson",
-    "author_id",
-    "author_name",
-    "text",
-    "media",
-    "edited",
-    "edit_count",
-    "hidden",
-    "erased",
-]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FIELDS = list(queries.LOG_FIELDS)
+# A cell a spreadsheet would run as a formula gets a leading apostrophe (shown as text).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(NewsbotError):
     pass
 
 
-class LogRow(NamedTuple):
-    """One comment as ``db.queries.export.LOG_COLUMNS`` reads it, then its edit count."""
-
-    comment_id: int
-    group_id: int
-    message_id: int
-    reply_to_message_id: int | None
-    created_at: datetime
-    channel: str | None
-    timezone: str | None
-    group_username: str | None
-    article_id: int
-    article: str
-    segment_id: int
-    segment_position: int
-    lesson_position: int | None
-    user_id: int | None
-    first_name: str | None
-    last_name: str | None
-    username: str | None
-    sender_chat_id: int | None
-    sender_chat_title: str | None
-    text: str
-    media_kind: str | None
-    edited_at: datetime | None
-    hidden: bool
-    erased_at: datetime | None
-    edits: int | None
-
-    @property
-    def display_name(self) -> str | None:
-        """A chat's title, else the person's name (as Telegram shows the sender)."""
-        return self.sender_chat_title or (
-            " ".join(part for part in (self.first_name, self.last_name) if part) or None
-        )
-
-    @property
-    def author_name(self) -> str | None:
-        """The display name with the @username beside it, where known."""
-        if not self.username:
-            return self.display_name
-        return f"{self.display_name or ''} (@{self.username})".strip()
-
-
-def neutralise(cell: object) -> object:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (shown as text)."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
-        return "'" + cell
-    return cell
-
-
 def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-@lru_cache(maxsize=64)
-def zone(name: str | None) -> ZoneInfo:
-    return ZoneInfo(name or "UTC")
-
-
-def local_time(moment: datetime, zone_name: str | None) -> datetime:
-    return moment.astimezone(zone(zone_name))
-
-
-def _record(row: LogRow) -> dict[str, Any]:
-    return dict(zip(FIELDS, _cells(row), strict=True))
 
 
 @dataclass(frozen=True)
@@ -178,7 +90,7 @@ async def write_log(
 
             rows = await write_desktop_export(session, scope, out)
         else:
-            rows = await _write_rows(session, scope, out, kind)
+            rows = await _write_rows(session, scope, out, kind, now)
     finally:
         await out.close()
     size = (await asyncio.to_thread(path.stat)).st_size
@@ -210,70 +122,35 @@ def log_filter(scope: ExportScope, group_id: int | None = None) -> queries.LogFi
 
 
 async def _write_rows(
-    session: AsyncSession, scope: ExportScope, out: FileSink, kind: ExportFormat
+    session: AsyncSession, scope: ExportScope, out: FileSink, kind: ExportFormat, now: datetime
 ) -> int:
-    """CSV or JSON lines, a chunk of rows at a time (the next chunk is read meanwhile)."""
+    """CSV or JSON lines as the database writes them: Python only moves finished lines, a
+    chunk at a time (the next chunk is read meanwhile)."""
+    cells = queries.log_cells(await _zones(session, scope, now))
+    if kind == "csv":
+        line, end = queries.csv_line(cells, FORMULA_START), "\r\n"  # as the csv module ends rows
+        out.write(",".join(FIELDS) + end)
+    else:
+        line, end = queries.json_line(cells), "\n"
     count = 0
-    # A chunk is formatted into memory, then handed to the sink whole: csv writes a
-    # StringIO without a Python call per row.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer) if kind == "csv" else None
-    if writer is not None:
-        writer.writerow(FIELDS)
-    async for chunk in queries.stream_log_chunks(session, log_filter(scope)):
-        cells = [_cells(raw) for raw in chunk]
-        if writer is not None:
-            for row in cells:
-                for index in _TEXT_CELLS:  # only text a person typed can start a formula
-                    row[index] = neutralise(row[index])
-            writer.writerows(cells)
-            out.write(buffer.getvalue())
-            buffer.seek(0)
-            buffer.truncate()
-        else:
-            out.write(
-                "".join(
-                    json.dumps(dict(zip(FIELDS, row, strict=True)), ensure_ascii=False) + "\n"
-                    for row in cells
-                )
-            )
-        count += len(cells)
+    async for chunk in queries.stream_log_lines(session, log_filter(scope), line):
+        out.write(end.join(chunk) + end)
+        count += len(chunk)
         await out.drain()
     return count
 
 
-def _cells(raw: Sequence[Any]) -> list[Any]:
-    """One log row's cells in ``FIELDS`` order (what ``_record`` gives, without the dict)."""
-    row = LogRow._make(raw)
-    return [
-        row.comment_id,
-        row.group_id,
-        row.message_id,
-        row.reply_to_message_id,
-        post_link(row.group_id, row.group_username, row.message_id),
-        iso_utc(row.created_at),
-        local_time(row.created_at, row.timezone).isoformat(),
-        row.channel,
-        row.article_id,
-        row.article,
-        row.segment_position + 1,
-        row.lesson_position + 1 if row.lesson_position is not None else None,
-        row.user_id,
-        row.author_name,
-        row.text,
-        row.media_kind,
-        row.edited_at is not None,
-        int(row.edits or 0),
-        bool(row.hidden),
-        row.erased_at is not None,
-    ]
-
-
-def _json_line(cells: list[Any]) -> str:
-    return json.dumps(dict(zip(FIELDS, cells, strict=True)), ensure_ascii=False) + "\n"
-
-
-_TEXT_CELLS = tuple(FIELDS.index(name) for name in ("channel", "article", "author_name", "text"))
+async def _zones(
+    session: AsyncSession, scope: ExportScope, now: datetime
+) -> dict[str, list[queries.ZonePiece]]:
+    """Each exported channel's zone, as offsets over the exported period."""
+    start = scope.since or TELEGRAM_BEGAN
+    # A year past the end: a comment stamped later than the bot's clock still finds its offset.
+    end = max(scope.until or now, now) + timedelta(days=366)
+    return {
+        name: zone_pieces(name, start, end)
+        for name in await queries.zones_of(session, scope.channel_id)
+    }
 
 
 async def _write_json(
@@ -317,12 +194,12 @@ async def _write_json(
         group.clear()
         await out.drain()
 
-    async for raw in queries.stream_log(session, log_filter(scope)):
-        row = LogRow._make(raw)
-        if row.segment_id != current:
+    cells = queries.log_cells(await _zones(session, scope, now))
+    async for *values, segment_id in queries.stream_log_cells(session, log_filter(scope), cells):
+        if segment_id != current:
             await flush()
-            current = row.segment_id
-        group.append(_record(row))
+            current = segment_id
+        group.append(dict(zip(FIELDS, values, strict=True)))
         count += 1
     await flush()
     out.write('], "polls": [')

@@ -16,17 +16,65 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.export.log import ExportError, ExportScope, LogRow, local_time, log_filter
+from bot.export.log import ExportError, ExportScope, log_filter
 from bot.i18n import N_
 from bot.telegram_links import bare_chat_id
 from db.queries import export as queries
 
 if TYPE_CHECKING:
     from bot.export.sink import FileSink
+
+
+class LogRow(NamedTuple):
+    """One comment as ``db.queries.export.LOG_COLUMNS`` reads it, then its edit count."""
+
+    comment_id: int
+    group_id: int
+    message_id: int
+    reply_to_message_id: int | None
+    created_at: datetime
+    channel: str | None
+    timezone: str | None
+    group_username: str | None
+    article_id: int
+    article: str
+    segment_id: int
+    segment_position: int
+    lesson_position: int | None
+    user_id: int | None
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    sender_chat_id: int | None
+    sender_chat_title: str | None
+    text: str
+    media_kind: str | None
+    edited_at: datetime | None
+    hidden: bool
+    erased_at: datetime | None
+    edits: int | None
+
+    @property
+    def display_name(self) -> str | None:
+        """A chat's title, else the person's name (as Telegram shows the sender)."""
+        return self.sender_chat_title or (
+            " ".join(part for part in (self.first_name, self.last_name) if part) or None
+        )
+
+
+@lru_cache(maxsize=64)
+def zone(name: str | None) -> ZoneInfo:
+    return ZoneInfo(name or "UTC")
+
+
+def local_time(moment: datetime, zone_name: str | None) -> datetime:
+    return moment.astimezone(zone(zone_name))
 
 
 def _dates(moment: datetime, zone_name: str, prefix: str = "date") -> dict[str, str]:

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Dialect, Select, func, select, type_coerce
+from sqlalchemy import (
+    Boolean,
+    Dialect,
+    Select,
+    SQLColumnExpression,
+    String,
+    case,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
 from db.models import Article, Channel, Comment, CommentEdit, Lesson, Poll, Segment, User
+from db.sql_text import format_text, iso_time, json_value
 
 STREAM_CHUNK = 1000
 
@@ -73,6 +86,195 @@ LOG_COLUMNS = (
 )
 
 
+LOG_FIELDS = (
+    "comment_id",
+    "group_id",
+    "message_id",
+    "reply_to_message_id",
+    "link",
+    "time_utc",
+    "time_local",
+    "channel",
+    "article_id",
+    "article",
+    "post",
+    "lesson",
+    "author_id",
+    "author_name",
+    "text",
+    "media",
+    "edited",
+    "edit_count",
+    "hidden",
+    "erased",
+)
+# number: an integer or NULL; plain: text newsbot writes (times, links, media kinds: never
+# a comma, quote or line break); typed: text a person typed or chose (a comment, a name,
+# a title), which a spreadsheet must not run; flag: true or false.
+CellKind = Literal["number", "plain", "typed", "flag"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One column of the log as the database computes it."""
+
+    name: str
+    value: SQLColumnExpression[Any]
+    kind: CellKind
+
+
+@dataclass(frozen=True)
+class ZonePiece:
+    """From ``since`` on (None: from the beginning) a zone is ``offset`` seconds off UTC,
+    written ``suffix`` after a time."""
+
+    since: datetime | None
+    offset: int
+    suffix: str
+
+
+UTC_PIECES = (ZonePiece(None, 0, "+00:00"),)
+
+
+def _in_zone(pieces: Sequence[ZonePiece]) -> ColumnElement[str]:
+    first, *later = pieces
+    moment = iso_time(Comment.created_at, first.offset, first.suffix)
+    if not later:
+        return moment
+    # Newest first: most comments are recent, and a CASE stops at the first match.
+    return case(
+        *(
+            (
+                Comment.created_at >= piece.since,
+                iso_time(Comment.created_at, piece.offset, piece.suffix),
+            )
+            for piece in reversed(later)
+        ),
+        else_=moment,
+    )
+
+
+def _local_time(zones: Mapping[str, Sequence[ZonePiece]]) -> ColumnElement[str]:
+    """The comment's time in its channel's zone; zones never off UTC cost nothing extra."""
+    shifted = {name: pieces for name, pieces in zones.items() if tuple(pieces) != UTC_PIECES}
+    if not shifted:
+        return _in_zone(UTC_PIECES)
+    return case(
+        *((Channel.timezone == name, _in_zone(pieces)) for name, pieces in shifted.items()),
+        else_=_in_zone(UTC_PIECES),
+    )
+
+
+def _link() -> ColumnElement[str]:
+    """``t.me/<username>/<id>`` for a public group, ``t.me/c/<id without -100>/<id>``."""
+    chat = cast(Comment.chat_id, String)
+    bare = case(
+        (chat.like("-100%"), func.ltrim(func.substr(chat, 5), "-")), else_=func.ltrim(chat, "-")
+    )
+    username = Channel.discussion_username
+    return case(
+        (
+            username != "",
+            format_text("https://t.me/%s/%s", func.ltrim(username, "@"), Comment.message_id),
+        ),
+        else_=format_text("https://t.me/c/%s/%s", bare, Comment.message_id),
+    )
+
+
+def _author_name() -> ColumnElement[str]:
+    """A chat's title, else the person's name (as Telegram shows the sender), with the
+    @username beside it where known; NULL when there is neither."""
+    first, last = func.nullif(User.first_name, ""), func.nullif(User.last_name, "")
+    display = func.coalesce(
+        func.nullif(Comment.sender_chat_title, ""),
+        first + func.coalesce(" " + last, ""),
+        last,
+    )
+    username = func.coalesce(" (@" + func.nullif(User.username, "") + ")", "")
+    # Written once: a CSV cell repeats its expression, and SQLite evaluates each copy.
+    return func.nullif(func.ltrim(func.coalesce(display, "") + username), "")
+
+
+def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
+    """The log's columns in ``LOG_FIELDS`` order; ``zones`` are the offsets of each
+    channel's time zone over the exported period."""
+    edits = (
+        select(func.count(CommentEdit.id))
+        .where(CommentEdit.comment_id == Comment.id)
+        .correlate(Comment)
+        .scalar_subquery()
+    )
+    cells = [
+        Cell("comment_id", Comment.id, "number"),
+        Cell("group_id", Comment.chat_id, "number"),
+        Cell("message_id", Comment.message_id, "number"),
+        # A comment that answers no other comment answers the post that opened its thread.
+        Cell(
+            "reply_to_message_id",
+            func.coalesce(Comment.reply_to_message_id, Comment.thread_id),
+            "number",
+        ),
+        Cell("link", _link(), "plain"),
+        Cell("time_utc", iso_time(Comment.created_at, 0, "Z"), "plain"),
+        Cell("time_local", _local_time(zones), "plain"),
+        Cell("channel", Channel.key, "typed"),
+        Cell("article_id", Article.id, "number"),
+        Cell("article", Article.title, "typed"),
+        Cell("post", Segment.position + 1, "number"),
+        Cell("lesson", Lesson.position + 1, "number"),
+        Cell("author_id", Comment.user_id, "number"),
+        Cell("author_name", _author_name(), "typed"),
+        Cell("text", Comment.text, "typed"),
+        Cell("media", Comment.media_kind, "plain"),
+        Cell("edited", Comment.edited_at.is_not(None), "flag"),
+        Cell("edit_count", edits, "number"),
+        Cell("hidden", Comment.hidden.is_(True), "flag"),
+        Cell("erased", Comment.erased_at.is_not(None), "flag"),
+    ]
+    assert tuple(cell.name for cell in cells) == LOG_FIELDS
+    return cells
+
+
+def csv_line(cells: Sequence[Cell], guarded_starts: Sequence[str]) -> ColumnElement[str]:
+    """A CSV line (without its line break). Typed text is always quoted (its quotes
+    doubled), with a leading apostrophe when it starts with one of ``guarded_starts``."""
+    template: list[str] = []
+    values: list[SQLColumnExpression[Any]] = []
+    for cell in cells:
+        if cell.kind == "flag":
+            template.append("%s")
+            values.append(case((cell.value, "True"), else_="False"))
+        elif cell.kind == "typed":
+            # The quotes are the template's, the apostrophe its own value: the cell's
+            # expression is written twice, not four times (SQLite evaluates each copy).
+            template.append('"%s%s"')
+            guarded = func.substr(cell.value, 1, 1).in_(guarded_starts)
+            values += [case((guarded, "'"), else_=""), func.replace(cell.value, '"', '""')]
+        else:
+            template.append("%s")
+            values.append(cell.value)
+    return format_text(",".join(template), *values)
+
+
+def json_line(cells: Sequence[Cell]) -> ColumnElement[str]:
+    """One JSON object, keys in ``cells`` order, laid out as ``json.dumps`` lays it out."""
+
+    def value(cell: Cell) -> SQLColumnExpression[Any]:
+        if cell.kind == "flag":
+            return case((cell.value, "true"), else_="false")
+        return json_value(cell.value)
+
+    template = "{" + ", ".join(f'"{cell.name}": %s' for cell in cells) + "}"
+    return format_text(template, *map(value, cells))
+
+
+def cell_columns(cells: Sequence[Cell]) -> list[SQLColumnExpression[Any]]:
+    """The cells as columns of their own, flags read as booleans on every dialect."""
+    return [
+        type_coerce(cell.value, Boolean) if cell.kind == "flag" else cell.value for cell in cells
+    ]
+
+
 @dataclass(frozen=True)
 class LogFilter:
     """Which comments the log holds: by channel, article, time (``until`` exclusive), with
@@ -86,17 +288,22 @@ class LogFilter:
     group_id: int | None = None
 
 
-def _log_query(wanted: LogFilter) -> Select[*tuple[Any, ...]]:
+def _log_query(
+    wanted: LogFilter, columns: Sequence[SQLColumnExpression[Any]] | None = None
+) -> Select[*tuple[Any, ...]]:
     channel_id, article_id, group_id = wanted.channel_id, wanted.article_id, wanted.group_id
     since, until, include_hidden = wanted.since, wanted.until, wanted.include_hidden
-    edits = (
-        select(func.count(CommentEdit.id))
-        .where(CommentEdit.comment_id == Comment.id)
-        .correlate(Comment)
-        .scalar_subquery()
-    )
+    if columns is None:
+        edits = (
+            select(func.count(CommentEdit.id))
+            .where(CommentEdit.comment_id == Comment.id)
+            .correlate(Comment)
+            .scalar_subquery()
+        )
+        columns = (*LOG_COLUMNS, edits)
     query: Select[*tuple[Any, ...]] = (
-        select(*LOG_COLUMNS, edits)
+        select(*columns)
+        .select_from(Comment)
         .join(Segment, Segment.id == Comment.segment_id)
         .join(Article, Article.id == Segment.article_id)
         .outerjoin(Channel, Channel.id == Segment.channel_id)
@@ -134,13 +341,30 @@ async def stream_log(session: AsyncSession, wanted: LogFilter) -> AsyncIterator[
             yield row
 
 
-async def stream_log_chunks(
-    session: AsyncSession, wanted: LogFilter
-) -> AsyncIterator[Sequence[Sequence[Any]]]:
-    """The log a chunk of rows at a time, the next chunk read while this one is written.
-    The caller must not use the session until the stream ends."""
-    query = _log_query(wanted)
-    result = await (await session.connection()).stream(query)
+async def stream_log_lines(
+    session: AsyncSession, wanted: LogFilter, line: ColumnElement[str]
+) -> AsyncIterator[Sequence[str]]:
+    """The log as lines the database wrote (``csv_line``, ``json_line``), a chunk at a
+    time, the next chunk read while this one is written. The caller must not use the
+    session until the stream ends."""
+    result = await (await session.connection()).stream(_log_query(wanted, [line]))
+    async for chunk in _read_ahead(result.scalars()):
+        yield chunk
+
+
+async def stream_log_cells(
+    session: AsyncSession, wanted: LogFilter, cells: Sequence[Cell]
+) -> AsyncIterator[Sequence[Any]]:
+    """The log's cells, then the comment's post (segment id), a row at a time; the
+    session may be used between rows."""
+    columns = [*cell_columns(cells), Segment.id]
+    result = await (await session.connection()).stream(_log_query(wanted, columns))
+    while chunk := await result.fetchmany(STREAM_CHUNK):
+        for row in chunk:
+            yield row
+
+
+async def _read_ahead(result: Any) -> AsyncIterator[Sequence[Any]]:
     reading = asyncio.ensure_future(result.fetchmany(STREAM_CHUNK))
     try:
         while chunk := await reading:
@@ -151,6 +375,14 @@ async def stream_log_chunks(
             reading.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reading
+
+
+async def zones_of(session: AsyncSession, channel_id: int | None) -> list[str]:
+    """The time zones of the channel, or of every channel."""
+    query = select(Channel.timezone).distinct()
+    if channel_id is not None:
+        query = query.where(Channel.id == channel_id)
+    return [zone for zone in (await session.scalars(query)).all() if zone]
 
 
 async def edits_of(
