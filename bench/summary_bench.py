@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 
 async def measure(path: Path) -> dict[str, float]:
     """In this process: the summary cold, then warm, and the figures alone."""
-    from bot.config import ChannelConfig
+    from bot.config import ChannelConfig, read_struct
     from bot.summaries.content import gather_figures
     from bot.summaries.period import period_for_week
     from bot.summaries.service import build_summary
@@ -39,7 +39,9 @@ async def measure(path: Path) -> dict[str, float]:
     from db.models import Channel
 
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    channel_config = ChannelConfig(chat=-100, name="news", timezone="Europe/Berlin")
+    channel_config = read_struct(
+        ChannelConfig, {"chat": -100, "name": "news", "timezone": "Europe/Berlin"}
+    )
     period = period_for_week(channel_config, 2026, 48)
     figures: dict[str, float] = {}
     async with create_session_factory(engine)() as session:

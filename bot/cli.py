@@ -263,28 +263,26 @@ async def _run(args: argparse.Namespace) -> int:
 
 def _receiving(config: Config, args: argparse.Namespace) -> Config:
     """``--webhook URL [--listen HOST:PORT]`` or ``--polling`` over what the config says."""
-    from pydantic import ValidationError
-
-    from bot.config import WebhookConfig
+    from bot.config import WebhookConfig, read_struct
 
     if args.polling:
-        return config.model_copy(update={"webhook": WebhookConfig()})
+        return config.replace(webhook=WebhookConfig())
     if args.webhook is None and args.listen is None:
         return config
     current = config.webhook
+    wanted = {
+        "url": args.webhook or current.url,
+        "listen": args.listen or current.listen,
+        "secret_token": current.secret_token,
+    }
     try:
-        webhook = WebhookConfig(
-            url=args.webhook or current.url,
-            listen=args.listen or current.listen,
-            secret_token=current.secret_token,
-        )
-    except ValidationError as exc:
-        error = exc.errors(include_input=False)[0]
-        option = "--webhook" if error["loc"][0] == "url" else "--listen"
-        raise CommandError(f"{option}: {str(error['msg']).removeprefix('Value error, ')}") from None
+        webhook = read_struct(WebhookConfig, wanted)
+    except ConfigError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise CommandError(f"{'--webhook' if key == 'url' else '--listen'}: {message}") from None
     if webhook.url is None:
         raise CommandError("--listen: give --webhook URL too (or set [webhook] url in the config)")
-    return config.model_copy(update={"webhook": webhook})
+    return config.replace(webhook=webhook)
 
 
 async def _publish(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import ChannelConfig
+from bot.config import ChannelConfig, read_struct
 from bot.i18n import translator
 from bot.summaries.chart import lesson_figure, png
 from bot.summaries.content import LessonResult, gather_figures
@@ -35,9 +35,10 @@ from db.models import (
 from tests.conftest import SAMPLE_ARTICLE, wait_until
 from tests.harness import running_harness
 
-BERLIN_SUNDAY = ChannelConfig(
-    chat=-1, timezone="Europe/Berlin", summary_day="sun", summary_time="18:00"
-)  # type: ignore[arg-type]
+BERLIN_SUNDAY = read_struct(
+    ChannelConfig,
+    {"chat": -1, "timezone": "Europe/Berlin", "summary_day": "sun", "summary_time": "18:00"},
+)
 
 
 def test_slots_follow_local_time_across_daylight_saving() -> None:

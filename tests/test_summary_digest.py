@@ -14,7 +14,7 @@ from matplotlib.text import Text
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import ChannelConfig
+from bot.config import ChannelConfig, read_struct
 from bot.i18n import translator
 from bot.summaries.chart import activity_figure, lesson_figure, png
 from bot.summaries.content import SummaryFigures, gather_figures, largest_remainder
@@ -37,7 +37,7 @@ from db.models import (
 )
 from tests.harness import running_harness
 
-BERLIN = ChannelConfig(chat=-1, timezone="Europe/Berlin")  # type: ignore[arg-type]
+BERLIN = read_struct(ChannelConfig, {"chat": -1, "timezone": "Europe/Berlin"})
 WEEK = period_for_week(BERLIN, 2026, 48)  # Sun 22 Nov 17:00 UTC to Sun 29 Nov 17:00 UTC
 TEXTS = {
     "en": {

@@ -87,7 +87,7 @@ async def test_comments_arrive_by_webhook_and_polling_takes_over_again(tmp_path:
             await _until(lambda: _has(h, Comment, 5))  # and each handled once stored
         # Back to polling: the webhook is removed so getUpdates works again.
         await h.newsbot.stop()
-        config = h.config.model_copy(update={"webhook": type(h.config.webhook)()})
+        config = h.config.replace(webhook=type(h.config.webhook)())
         h.newsbot = NewsBot(config, clock=h.clock, use_scheduler=False, request_timeout=2.0)
         await h.newsbot.start()
         assert h.world.webhook is None
