@@ -1,7 +1,8 @@
 """The one translation layer: every text a user sees goes through ``translator``.
 
 Catalogs are gettext ``.po`` files under ``bot/locales``; they are compiled in
-memory with Babel on first use, so no binary ``.mo`` files live in the repo.
+memory with Babel on first use, so no binary ``.mo`` files live in the repo (and a
+process that speaks only English never loads Babel).
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ import io
 from functools import cache
 from pathlib import Path
 from typing import Protocol
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "newsbot"
@@ -60,6 +58,9 @@ def _catalog(language: str) -> gettext.NullTranslations:
     po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.exists():
         return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, locale=language)
     buffer = io.BytesIO()
