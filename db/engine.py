@@ -26,6 +26,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 1 MiB of pages a connection instead of SQLite's 2 (the operating system caches the
+    # file too): a million-comment export then fits its sort and names in the budget of
+    # bench/export_bench.py (60 MiB) at the same speed.
+    cursor.execute("PRAGMA cache_size=-1024")
     cursor.close()
 
 

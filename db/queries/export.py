@@ -14,9 +14,7 @@ from sqlalchemy import (
     Dialect,
     Select,
     SQLColumnExpression,
-    String,
     case,
-    cast,
     func,
     select,
     type_coerce,
@@ -28,7 +26,9 @@ from sqlalchemy.types import UserDefinedType
 from db.models import Article, Channel, Comment, CommentEdit, Lesson, Poll, Segment, User
 from db.sql_text import format_text, iso_time, json_value
 
-STREAM_CHUNK = 1000
+STREAM_CHUNK = 500
+# A channel's or supergroup's id is -(10**12 + its own id).
+SUPERGROUP_PREFIX = 10**12
 
 
 class _Moment(UserDefinedType[datetime]):
@@ -166,10 +166,11 @@ def _local_time(zones: Mapping[str, Sequence[ZonePiece]]) -> ColumnElement[str]:
 
 
 def _link() -> ColumnElement[str]:
-    """``t.me/<username>/<id>`` for a public group, ``t.me/c/<id without -100>/<id>``."""
-    chat = cast(Comment.chat_id, String)
+    """``t.me/<username>/<id>`` for a public group, ``t.me/c/<id without -100>/<id>``
+    (as ``bot.telegram_links.post_link`` writes it)."""
     bare = case(
-        (chat.like("-100%"), func.ltrim(func.substr(chat, 5), "-")), else_=func.ltrim(chat, "-")
+        (Comment.chat_id <= -SUPERGROUP_PREFIX, -SUPERGROUP_PREFIX - Comment.chat_id),
+        else_=func.abs(Comment.chat_id),
     )
     username = Channel.discussion_username
     return case(
@@ -181,18 +182,34 @@ def _link() -> ColumnElement[str]:
     )
 
 
-def _author_name() -> ColumnElement[str]:
-    """A chat's title, else the person's name (as Telegram shows the sender), with the
-    @username beside it where known; NULL when there is neither."""
+def _authors() -> Any:
+    """Each reader's name as the log writes it (the person's name, then the @username
+    where known), computed once a reader rather than once a comment: a million comments
+    come from some thousands of readers."""
     first, last = func.nullif(User.first_name, ""), func.nullif(User.last_name, "")
-    display = func.coalesce(
-        func.nullif(Comment.sender_chat_title, ""),
-        first + func.coalesce(" " + last, ""),
-        last,
-    )
+    person = func.coalesce(first + func.coalesce(" " + last, ""), last)
     username = func.coalesce(" (@" + func.nullif(User.username, "") + ")", "")
-    # Written once: a CSV cell repeats its expression, and SQLite evaluates each copy.
-    return func.nullif(func.ltrim(func.coalesce(display, "") + username), "")
+    return (
+        select(
+            User.id.label("id"),
+            func.nullif(func.ltrim(func.coalesce(person, "") + username), "").label("name"),
+            username.label("username"),
+        )
+        .cte("authors")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+AUTHORS = _authors()
+
+
+def _author_name() -> ColumnElement[str]:
+    """A chat's title (a comment sent as a channel or an anonymous admin), else the
+    person's name, as Telegram shows the sender; NULL when there is neither."""
+    return case(
+        (Comment.sender_chat_title != "", Comment.sender_chat_title + AUTHORS.c.username),
+        else_=AUTHORS.c.name,
+    )
 
 
 def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
@@ -293,6 +310,7 @@ def _log_query(
 ) -> Select[*tuple[Any, ...]]:
     channel_id, article_id, group_id = wanted.channel_id, wanted.article_id, wanted.group_id
     since, until, include_hidden = wanted.since, wanted.until, wanted.include_hidden
+    cells = columns is not None
     if columns is None:
         edits = (
             select(func.count(CommentEdit.id))
@@ -308,8 +326,12 @@ def _log_query(
         .join(Article, Article.id == Segment.article_id)
         .outerjoin(Channel, Channel.id == Segment.channel_id)
         .outerjoin(Lesson, Lesson.id == Comment.lesson_id)
-        .outerjoin(User, User.id == Comment.user_id)
     )
+    # The cells read names from AUTHORS; the raw columns (Telegram Desktop's layout) from users.
+    if cells:
+        query = query.outerjoin(AUTHORS, AUTHORS.c.id == Comment.user_id)
+    else:
+        query = query.outerjoin(User, User.id == Comment.user_id)
     query = query.order_by(
         *(
             (Comment.message_id,)
