@@ -1,4 +1,8 @@
-"""Admin commands in a private chat: import, preview, publish, pause, resume, cancel, status."""
+"""Admin commands in a private chat: import, preview, publish, pause, resume, cancel, status.
+
+The article readers and the segmenter load with the first command that needs them: an
+idle bot does not carry them (``bench/idle_memory_bench.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,7 @@ from telegram import Document, Update
 
 from bot import outbox
 from bot.articles.errors import ArticleError
-from bot.articles.importer import import_article, posts_from_segments
 from bot.articles.library import find_article, recent_articles
-from bot.articles.preview import default_poll_options
 from bot.channels import stored_channel
 from bot.i18n import counted
 from bot.publishing import report
@@ -68,6 +70,8 @@ async def import_command(update: Update, context: Context) -> None:
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
     user = update.effective_user
+    from bot.articles.importer import import_article
+
     try:
         result = await import_article(
             context.session,
@@ -133,6 +137,8 @@ async def article_pressed(update: Update, context: Context, button: Button) -> N
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
+    from bot.articles.importer import posts_from_segments
+
     posts = posts_from_segments(article.segments)
     await reply(
         update,
@@ -170,6 +176,9 @@ async def _preview(update: Update, context: Context, article_id: int) -> None:
         (c for c in config.channels if article.channel and c.key == article.channel.key),
         config.channels[0],
     )
+    from bot.articles.importer import posts_from_segments
+    from bot.articles.preview import default_poll_options
+
     options = channel.poll_options or default_poll_options(channel.language)
     posts = posts_from_segments(article.segments)
     polls = sum(len(post.lessons) for post in posts)

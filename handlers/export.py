@@ -9,8 +9,6 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot import outbox
-from bot.export.log import ExportError, temporary_directory
-from bot.export.request import USAGE, export_comments, parse_words
 from bot.i18n import Translator
 from bot.publishing.report import escape
 from handlers.common import (
@@ -27,6 +25,10 @@ async def export_command(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
+    # The export loads with the first /export: an idle bot does not carry it.
+    from bot.export.log import ExportError, temporary_directory
+    from bot.export.request import USAGE, export_comments, parse_words
+
     svc = context.services
     channels = [c.key for c in svc.config.channels]
     unit = context.unit

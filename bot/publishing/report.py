@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.articles.segmenter import Post
 from bot.i18n import Translator, counted
 from bot.publishing.service import ArticleStatus, Scheduled
 from bot.rights import reason_in
@@ -14,6 +14,9 @@ from bot.telegram_html import bold, escape
 
 __all__ = ["escape"]
 from db.models import Article
+
+if TYPE_CHECKING:
+    from bot.articles.segmenter import Post
 
 
 def shorten(text: str, limit: int = 80) -> str:
