@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -26,10 +29,6 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # 1 MiB of pages a connection instead of SQLite's 2 (the operating system caches the
-    # file too): a million-comment export then fits its sort and names in the budget of
-    # bench/export_bench.py (60 MiB) at the same speed.
-    cursor.execute("PRAGMA cache_size=-1024")
     cursor.close()
 
 
@@ -42,6 +41,23 @@ def _on_sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@asynccontextmanager
+async def small_page_cache(connection: AsyncConnection) -> AsyncIterator[None]:
+    """A long streamed read (the comment log) with 1 MiB of SQLite pages instead of 2: a
+    million comments then sort within the export's memory budget at the same speed
+    (the operating system caches the file anyway). Restored after: the summary's
+    queries want the larger cache."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar_one()
+    await connection.exec_driver_sql("PRAGMA cache_size=-1024")
+    try:
+        yield
+    finally:
+        await connection.exec_driver_sql(f"PRAGMA cache_size={int(previous)}")
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import TextIO
 
-DRAIN_AT = 256 * 1024  # characters held before they go to the thread
+DRAIN_AT = 128 * 1024  # characters held before they go to the thread
 
 
 class FileSink:

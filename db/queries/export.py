@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
+from db.engine import small_page_cache
 from db.models import Article, Channel, Comment, CommentEdit, Lesson, Poll, Segment, User
 from db.sql_text import format_text, iso_time, json_value
 
@@ -369,9 +370,14 @@ async def stream_log_lines(
     """The log as lines the database wrote (``csv_line``, ``json_line``), a chunk at a
     time, the next chunk read while this one is written. The caller must not use the
     session until the stream ends."""
-    result = await (await session.connection()).stream(_log_query(wanted, [line]))
-    async for chunk in _read_ahead(result.scalars()):
-        yield chunk
+    # The driver's rows are buffered a chunk at a time at most (SQLAlchemy's own default
+    # grows to 1,000 rows), so a million-line log streams in a few hundred kilobytes.
+    query = _log_query(wanted, [line]).execution_options(max_row_buffer=STREAM_CHUNK)
+    connection = await session.connection()
+    async with small_page_cache(connection):
+        result = await connection.stream(query)
+        async for chunk in _read_ahead(result.scalars()):
+            yield chunk
 
 
 async def stream_log_cells(
