@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,10 @@ from processes import (
 )
 
 READERS = 500
+# Every comment update carries its thread's post (as reply_to_message), so the post's size
+# and formatting are part of what each bot parses: the bare apps' readers comment under
+# the post newsbot published in the round before (its HTML, read from its database).
+_thread_post: dict[str, str] = {"html": "A post"}
 
 
 def _comment_all(scene: Stage, post_id: int, comments: int) -> None:
@@ -42,6 +47,14 @@ def _comment_all(scene: Stage, post_id: int, comments: int) -> None:
         scene.world.comment(
             readers[number % READERS], scene.channel_id, post_id, f"bench comment {number}"
         )
+
+
+def _first_post_html(database: Path) -> str:
+    with sqlite3.connect(database) as connection:
+        row = connection.execute(
+            "SELECT html FROM segments WHERE message_id IS NOT NULL ORDER BY position LIMIT 1"
+        ).fetchone()
+    return str(row[0])
 
 
 async def _first_post(scene: Stage) -> int:
@@ -73,9 +86,12 @@ async def measure(kind: str, comments: int) -> float:
                     >= 1
                 )
             )
+            _thread_post["html"] = _first_post_html(directory / "n.db")
         else:
             process = await spawn_bare(scene, directory, kind, comments)
-            scene.world.api_sendMessage({"chat_id": scene.channel_id, "text": "A post"})
+            scene.world.api_sendMessage(
+                {"chat_id": scene.channel_id, "text": _thread_post["html"], "parse_mode": "HTML"}
+            )
         post_id = await _first_post(scene)
         try:
             began = time.perf_counter()
