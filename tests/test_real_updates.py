@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.inbox import with_thread_post_trimmed
 from db.models import Comment, InboxUpdate, Poll, PollAnswer
 from tests.harness import running_harness
 
@@ -146,3 +147,37 @@ async def test_readers_polls_dice_and_stories_in_a_thread_are_comments(tmp_path:
         async with h.sessions() as session:
             stored = (await session.scalars(select(Comment).order_by(Comment.id))).all()
         assert [c.media_kind for c in stored] == ["poll", "dice"], "a service message is no comment"
+
+
+async def test_a_comment_is_read_without_its_posts_text_which_stays_stored(
+    tmp_path: Path,
+) -> None:
+    """Every comment carries the whole channel post it answers; the inbox reads the post's
+    id, origin and poll but not its text again, and keeps the update as Telegram sent it."""
+    async with running_harness(tmp_path) as h:
+        await h.publish_sample()
+        post = h.channel_posts()[0]
+        first = h.world.comment(h.admin_id, h.channel_id, post["message_id"], "first")
+        assert first["reply_to_message"]["is_automatic_forward"] is True
+        assert first["reply_to_message"]["text"]  # the post, as Telegram sends it
+        reply = h.world.reply(h.admin_id, h.group_id, first["message_id"], "a reply")
+        await h.pump()
+        async with h.sessions() as session:
+            stored = {c.text: c for c in (await session.scalars(select(Comment))).all()}
+            raw = (await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
+        assert stored["first"].segment_id is not None  # found its thread through the post
+        assert stored["a reply"].reply_to_message_id == first["message_id"]
+        kept = [row.payload["message"] for row in raw if "message" in row.payload]
+        comment = next(m for m in kept if m.get("text") == "first")
+        assert comment["reply_to_message"]["text"] == first["reply_to_message"]["text"]
+        read = with_thread_post_trimmed({"update_id": 1, "message": comment})["message"]
+        assert "text" not in read["reply_to_message"]
+        assert "entities" not in read["reply_to_message"]
+        assert (
+            read["reply_to_message"]["forward_origin"]
+            == comment["reply_to_message"]["forward_origin"]
+        )
+        assert comment["reply_to_message"]["text"]  # the copy was trimmed, not the update
+        answered = next(m for m in kept if m.get("text") == "a reply")
+        assert answered["reply_to_message"]["text"] == "first"
+        assert reply["message_id"] == answered["message_id"]
