@@ -29,14 +29,22 @@ class format_text(FunctionElement[str]):
         super().__init__(literal(template), *values)
 
 
-@compiles(format_text, "sqlite")
-def _printf(element: format_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"printf({compiler.process(element.clauses, **kw)})"
+def _renders(element: type[FunctionElement[str]], **per_dialect: str) -> None:
+    """``element`` as one SQL function call per dialect, its arguments where ``{}`` is."""
+    for dialect, template in per_dialect.items():
+
+        def render(
+            function: FunctionElement[str],
+            compiler: SQLCompiler,
+            template: str = template,
+            **kw: Any,
+        ) -> str:
+            return template.format(compiler.process(function.clauses, **kw))
+
+        compiles(element, dialect)(render)
 
 
-@compiles(format_text, "postgresql")
-def _format(element: format_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"format({compiler.process(element.clauses, **kw)})"
+_renders(format_text, sqlite="printf({})", postgresql="format({})")
 
 
 class iso_time(FunctionElement[str]):
@@ -88,11 +96,4 @@ class json_value(FunctionElement[str]):
     name = "json_value"
 
 
-@compiles(json_value, "sqlite")
-def _json_quote(element: json_value, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_quote({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_value, "postgresql")
-def _to_json(element: json_value, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"coalesce(to_json({compiler.process(element.clauses, **kw)})::text, 'null')"
+_renders(json_value, sqlite="json_quote({})", postgresql="coalesce(to_json({})::text, 'null')")
