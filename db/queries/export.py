@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
+    CTE,
     Boolean,
     Dialect,
     Select,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlalchemy.types import UserDefinedType
 
 from db.engine import small_page_cache
@@ -183,7 +185,7 @@ def _link() -> ColumnElement[str]:
     )
 
 
-def _authors() -> Any:
+def _authors() -> CTE:
     """Each reader's name as the log writes it (the person's name, then the @username
     where known), computed once a reader rather than once a comment: a million comments
     come from some thousands of readers."""
@@ -213,15 +215,18 @@ def _author_name() -> ColumnElement[str]:
     )
 
 
-def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
-    """The log's columns in ``LOG_FIELDS`` order; ``zones`` are the offsets of each
-    channel's time zone over the exported period."""
-    edits = (
+def _edit_count() -> ScalarSelect[int]:
+    return (
         select(func.count(CommentEdit.id))
         .where(CommentEdit.comment_id == Comment.id)
         .correlate(Comment)
         .scalar_subquery()
     )
+
+
+def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
+    """The log's columns in ``LOG_FIELDS`` order; ``zones`` are the offsets of each
+    channel's time zone over the exported period."""
     cells = [
         Cell("comment_id", Comment.id, "number"),
         Cell("group_id", Comment.chat_id, "number"),
@@ -245,7 +250,7 @@ def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
         Cell("text", Comment.text, "typed"),
         Cell("media", Comment.media_kind, "plain"),
         Cell("edited", Comment.edited_at.is_not(None), "flag"),
-        Cell("edit_count", edits, "number"),
+        Cell("edit_count", _edit_count(), "number"),
         Cell("hidden", Comment.hidden.is_(True), "flag"),
         Cell("erased", Comment.erased_at.is_not(None), "flag"),
     ]
@@ -311,15 +316,9 @@ def _log_query(
 ) -> Select[*tuple[Any, ...]]:
     channel_id, article_id, group_id = wanted.channel_id, wanted.article_id, wanted.group_id
     since, until, include_hidden = wanted.since, wanted.until, wanted.include_hidden
-    cells = columns is not None
+    reads_cells = columns is not None
     if columns is None:
-        edits = (
-            select(func.count(CommentEdit.id))
-            .where(CommentEdit.comment_id == Comment.id)
-            .correlate(Comment)
-            .scalar_subquery()
-        )
-        columns = (*LOG_COLUMNS, edits)
+        columns = (*LOG_COLUMNS, _edit_count())
     query: Select[*tuple[Any, ...]] = (
         select(*columns)
         .select_from(Comment)
@@ -329,7 +328,7 @@ def _log_query(
         .outerjoin(Lesson, Lesson.id == Comment.lesson_id)
     )
     # The cells read names from AUTHORS; the raw columns (Telegram Desktop's layout) from users.
-    if cells:
+    if reads_cells:
         query = query.outerjoin(AUTHORS, AUTHORS.c.id == Comment.user_id)
     else:
         query = query.outerjoin(User, User.id == Comment.user_id)
