@@ -145,7 +145,19 @@ def _decode(kind: type, value: Any) -> Any:
     raise NotImplementedError(kind)
 
 
-ChatRef = int | Annotated[str, Meta(pattern=r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")]
+# A chat id, or a public chat's @username (checked in ChannelConfig: msgspec's own words
+# for a pattern are a regular expression).
+ChatRef = int | str
+_USERNAME = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+class _KeyError(ValueError):
+    """A problem with one key of a struct: msgspec names the struct, this the key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+
+
 PollOption = Annotated[str, Meta(min_length=1, max_length=100)]
 
 
@@ -172,6 +184,11 @@ class ChannelConfig(_Strict, frozen=True):
     summary_names: Literal["ask", "never", "always"] = "ask"
     # A lesson is called most agreed or most contested only with this many votes.
     summary_min_votes: Annotated[int, Meta(ge=1)] = 10
+
+    def __post_init__(self) -> None:
+        for key, chat in (("chat", self.chat), ("discussion_group", self.discussion_group)):
+            if isinstance(chat, str) and not _USERNAME.match(chat):
+                raise _KeyError(key, "expected a chat id like -1001234567890 or a @username")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -246,13 +263,6 @@ class InboxConfig(_Strict, frozen=True):
 class ExportConfig(_Strict, frozen=True):
     # Telegram's upload limit for bots; a larger export is compressed first.
     upload_limit_bytes: Annotated[int, Meta(ge=1000)] = 50_000_000
-
-
-class _KeyError(ValueError):
-    """A problem with one key of a struct: msgspec names the struct, this the key."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
 
 
 class WebhookConfig(_Strict, frozen=True):

@@ -55,7 +55,11 @@ def test_environment_overrides_token_and_database(config_data: dict[str, Any]) -
         ),
         ({"channels": [{"chat": -1, "summary_day": "someday"}]}, "channels[0].summary_day:"),
         ({"channels": [{"chat": -1, "poll_options": ["only one"]}]}, "channels[0].poll_options:"),
-        ({"channels": [{"chat": "no spaces allowed"}]}, "channels[0].chat"),
+        ({"channels": [{"chat": "no spaces allowed"}]}, "channels[0].chat: expected a chat id"),
+        (
+            {"channels": [{"chat": -1, "discussion_group": "x"}]},
+            "channels[0].discussion_group: expected a chat id",
+        ),
         ({"channels": [{"chat": -1}, {"chat": -1}]}, "each channel needs a distinct"),
         ({"articles": {"target_length": 4000, "max_length": 3000}}, "target_length must not"),
         ({"articles": {"boilerplate_patterns": ["(unclosed"]}}, "articles.boilerplate_patterns"),
