@@ -278,8 +278,8 @@ def _receiving(config: Config, args: argparse.Namespace) -> Config:
     try:
         webhook = read_struct(WebhookConfig, wanted)
     except ConfigError as exc:
-        key, _, message = str(exc).partition(": ")
-        raise CommandError(f"{'--webhook' if key == 'url' else '--listen'}: {message}") from None
+        option = "--webhook" if exc.key == "url" else "--listen"
+        raise CommandError(f"{option}: {exc.reason}") from None
     if webhook.url is None:
         raise CommandError("--listen: give --webhook URL too (or set [webhook] url in the config)")
     return config.replace(webhook=webhook)

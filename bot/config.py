@@ -46,7 +46,12 @@ class DatabaseUnavailable(Exception):
 
 
 class ConfigError(Exception):
-    """A configuration value is missing or wrong; the message names the key."""
+    """A configuration value is missing or wrong: "key: reason", the key where one value
+    is at fault (``channels[0].timezone``)."""
+
+    def __init__(self, reason: str, key: str | None = None) -> None:
+        super().__init__(f"{key}: {reason}" if key else reason)
+        self.key, self.reason = key, reason
 
 
 def parse_duration(value: object) -> timedelta:
@@ -369,7 +374,7 @@ class Config(_Strict, frozen=True):
         raise KeyError(wanted)
 
 
-def _describe(error: msgspec.ValidationError) -> str:
+def _describe(error: msgspec.ValidationError) -> ConfigError:
     """msgspec's "message - at `$.a[0].b`" as "a[0].b: message", naming the key itself
     where msgspec names the struct that holds it."""
     message, _, where = str(error).partition(" - at `$")
@@ -377,7 +382,7 @@ def _describe(error: msgspec.ValidationError) -> str:
     key, message = _key_and_message(message)
     if key:
         location = f"{location}.{key}" if location else key
-    return f"{location or 'config'}: {message}"
+    return ConfigError(message, location or "config")
 
 
 _T = TypeVar("_T")
@@ -401,7 +406,7 @@ def read_struct(kind: type[_T], data: Any) -> _T:
     try:
         return msgspec.convert(data, kind, dec_hook=_decode)
     except msgspec.ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        raise _describe(exc) from None
 
 
 def config_from_mapping(data: dict[str, Any], env: dict[str, str] | None = None) -> Config:
