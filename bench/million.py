@@ -1,4 +1,10 @@
-"""A database of a million comments for the benchmarks (12 weeks, one busy channel)."""
+"""A database of a million comments for the benchmarks (12 weeks, one busy channel).
+
+Each week's fourth post carries three lessons; comments under it belong to one of them
+and say something about it in a few words (a phrase of the week's debate among common
+words), so the summary extracts themes from real text as it would in a channel. The
+other comments are one fixed line.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,25 @@ from db.models import Article, Channel, Comment, Lesson, Poll, Segment, User
 WEEKS = 12
 SEGMENTS_PER_WEEK = 10
 USERS = 20_000
+LESSONS_POSITION = 3
+THEMES = [
+    "security guarantees", "energy prices", "army", "border treaty", "teachers",
+    "hospital budget", "sanctions", "wheat exports", "pension reform", "local elections",
+    "gas pipeline", "courts",
+]  # fmt: skip
+FILLER = [
+    "I", "think", "this", "is", "really", "not", "what", "we", "were", "told", "and", "the",
+    "people", "should", "know", "that", "it", "is", "true", "but", "they", "never", "said",
+    "so", "why", "would", "anyone", "believe", "it", "again",
+]  # fmt: skip
+
+
+def lesson_comment(rng: random.Random, lesson: int) -> str:
+    """A few common words around one of the lesson's themes (each lesson debates three)."""
+    theme = THEMES[(lesson * 3 + rng.randrange(3)) % len(THEMES)]
+    words = [rng.choice(FILLER) for _ in range(rng.randint(3, 9))]
+    words.insert(rng.randrange(len(words) + 1), theme)
+    return " ".join(words).capitalize() + "."
 
 
 def populate(path: Path, comments: int) -> None:
@@ -72,7 +97,7 @@ def populate(path: Path, comments: int) -> None:
                         "attempts": 1,
                     }
                 )
-                if position == 3:
+                if position == LESSONS_POSITION:
                     for number in range(3):
                         lesson_id = len(lessons) + 1
                         lessons.append(
@@ -108,13 +133,17 @@ def populate(path: Path, comments: int) -> None:
         for number in range(comments):
             offset = rng.random() * span
             week = int(offset // (7 * 86400))
+            position = rng.randrange(SEGMENTS_PER_WEEK)
+            lesson = week * 3 + rng.randrange(3) + 1 if position == LESSONS_POSITION else None
+            text = lesson_comment(rng, lesson) if lesson else "a comment of moderate length"
             batch.append(
                 {
                     "chat_id": -200,
                     "message_id": number + 1,
-                    "segment_id": week * SEGMENTS_PER_WEEK + rng.randrange(SEGMENTS_PER_WEEK) + 1,
+                    "segment_id": week * SEGMENTS_PER_WEEK + position + 1,
+                    "lesson_id": lesson,
                     "user_id": rng.randint(1, USERS),
-                    "text": "a comment of moderate length",
+                    "text": text,
                     "created_at": start + timedelta(seconds=offset),
                     "hidden": False,
                     "reply_to_message_id": rng.randint(1, number + 1)
