@@ -53,8 +53,6 @@ class Summary:
 
 
 def _load_libraries() -> None:
-    import yake  # noqa: F401 - numpy, networkx
-
     import bot.summaries.chart  # noqa: F401 - matplotlib and bidi
 
 
@@ -82,8 +80,8 @@ async def build_summary(session: AsyncSession, channel: ChannelConfig, period: P
     row = await channel_by_key(session, channel.key)
     if row is None:
         raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
-    # The first summary after start loads the chart and phrase libraries (about half a
-    # second): in a thread, while the figures are read from the database.
+    # The first summary after start loads the chart library (about half a second): in a
+    # thread, while the figures are read from the database.
     loading = asyncio.ensure_future(asyncio.to_thread(_load_libraries))
     figures = await gather_figures(
         session, row, period, names=channel.summary_names, min_votes=channel.summary_min_votes
