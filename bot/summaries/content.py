@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.summaries.period import Period
 from bot.summaries.phrases import key_phrases
-from db.models import Channel
+from db.models import Channel, Lesson, Poll
 from db.queries import summaries as queries
 
 NamesPolicy = Literal["ask", "never", "always"]
@@ -218,6 +218,43 @@ def digest_quotes(
     return best, sorted(groups.items())
 
 
+@dataclass
+class ChartFigures:
+    """What the two charts show: each lesson's votes and each article's comments per day.
+    Read first, so the charts are drawn while the rest of the week is read."""
+
+    lessons: list[LessonResult]
+    days: list[date]
+    activity: list[tuple[str, list[int]]]
+    polls: Sequence[tuple[Lesson, Poll, str, int]]  # the rows behind ``lessons``
+
+
+async def gather_chart_figures(
+    session: AsyncSession, channel: Channel, period: Period
+) -> ChartFigures:
+    start, end = period.start, period.end
+    per_lesson = await queries.lesson_comment_counts(session, channel.id, start, end)
+    polls = await queries.lesson_polls(session, channel.id, start, end, list(per_lesson))
+    lessons = []
+    for lesson, poll, article, number in polls:
+        end_counts = await queries.counts_before(session, poll.id, end)
+        lessons.append(
+            LessonResult(
+                question=lesson.question,
+                options=list(poll.options),
+                counts=end_counts or list(poll.counts) or [0] * len(poll.options),
+                article=article,
+                number=number,
+                comments=per_lesson.get(lesson.id, 0),
+            )
+        )
+    days, boundaries = period.day_boundaries(ZoneInfo(channel.timezone or "UTC"))
+    activity: dict[str, list[int]] = {}
+    for title, day, count in await queries.comments_per_day(session, channel.id, boundaries):
+        activity.setdefault(title, [0] * len(days))[day] += count
+    return ChartFigures(lessons, days, list(activity.items()), polls)
+
+
 async def gather_figures(
     session: AsyncSession,
     channel: Channel,
@@ -225,41 +262,38 @@ async def gather_figures(
     *,
     names: NamesPolicy = "ask",
     min_votes: int = 10,
+    charted: ChartFigures | None = None,
 ) -> SummaryFigures:
+    """Everything the summary says; ``charted`` is what ``gather_chart_figures`` read."""
+    if charted is None:
+        charted = await gather_chart_figures(session, channel, period)
     start, end = period.start, period.end
     posts, articles, titles = await queries.published(session, channel.id, start, end)
     comments, commenters, new = await queries.comment_totals(session, channel.id, start, end)
     week = end - start
     previous = await queries.comment_count(session, channel.id, start - week, start)
-    per_lesson = await queries.lesson_comment_counts(session, channel.id, start, end)
-    polls = await queries.lesson_polls(session, channel.id, start, end, list(per_lesson))
-    lesson_ids = [lesson.id for lesson, _poll, _title, _number in polls]
+    lesson_ids = [lesson.id for lesson, _poll, _title, _number in charted.polls]
+    by_lesson, best = await queries.ranked_comments(
+        session, channel.id, start, end, lesson_ids=lesson_ids, per_lesson=20, overall=3
+    )
     ranked: dict[int, list[queries.RankedComment]] = {}
-    for row in await queries.ranked_comments(
-        session, channel.id, start, end, lesson_ids=lesson_ids, per_group=20
-    ):
-        if row[1] is not None:
-            ranked.setdefault(row[1], []).append(row)
+    for row in by_lesson:
+        ranked.setdefault(row[1] or 0, []).append(row)
     lessons = []
-    for lesson, poll, article, number in polls:
-        end_counts = await queries.counts_before(session, poll.id, end)
-        counts = end_counts or list(poll.counts) or [0] * len(poll.options)
+    for shown, (lesson, poll, _article, _number) in zip(
+        charted.lessons, charted.polls, strict=True
+    ):
         quotes, by_vote = digest_quotes(ranked.get(lesson.id, []), names)
         texts = (
             await queries.lesson_comment_texts(session, channel.id, start, end, lesson.id)
-            if per_lesson.get(lesson.id, 0) > 0
+            if shown.comments > 0
             else []
         )
         lessons.append(
-            LessonResult(
-                question=lesson.question,
-                options=list(poll.options),
-                counts=counts,
+            replace(
+                shown,
                 named=await queries.named_votes(session, lesson.id),
-                article=article,
-                number=number,
                 start_counts=await queries.counts_before(session, poll.id, start),
-                comments=per_lesson.get(lesson.id, 0),
                 quotes=quotes,
                 by_vote=by_vote,
                 phrases=key_phrases(texts, channel.language),
@@ -279,14 +313,7 @@ async def gather_figures(
             session, channel.id, start, end
         )
     ]
-    quotes = [
-        _quote(row, names)
-        for row in await queries.ranked_comments(session, channel.id, start, end, per_group=3)
-    ]
-    days, boundaries = period.day_boundaries(ZoneInfo(channel.timezone or "UTC"))
-    activity: dict[str, list[int]] = {}
-    for title, day, count in await queries.comments_per_day(session, channel.id, boundaries):
-        activity.setdefault(title, [0] * len(days))[day] += count
+    quotes = [_quote(row, names) for row in best]
     return SummaryFigures(
         posts=posts,
         articles=articles,
@@ -299,6 +326,6 @@ async def gather_figures(
         liveliest=liveliest,
         quotes=quotes,
         min_votes=min_votes,
-        days=days,
-        activity=list(activity.items()),
+        days=charted.days,
+        activity=charted.activity,
     )

@@ -17,7 +17,12 @@ from bot.config import ChannelConfig, Config
 from bot.errors import NewsbotError
 from bot.i18n import N_, translator
 from bot.notices import tell
-from bot.summaries.content import SummaryFigures, gather_figures
+from bot.summaries.content import (
+    ChartFigures,
+    SummaryFigures,
+    gather_chart_figures,
+    gather_figures,
+)
 from bot.summaries.period import Period, latest_period, next_slot
 from bot.summaries.render import SummaryText, chart_descriptions, render_summary
 from bot.telegram_html import escape
@@ -56,41 +61,54 @@ def _load_libraries() -> None:
     import bot.summaries.chart  # noqa: F401 - matplotlib and bidi
 
 
-def _charts(summary_figures: SummaryFigures, title: str, dates: str, language: str) -> list[Chart]:
-    """Both charts, drawn off the event loop's thread by the caller."""
+def _draw_charts(
+    charted: ChartFigures, title: str, dates: str, language: str
+) -> list[bytes | None]:
+    """Both charts as PNG (None where there is nothing to draw), off the event loop."""
     from bot.summaries.chart import activity_figure, lesson_figure, png
 
     _ = translator(language)
-    lessons_alt, activity_alt = chart_descriptions(_, summary_figures)
-    drawn = [
-        (png(lesson_figure(summary_figures.lessons, title, dates, _)), lessons_alt),
-        (
-            png(
-                activity_figure(
-                    summary_figures.days, summary_figures.activity, title, dates, _, language
-                )
-            ),
-            activity_alt,
-        ),
+    return [
+        png(lesson_figure(charted.lessons, title, dates, _)),
+        png(activity_figure(charted.days, charted.activity, title, dates, _, language)),
     ]
-    return [Chart(image, alt) for image, alt in drawn if image is not None and alt]
 
 
 async def build_summary(session: AsyncSession, channel: ChannelConfig, period: Period) -> Summary:
     row = await channel_by_key(session, channel.key)
     if row is None:
         raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
-    # The first summary after start loads the chart library (about half a second): in a
-    # thread, while the figures are read from the database.
+    # Drawing is Python and holds the interpreter; reading is mostly SQLite, which lets go
+    # of it. So the chart library loads (about half a second, the first time) while what
+    # the charts show is read, and the charts are drawn while the rest is read.
     loading = asyncio.ensure_future(asyncio.to_thread(_load_libraries))
-    figures = await gather_figures(
-        session, row, period, names=channel.summary_names, min_votes=channel.summary_min_votes
-    )
-    _ = translator(channel.language)
+    charted = await gather_chart_figures(session, row, period)
     title = row.title or channel.key
     dates = period.dates(channel.zone, channel.language)
-    await loading
-    charts = await asyncio.to_thread(_charts, figures, title, dates, channel.language)
+
+    async def draw() -> list[bytes | None]:
+        await loading
+        return await asyncio.to_thread(_draw_charts, charted, title, dates, channel.language)
+
+    drawing = asyncio.ensure_future(draw())
+    try:
+        figures = await gather_figures(
+            session,
+            row,
+            period,
+            names=channel.summary_names,
+            min_votes=channel.summary_min_votes,
+            charted=charted,
+        )
+    finally:
+        images = await drawing
+    _ = translator(channel.language)
+    alts = chart_descriptions(_, figures)
+    charts = [
+        Chart(image, alt)
+        for image, alt in zip(images, alts, strict=True)
+        if image is not None and alt
+    ]
     text = render_summary(_, figures, title, dates, charts[0].alt if charts else None)
     return Summary(channel, period, dates, figures, text, charts)
 

@@ -215,19 +215,19 @@ async def liveliest_posts(
     return [(segment, int(c), int(r)) for segment, c, r in rows.all()]
 
 
-def _vote() -> ScalarSelect[Any]:
+def _vote(comment: Any) -> ScalarSelect[Any]:
     """The options the comment's author chose last in the lesson's companion poll."""
     return (
         select(PollAnswer.option_ids)
         .join(Poll, Poll.id == PollAnswer.poll_id)
         .where(
-            Poll.lesson_id == Comment.lesson_id,
+            Poll.lesson_id == comment.c.lesson_id,
             Poll.companion.is_(True),
-            PollAnswer.user_id == Comment.user_id,
+            PollAnswer.user_id == comment.c.user_id,
         )
         .order_by(PollAnswer.id.desc())
         .limit(1)
-        .correlate(Comment)
+        .correlate(comment)
         .scalar_subquery()
     )
 
@@ -246,14 +246,16 @@ async def ranked_comments(
     start: datetime,
     end: datetime,
     *,
-    lesson_ids: Sequence[int] | None = None,
-    per_group: int = 3,
-) -> list[RankedComment]:
+    lesson_ids: Sequence[int],
+    per_lesson: int,
+    overall: int,
+) -> tuple[list[RankedComment], list[RankedComment]]:
     """The period's comments with the most replies (written in the period) and reactions,
-    never the longest; at most ``per_group`` of them, per lesson when ``lesson_ids`` is
-    given, else overall. Only comments someone answered or reacted to are looked at: the
-    replies are counted in one pass over the period (the covering index), the reactions
-    in one over those given since it began."""
+    never the longest: at most ``per_lesson`` for each of ``lesson_ids`` and at most
+    ``overall`` over all, each list best first. Only comments someone answered or reacted
+    to are looked at: the replies are counted in one pass over the period (the covering
+    index), the reactions in one over those given since it began; both rankings come
+    from one pass, and names and votes are looked up for the comments kept only."""
     reply, reply_segment = aliased(Comment), aliased(Segment)
     replies = (
         select(
@@ -288,26 +290,22 @@ async def ranked_comments(
     ).subquery()
     reply_count = func.coalesce(replies.c.count, 0)
     reaction_count = func.coalesce(reactions.c.count, 0)
-    group_by = Comment.lesson_id if lesson_ids is not None else literal(0)
-    inner = (
+    best_first = ((reply_count + reaction_count).desc(), Comment.id)
+    in_lessons = Comment.lesson_id.in_(lesson_ids) if lesson_ids else literal(False)
+    ranked = (
         select(
             Comment.id,
             Comment.lesson_id,
-            Comment.text,
             Comment.user_id,
-            User.first_name,
-            User.last_name,
-            User.quote_consent,
-            Comment.sender_chat_title,
             reply_count.label("replies"),
             reaction_count.label("reactions"),
-            _vote().label("vote"),
-            func.row_number()
-            .over(
-                partition_by=group_by,
-                order_by=((reply_count + reaction_count).desc(), Comment.id),
-            )
-            .label("rank"),
+            case(
+                (
+                    in_lessons,
+                    func.row_number().over(partition_by=Comment.lesson_id, order_by=best_first),
+                )
+            ).label("lesson_rank"),
+            func.row_number().over(order_by=best_first).label("overall_rank"),
         )
         .select_from(candidates)
         .join(
@@ -318,7 +316,6 @@ async def ranked_comments(
             ),
         )
         .join(Segment, Segment.id == Comment.segment_id)
-        .outerjoin(User, User.id == Comment.user_id)
         .outerjoin(
             replies,
             and_(replies.c.chat_id == Comment.chat_id, replies.c.message_id == Comment.message_id),
@@ -331,16 +328,38 @@ async def ranked_comments(
             ),
         )
         .where(*_channel_comments(channel_id, start, end), Comment.text != "")  # type: ignore[arg-type]
+        .subquery()
     )
-    if lesson_ids is not None:
-        inner = inner.where(Comment.lesson_id.in_(lesson_ids))
-    ranked = inner.subquery()
+    kept, author = aliased(Comment), aliased(User)
     rows = await session.execute(
-        select(*(column for column in ranked.c if column.name != "rank"))
-        .where(ranked.c.rank <= per_group)
-        .order_by(ranked.c.lesson_id, ranked.c.rank)
+        select(
+            ranked.c.id,
+            ranked.c.lesson_id,
+            kept.text,
+            ranked.c.user_id,
+            author.first_name,
+            author.last_name,
+            author.quote_consent,
+            kept.sender_chat_title,
+            ranked.c.replies,
+            ranked.c.reactions,
+            _vote(ranked),
+            ranked.c.lesson_rank,
+            ranked.c.overall_rank,
+        )
+        .join(kept, kept.id == ranked.c.id)
+        .outerjoin(author, author.id == ranked.c.user_id)
+        .where((ranked.c.lesson_rank <= per_lesson) | (ranked.c.overall_rank <= overall))
+        .order_by(ranked.c.overall_rank)
     )
-    return [tuple(row) for row in rows.all()]
+    by_lesson: list[RankedComment] = []
+    best: list[RankedComment] = []
+    for *row, lesson_rank, overall_rank in rows.all():
+        if lesson_rank is not None and lesson_rank <= per_lesson:
+            by_lesson.append(tuple(row))
+        if overall_rank <= overall:
+            best.append(tuple(row))
+    return by_lesson, best
 
 
 async def lesson_comment_texts(
