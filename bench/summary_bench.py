@@ -2,7 +2,7 @@
 
 Each round starts a fresh process that makes the week's summary twice, as ``/summary``
 would in a running bot: first cold (the first summary after start, which also loads the
-chart and key-phrase libraries), then warm (every later one). The baseline, interleaved,
+chart library), then warm (every later one). The baseline, interleaved,
 is ``sqlite3`` running ``summary_figures.sql`` (the week's figures by hand) as a whole
 program. Medians; the last line gives the whole command's time against the target
 (< 0.8 s) and its ratio to the shell.

@@ -97,3 +97,15 @@ class json_value(FunctionElement[str]):
 
 
 _renders(json_value, sqlite="json_quote({})", postgresql="coalesce(to_json({})::text, 'null')")
+
+
+class json_number(FunctionElement[str]):
+    """An integer as JSON text, NULL as ``null``: the number's own digits, without the
+    JSON quoting function's pass over them (a fifth of the JSON log's work in SQLite)."""
+
+    type = String()
+    inherit_cache = True
+    name = "json_number"
+
+
+_renders(json_number, sqlite="ifnull({}, 'null')", postgresql="coalesce(({})::text, 'null')")

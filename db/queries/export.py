@@ -27,7 +27,7 @@ from sqlalchemy.types import UserDefinedType
 
 from db.engine import small_page_cache
 from db.models import Article, Channel, Comment, CommentEdit, Lesson, Poll, Segment, User
-from db.sql_text import format_text, iso_time, json_value
+from db.sql_text import format_text, iso_time, json_number, json_value
 
 STREAM_CHUNK = 500
 # A channel's or supergroup's id is -(10**12 + its own id).
@@ -111,10 +111,11 @@ LOG_FIELDS = (
     "hidden",
     "erased",
 )
-# number: an integer or NULL; plain: text newsbot writes (times, links, media kinds: never
-# a comma, quote or line break); typed: text a person typed or chose (a comment, a name,
-# a title), which a spreadsheet must not run; flag: true or false.
-CellKind = Literal["number", "plain", "typed", "flag"]
+# number: an integer or NULL; plain: text newsbot writes (links, media kinds: never a
+# comma, quote or line break); time: an ISO time newsbot writes, never NULL (so JSON needs
+# no quoting function for it); typed: text a person typed or chose (a comment, a name, a
+# title), which a spreadsheet must not run; flag: true or false.
+CellKind = Literal["number", "plain", "time", "typed", "flag"]
 
 
 @dataclass(frozen=True)
@@ -238,8 +239,8 @@ def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
             "number",
         ),
         Cell("link", _link(), "plain"),
-        Cell("time_utc", iso_time(Comment.created_at, 0, "Z"), "plain"),
-        Cell("time_local", _local_time(zones), "plain"),
+        Cell("time_utc", iso_time(Comment.created_at, 0, "Z"), "time"),
+        Cell("time_local", _local_time(zones), "time"),
         Cell("channel", Channel.key, "typed"),
         Cell("article_id", Article.id, "number"),
         Cell("article", Article.title, "typed"),
@@ -285,9 +286,16 @@ def json_line(cells: Sequence[Cell]) -> ColumnElement[str]:
     def value(cell: Cell) -> SQLColumnExpression[Any]:
         if cell.kind == "flag":
             return case((cell.value, "true"), else_="false")
+        if cell.kind == "number":
+            return json_number(cell.value)
+        if cell.kind == "time":
+            return cell.value  # quoted by the template: digits, -, :, T, ., +, Z only
         return json_value(cell.value)
 
-    template = "{" + ", ".join(f'"{cell.name}": %s' for cell in cells) + "}"
+    def slot(cell: Cell) -> str:
+        return f'"{cell.name}": "%s"' if cell.kind == "time" else f'"{cell.name}": %s'
+
+    template = "{" + ", ".join(map(slot, cells)) + "}"
     return format_text(template, *map(value, cells))
 
 
