@@ -254,6 +254,8 @@ async def test_figures_match_a_week_with_known_counts(
         validate_message(part)
     russian = render_summary(translator("ru"), figures, channel.title, "22—29 ноября").html
     assert "Недельная сводка" in russian
+    # "from 3 readers": the genitive, as the plural forms of "{count} reader" are.
+    assert "Обсуждение: 8 комментариев от 3 читателей (2 новых, 1 постоянный)." in russian
 
 
 def test_chart_is_a_png_readable_on_a_phone() -> None:

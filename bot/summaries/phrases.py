@@ -5,9 +5,9 @@ use them (at least two; a comment counts once however often it repeats itself), 
 two-word phrase before a single word as common. Words are compared by their Snowball
 stem, so "армия" and "армии", "guarantee" and "guarantees" are one word, and common
 words (the ``stop-words`` lists for English and Russian) neither make a theme nor join
-one. A phrase sharing a stem with a better one is dropped, so "security" does not
-follow "security guarantees". A handful of comments has no themes worth naming: below
-``MIN_TEXTS`` nothing is returned.
+one. A theme is shown as most comments spell it. A phrase sharing a stem with a better
+one is dropped, so "security" does not follow "security guarantees". A handful of
+comments has no themes worth naming: below ``MIN_TEXTS`` nothing is returned.
 
 Counting is all it takes: a statistical keyword extractor (yake, used before) scored
 phrases within one text, its ranking was then replaced by this count anyway, and it
@@ -60,11 +60,17 @@ def key_phrases(texts: list[str], language: str, limit: int = 4) -> list[str]:
     for stems in ranked:
         if taken.intersection(stems):
             continue
-        chosen.append(spelled[stems].most_common(1)[0][0])
+        chosen.append(_spelling(spelled[stems]))
         taken.update(stems)
         if len(chosen) == limit:
             break
     return chosen
+
+
+def _spelling(spellings: Counter[str]) -> str:
+    """How most comments spell the phrase; between equals the shortest, which is most
+    often the plain form ("guarantee", not "guarantees")."""
+    return min(spellings, key=lambda spelling: (-spellings[spelling], len(spelling)))
 
 
 @cache
