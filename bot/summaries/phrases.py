@@ -31,9 +31,9 @@ Stems = tuple[str, ...]
 def key_phrases(texts: list[str], language: str, limit: int = 4) -> list[str]:
     if len(texts) < MIN_TEXTS:
         return []
-    stem, stop_words = _language(_LANGUAGES.get(language, "english"))
-    mentions: Counter[Stems] = Counter()
-    spelled: dict[Stems, Counter[str]] = {}
+    stemmer, stop_words = _language(_LANGUAGES.get(language, "english"))
+    stem = cache(stemmer.stemWord)  # comments repeat words; forgotten with this call
+    spelled: dict[Stems, Counter[str]] = {}  # each theme's spellings, one a comment
     for text in texts:
         words = _WORD.findall(text.lower().replace("ё", "е"))
         found: dict[Stems, str] = {}
@@ -48,9 +48,9 @@ def key_phrases(texts: list[str], language: str, limit: int = 4) -> list[str]:
             if previous is not None:
                 found.setdefault((previous[0], current[0]), f"{previous[1]} {word}")
             previous = current
-        mentions.update(found.keys())
         for stems, spelling in found.items():
             spelled.setdefault(stems, Counter())[spelling] += 1
+    mentions = {stems: spellings.total() for stems, spellings in spelled.items()}
     ranked = sorted(
         (stems for stems, count in mentions.items() if count >= MIN_MENTIONS),
         key=lambda stems: (-mentions[stems], -len(stems)),
@@ -75,11 +75,11 @@ def _spelling(spellings: Counter[str]) -> str:
 
 @cache
 def _language(name: str) -> tuple[Any, frozenset[str]]:
-    """The language's stemmer (remembering each word's stem: comments repeat words) and
-    its common words; loaded with the first summary, not at start."""
+    """The language's stemmer and its common words; loaded with the first summary, not at
+    start."""
     import snowballstemmer
     from stop_words import get_stop_words
 
     stemmer = snowballstemmer.stemmer(name)
     stop_words = frozenset(word.replace("ё", "е") for word in get_stop_words(name))
-    return cache(stemmer.stemWord), stop_words
+    return stemmer, stop_words
