@@ -25,6 +25,7 @@ WEEKS = 12
 SEGMENTS_PER_WEEK = 10
 USERS = 20_000
 LESSONS_POSITION = 3
+LESSONS_PER_WEEK = 3  # all on the post at LESSONS_POSITION, numbered on from week to week
 THEMES = [
     "security guarantees", "energy prices", "army", "border treaty", "teachers",
     "hospital budget", "sanctions", "wheat exports", "pension reform", "local elections",
@@ -98,7 +99,7 @@ def populate(path: Path, comments: int) -> None:
                     }
                 )
                 if position == LESSONS_POSITION:
-                    for number in range(3):
+                    for number in range(LESSONS_PER_WEEK):
                         lesson_id = len(lessons) + 1
                         lessons.append(
                             {
@@ -134,7 +135,11 @@ def populate(path: Path, comments: int) -> None:
             offset = rng.random() * span
             week = int(offset // (7 * 86400))
             position = rng.randrange(SEGMENTS_PER_WEEK)
-            lesson = week * 3 + rng.randrange(3) + 1 if position == LESSONS_POSITION else None
+            lesson = (
+                week * LESSONS_PER_WEEK + rng.randrange(LESSONS_PER_WEEK) + 1
+                if position == LESSONS_POSITION
+                else None
+            )
             text = lesson_comment(rng, lesson) if lesson else "a comment of moderate length"
             batch.append(
                 {
