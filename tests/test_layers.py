@@ -53,7 +53,7 @@ def test_the_core_is_free_of_handler_code() -> None:
 
 
 def test_heavy_libraries_are_not_loaded_at_start_up() -> None:
-    """matplotlib, lxml, trafilatura, the stemmer and stop words load when a chart, a web
+    """Pillow, lxml, trafilatura, the stemmer and stop words load when a chart, a web
     page or a digest is made, markdown-it with the first Markdown article, aiohttp's server
     in webhook mode, not when the bot starts (a fresh interpreter imports what `newsbot
     run` does); nor does httpx's command-line tool (click, pygments), pydantic, Babel (an
@@ -61,7 +61,7 @@ def test_heavy_libraries_are_not_loaded_at_start_up() -> None:
     export (the first /export)."""
     probe = (
         "import sys, bot.app, bot.cli, handlers; "
-        "print(sorted(m for m in ('matplotlib', 'lxml', 'trafilatura', 'numpy', 'stop_words', "
+        "print(sorted(m for m in ('PIL', 'lxml', 'trafilatura', 'stop_words', "
         "'snowballstemmer', 'alembic', 'mako', 'aiohttp.web', 'markdown_it', 'click', "
         "'pygments', 'pydantic', 'babel', 'bot.articles.segmenter', 'bot.export.log') "
         "if m in sys.modules))"

@@ -1,122 +1,246 @@
-"""The summary's two charts, laid out for a phone (matplotlib, no display needed).
+"""The summary's two charts, laid out for a phone and drawn with Pillow.
 
-Telegram scales photos to 1280 px on the long side, so each figure is drawn exactly
-1280 px wide (8 in at 160 dpi) with type no smaller than 11 pt: nothing is shrunk
-after drawing. Each carries the channel's name and the period. The lesson chart
-shows each lesson's shares with its number of votes in the label and leaves out
-lessons nobody voted on, saying how many; the activity chart shows comments per day
-for each article. ``*_figure`` build the figures (tests read their texts back);
-``png`` renders one and closes it.
+Drawn by hand rather than with matplotlib: loading matplotlib and its first drawing took
+about a second, the whole budget of the first `/summary` after start (bench/README.md);
+Pillow loads in 0.03 s and draws a chart in tens of milliseconds. Telegram scales photos
+to 1280 px on the long side, so each chart is drawn exactly 1280 px wide with type no
+smaller than 24 px (11 pt at 160 dpi): nothing is shrunk after drawing. Each carries
+the channel's name and the period. The lesson chart shows each lesson's shares with its
+number of votes in the label and leaves out lessons nobody voted on, saying how many;
+the activity chart shows comments per day for each article.
+
+``*_figure`` lay a chart out on a :class:`Canvas`, which keeps every text it places (tests
+read them back, as a reader would); ``png`` draws it. Text is DejaVu Sans (bundled in
+``fonts/``, with its licence): it covers Latin, Cyrillic, Greek and Hebrew, whatever
+fonts the machine has.
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
+import math
 import unicodedata
-import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from bidi import get_display
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from PIL import Image, ImageDraw, ImageFont
 
 from bot.i18n import Translator, counted
 from bot.summaries.content import LessonResult
 
 COLORS = ["#2e7d32", "#f9a825", "#c62828", "#1565c0", "#6a1b9a", "#00838f"]
-WIDTH_INCHES, DPI = 8, 160  # 1280 px: Telegram's photo size, so nothing is scaled down
+WIDTH = 1280  # Telegram's photo size, so nothing is scaled down
+MARGIN = 36
+INK, MUTED, GRID = "#212121", "#5f6368", "#e0e0e0"
+# Type sizes in pixels: 16, 13, 12 and 11 pt at 160 dpi.
+HEADING, SUBHEADING, LABEL, SMALL = 36, 29, 27, 24
+FONTS = Path(__file__).with_name("fonts")
+
+Operation = Callable[[ImageDraw.ImageDraw, Image.Image], None]
 
 
-def _figure(height_inches: float) -> Figure:
-    """A figure of its own, not pyplot's (whose import costs a fifth of a second and whose
-    figures live until closed): PNG output goes through the Agg canvas either way."""
-    return Figure(figsize=(WIDTH_INCHES, height_inches), dpi=DPI, layout="constrained")
+@cache
+def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """Basic layout, not raqm: the same pixels on every machine; python-bidi orders
+    right-to-left text before it gets here."""
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return ImageFont.truetype(FONTS / name, size, layout_engine=ImageFont.Layout.BASIC)
 
 
-def _label(text: str, width: int = 38, lines: int = 3) -> str:
-    """Wrapped, at most ``lines`` lines; right-to-left text reordered for display; no emoji."""
+def _drawable(text: str) -> str:
+    """One line's worth of words, without emoji (the font has none: they would be boxes)."""
     clean = "".join(ch for ch in text if ord(ch) <= 0xFFFF and unicodedata.category(ch) != "So")
-    wrapped = textwrap.wrap(" ".join(clean.split()), width) or [""]
+    return " ".join(clean.split())
+
+
+def wrap(text: str, face: ImageFont.FreeTypeFont, width: float, lines: int) -> list[str]:
+    """Word-wrapped to ``width`` pixels, at most ``lines`` lines (the last ending in "…"
+    when cut), each in display order (right-to-left text reversed for drawing)."""
+    wrapped: list[str] = []
+    for word in _drawable(text).split(" "):
+        candidate = f"{wrapped[-1]} {word}" if wrapped else word
+        if wrapped and face.getlength(candidate) <= width:
+            wrapped[-1] = candidate
+            continue
+        while face.getlength(word) > width:  # a word longer than the line is cut
+            cut = max(1, int(len(word) * width / face.getlength(word)) - 1)
+            wrapped.append(word[:cut])
+            word = word[cut:]
+        wrapped.append(word)
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][: width - 1] + "…"
-    return "\n".join(get_display(line) for line in wrapped)
+        last = wrapped[-1]
+        while last and face.getlength(last + "…") > width:
+            last = last[:-1]
+        wrapped[-1] = last.rstrip() + "…"
+    return [get_display(line) for line in wrapped or [""]]
 
 
-def _heading(figure: Figure, channel: str, dates: str, subject: str) -> None:
-    figure.suptitle(
-        _label(f"{channel} · {dates}", 60, 2), fontsize=16, fontweight="bold", x=0.02, ha="left"
-    )
-    figure.axes[0].set_title(_label(subject, 60, 2), fontsize=13, loc="left")
+@dataclass
+class Canvas:
+    """A chart laid out top to bottom: its height is known only once everything is placed,
+    so the drawing is recorded and replayed by :func:`png` onto an image of that height."""
+
+    height: int = 0
+    texts: list[str] = field(default_factory=list)
+    operations: list[Operation] = field(default_factory=list)
+
+    def text(
+        self,
+        xy: tuple[float, float],
+        text: str,
+        face: ImageFont.FreeTypeFont,
+        *,
+        fill: str = INK,
+        anchor: str = "la",
+    ) -> None:
+        self.texts.append(text)
+        self.operations.append(
+            lambda draw, _image: draw.text(xy, text, font=face, fill=fill, anchor=anchor)
+        )
+
+    def lines(
+        self,
+        x: float,
+        y: float,
+        lines: list[str],
+        face: ImageFont.FreeTypeFont,
+        *,
+        fill: str = INK,
+        spacing: float = 1.25,
+    ) -> float:
+        """Lines from (x, y) down; returns the y below the last."""
+        step = face.size * spacing
+        for line in lines:
+            self.text((x, y), line, face, fill=fill)
+            y += step
+        return y
+
+    def rectangle(self, box: tuple[float, float, float, float], fill: str) -> None:
+        self.operations.append(lambda draw, _image: draw.rectangle(box, fill=fill))
+
+    def smooth(
+        self, box: tuple[int, int, int, int], paint: Callable[[ImageDraw.ImageDraw], None]
+    ) -> None:
+        """Slanted lines and dots for ``box``, drawn at twice the size and halved (Pillow
+        draws lines without anti-aliasing); ``paint`` draws in the box's own coordinates,
+        doubled."""
+
+        def operation(_draw: ImageDraw.ImageDraw, image: Image.Image) -> None:
+            left, top, right, bottom = box
+            layer = Image.new("RGBA", ((right - left) * 2, (bottom - top) * 2), (0, 0, 0, 0))
+            paint(ImageDraw.Draw(layer))
+            halved = layer.reduce(2)
+            image.paste(halved, (left, top), halved)
+
+        self.operations.append(operation)
+
+    def heading(self, channel: str, dates: str, subject: str) -> None:
+        width = WIDTH - 2 * MARGIN
+        y = self.lines(
+            MARGIN,
+            28,
+            wrap(f"{channel} · {dates}", font(HEADING, True), width, 2),
+            font(HEADING, True),
+        )
+        self.height = int(
+            self.lines(
+                MARGIN,
+                y + 4,
+                wrap(subject, font(SUBHEADING), width, 2),
+                font(SUBHEADING),
+                fill=MUTED,
+            )
+        )
+
+    def legend(
+        self, entries: list[tuple[str, str]], swatch: Callable[[float, float, str], None]
+    ) -> None:
+        """Entries side by side while they fit, then on the next row."""
+        face, x, y = font(LABEL), float(MARGIN), self.height + 24
+        for label, color in entries:
+            width = 48 + face.getlength(label)
+            if x > MARGIN and x + width > WIDTH - MARGIN:
+                x, y = MARGIN, y + 44
+            swatch(x, y + face.size / 2, color)
+            self.text((x + 40, y), label, face)
+            x += width + 40
+        self.height = int(y + 44)
 
 
 def lesson_figure(
     lessons: list[LessonResult], channel: str, dates: str, _: Translator
-) -> Figure | None:
-    """Stacked bars of each voted lesson's shares; None when no lesson has a vote."""
+) -> Canvas | None:
+    """A bar of each voted lesson's shares across the width; None when no lesson has a vote."""
     shown = [lesson for lesson in lessons if lesson.total > 0]
     if not shown:
         return None
-    options = shown[0].options
-    figure = _figure(2.4 + 1.15 * len(shown))
-    axes = figure.subplots()
-    labels = [
-        _label(
-            _("Lesson {number}: «{question}»").format(
-                number=lesson.number, question=lesson.question
-            )
+    canvas = Canvas()
+    canvas.heading(channel, dates, _("How readers voted on the lessons"))
+    left, right = MARGIN, WIDTH - MARGIN
+    y: float = canvas.height + 20
+    for lesson in shown:
+        question = _("Lesson {number}: «{question}»").format(
+            number=lesson.number, question=lesson.question
         )
-        + "\n"
-        + counted("{count} vote", "{count} votes", lesson.total, _)
-        for lesson in shown
-    ][::-1]
-    left = [0.0] * len(shown)
-    for index, option in enumerate(options):
-        percents = [
-            lesson.percentages()[index] if index < len(lesson.counts) else 0
-            for lesson in shown[::-1]
-        ]
-        bars = axes.barh(
-            labels, percents, left=left, color=COLORS[index % len(COLORS)], label=_label(option, 24)
-        )
-        for bar, percent in zip(bars, percents, strict=True):
-            if percent >= 9:
-                axes.text(
-                    bar.get_x() + bar.get_width() / 2,
-                    bar.get_y() + bar.get_height() / 2,
-                    f"{percent}%",
-                    ha="center",
-                    va="center",
-                    color="white",
-                    fontsize=12,
-                    fontweight="bold",
+        y = canvas.lines(left, y, wrap(question, font(LABEL), right - left, 3), font(LABEL))
+        votes = counted("{count} vote", "{count} votes", lesson.total, _)
+        y = canvas.lines(left, y, [votes], font(SMALL), fill=MUTED) + 4
+        shares = lesson.percentages()
+        start = 0
+        for index, share in enumerate(shares):
+            end = start + share  # edges from running totals: no gap, no overlap
+            x0 = left + (right - left) * start / 100
+            x1 = left + (right - left) * end / 100
+            start = end
+            if share == 0:
+                continue
+            canvas.rectangle((x0, y, x1 - 1, y + 52), COLORS[index % len(COLORS)])
+            label = f"{share}%"
+            if share >= 9 and font(LABEL, True).getlength(label) < x1 - x0 - 8:
+                canvas.text(
+                    ((x0 + x1) / 2, y + 26), label, font(LABEL, True), fill="white", anchor="mm"
                 )
-        left = [a + b for a, b in zip(left, percents, strict=True)]
-    axes.set_xlim(0, 100)
-    axes.set_xlabel("%", fontsize=12)
-    axes.tick_params(axis="y", labelsize=12)
-    axes.tick_params(axis="x", labelsize=11)
-    axes.legend(
-        ncol=min(len(options), 3), loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False,
-        fontsize=12,
-    )  # fmt: skip
-    axes.spines[["top", "right"]].set_visible(False)
-    _heading(figure, channel, dates, _("How readers voted on the lessons"))
+        y += 52 + 32
+    canvas.height = int(y - 16)
+    options = shown[0].options
+
+    def square(x: float, middle: float, color: str) -> None:
+        canvas.rectangle((x, middle - 12, x + 24, middle + 12), color)
+
+    canvas.legend(
+        [
+            (wrap(option, font(LABEL), 480, 1)[0], COLORS[i % len(COLORS)])
+            for i, option in enumerate(options)
+        ],
+        square,
+    )
     left_out = len(lessons) - len(shown)
     if left_out:
-        figure.supxlabel(
-            counted(
-                "Not shown: {count} lesson without votes",
-                "Not shown: {count} lessons without votes",
-                left_out,
-                _,
-            ),
-            fontsize=11,
-            x=0.02,
-            ha="left",
+        note = counted(
+            "Not shown: {count} lesson without votes",
+            "Not shown: {count} lessons without votes",
+            left_out,
+            _,
         )
-    return figure
+        canvas.height = int(canvas.lines(left, canvas.height, [note], font(SMALL), fill=MUTED))
+    canvas.height += 28
+    return canvas
+
+
+def nice_step(top: int, most_ticks: int = 6) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50… that marks 0 to ``top`` in at most ``most_ticks``
+    steps: whole comments, round numbers."""
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            if math.ceil(top / step) <= most_ticks:
+                return step
+        magnitude *= 10
 
 
 def activity_figure(
@@ -126,43 +250,81 @@ def activity_figure(
     dates: str,
     _: Translator,
     language: str,
-) -> Figure | None:
+) -> Canvas | None:
     """Comments per day, one line per article (the five most discussed); None when quiet."""
     from babel.dates import format_date
 
     busiest = sorted(activity, key=lambda item: -sum(item[1]))[:5]
     if not busiest or not any(sum(counts) for _title, counts in busiest):
         return None
-    figure = _figure(5.6)
-    axes = figure.subplots()
-    ticks = [format_date(day, "d MMM", locale=language) for day in days]
-    for index, (title, counts) in enumerate(busiest):
-        label = (
-            _label(title, 40, 1)
-            + " ("
-            + counted("{count} comment", "{count} comments", sum(counts), _)
-            + ")"
-        )
-        axes.plot(
-            range(len(days)), counts, marker="o", linewidth=2.5, color=COLORS[index], label=label
-        )
-    axes.set_xticks(range(len(days)), ticks, fontsize=11)
-    axes.set_ylabel(_("Comments"), fontsize=12)
-    axes.set_ylim(bottom=0)
-    axes.tick_params(axis="y", labelsize=11)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, fontsize=12)
-    axes.spines[["top", "right"]].set_visible(False)
-    _heading(figure, channel, dates, _("Comments per day"))
-    return figure
+    canvas = Canvas()
+    canvas.heading(channel, dates, _("Comments per day"))
+    most = max(max(counts) for _title, counts in busiest)
+    step = nice_step(most)
+    ticks = list(range(0, step * math.ceil(most / step) + 1, step))
+    small = font(SMALL)
+    axis_label_top = canvas.height + 16
+    canvas.text((MARGIN, axis_label_top), _("Comments"), small, fill=MUTED)
+    top = axis_label_top + 48
+    bottom = top + 480
+    left = int(MARGIN + max(small.getlength(str(tick)) for tick in ticks) + 16)
+    right = WIDTH - MARGIN
+    for tick in ticks:
+        y = bottom - (bottom - top) * tick / ticks[-1]
+        canvas.rectangle((left, y, right, y + 1), GRID)
+        canvas.text((left - 12, y), str(tick), small, fill=MUTED, anchor="rm")
+    canvas.rectangle((left, bottom, right, bottom + 2), MUTED)
+    slot = (right - left) / max(len(days), 1)
+    xs = [left + slot * (index + 0.5) for index in range(len(days))]
+    labels = [format_date(day, "d MMM", locale=language) for day in days]
+    widest = max(small.getlength(label) for label in labels)
+    every = math.ceil((widest + 16) / slot)  # every n-th day when all would not fit
+    for index, (x, label) in enumerate(zip(xs, labels, strict=True)):
+        if index % every == 0:
+            canvas.rectangle((x - 1, bottom, x + 1, bottom + 10), MUTED)
+            canvas.text((x, bottom + 16), label, small, fill=MUTED, anchor="ma")
+
+    def paint(draw: ImageDraw.ImageDraw) -> None:
+        for index, (_title, counts) in enumerate(busiest):
+            points = [
+                (2 * (x - left), 2 * (bottom - top) * (1 - count / ticks[-1]) + 20)
+                for x, count in zip(xs, counts, strict=True)
+            ]
+            draw.line(points, fill=COLORS[index], width=11, joint="curve")
+            for px, py in points:
+                draw.ellipse((px - 14, py - 14, px + 14, py + 14), fill=COLORS[index])
+
+    canvas.smooth((left, top - 10, right, bottom + 10), paint)
+    canvas.height = bottom + 16 + SMALL + 8
+
+    def stroke(x: float, middle: float, color: str) -> None:
+        canvas.rectangle((x, middle - 3, x + 28, middle + 3), color)
+
+    canvas.legend(
+        [
+            (
+                wrap(title, font(LABEL), 760, 1)[0]
+                + " ("
+                + counted("{count} comment", "{count} comments", sum(counts), _)
+                + ")",
+                COLORS[index],
+            )
+            for index, (title, counts) in enumerate(busiest)
+        ],
+        stroke,
+    )
+    canvas.height += 28
+    return canvas
 
 
-def png(figure: Figure | None) -> bytes | None:
-    """The figure as PNG at its own size (no tight cropping: 1280 px stays 1280 px)."""
-    if figure is None:
+def png(canvas: Canvas | None) -> bytes | None:
+    """The chart as PNG at its own size (1280 px wide, as tall as its content)."""
+    if canvas is None:
         return None
+    image = Image.new("RGB", (WIDTH, canvas.height), "white")
+    draw = ImageDraw.Draw(image)
+    for operation in canvas.operations:
+        operation(draw, image)
     buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a missing glyph must not fail a summary
-        figure.savefig(buffer, format="png")
+    image.save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()

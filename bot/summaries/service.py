@@ -58,7 +58,7 @@ class Summary:
 
 
 def _load_libraries() -> None:
-    import bot.summaries.chart  # noqa: F401 - matplotlib and bidi
+    import bot.summaries.chart  # noqa: F401 - Pillow, bidi and the fonts
 
 
 def _draw_charts(
@@ -78,9 +78,9 @@ async def build_summary(session: AsyncSession, channel: ChannelConfig, period: P
     row = await channel_by_key(session, channel.key)
     if row is None:
         raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
-    # Drawing is Python and holds the interpreter; reading is mostly SQLite, which lets go
-    # of it. So the chart library loads (about half a second, the first time) while what
-    # the charts show is read, and the charts are drawn while the rest is read.
+    # Drawing holds the interpreter in part; reading is mostly SQLite, which lets go of it.
+    # So the chart code loads while what the charts show is read, and the charts are
+    # drawn while the rest is read.
     loading = asyncio.ensure_future(asyncio.to_thread(_load_libraries))
     charted = await gather_chart_figures(session, row, period)
     title = row.title or channel.key
