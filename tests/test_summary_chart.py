@@ -119,7 +119,7 @@ def test_long_labels_are_wrapped_within_the_width_and_cut_with_an_ellipsis() -> 
     assert len(lines) == 3
     assert all(face.getlength(line) <= 600 for line in lines)
     assert lines[-1].endswith("…")
-    word = wrap("a" * 300, face, 200, 5)  # one word longer than the line is cut too
+    word = wrap("W" * 10 + "i" * 300, face, 200, 5)  # a word longer than the line is cut
     assert len(word) == 5
     assert all(face.getlength(line) <= 200 for line in word)
 

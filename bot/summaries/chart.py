@@ -67,7 +67,9 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: float, lines: int) -> l
             wrapped[-1] = candidate
             continue
         while face.getlength(word) > width:  # a word longer than the line is cut
-            cut = max(1, int(len(word) * width / face.getlength(word)) - 1)
+            cut = max(1, int(len(word) * width / face.getlength(word)))
+            while cut > 1 and face.getlength(word[:cut]) > width:
+                cut -= 1
             wrapped.append(word[:cut])
             word = word[cut:]
         wrapped.append(word)
