@@ -157,6 +157,11 @@ class NewsBot:
         await self.inbox.process()  # stored before a crash, not yet handled
         if self.config.webhook.url is not None:
             return  # Telegram pushes what it holds once the webhook is set (run_webhook)
+        lease = self.schedule.lease if self.schedule is not None else None
+        if lease is not None and not lease.still_held():
+            # Another process holds the lease and polls: any getUpdates from here, even
+            # one that does not wait, ends its long poll with a Conflict.
+            return
         # Drain what Telegram holds before publishing: an automatic forward there may
         # settle a send that was in doubt when the bot stopped. A webhook left from
         # webhook mode would make Telegram refuse getUpdates: polling removes it first.
