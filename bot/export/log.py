@@ -126,14 +126,15 @@ async def _write_rows(
 ) -> int:
     """CSV or JSON lines as the database writes them: Python only moves finished lines, a
     chunk at a time (the next chunk is read meanwhile)."""
-    cells = queries.log_cells(await _zones(session, scope, now))
+    posts = queries.log_posts(FORMULA_START)
+    cells = queries.log_cells(await _zones(session, scope, now), posts)
     if kind == "csv":
         line, end = queries.csv_line(cells, FORMULA_START), "\r\n"  # as the csv module ends rows
         out.write(",".join(FIELDS) + end)
     else:
         line, end = queries.json_line(cells), "\n"
     count = 0
-    async for chunk in queries.stream_log_lines(session, log_filter(scope), line):
+    async for chunk in queries.stream_log_lines(session, log_filter(scope), line, posts):
         out.write(end.join(chunk) + end)
         count += len(chunk)
         await out.drain()
@@ -194,8 +195,10 @@ async def _write_json(
         group.clear()
         await out.drain()
 
-    cells = queries.log_cells(await _zones(session, scope, now))
-    async for *values, segment_id in queries.stream_log_cells(session, log_filter(scope), cells):
+    posts = queries.log_posts(FORMULA_START)
+    cells = queries.log_cells(await _zones(session, scope, now), posts)
+    rows = queries.stream_log_cells(session, log_filter(scope), cells, posts)
+    async for *values, segment_id in rows:
         if segment_id != current:
             await flush()
             current = segment_id

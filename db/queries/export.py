@@ -120,11 +120,13 @@ CellKind = Literal["number", "plain", "time", "typed", "flag"]
 
 @dataclass(frozen=True)
 class Cell:
-    """One column of the log as the database computes it."""
+    """One column of the log as the database computes it; ``csv``, where given, is the
+    cell as a CSV line writes it, worked out beforehand (once a post, see ``log_posts``)."""
 
     name: str
     value: SQLColumnExpression[Any]
     kind: CellKind
+    csv: SQLColumnExpression[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,25 +160,26 @@ def _in_zone(pieces: Sequence[ZonePiece]) -> ColumnElement[str]:
     )
 
 
-def _local_time(zones: Mapping[str, Sequence[ZonePiece]]) -> ColumnElement[str]:
+def _local_time(
+    zones: Mapping[str, Sequence[ZonePiece]], timezone: SQLColumnExpression[str]
+) -> ColumnElement[str]:
     """The comment's time in its channel's zone; zones never off UTC cost nothing extra."""
     shifted = {name: pieces for name, pieces in zones.items() if tuple(pieces) != UTC_PIECES}
     if not shifted:
         return _in_zone(UTC_PIECES)
     return case(
-        *((Channel.timezone == name, _in_zone(pieces)) for name, pieces in shifted.items()),
+        *((timezone == name, _in_zone(pieces)) for name, pieces in shifted.items()),
         else_=_in_zone(UTC_PIECES),
     )
 
 
-def _link() -> ColumnElement[str]:
+def _link(username: SQLColumnExpression[str]) -> ColumnElement[str]:
     """``t.me/<username>/<id>`` for a public group, ``t.me/c/<id without -100>/<id>``
     (as ``bot.telegram_links.post_link`` writes it)."""
     bare = case(
         (Comment.chat_id <= -SUPERGROUP_PREFIX, -SUPERGROUP_PREFIX - Comment.chat_id),
         else_=func.abs(Comment.chat_id),
     )
-    username = Channel.discussion_username
     return case(
         (
             username != "",
@@ -225,9 +228,43 @@ def _edit_count() -> ScalarSelect[int]:
     )
 
 
-def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
+def _csv_text(value: SQLColumnExpression[str], guarded_starts: Sequence[str]) -> ColumnElement[str]:
+    """Typed text as a CSV cell holds it between its quotes: quotes doubled, and a leading
+    apostrophe when it starts with one of ``guarded_starts`` (a spreadsheet runs those)."""
+    guarded = func.substr(value, 1, 1).in_(guarded_starts)
+    return case((guarded, "'"), else_="") + func.replace(value, '"', '""')
+
+
+def log_posts(guarded_starts: Sequence[str]) -> CTE:
+    """Each post's values that the log repeats on every comment under it, worked out once a
+    post rather than once a comment (a million comments sit under some hundreds of posts):
+    its number, article and channel, the channel's zone and group, and the channel and
+    article cells as CSV writes them. Both the joins and the guards per row were a tenth
+    of the CSV line's cost (callgrind, bench/README.md)."""
+    return (
+        select(
+            Segment.id.label("id"),
+            (Segment.position + 1).label("post"),
+            Segment.channel_id.label("channel_id"),
+            Article.id.label("article_id"),
+            Article.title.label("article"),
+            Channel.key.label("channel"),
+            Channel.timezone.label("timezone"),
+            Channel.discussion_username.label("discussion_username"),
+            _csv_text(Channel.key, guarded_starts).label("channel_csv"),
+            _csv_text(Article.title, guarded_starts).label("article_csv"),
+        )
+        .join(Article, Article.id == Segment.article_id)
+        .outerjoin(Channel, Channel.id == Segment.channel_id)
+        .cte("posts")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def log_cells(zones: Mapping[str, Sequence[ZonePiece]], posts: CTE) -> list[Cell]:
     """The log's columns in ``LOG_FIELDS`` order; ``zones`` are the offsets of each
-    channel's time zone over the exported period."""
+    channel's time zone over the exported period; ``posts`` is ``log_posts``'s table,
+    which the query reading these cells must join (``stream_log_lines``)."""
     cells = [
         Cell("comment_id", Comment.id, "number"),
         Cell("group_id", Comment.chat_id, "number"),
@@ -238,13 +275,13 @@ def log_cells(zones: Mapping[str, Sequence[ZonePiece]]) -> list[Cell]:
             func.coalesce(Comment.reply_to_message_id, Comment.thread_id),
             "number",
         ),
-        Cell("link", _link(), "plain"),
+        Cell("link", _link(posts.c.discussion_username), "plain"),
         Cell("time_utc", iso_time(Comment.created_at, 0, "Z"), "time"),
-        Cell("time_local", _local_time(zones), "time"),
-        Cell("channel", Channel.key, "typed"),
-        Cell("article_id", Article.id, "number"),
-        Cell("article", Article.title, "typed"),
-        Cell("post", Segment.position + 1, "number"),
+        Cell("time_local", _local_time(zones, posts.c.timezone), "time"),
+        Cell("channel", posts.c.channel, "typed", csv=posts.c.channel_csv),
+        Cell("article_id", posts.c.article_id, "number"),
+        Cell("article", posts.c.article, "typed", csv=posts.c.article_csv),
+        Cell("post", posts.c.post, "number"),
         Cell("lesson", Lesson.position + 1, "number"),
         Cell("author_id", Comment.user_id, "number"),
         Cell("author_name", _author_name(), "typed"),
@@ -268,6 +305,9 @@ def csv_line(cells: Sequence[Cell], guarded_starts: Sequence[str]) -> ColumnElem
         if cell.kind == "flag":
             template.append("%s")
             values.append(case((cell.value, "True"), else_="False"))
+        elif cell.csv is not None:
+            template.append('"%s"')
+            values.append(cell.csv)
         elif cell.kind == "typed":
             # The quotes are the template's, the apostrophe its own value: the cell's
             # expression is written twice, not four times (SQLite evaluates each copy).
@@ -320,39 +360,50 @@ class LogFilter:
 
 
 def _log_query(
-    wanted: LogFilter, columns: Sequence[SQLColumnExpression[Any]] | None = None
+    wanted: LogFilter, cells: tuple[Sequence[SQLColumnExpression[Any]], CTE] | None = None
 ) -> Select[*tuple[Any, ...]]:
+    """The log's rows: the raw columns (Telegram Desktop's layout) read from the tables,
+    or ``cells``: columns built by ``log_cells`` and the posts table they read."""
     channel_id, article_id, group_id = wanted.channel_id, wanted.article_id, wanted.group_id
     since, until, include_hidden = wanted.since, wanted.until, wanted.include_hidden
-    reads_cells = columns is not None
-    if columns is None:
-        columns = (*LOG_COLUMNS, _edit_count())
-    query: Select[*tuple[Any, ...]] = (
-        select(*columns)
-        .select_from(Comment)
-        .join(Segment, Segment.id == Comment.segment_id)
-        .join(Article, Article.id == Segment.article_id)
-        .outerjoin(Channel, Channel.id == Segment.channel_id)
-        .outerjoin(Lesson, Lesson.id == Comment.lesson_id)
-    )
-    # The cells read names from AUTHORS; the raw columns (Telegram Desktop's layout) from users.
-    if reads_cells:
-        query = query.outerjoin(AUTHORS, AUTHORS.c.id == Comment.user_id)
+    query: Select[*tuple[Any, ...]]
+    if cells is None:
+        query = (
+            select(*LOG_COLUMNS, _edit_count())
+            .select_from(Comment)
+            .join(Segment, Segment.id == Comment.segment_id)
+            .join(Article, Article.id == Segment.article_id)
+            .outerjoin(Channel, Channel.id == Segment.channel_id)
+            .outerjoin(Lesson, Lesson.id == Comment.lesson_id)
+            .outerjoin(User, User.id == Comment.user_id)
+        )
+        post_channel: SQLColumnExpression[Any] = Segment.channel_id
+        post_article: SQLColumnExpression[Any] = Segment.article_id
     else:
-        query = query.outerjoin(User, User.id == Comment.user_id)
+        columns, posts = cells
+        query = (
+            select(*columns)
+            .select_from(Comment)
+            .join(posts, posts.c.id == Comment.segment_id)
+            .outerjoin(Lesson, Lesson.id == Comment.lesson_id)
+            .outerjoin(AUTHORS, AUTHORS.c.id == Comment.user_id)
+        )
+        post_channel, post_article = posts.c.channel_id, posts.c.article_id
+    # By the comment's own post id, not the joined one's: SQLite then walks the comments'
+    # (segment_id, created_at) index in order instead of sorting the whole log first.
     query = query.order_by(
         *(
             (Comment.message_id,)
             if group_id is not None
-            else (Segment.id, Comment.created_at, Comment.id)
+            else (Comment.segment_id, Comment.created_at, Comment.id)
         )
     )
     if group_id is not None:
         query = query.where(Comment.chat_id == group_id)
     if channel_id is not None:
-        query = query.where(Segment.channel_id == channel_id)
+        query = query.where(post_channel == channel_id)
     if article_id is not None:
-        query = query.where(Segment.article_id == article_id)
+        query = query.where(post_article == article_id)
     if since is not None:
         query = query.where(Comment.created_at >= since)
     if until is not None:
@@ -372,14 +423,14 @@ async def stream_log(session: AsyncSession, wanted: LogFilter) -> AsyncIterator[
 
 
 async def stream_log_lines(
-    session: AsyncSession, wanted: LogFilter, line: ColumnElement[str]
+    session: AsyncSession, wanted: LogFilter, line: ColumnElement[str], posts: CTE
 ) -> AsyncIterator[Sequence[str]]:
-    """The log as lines the database wrote (``csv_line``, ``json_line``), a chunk at a
-    time, the next chunk read while this one is written. The caller must not use the
-    session until the stream ends."""
+    """The log as lines the database wrote (``csv_line``, ``json_line`` of cells reading
+    ``posts``), a chunk at a time, the next chunk read while this one is written. The
+    caller must not use the session until the stream ends."""
     # The driver's rows are buffered a chunk at a time at most (SQLAlchemy's own default
     # grows to 1,000 rows), so a million-line log streams in a few hundred kilobytes.
-    query = _log_query(wanted, [line]).execution_options(max_row_buffer=STREAM_CHUNK)
+    query = _log_query(wanted, ([line], posts)).execution_options(max_row_buffer=STREAM_CHUNK)
     connection = await session.connection()
     async with small_page_cache(connection):
         result = await connection.stream(query)
@@ -388,12 +439,12 @@ async def stream_log_lines(
 
 
 async def stream_log_cells(
-    session: AsyncSession, wanted: LogFilter, cells: Sequence[Cell]
+    session: AsyncSession, wanted: LogFilter, cells: Sequence[Cell], posts: CTE
 ) -> AsyncIterator[Sequence[Any]]:
-    """The log's cells, then the comment's post (segment id), a row at a time; the
-    session may be used between rows."""
-    columns = [*cell_columns(cells), Segment.id]
-    result = await (await session.connection()).stream(_log_query(wanted, columns))
+    """The log's cells (reading ``posts``), then the comment's post (segment id), a row at
+    a time; the session may be used between rows."""
+    columns = [*cell_columns(cells), Comment.segment_id]
+    result = await (await session.connection()).stream(_log_query(wanted, (columns, posts)))
     while chunk := await result.fetchmany(STREAM_CHUNK):
         for row in chunk:
             yield row
