@@ -305,15 +305,13 @@ def csv_line(cells: Sequence[Cell], guarded_starts: Sequence[str]) -> ColumnElem
         if cell.kind == "flag":
             template.append("%s")
             values.append(case((cell.value, "True"), else_="False"))
-        elif cell.csv is not None:
-            template.append('"%s"')
-            values.append(cell.csv)
         elif cell.kind == "typed":
-            # The quotes are the template's, the apostrophe its own value: the cell's
-            # expression is written twice, not four times (SQLite evaluates each copy).
-            template.append('"%s%s"')
-            guarded = func.substr(cell.value, 1, 1).in_(guarded_starts)
-            values += [case((guarded, "'"), else_=""), func.replace(cell.value, '"', '""')]
+            # The quotes are the template's: the cell's expression is written twice
+            # (guard and quoting), not four times (SQLite evaluates each copy).
+            template.append('"%s"')
+            values.append(
+                cell.csv if cell.csv is not None else _csv_text(cell.value, guarded_starts)
+            )
         else:
             template.append("%s")
             values.append(cell.value)
