@@ -325,6 +325,14 @@ async def test_documents_photos_and_file_download(emulator: Emulator) -> None:
         assert (photo.photo[-1].width, photo.photo[-1].height) == (3, 2)
         with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
             await bot.send_photo(user, InputFile(png, filename="c.png"), caption="x" * 1025)
+        # Telegram's photo limits: width and height at most 10000 in total, ratio at most 20.
+        for width, height in ((1280, 8721), (21, 1)):
+            with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+                await bot.send_photo(user, InputFile(_png(width, height), filename="c.png"))
+        tallest = await bot.send_photo(user, InputFile(_png(1280, 8720), filename="c.png"))
+        assert tallest.photo[-1].height == 8720
+        with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+            await bot.send_photo(user, InputFile(b"not an image", filename="c.png"))
 
 
 def _png(width: int, height: int) -> bytes:

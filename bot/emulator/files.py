@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 from telegram.constants import MessageLimit
 
 from bot.emulator.errors import (
@@ -19,6 +21,27 @@ from bot.emulator.state import (
     StoredFile,
     Upload,
 )
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def check_photo(content: bytes) -> None:
+    """What sendPhoto refuses (Bot API: at most 10 MB, width and height at most 10000 in
+    total, a ratio of at most 20). Only PNG is read here, the one kind newsbot sends;
+    anything else is refused as an image Telegram could not process (stricter than
+    Telegram, which takes JPEG and WebP too)."""
+    if len(content) > MAX_PHOTO_BYTES:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    if content[:8] != b"\x89PNG\r\n\x1a\n" or len(content) < 24:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    width, height = struct.unpack(">II", content[16:24])
+    if (
+        width == 0
+        or height == 0
+        or width + height > 10_000
+        or max(width, height) > 20 * min(width, height)
+    ):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
 
 
 class Files(Messages):
@@ -55,6 +78,7 @@ class Files(Messages):
 
     def api_sendPhoto(self, params: JSON) -> JSON:
         chat, stored, body = self._send_file(params, "photo")
+        check_photo(stored.content)
         body["photo"] = self._photo_json(stored)
         return self._send(chat, body, params)
 
