@@ -73,6 +73,24 @@ def test_each_bar_is_split_in_its_lessons_shares() -> None:
     assert abs(widths[_rgb(COLORS[2])] - 0.1 * whole) <= 2
 
 
+def test_a_week_of_many_lessons_stays_a_photo_telegram_accepts() -> None:
+    """Telegram refuses a photo whose width and height add up to more than 10000 px: the
+    lessons that do not fit are counted under the chart instead of drawn."""
+    question = "Prices rise when tariffs rise, and importers pass the cost on " * 3
+    lessons = [LessonResult(question, OPTIONS, [n + 1, 1, 1], number=n) for n in range(1, 61)]
+    lessons.append(LessonResult("Nobody voted", OPTIONS, [0, 0, 0], number=61))
+    canvas = lesson_figure(lessons, "News", "22–29 November", translator("ru"))
+    picture = _decoded(png(canvas))
+    assert picture.width + picture.height <= 10_000
+    assert canvas is not None
+    drawn = [text for text in canvas.texts if text.startswith("Урок ")]
+    assert 20 <= len(drawn) < 60
+    assert f"Не поместились ещё {60 - len(drawn)} уроков с голосами" in canvas.texts or (
+        f"Не поместились ещё {60 - len(drawn)} урока с голосами" in canvas.texts
+    )
+    assert "Не показан 1 урок без голосов" in canvas.texts
+
+
 def test_a_share_too_narrow_for_its_number_goes_unlabelled() -> None:
     lessons = [LessonResult("Tariffs raise prices", OPTIONS, [90, 5, 5])]
     canvas = lesson_figure(lessons, "News", "22–29 November", translator("en"))

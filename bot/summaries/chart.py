@@ -39,6 +39,10 @@ INK, MUTED, GRID = "#212121", "#5f6368", "#e0e0e0"
 # Type sizes in pixels: 16, 13, 12 and 11 pt at 160 dpi.
 HEADING, SUBHEADING, LABEL, SMALL = 36, 29, 27, 24
 FONTS = Path(__file__).with_name("fonts")
+# Telegram refuses a photo whose width and height add up to more than 10000 px; the
+# lessons stop where the legend and notes (room for five legend rows) still fit.
+MAX_HEIGHT = 10_000 - WIDTH
+LESSONS_END = MAX_HEIGHT - 360
 
 Operation = Callable[[ImageDraw.ImageDraw, Image.Image], None]
 
@@ -185,11 +189,16 @@ def lesson_figure(
     canvas.heading(channel, dates, _("How readers voted on the lessons"))
     left, right = MARGIN, WIDTH - MARGIN
     y: float = canvas.height + 20
+    drawn = 0
     for lesson in shown:
         question = _("Lesson {number}: «{question}»").format(
             number=lesson.number, question=lesson.question
         )
-        y = canvas.lines(left, y, wrap(question, font(LABEL), right - left, 3), font(LABEL))
+        question_lines = wrap(question, font(LABEL), right - left, 3)
+        if y + (len(question_lines) + 1) * LABEL * 1.25 + 4 + 52 + 32 > LESSONS_END:
+            break  # the rest would make the image too tall to send
+        drawn += 1
+        y = canvas.lines(left, y, question_lines, font(LABEL))
         votes = counted("{count} vote", "{count} votes", lesson.total, _)
         y = canvas.lines(left, y, [votes], font(SMALL), fill=MUTED) + 4
         shares = lesson.percentages()
@@ -221,16 +230,27 @@ def lesson_figure(
         ],
         square,
     )
+    notes = []
+    if len(shown) > drawn:
+        notes.append(
+            counted(
+                "No room for {count} more lesson with votes",
+                "No room for {count} more lessons with votes",
+                len(shown) - drawn,
+                _,
+            )
+        )
     left_out = len(lessons) - len(shown)
     if left_out:
-        note = counted(
-            "Not shown: {count} lesson without votes",
-            "Not shown: {count} lessons without votes",
-            left_out,
-            _,
+        notes.append(
+            counted(
+                "Not shown: {count} lesson without votes",
+                "Not shown: {count} lessons without votes",
+                left_out,
+                _,
+            )
         )
-        canvas.height = int(canvas.lines(left, canvas.height, [note], font(SMALL), fill=MUTED))
-    canvas.height += 28
+    canvas.height = int(canvas.lines(left, canvas.height, notes, font(SMALL), fill=MUTED)) + 28
     return canvas
 
 
