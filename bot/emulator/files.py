@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-
 from telegram.constants import MessageLimit
 
 from bot.emulator.errors import (
@@ -20,6 +18,7 @@ from bot.emulator.state import (
     ReaderError,
     StoredFile,
     Upload,
+    png_size,
 )
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -32,9 +31,10 @@ def check_photo(content: bytes) -> None:
     Telegram, which takes JPEG and WebP too)."""
     if len(content) > MAX_PHOTO_BYTES:
         raise bad_request("PHOTO_SAVE_FILE_INVALID")
-    if content[:8] != b"\x89PNG\r\n\x1a\n" or len(content) < 24:
+    size = png_size(content)
+    if size is None:
         raise bad_request("IMAGE_PROCESS_FAILED")
-    width, height = struct.unpack(">II", content[16:24])
+    width, height = size
     if (
         width == 0
         or height == 0

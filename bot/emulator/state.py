@@ -235,7 +235,7 @@ class WorldState:
         return data
 
     def _photo_json(self, stored: StoredFile) -> list[JSON]:
-        width, height = _png_size(stored.content)
+        width, height = png_size(stored.content) or (1, 1)
         return [
             {
                 "file_id": stored.file_id,
@@ -337,8 +337,9 @@ def _tiny_png() -> bytes:
     )
 
 
-def _png_size(content: bytes) -> tuple[int, int]:
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height from its header; None when it is not a PNG."""
     if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
         width, height = struct.unpack(">II", content[16:24])
         return int(width), int(height)
-    return 1, 1
+    return None
