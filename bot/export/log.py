@@ -126,10 +126,9 @@ async def _write_rows(
 ) -> int:
     """CSV or JSON lines as the database writes them: Python only moves finished lines, a
     chunk at a time (the next chunk is read meanwhile)."""
-    posts = queries.log_posts(FORMULA_START)
-    cells = queries.log_cells(await _zones(session, scope, now), posts)
+    cells, posts = queries.log_cells(await _zones(session, scope, now), FORMULA_START)
     if kind == "csv":
-        line, end = queries.csv_line(cells, FORMULA_START), "\r\n"  # as the csv module ends rows
+        line, end = queries.csv_line(cells), "\r\n"  # as the csv module ends rows
         out.write(",".join(FIELDS) + end)
     else:
         line, end = queries.json_line(cells), "\n"
@@ -195,8 +194,7 @@ async def _write_json(
         group.clear()
         await out.drain()
 
-    posts = queries.log_posts(FORMULA_START)
-    cells = queries.log_cells(await _zones(session, scope, now), posts)
+    cells, posts = queries.log_cells(await _zones(session, scope, now), FORMULA_START)
     rows = queries.stream_log_cells(session, log_filter(scope), cells, posts)
     async for *values, segment_id in rows:
         if segment_id != current:

@@ -120,8 +120,8 @@ CellKind = Literal["number", "plain", "time", "typed", "flag"]
 
 @dataclass(frozen=True)
 class Cell:
-    """One column of the log as the database computes it; ``csv``, where given, is the
-    cell as a CSV line writes it, worked out beforehand (once a post, see ``log_posts``)."""
+    """One column of the log as the database computes it; ``csv``, for typed text, is the
+    cell as a CSV line writes it between its quotes (see ``log_cells``)."""
 
     name: str
     value: SQLColumnExpression[Any]
@@ -235,7 +235,7 @@ def _csv_text(value: SQLColumnExpression[str], guarded_starts: Sequence[str]) ->
     return case((guarded, "'"), else_="") + func.replace(value, '"', '""')
 
 
-def log_posts(guarded_starts: Sequence[str]) -> CTE:
+def _log_posts(guarded_starts: Sequence[str]) -> CTE:
     """Each post's values that the log repeats on every comment under it, worked out once a
     post rather than once a comment (a million comments sit under some hundreds of posts):
     its number, article and channel, the channel's zone and group, and the channel and
@@ -261,10 +261,19 @@ def log_posts(guarded_starts: Sequence[str]) -> CTE:
     )
 
 
-def log_cells(zones: Mapping[str, Sequence[ZonePiece]], posts: CTE) -> list[Cell]:
-    """The log's columns in ``LOG_FIELDS`` order; ``zones`` are the offsets of each
-    channel's time zone over the exported period; ``posts`` is ``log_posts``'s table,
-    which the query reading these cells must join (``stream_log_lines``)."""
+def log_cells(
+    zones: Mapping[str, Sequence[ZonePiece]], guarded_starts: Sequence[str]
+) -> tuple[list[Cell], CTE]:
+    """The log's columns in ``LOG_FIELDS`` order, and the posts table they read, which the
+    query reading them must join (``stream_log_lines``). ``zones`` are the offsets of each
+    channel's time zone over the exported period; typed text carries its CSV form, with a
+    leading apostrophe when it starts with one of ``guarded_starts``: once a post for the
+    channel and article, once a comment for the rest."""
+    posts = _log_posts(guarded_starts)
+
+    def typed(name: str, value: SQLColumnExpression[str]) -> Cell:
+        return Cell(name, value, "typed", csv=_csv_text(value, guarded_starts))
+
     cells = [
         Cell("comment_id", Comment.id, "number"),
         Cell("group_id", Comment.chat_id, "number"),
@@ -284,8 +293,8 @@ def log_cells(zones: Mapping[str, Sequence[ZonePiece]], posts: CTE) -> list[Cell
         Cell("post", posts.c.post, "number"),
         Cell("lesson", Lesson.position + 1, "number"),
         Cell("author_id", Comment.user_id, "number"),
-        Cell("author_name", _author_name(), "typed"),
-        Cell("text", Comment.text, "typed"),
+        typed("author_name", _author_name()),
+        typed("text", Comment.text),
         Cell("media", Comment.media_kind, "plain"),
         Cell("edited", Comment.edited_at.is_not(None), "flag"),
         Cell("edit_count", _edit_count(), "number"),
@@ -293,12 +302,12 @@ def log_cells(zones: Mapping[str, Sequence[ZonePiece]], posts: CTE) -> list[Cell
         Cell("erased", Comment.erased_at.is_not(None), "flag"),
     ]
     assert tuple(cell.name for cell in cells) == LOG_FIELDS
-    return cells
+    return cells, posts
 
 
-def csv_line(cells: Sequence[Cell], guarded_starts: Sequence[str]) -> ColumnElement[str]:
-    """A CSV line (without its line break). Typed text is always quoted (its quotes
-    doubled), with a leading apostrophe when it starts with one of ``guarded_starts``."""
+def csv_line(cells: Sequence[Cell]) -> ColumnElement[str]:
+    """A CSV line (without its line break). Typed text is always quoted, in the form its
+    cell carries (quotes doubled, formulas guarded)."""
     template: list[str] = []
     values: list[SQLColumnExpression[Any]] = []
     for cell in cells:
@@ -308,10 +317,9 @@ def csv_line(cells: Sequence[Cell], guarded_starts: Sequence[str]) -> ColumnElem
         elif cell.kind == "typed":
             # The quotes are the template's: the cell's expression is written twice
             # (guard and quoting), not four times (SQLite evaluates each copy).
+            assert cell.csv is not None, "typed cells carry their CSV form"
             template.append('"%s"')
-            values.append(
-                cell.csv if cell.csv is not None else _csv_text(cell.value, guarded_starts)
-            )
+            values.append(cell.csv)
         else:
             template.append("%s")
             values.append(cell.value)
