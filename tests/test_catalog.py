@@ -4,8 +4,10 @@ every plural form."""
 from __future__ import annotations
 
 import re
+from io import BytesIO
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALES_DIR, counted, translator
@@ -72,3 +74,18 @@ def test_russian_counts_take_their_three_plural_forms() -> None:
         "1 comment",
         "3 comments",
     ]
+
+
+def test_compiled_catalogs_match_their_sources() -> None:
+    """The bot reads the ``.mo`` files; a translation edited in a ``.po`` and not
+    compiled would never reach a reader."""
+    sources = sorted(LOCALES_DIR.glob("*/LC_MESSAGES/newsbot.po"))
+    assert sources
+    for source in sources:
+        with source.open("rb") as handle:
+            catalog = read_po(handle, locale=source.parent.parent.name)
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        assert source.with_suffix(".mo").read_bytes() == compiled.getvalue(), (
+            f"{source.with_suffix('.mo')} is stale: run pybabel compile -d bot/locales -D newsbot"
+        )

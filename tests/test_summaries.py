@@ -245,7 +245,7 @@ async def test_figures_match_a_week_with_known_counts(
         "Discussion: 8 comments from 3 readers (2 new, 1 returning). +300% on the week before."
         in html
     )
-    assert "Most agreed: «Prices rise», 80% of 10 agree." in html
+    assert "Most agreed: «Prices rise», 80% agree (10 votes)." in html
     assert "Most contested: «Allies &lt;matter&gt;» (9 votes)." in html
     assert "Named votes: Agree 1, Partly 1, Disagree 0." in html
     assert "Agree 34% (3) · Partly 33% (3) · Disagree 33% (3) — 9 votes" in html

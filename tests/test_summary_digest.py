@@ -230,7 +230,7 @@ async def test_digest_of_a_known_week(
         assert "Agreement moved from 40% (10 votes) to 60% (20 votes)." in html
         assert "Agree 67% (2) · Partly 33% (1) · Disagree 0% (0) — 3 votes" in html
         assert "No votes yet." in html
-        assert "Most agreed: «Guarantees need an army», 60% of 20 agree." in html
+        assert "Most agreed: «Guarantees need an army», 60% agree (20 votes)." in html
         assert "Most contested" not in html
         assert "Readers who chose «Agree» said:" in html
         assert "Readers who chose «Disagree» said:" in html

@@ -115,10 +115,10 @@ def _standouts(_: Translator, figures: SummaryFigures) -> str | None:
             _,
         )
     lines = [
-        _("Most agreed: «{lesson}», {share}% of {votes} agree.").format(
+        _("Most agreed: «{lesson}», {share}% agree ({votes}).").format(
             lesson=escape(shorten(agreed.question, 70)),
             share=agreed.percentages()[0],
-            votes=agreed.total,
+            votes=counted("{count} vote", "{count} votes", agreed.total, _),
         )
     ]
     if contested is not None:
