@@ -266,3 +266,32 @@ async def test_a_network_fault_while_checking_rights_changes_nothing(tmp_path: P
         assert "paused" not in status
         await h.run_until_idle()
         assert len(h.channel_posts()) == 15
+
+
+def test_both_telegram_connections_verify_certificates_through_one_context(
+    config_data: dict[str, Any],
+) -> None:
+    """The long poll and the requests share one TLS context (each copy holds every
+    trusted authority, 0.8 MiB of an idle bot), and sharing weakens neither: both check
+    the certificate and the host name, as httpx does by default."""
+    import ssl
+
+    from telegram.ext import ContextTypes
+
+    from bot.config import config_from_mapping
+    from bot.telegram_client import build_application
+
+    application = build_application(
+        config_from_mapping(config_data),
+        poll_timeout=30,
+        request_timeout=10.0,
+        context_types=ContextTypes(),
+    )
+    contexts = [
+        request._client._transport._pool._ssl_context  # type: ignore[attr-defined]
+        for request in application.bot._request
+    ]
+    assert len(contexts) == 2
+    assert contexts[0] is contexts[1]
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED
+    assert contexts[0].check_hostname
