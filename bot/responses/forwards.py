@@ -15,7 +15,6 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from difflib import SequenceMatcher
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,7 +111,11 @@ def same_words(sent: str, delivered: str) -> bool:
     a, b = _folded(sent), _folded(delivered)
     if not a or not b:
         return False
-    return a == b or SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_WORDS
+    if a == b:
+        return True
+    from difflib import SequenceMatcher  # only for a send left in doubt: not at start-up
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_WORDS
 
 
 def _folded(text: str) -> str:
