@@ -667,8 +667,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # The parser is not kept: a running bot has no use for its 160 KiB of options and help.
+    args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args))
