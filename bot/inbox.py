@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
@@ -168,11 +168,10 @@ class Inbox:
     ) -> list[tuple[StoredUpdate, Update]]:
         """Updates as python-telegram-bot objects; one that cannot be read is quarantined."""
         parsed = []
+        reader = BatchReader(self.bot)
         for row in rows:
             try:
-                update = Update.de_json(
-                    normalise_update(with_thread_post_trimmed(row.payload)), self.bot
-                )
+                update = reader.read(row.payload)
             except Exception as exc:  # noqa: BLE001 - whatever breaks parsing, the update waits aside
                 log.error("update %d cannot be read: %s", row.update_id, exc)
                 async with session.begin():
@@ -355,7 +354,8 @@ async def drop_quarantined(session: AsyncSession, update_ids: list[int], at: dat
 # What handlers read of the channel post a comment answers: its id and chat, that it is
 # the automatic forward, where it came from, and its poll. Telegram puts the whole post in
 # every comment (reply_to_message); parsing its text, formatting and senders again for
-# each comment was a fifth of intake's time (py-spy, 10,000 comments).
+# each comment was a fifth of intake's time (py-spy, 10,000 comments), and parsing even
+# the cut post for each comment was still half of reading a comment.
 _POST_READ = (
     "message_id",
     "date",
@@ -367,16 +367,54 @@ _POST_READ = (
 )
 
 
-def with_thread_post_trimmed(payload: dict[str, Any]) -> dict[str, Any]:
-    """``payload`` with the channel post its message replies to cut to what handlers
-    read, as a copy (the stored raw update keeps it whole); any other update is returned
-    as it is."""
+class BatchReader:
+    """Reads one batch of stored updates as python-telegram-bot objects, each channel post
+    the batch's comments answer once: cut to what handlers read, parsed the first time it
+    comes, and the same (frozen) object for every comment that carries it unchanged. The
+    stored raw updates stay as Telegram sent them."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        self._posts: dict[tuple[Any, Any], list[tuple[dict[str, Any], Message]]] = {}
+
+    def read(self, payload: dict[str, Any]) -> Update:
+        split = _thread_post(payload)
+        if split is None:
+            return Update.de_json(normalise_update(payload), self._bot)
+        key, without_post, post = split
+        update = Update.de_json(normalise_update(without_post), self._bot)
+        message = update.message if key == "message" else update.edited_message
+        assert message is not None
+        with message._unfrozen():  # python-telegram-bot's own way to finish an object
+            message.reply_to_message = self._post(post)
+        return update
+
+    def _post(self, post: dict[str, Any]) -> Message:
+        """The parsed post; a post whose poll or origin changed within the batch is
+        parsed again, so each comment carries the post as its own update had it."""
+        same_message = self._posts.setdefault(
+            (post.get("chat", {}).get("id"), post.get("message_id")), []
+        )
+        for seen, parsed in same_message:
+            if seen == post:
+                return parsed
+        parsed = Message.de_json(normalise_update(post), self._bot)
+        same_message.append((post, parsed))
+        return parsed
+
+
+def _thread_post(
+    payload: dict[str, Any],
+) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """For a message answering a channel post: which key holds the message, the update
+    without the post, and the post cut to what handlers read (copies); else None."""
     key = "message" if "message" in payload else "edited_message"
     message = payload.get(key)
     if not isinstance(message, dict):
-        return payload
+        return None
     replied = message.get("reply_to_message")
     if not isinstance(replied, dict) or replied.get("is_automatic_forward") is not True:
-        return payload
+        return None
     post = {name: replied[name] for name in _POST_READ if name in replied}
-    return {**payload, key: {**message, "reply_to_message": post}}
+    without_post = {name: value for name, value in message.items() if name != "reply_to_message"}
+    return key, {**payload, key: without_post}, post

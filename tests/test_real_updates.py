@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.inbox import with_thread_post_trimmed
+from bot.inbox import BatchReader
 from db.models import Comment, InboxUpdate, Poll, PollAnswer
 from tests.harness import running_harness
 
@@ -170,14 +170,35 @@ async def test_a_comment_is_read_without_its_posts_text_which_stays_stored(
         kept = [row.payload["message"] for row in raw if "message" in row.payload]
         comment = next(m for m in kept if m.get("text") == "first")
         assert comment["reply_to_message"]["text"] == first["reply_to_message"]["text"]
-        read = with_thread_post_trimmed({"update_id": 1, "message": comment})["message"]
-        assert "text" not in read["reply_to_message"]
-        assert "entities" not in read["reply_to_message"]
+        assert h.newsbot.application is not None
+        reader = BatchReader(h.newsbot.application.bot)
+        read = reader.read({"update_id": 1, "message": comment}).message
+        assert read is not None
+        assert read.reply_to_message is not None
+        assert read.text == "first"
+        assert read.reply_to_message.text is None
+        assert read.reply_to_message.entities == ()
+        assert read.reply_to_message.is_automatic_forward
+        assert read.reply_to_message.forward_origin is not None
         assert (
-            read["reply_to_message"]["forward_origin"]
-            == comment["reply_to_message"]["forward_origin"]
+            read.reply_to_message.forward_origin.chat.id  # type: ignore[attr-defined]
+            == comment["reply_to_message"]["forward_origin"]["chat"]["id"]
         )
-        assert comment["reply_to_message"]["text"]  # the copy was trimmed, not the update
+        assert comment["reply_to_message"]["text"]  # the update was read, not changed
+        # The post is read once a batch, yet each comment carries it as its update had it:
+        # the same post edited between two comments reads as each comment saw it.
+        edited = copy.deepcopy(comment)
+        edited["message_id"] += 1000
+        edited["reply_to_message"]["date"] += 60
+        again = reader.read({"update_id": 2, "message": edited}).message
+        once_more = reader.read({"update_id": 3, "message": comment}).message
+        assert again is not None
+        assert again.reply_to_message is not None
+        assert once_more is not None
+        assert once_more.reply_to_message is not None
+        assert again.message_id == comment["message_id"] + 1000
+        assert again.reply_to_message.date != read.reply_to_message.date
+        assert once_more.reply_to_message.date == read.reply_to_message.date
         answered = next(m for m in kept if m.get("text") == "a reply")
         assert answered["reply_to_message"]["text"] == "first"
         assert reply["message_id"] == answered["message_id"]
