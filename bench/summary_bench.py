@@ -32,7 +32,6 @@ HERE = Path(__file__).resolve().parent
 async def measure(path: Path) -> dict[str, float]:
     """In this process: the summary cold, then warm, and the figures alone."""
     from bot.config import ChannelConfig, read_struct
-    from bot.summaries.content import gather_figures
     from bot.summaries.period import period_for_week
     from bot.summaries.service import build_summary
     from db.engine import create_engine, create_session_factory
@@ -50,6 +49,9 @@ async def measure(path: Path) -> dict[str, float]:
             summary = await build_summary(session, channel_config, period)
             figures[attempt] = time.perf_counter() - began
             assert summary.charts, "a week of a million comments has charts"
+        # Imported only now: the first summary loads what gathers and words it, as in a bot.
+        from bot.summaries.content import gather_figures
+
         channel = await session.get(Channel, 1)
         assert channel is not None
         began = time.perf_counter()
