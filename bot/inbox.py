@@ -385,8 +385,9 @@ class BatchReader:
         update = Update.de_json(normalise_update(without_post), self._bot)
         message = update.message if key == "message" else update.edited_message
         assert message is not None
-        # python-telegram-bot's internal way to finish a frozen object (its own de_json
-        # uses it); tests/test_real_updates.py reads the post through here.
+        # python-telegram-bot's internal way to finish a frozen object (its own classes
+        # use it in __init__ and when copying); tests/test_real_updates.py reads the post
+        # through here.
         with message._unfrozen():
             message.reply_to_message = self._post(post)
         return update
