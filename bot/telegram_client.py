@@ -4,6 +4,8 @@ No updater: updates come through the durable inbox, which polls by itself. Reque
 retry flood-control answers through newsbot's rate limiter; the long poll has its own
 connection with a read timeout longer than the poll. Both connections share one TLS
 context: each context loads every trusted certificate authority, 0.8 MiB a copy.
+Telegram's answers are read with msgspec, python-telegram-bot's documented way to
+change how they are parsed.
 """
 
 from __future__ import annotations
@@ -12,11 +14,28 @@ import os
 from typing import Any
 
 import httpx
+import msgspec
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.rate_limits import MessageRateLimiter
+
+
+class TelegramRequest(HTTPXRequest):
+    """python-telegram-bot's HTTP client, reading JSON with msgspec: a batch of 100
+    updates was json.loads' 4% of intake's main thread (py-spy), msgspec reads it in a
+    third of the time."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        try:
+            parsed: dict[str, Any] = msgspec.json.decode(payload)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            # What msgspec refuses (bad UTF-8, NaN) python-telegram-bot reads as before,
+            # or turns into its "Invalid server response".
+            return HTTPXRequest.parse_json_payload(payload)
+        return parsed
 
 
 def build_application(
@@ -37,7 +56,7 @@ def build_application(
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .request(
-            HTTPXRequest(
+            TelegramRequest(
                 connect_timeout=5.0,
                 read_timeout=request_timeout,
                 write_timeout=request_timeout,
@@ -46,7 +65,7 @@ def build_application(
             )
         )
         .get_updates_request(
-            HTTPXRequest(connect_timeout=5.0, read_timeout=poll_timeout + 15.0, httpx_kwargs=tls)
+            TelegramRequest(connect_timeout=5.0, read_timeout=poll_timeout + 15.0, httpx_kwargs=tls)
         )
         .rate_limiter(MessageRateLimiter(max_retries=2))
         .updater(None)

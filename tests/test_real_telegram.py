@@ -295,3 +295,21 @@ def test_both_telegram_connections_verify_certificates_through_one_context(
     assert contexts[0] is contexts[1]
     assert contexts[0].verify_mode == ssl.CERT_REQUIRED
     assert contexts[0].check_hostname
+
+
+def test_telegram_answers_are_read_as_python_telegram_bot_reads_them() -> None:
+    """msgspec reads Telegram's JSON; what it refuses is read as python-telegram-bot
+    reads it: bad UTF-8 replaced, NaN taken, anything else an "Invalid server response"."""
+    import math
+
+    from telegram.error import TelegramError
+
+    from bot.telegram_client import TelegramRequest
+
+    read = TelegramRequest.parse_json_payload
+    answer = b'{"ok":true,"result":[{"update_id":7,"message":{"text":"\xc3\xa9 \\u2014"}}]}'
+    assert read(answer) == {"ok": True, "result": [{"update_id": 7, "message": {"text": "é —"}}]}
+    assert read(b'{"ok":true,"result":"\xff"}') == {"ok": True, "result": "\ufffd"}
+    assert math.isnan(read(b'{"ok":true,"result":NaN}')["result"])
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        read(b"<html>502 Bad Gateway</html>")
