@@ -80,9 +80,9 @@ def test_a_week_of_many_lessons_stays_a_photo_telegram_accepts() -> None:
     lessons = [LessonResult(question, OPTIONS, [n + 1, 1, 1], number=n) for n in range(1, 61)]
     lessons.append(LessonResult("Nobody voted", OPTIONS, [0, 0, 0], number=61))
     canvas = lesson_figure(lessons, "News", "22–29 November", translator("ru"))
+    assert canvas is not None
     picture = _decoded(png(canvas))
     assert picture.width + picture.height <= 10_000
-    assert canvas is not None
     drawn = [text for text in canvas.texts if text.startswith("Урок ")]
     assert 20 <= len(drawn) < 60
     assert f"Не поместились ещё {60 - len(drawn)} уроков с голосами" in canvas.texts or (

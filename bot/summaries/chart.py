@@ -43,6 +43,8 @@ FONTS = Path(__file__).with_name("fonts")
 # lessons stop where the legend and notes (room for five legend rows) still fit.
 MAX_HEIGHT = 10_000 - WIDTH
 LESSONS_END = MAX_HEIGHT - 360
+LINE_SPACING = 1.25  # a line's height, in type sizes
+BAR_HEIGHT, BAR_GAP = 52, 32  # a lesson's bar, and the space below it
 
 Operation = Callable[[ImageDraw.ImageDraw, Image.Image], None]
 
@@ -117,7 +119,7 @@ class Canvas:
         face: ImageFont.FreeTypeFont,
         *,
         fill: str = INK,
-        spacing: float = 1.25,
+        spacing: float = LINE_SPACING,
     ) -> float:
         """Lines from (x, y) down; returns the y below the last."""
         step = face.size * spacing
@@ -195,7 +197,10 @@ def lesson_figure(
             number=lesson.number, question=lesson.question
         )
         question_lines = wrap(question, font(LABEL), right - left, 3)
-        if y + (len(question_lines) + 1) * LABEL * 1.25 + 4 + 52 + 32 > LESSONS_END:
+        # The question, its votes line (counted at the question's size, a little to
+        # spare), the bar and its gap, as drawn below.
+        block = (len(question_lines) + 1) * LABEL * LINE_SPACING + 4 + BAR_HEIGHT + BAR_GAP
+        if y + block > LESSONS_END:
             break  # the rest would make the image too tall to send
         drawn += 1
         y = canvas.lines(left, y, question_lines, font(LABEL))
@@ -210,13 +215,17 @@ def lesson_figure(
             start = end
             if share == 0:
                 continue
-            canvas.rectangle((x0, y, x1 - 1, y + 52), COLORS[index % len(COLORS)])
+            canvas.rectangle((x0, y, x1 - 1, y + BAR_HEIGHT), COLORS[index % len(COLORS)])
             label = f"{share}%"
             if share >= 9 and font(LABEL, True).getlength(label) < x1 - x0 - 8:
                 canvas.text(
-                    ((x0 + x1) / 2, y + 26), label, font(LABEL, True), fill="white", anchor="mm"
+                    ((x0 + x1) / 2, y + BAR_HEIGHT / 2),
+                    label,
+                    font(LABEL, True),
+                    fill="white",
+                    anchor="mm",
                 )
-        y += 52 + 32
+        y += BAR_HEIGHT + BAR_GAP
     canvas.height = int(y - 16)
     options = shown[0].options
 
