@@ -67,6 +67,7 @@ class NewsBot:
         self.schedule: Schedule | None = None
         self.summaries: SummaryJobs | None = None
         self.outbox: OutboxSender | None = None
+        self.access: Access | None = None
         self._sending: asyncio.Task[None] | None = None
         self._database_lock: ProcessLock | None = None
 
@@ -84,8 +85,9 @@ class NewsBot:
             context_types=handlers.context_types(),
         )
         bot = application.bot
-        self.publisher = Publisher(sessions, bot, self.config, self.clock)
-        self.summaries = SummaryJobs(sessions, bot, self.config, self.clock)
+        self.access = access = Access(self.config, bot, self.clock)
+        self.publisher = Publisher(sessions, bot, self.config, self.clock, access)
+        self.summaries = SummaryJobs(sessions, bot, self.config, self.clock, access)
         self.outbox = OutboxSender(sessions, bot, self.clock, create_reader_factory(self.engine))
         self.schedule = Schedule(
             config=self.config,
@@ -96,7 +98,6 @@ class NewsBot:
             outbox=self.outbox,
             check_rights=self.check_rights,
         )
-        access = Access(self.config, bot, self.clock)
         application.bot_data[SERVICES_KEY] = Services(
             config=self.config,
             sessions=sessions,
@@ -112,14 +113,13 @@ class NewsBot:
         # Running (though updates come from the inbox, not PTB's queue) lets handlers
         # start tasks that outlive their update, awaited on stop.
         await application.start()
-        access.channel_chat_ids = await self.check_rights()
+        await self.check_rights()
         for check in await people_checks(bot, self.config):
             if not check.ok:
                 log.warning("%s", check.line())
-        admins = set(self.config.admins) | await access.channel_admins()
         async with sessions() as session:
-            moderators = await access.moderators(session)
-        await handlers.publish_menus(bot, admins, moderators)
+            staff = await access.staff(session)
+        await handlers.publish_menus(bot, staff)
         if self._database_lock is not None:  # the only process: nothing is being sent
             async with sessions.begin() as session:
                 await release_claims(session)
@@ -172,12 +172,13 @@ class NewsBot:
         except TelegramError as exc:
             log.warning("could not drain pending updates: %s", exc)
 
-    async def check_rights(self) -> list[int]:
+    async def check_rights(self) -> dict[str, int]:
         """What the bot may do in each channel, acted on (see ``bot.rights``)."""
         assert self.application is not None
         assert self.sessions is not None
+        assert self.access is not None
         resolved = await check_channels(
-            self.application.bot, self.config, self.sessions, self.clock, self.config.secrets
+            self.application.bot, self.access, self.sessions, self.clock, self.config.secrets
         )
         if self.schedule is not None:
             self.schedule.rights_checked_at = self.clock.now()

@@ -369,6 +369,7 @@ async def _inbox(args: argparse.Namespace) -> int:
 async def _summary(args: argparse.Namespace) -> int:
     from telegram import Bot
 
+    from bot.access import Access
     from bot.clock import SystemClock
     from bot.runtime import database
     from bot.summaries.period import WeekError, parse_week
@@ -389,7 +390,9 @@ async def _summary(args: argparse.Namespace) -> int:
                     base_file_url=f"{config.api_base_url}/file/bot",
                 )
                 async with bot:
-                    jobs = SummaryJobs(sessions, bot, config, SystemClock())
+                    clock = SystemClock()
+                    # The admins' copies wait in the outbox for the running bot to send.
+                    jobs = SummaryJobs(sessions, bot, config, clock, Access(config, bot, clock))
                     summary = await jobs.post_now(channel, period)
             else:
                 async with sessions() as session:
@@ -435,7 +438,13 @@ async def _export(args: argparse.Namespace) -> int:
         async with database(config) as sessions, sessions() as session:
             # The command line writes where asked; no upload limit applies.
             exported = await export_comments(
-                session, request, channels, directory, upload_limit=2**62, now=SystemClock().now()
+                session,
+                request,
+                channels,
+                directory,
+                every_channel=True,
+                upload_limit=2**62,
+                now=SystemClock().now(),
             )
         await asyncio.to_thread(shutil.move, exported.file.path, args.out)
     except ExportError as exc:

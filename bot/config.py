@@ -189,6 +189,10 @@ class ChannelConfig(_Strict, frozen=True):
     summary_names: Literal["ask", "never", "always"] = "ask"
     # A lesson is called most agreed or most contested only with this many votes.
     summary_min_votes: Annotated[int, Meta(ge=1)] = 10
+    # This channel's team, beside its Telegram administrators who may post (admins) and
+    # those its admins grant with /grant (moderators): they act on this channel only.
+    admins: list[int] = []
+    moderators: list[int] = []
 
     def __post_init__(self) -> None:
         for key, chat in (("chat", self.chat), ("discussion_group", self.discussion_group)):
@@ -303,8 +307,13 @@ class Config(_Strict, frozen=True):
     token: Secret
     channels: Annotated[list[ChannelConfig], Meta(min_length=1)]
     api_base_url: str = DEFAULT_API_BASE_URL
+    # The operators: they run the installation and act on every channel.
     admins: list[int] = []
+    # Moderators of every channel.
     moderators: list[int] = []
+    # Whether operators also hear every channel's notices (started, finished, failures,
+    # rights lost, the admin copy of summaries); each channel's own admins always do.
+    operator_notices: bool = True
     database_url: str = DEFAULT_DATABASE_URL
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     articles: ArticleConfig = field(default_factory=ArticleConfig)

@@ -34,6 +34,8 @@ MAX_ATTEMPTS = 20
 MAX_BACKOFF = timedelta(minutes=5)
 BATCH = 500
 KEEP_SETTLED = timedelta(days=1)
+# A notice to a person who never started the bot waits this long for them.
+KEEP_WAITING = timedelta(days=30)
 # How long a process holds a message it is sending before another may try it (it died).
 CLAIM = timedelta(minutes=2)
 _FILE_FIELDS = {"sendDocument": "document", "sendPhoto": "photo"}
@@ -115,6 +117,12 @@ def queue_document(
     return queue(
         session, chat_id, "sendDocument", params, at=at, document=content, document_name=name
     )
+
+
+async def release_waiting(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """The person wrote to the bot: what waited for them (they had not started it, or had
+    blocked it) is due now, in its order."""
+    return await queries.release_waiting(session, user_id, now)
 
 
 def queue_delete(session: AsyncSession, chat_id: int, message_id: int, *, at: datetime) -> None:
@@ -218,7 +226,13 @@ class OutboxSender:
             seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
             await self._hold(row_id, chat_id, timedelta(seconds=seconds), exc)
             return None
-        except (BadRequest, Forbidden, ChatMigrated) as exc:
+        except Forbidden as exc:
+            if chat_id > 0:  # a person who never started the bot, or blocked it
+                await self._wait_for_person(row_id, chat_id, exc)
+                return None
+            await self._give_up(row_id, exc)
+            return 0
+        except (BadRequest, ChatMigrated) as exc:
             await self._give_up(row_id, exc)
             return 0
         except TelegramError as exc:
@@ -249,6 +263,13 @@ class OutboxSender:
                 row.claimed_until = None
             await queries.postpone_chat(session, chat_id, self.clock.now() + delay)
 
+    async def _wait_for_person(self, row_id: int, chat_id: int, error: Exception) -> None:
+        log.info("outbox: message %d waits until person %d writes to the bot", row_id, chat_id)
+        async with self.sessions.begin() as session:
+            await queries.wait_for_person(
+                session, chat_id, self.clock.now(), f"{error.__class__.__name__}: {error}"[:2000]
+            )
+
     async def _give_up(self, row_id: int, error: Exception) -> None:
         log.warning("outbox: Telegram refused message %d: %s", row_id, error)
         async with self.sessions.begin() as session:
@@ -258,6 +279,9 @@ class OutboxSender:
                 row.last_error = f"{error.__class__.__name__}: {error}"[:2000]
 
     async def sweep(self) -> int:
-        """Forget messages settled more than a day ago."""
+        """Forget messages settled more than a day ago, and those that waited a month for a
+        person who never wrote to the bot."""
+        now = self.clock.now()
         async with self.sessions.begin() as session:
-            return await queries.delete_settled_before(session, self.clock.now() - KEEP_SETTLED)
+            settled = await queries.delete_settled_before(session, now - KEEP_SETTLED)
+            return settled + await queries.delete_waiting_before(session, now - KEEP_WAITING)

@@ -29,6 +29,7 @@ from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
+from bot.access import Access
 from bot.channels import ensure_channel
 from bot.clock import Clock
 from bot.config import ChannelConfig, Config
@@ -239,53 +240,70 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
     )
 
 
+def configured_people(config: Config) -> dict[int, str]:
+    """Everyone the configuration names, with the role it gives them (the first one)."""
+    people: dict[int, str] = {}
+    for user_id in config.admins:
+        people.setdefault(user_id, "operator")
+    for user_id in config.moderators:
+        people.setdefault(user_id, "moderator")
+    for channel in config.channels:
+        for user_id in channel.admins:
+            people.setdefault(user_id, f"admin of {channel.key}")
+        for user_id in channel.moderators:
+            people.setdefault(user_id, f"moderator of {channel.key}")
+    return people
+
+
 async def people_checks(bot: Bot, config: Config) -> list[Check]:
-    """Admins and moderators the bot cannot write to never hear from it."""
+    """Whether the bot can write to each person the configuration names. One who never
+    pressed Start is a warning, not a failure: their notices wait for their first word."""
     checks = []
-    for role, ids in (("admin", config.admins), ("moderator", config.moderators)):
-        for user_id in ids:
-            try:
-                await bot.send_chat_action(user_id, ChatAction.TYPING)
-                checks.append(Check(f"{role} {user_id}", True, "has started the bot"))
-            except (Forbidden, TelegramError) as exc:
-                name = f"@{bot.username}" if bot.username else "the bot"
-                checks.append(
-                    Check(
-                        f"{role} {user_id}",
-                        False,
-                        f"the bot cannot write to them ({exc.message})",
-                        f"ask them to open a chat with {name} and press Start",
-                    )
+    for user_id, role in configured_people(config).items():
+        try:
+            await bot.send_chat_action(user_id, ChatAction.TYPING)
+            checks.append(Check(f"{role} {user_id}", True, "has started the bot"))
+        except TelegramError as exc:
+            name = f"@{bot.username}" if bot.username else "the bot"
+            checks.append(
+                Check(
+                    f"{role} {user_id}",
+                    False,
+                    f"the bot cannot write to them yet ({exc.message}); their notices wait "
+                    "until they write to it",
+                    f"ask them to open a chat with {name} and press Start",
+                    required=False,
                 )
+            )
     return checks
 
 
 # ------------------------------------------------------------ acting on changes
 async def apply_access(
     session: AsyncSession,
-    config: Config,
-    access: ChannelAccess,
+    team: Access,
+    found: ChannelAccess,
     now: datetime,
 ) -> None:
     """Record what the bot may do in a channel; pause or tell when that changed."""
-    channel_config = config.channel(access.key)
+    channel_config = team.config.channel(found.key)
     row = await ensure_channel(session, channel_config, now)
-    if access.chat_id is not None:
-        row.chat_id, row.title, row.username = access.chat_id, access.title, access.username
-        if access.discussion_chat_id != row.discussion_chat_id:
-            await _group_changed(session, config, row, access.discussion_chat_id, now)
-        if access.discussion_chat_id is not None:
-            if row.discussion_visible and not access.discussion_visible:
-                await _tell_group_hidden(session, config, row.key, now)
-            row.discussion_visible = access.discussion_visible
-        row.discussion_title = access.discussion_title
-        row.discussion_username = access.discussion_username
+    if found.chat_id is not None:
+        row.chat_id, row.title, row.username = found.chat_id, found.title, found.username
+        if found.discussion_chat_id != row.discussion_chat_id:
+            await _group_changed(session, team, row, found.discussion_chat_id, now)
+        if found.discussion_chat_id is not None:
+            if row.discussion_visible and not found.discussion_visible:
+                await _tell_group_hidden(session, team, row.key, now)
+            row.discussion_visible = found.discussion_visible
+        row.discussion_title = found.discussion_title
+        row.discussion_username = found.discussion_username
     row.checked_at = now
-    await set_posting(session, config, row, access.post_problem, now)
+    await set_posting(session, team, row, found.post_problem, now)
 
 
 async def set_posting(
-    session: AsyncSession, config: Config, row: Channel, problem: str, now: datetime
+    session: AsyncSession, team: Access, row: Channel, problem: str, now: datetime
 ) -> None:
     """A lost right pauses the channel's articles (with the reason) and tells the admins;
     a right regained is told too, and the admins ``/resume``."""
@@ -299,7 +317,7 @@ async def set_posting(
         key, ids = escape(row.key), ", ".join(map(str, paused)) or "—"
         await tell(
             session,
-            config.admins,
+            await team.team_of(row.key),
             lambda _: _(
                 "I cannot post in {channel}: {reason}. Articles paused: {ids}. Fix the "
                 "bot's rights in the channel; I will tell you when I can post again."
@@ -312,7 +330,7 @@ async def set_posting(
         key = escape(row.key)
         await tell(
             session,
-            config.admins,
+            await team.team_of(row.key),
             lambda _: _(
                 "I can post in {channel} again. Articles I paused wait for /resume."
             ).format(channel=key),
@@ -321,7 +339,7 @@ async def set_posting(
 
 
 async def _group_changed(
-    session: AsyncSession, config: Config, row: Channel, group_id: int | None, now: datetime
+    session: AsyncSession, team: Access, row: Channel, group_id: int | None, now: datetime
 ) -> None:
     before = row.discussion_chat_id
     row.discussion_chat_id = group_id
@@ -331,7 +349,7 @@ async def _group_changed(
     key = escape(row.key)
     await tell(
         session,
-        config.admins,
+        await team.team_of(row.key),
         lambda _: (
             _("{channel} now links another discussion group: comments are collected there.")
             if group_id is not None
@@ -343,7 +361,7 @@ async def _group_changed(
 
 async def on_my_membership(
     session: AsyncSession,
-    config: Config,
+    team: Access,
     change: ChatMemberUpdated,
     privacy_off: bool,
     now: datetime,
@@ -352,23 +370,23 @@ async def on_my_membership(
     member = change.new_chat_member
     channel = await queries.channel_by_chat_id(session, change.chat.id)
     if channel is not None:
-        await set_posting(session, config, channel, posting_problem(member), now)
+        await set_posting(session, team, channel, posting_problem(member), now)
         return
     for row in await queries.channels_by_discussion_chat(session, change.chat.id):
         visible = sees_group(member, privacy_off)
         if row.discussion_visible and not visible:
             log.error("channel %s: the bot no longer sees its discussion group", row.key)
-            await _tell_group_hidden(session, config, row.key, now)
+            await _tell_group_hidden(session, team, row.key, now)
         row.discussion_visible = visible
 
 
 async def _tell_group_hidden(
-    session: AsyncSession, config: Config, channel_key: str, now: datetime
+    session: AsyncSession, team: Access, channel_key: str, now: datetime
 ) -> None:
     key = escape(channel_key)
     await tell(
         session,
-        config.admins,
+        await team.team_of(channel_key),
         lambda _: _(
             "I no longer see the discussion group of {channel}: comments are not "
             "collected. Make me an administrator of the group again."
@@ -394,16 +412,16 @@ def reason_in(_: Translator, problem: str) -> str:
 # ------------------------------------------------------------ the whole check
 async def check_channels(
     bot: ExtBot[None],
-    config: Config,
+    team: Access,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     secrets: tuple[str, ...] = (),
-) -> list[int]:
+) -> dict[str, int]:
     """Ask Telegram what the bot may do in each channel and act on it; returns the
-    channels' chat ids. Failed checks go to the log, and the admins hear of what they
+    channels' chat ids by key. Failed checks go to the log, and the admins hear of what they
     must fix. A channel Telegram cannot be asked about now is left as it was."""
-    resolved = []
-    for channel in config.channels:
+    resolved: dict[str, int] = {}
+    for channel in team.config.channels:
         try:
             access = await channel_access(bot, channel, bot.bot)
         except TelegramError as exc:
@@ -412,8 +430,9 @@ async def check_channels(
         for check in access.checks:
             if not check.ok:
                 (log.error if check.required else log.warning)("%s", check.line())
-        async with sessions.begin() as session:
-            await apply_access(session, config, access, clock.now())
         if access.chat_id is not None:
-            resolved.append(access.chat_id)
+            # Known before the notices below: they reach the channel's own administrators.
+            resolved[channel.key] = team.channel_chat_ids[channel.key] = access.chat_id
+        async with sessions.begin() as session:
+            await apply_access(session, team, access, clock.now())
     return resolved

@@ -162,6 +162,8 @@ class Article(Base):
     paused_reason: Mapped[str | None] = mapped_column(Text)
     spacing_seconds: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who imported it: an article not yet given a channel is theirs (and the operators').
+    imported_by: Mapped[int | None] = mapped_column(BigInteger)
 
     channel: Mapped[Channel | None] = relationship(back_populates="articles")
     segments: Mapped[list[Segment]] = relationship(
@@ -410,12 +412,17 @@ class WeeklySummary(Base):
 
 
 class Role(Base):
+    """A role granted in one channel (``/grant moderator``): it reaches that channel only."""
+
     __tablename__ = "roles"
-    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    __table_args__ = (UniqueConstraint("user_id", "role", "channel_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     role: Mapped[RoleName] = mapped_column(_enum(RoleName))
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
     granted_by: Mapped[int | None] = mapped_column(BigInteger)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -426,6 +433,10 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The channel the action concerns: its team sees it in /audit (None: operators only).
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -476,6 +487,9 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     # A process sending the message holds it until then (several processes, one database).
     claimed_until: Mapped[datetime | None]
+    # Set when Telegram would not let the bot write to the person (they never pressed
+    # Start, or blocked the bot): the message waits until they next write to the bot.
+    waiting_since: Mapped[datetime | None]
 
 
 class Button(Base):
@@ -487,7 +501,7 @@ class Button(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(32))
-    argument: Mapped[str | None] = mapped_column(String(64))
+    argument: Mapped[str | None] = mapped_column(String(1024))
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

@@ -25,7 +25,7 @@ from bot import unit_of_work
 from bot.logs import redact
 from bot.outbox import queue_html
 from handlers import buttons, comments, discussion, membership, moderation
-from handlers.commands import COMMANDS, guarded, publish_menus
+from handlers.commands import COMMANDS, group_guarded, guarded, publish_menus
 from handlers.common import Context, language_of
 from handlers.context import context_types
 
@@ -78,8 +78,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, guarded(command), filters=private))
         if command.in_group:
-            comments.GROUP_COMMANDS[command.name] = GROUP_CALLBACKS.get(
-                command.name, command.callback
+            comments.GROUP_COMMANDS[command.name] = group_guarded(
+                command, GROUP_CALLBACKS.get(command.name, command.callback)
             )
     # Every button is a stored, bound token; buttons.pressed refuses any other press.
     application.add_handler(CallbackQueryHandler(buttons.pressed))

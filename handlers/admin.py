@@ -6,6 +6,8 @@ idle bot does not carry them (``bench/idle_memory_bench.py``).
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Document, Update
@@ -14,6 +16,7 @@ from bot import outbox
 from bot.articles.errors import ArticleError
 from bot.articles.library import find_article, recent_articles
 from bot.channels import stored_channel
+from bot.config import ChannelConfig
 from bot.i18n import counted
 from bot.publishing import report
 from bot.publishing.service import (
@@ -27,6 +30,7 @@ from bot.publishing.service import (
 from bot.publishing.timing import TimingError, night_times, parse_publish_arguments
 from bot.telegram_html import bold
 from db.models import Button
+from db.queries.channels import channel_ids
 from handlers.buttons import action, offer
 from handlers.common import Context, arguments, language_of, reply
 
@@ -49,13 +53,13 @@ async def import_command(update: Update, context: Context) -> None:
         await reply(update, usage)
         return
     words = arguments(update, context)
-    keys = [channel.key for channel in config.channels]
-    channel = config.channels[0]
+    keys = _steered_keys(context)
+    named: str | None = keys[0] if len(keys) == 1 else None
     lessons = None
     for word in words:
         if word in keys:
-            channel = config.channel(word)
-        elif word.startswith("lessons="):
+            named = word
+        elif word.startswith("lessons=") and len(word) <= 200:
             lessons = word.removeprefix("lessons=")
         else:
             await reply(update, usage)
@@ -68,8 +72,48 @@ async def import_command(update: Update, context: Context) -> None:
             ),
         )
         return
-    data = bytes(await (await document.get_file()).download_as_bytearray())
-    user = update.effective_user
+    request = ImportRequest(document.file_id, document.file_name or "article", lessons)
+    if named is None:
+        # Several channels: which one the article is for decides its language and team.
+        markup, tokens = offer(
+            update, [[(key, "import_to", request.argument(key))] for key in keys]
+        )
+        await reply(update, _("Which channel is this article for?"), markup=markup,
+                    buttons=tokens)  # fmt: skip
+        return
+    await _import(update, context, request, config.channel(named))
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """A file to import, as a button carries it until the admin picks the channel."""
+
+    file_id: str
+    name: str
+    lessons: str | None
+
+    def argument(self, key: str) -> str:
+        return json.dumps([key, self.file_id, self.name[:200], self.lessons])
+
+
+@action("import_to", admin=True)
+async def import_to_pressed(update: Update, context: Context, button: Button) -> None:
+    """The channel picked for an imported file: checked against the presser's channels."""
+    key, file_id, name, lessons = json.loads(button.argument or "[]")
+    if not context.scope.steers(key):
+        await reply(update, context.translate("You are not an admin of that channel."))
+        return
+    channel = context.services.config.channel(key)
+    await _import(update, context, ImportRequest(file_id, name, lessons), channel)
+
+
+async def _import(
+    update: Update, context: Context, request: ImportRequest, channel: ChannelConfig
+) -> None:
+    _ = context.translate
+    config = context.services.config
+    file = await context.bot.get_file(request.file_id)
+    data = bytes(await file.download_as_bytearray())
     from bot.articles.importer import import_article
 
     try:
@@ -78,9 +122,9 @@ async def import_command(update: Update, context: Context) -> None:
             data,
             config,
             channel,
-            name=document.file_name or "article",
-            lessons=lessons,
-            actor_id=user.id if user else None,
+            name=request.name,
+            lessons=request.lessons,
+            actor_id=context.scope.user_id,
         )
     except ArticleError as exc:
         reason = report.escape(exc.text(_))
@@ -91,6 +135,11 @@ async def import_command(update: Update, context: Context) -> None:
         report.import_text(_, result.article, result.created, result.posts),
         **_article_buttons(update, result.article.id),
     )
+
+
+def _steered_keys(context: Context) -> list[str]:
+    """The caller's channels, in the configuration's order."""
+    return [c.key for c in context.services.config.channels if context.scope.steers(c.key)]
 
 
 def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
@@ -112,7 +161,7 @@ def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
 
 async def articles_command(update: Update, context: Context) -> None:
     """/articles: the latest imported articles."""
-    rows = await recent_articles(context.session)
+    rows = await recent_articles(context.session, context.scope)
     if not rows:
         await reply(update, report.articles_text(context.translate, rows))
         return
@@ -133,7 +182,7 @@ async def article_pressed(update: Update, context: Context, button: Button) -> N
     """An article picked from /articles: what it is, and what can be done with it."""
     _ = context.translate
     article_id = int(button.argument or 0)
-    article = await find_article(context.session, article_id)
+    article = await find_article(context.session, article_id, context.scope)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -165,7 +214,7 @@ async def preview_pressed(update: Update, context: Context, button: Button) -> N
 async def _preview(update: Update, context: Context, article_id: int) -> None:
     """How many messages follow, the posts and poll previews, then what to do next."""
     _ = context.translate
-    article = await find_article(context.session, article_id)
+    article = await find_article(context.session, article_id, context.scope)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -253,12 +302,16 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
     svc = context.services
     config = svc.config
     session = context.session
-    article = await find_article(session, article_id)
-    default_key = article.channel.key if article and article.channel else config.channels[0].key
+    article = await find_article(session, article_id, context.scope)
+    if article is None:
+        await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        return
+    keys = _steered_keys(context)
+    default_key = article.channel.key if article.channel else keys[0]
     try:
         request = parse_publish_arguments(
             words[1:],
-            [c.key for c in config.channels],
+            keys,
             svc.clock.now(),
             {c.key: c.zone for c in config.channels},
             default_key,
@@ -297,9 +350,19 @@ async def _pause_or_resume(update: Update, context: Context, paused: bool) -> No
         await reply(update, _("Usage: /pause [ID] or /resume [ID]"))
         return
     svc = context.services
-    user = update.effective_user
+    if (
+        article_id is not None
+        and await find_article(context.session, article_id, context.scope) is None
+    ):
+        await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        return
+    scope = context.scope
     articles = await set_paused(
-        context.session, article_id, paused, actor_id=user.id if user else None
+        context.session,
+        article_id,
+        paused,
+        actor_id=scope.user_id,
+        channel_ids=None if scope.operator else await channel_ids(context.session, scope.admin_of),
     )
     if not paused:
         for article in articles:
@@ -327,7 +390,7 @@ async def cancel_command(update: Update, context: Context) -> None:
     if article_id is None:
         await reply(update, _("Usage: /cancel ID"))
         return
-    article = await find_article(context.session, article_id)
+    article = await find_article(context.session, article_id, context.scope)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -351,7 +414,7 @@ async def cancel_command(update: Update, context: Context) -> None:
 
 
 @action("cancel", admin=True)
-async def cancel_pressed(_update: Update, context: Context, button: Button) -> None:
+async def cancel_pressed(update: Update, context: Context, button: Button) -> None:
     _ = context.translate
     unit = context.unit
     assert button.message_id is not None
@@ -362,6 +425,9 @@ async def cancel_pressed(_update: Update, context: Context, button: Button) -> N
         )  # fmt: skip
         return
     article_id = int(button.argument)
+    if await find_article(unit.session, article_id, context.scope) is None:
+        await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        return
     count = await cancel_article(unit.session, article_id, actor_id=button.user_id)
     context.services.wake()
     outbox.queue_edit(
@@ -380,9 +446,14 @@ async def cancel_pressed(_update: Update, context: Context, button: Button) -> N
 async def status_command(update: Update, context: Context) -> None:
     """/status: what is next and when, what was posted, what failed and why."""
     config = context.services.config
-    entries = await status(context.session)
+    scope = context.scope
+    entries = [e for e in await status(context.session) if scope.steers(e.channel_key)]
     zones = {c.key: c.zone for c in config.channels}
-    finished = await finished_recently(context.session, context.services.clock.now())
+    finished = [
+        (article, at)
+        for article, at in await finished_recently(context.session, context.services.clock.now())
+        if article.channel_id in await channel_ids(context.session, scope.admin_of)
+    ]
     await reply(update, report.status_text(context.translate, entries, zones, finished))
 
 
@@ -391,6 +462,8 @@ async def channels_command(update: Update, context: Context) -> None:
     _ = context.translate
     lines = [bold(_("Channels"))]
     for channel in context.services.config.channels:
+        if not context.scope.steers(channel.key):
+            continue
         row = await stored_channel(context.session, channel.key)
         lines.append(
             _(

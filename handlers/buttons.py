@@ -82,9 +82,9 @@ async def pressed(update: Update, context: Context) -> None:
         )
         if button.action not in ACTIONS:
             raise ButtonRefused(f"no action {button.action}")
-        if button.action in ADMIN_ACTIONS and not await context.services.access.is_admin(
-            query.from_user.id
-        ):
+        # Checked again at the press: the action acts within the presser's channels now.
+        context.scope = await context.services.access.scope(unit.session, query.from_user.id)
+        if button.action in ADMIN_ACTIONS and not context.scope.is_admin:
             raise ButtonRefused("no longer an admin")
     except ButtonRefused as refused:
         log.info("refused a button press by %s: %s", query.from_user.id, refused)

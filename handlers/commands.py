@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,12 +21,15 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bot.access import Scope
 from bot.errors import NewsbotError
 from bot.i18n import N_, Translator, translator
+from bot.moderation.actions import channel_of_group, speaks_for_staff
+from bot.outbox import release_waiting
 from bot.responses.comments import remember_user
 from bot.telegram_html import bold, escape
 from handlers import admin, export, moderation, privacy, roles, subscriber, summary
-from handlers.common import Context, Handler, reply
+from handlers.common import Context, GroupHandler, Handler, reply
 
 log = logging.getLogger(__name__)
 Role = Literal["everyone", "moderator", "admin"]
@@ -44,16 +48,16 @@ class Command:
 
 async def help_command(update: Update, context: Context) -> None:
     """/help: only the commands the caller may use, grouped by role."""
-    _ = context.translate
-    user = update.effective_user
-    roles_held: list[Role] = ["everyone"]
-    if user is not None:
-        access = context.services.access
-        if await access.is_moderator(context.session, user.id):
-            roles_held.append("moderator")
-        if await access.is_admin(user.id):
-            roles_held.append("admin")
-    await reply(update, help_text(_, roles_held))
+    await reply(update, help_text(context.translate, roles_of(context.scope)))
+
+
+def roles_of(scope: Scope) -> tuple[Role, ...]:
+    held: list[Role] = ["everyone"]
+    if scope.is_moderator:
+        held.append("moderator")
+    if scope.is_admin:
+        held.append("admin")
+    return tuple(held)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -128,7 +132,7 @@ SECTIONS: dict[Role, str] = {
 }
 
 
-def help_text(_: Translator, roles_held: list[Role]) -> str:
+def help_text(_: Translator, roles_held: Sequence[Role]) -> str:
     lines: list[str] = []
     for role in roles_held:
         lines += ["", bold(_(SECTIONS[role]))] if lines else [bold(_(SECTIONS[role]))]
@@ -138,38 +142,69 @@ def help_text(_: Translator, roles_held: list[Role]) -> str:
 
 # ---------------------------------------------------------------- guards
 def guarded(command: Command) -> Handler:
-    """The command's callback behind its role's guard, with the error boundary."""
+    """The command's callback behind its role's guard, in a private chat, with the error
+    boundary. The guard finds the caller's scope (``context.scope``): the channels they
+    steer and moderate, which every handler then acts within."""
     callback = command.callback
 
     @functools.wraps(callback)
     async def run(update: Update, context: Context) -> None:
         chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None:
-            return
+        if chat is None or user is None or chat.type != ChatType.PRIVATE:
+            return  # registered for private chats; never answer in public
         _ = context.translate
-        in_private = chat.type == ChatType.PRIVATE
-        if command.role == "admin":
-            if not in_private:
-                return  # registered for private chats; never answer in public
-            if not await context.services.access.is_admin(user.id):
-                log.info("refused /%s from user %s", command.name, user.id)
-                await reply(update, _("Sorry, only the channel's admins can do that."))
-                return
-            # An admin's language, so later notices (a right lost) are in it too.
-            await remember_user(context.session, user, context.now)
-        elif (
-            command.role == "moderator"
-            and in_private
-            and not await context.services.access.is_moderator(context.session, user.id)
-        ):
+        context.scope = scope = await context.services.access.scope(context.session, user.id)
+        # They wrote to the bot: what waited for them (they had not started it) goes now.
+        await release_waiting(context.session, user.id, context.now)
+        if command.role == "admin" and not scope.is_admin:
+            log.info("refused /%s from user %s", command.name, user.id)
+            await reply(update, _("Sorry, only the channel's admins can do that."))
+            return
+        if command.role == "moderator" and not scope.is_moderator:
             await reply(update, _("Sorry, only moderators can do that."))
             return
-        try:
-            await callback(update, context)
-        except NewsbotError as error:
-            await reply(update, escape(error.text(_)))
+        if scope.is_admin or scope.is_moderator:
+            # Staff's language, so later notices (a right lost) are in it too.
+            await remember_user(context.session, user, context.now)
+        await _answer_mistakes(update, context, callback)
 
     return run
+
+
+def group_guarded(command: Command, callback: Handler) -> GroupHandler:
+    """A moderator's command in a discussion group, guarded against the channel whose group
+    it is: True when it was taken as a command, False when the sender may not give it
+    there (then it is a comment like any other)."""
+
+    async def run(update: Update, context: Context) -> bool:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return False
+        channel = await channel_of_group(context.session, message.chat.id)
+        if channel is None:
+            return False
+        if message.sender_chat is not None:
+            # An anonymous administrator of the group, or the channel itself, speaks for it.
+            if not await speaks_for_staff(context.session, message.chat.id, message.sender_chat.id):
+                return False
+            moderates = frozenset({channel.key})
+            context.scope = Scope(user.id, False, frozenset(), moderates)
+        else:
+            context.scope = await context.services.access.scope(context.session, user.id)
+            if not context.scope.moderates(channel.key):
+                return False
+        await _answer_mistakes(update, context, callback)
+        return True
+
+    run.__name__ = f"{command.name}_in_group"
+    return run
+
+
+async def _answer_mistakes(update: Update, context: Context, callback: Handler) -> None:
+    try:
+        await callback(update, context)
+    except NewsbotError as error:
+        await reply(update, escape(error.text(context.translate)))
 
 
 # ------------------------------------------------------------ command menus
@@ -191,9 +226,9 @@ async def publish_menu_for(bot: ExtBot[None], user_id: int, roles_held: tuple[Ro
         log.warning("could not update the command menu of %s: %s", user_id, exc)
 
 
-async def publish_menus(bot: ExtBot[None], admins: set[int], moderators: set[int]) -> None:
-    """Everyone's menu in every private chat; moderators' and admins' in their own chats,
-    in each language newsbot speaks."""
+async def publish_menus(bot: ExtBot[None], staff: dict[int, Scope]) -> None:
+    """Everyone's menu in every private chat; each admin's and moderator's in their own
+    chat, in each language newsbot speaks."""
     try:
         for language in LANGUAGES:
             code = None if language == "en" else language
@@ -202,14 +237,11 @@ async def publish_menus(bot: ExtBot[None], admins: set[int], moderators: set[int
                 scope=BotCommandScopeAllPrivateChats(),
                 language_code=code,
             )
-            for user_id in sorted(admins | moderators):
-                held: tuple[Role, ...] = (
-                    ("everyone", "moderator", "admin")
-                    if user_id in admins
-                    else ("everyone", "moderator")
-                )
+            for user_id, scope in staff.items():
                 await bot.set_my_commands(
-                    menu(language, held), scope=BotCommandScopeChat(user_id), language_code=code
+                    menu(language, roles_of(scope)),
+                    scope=BotCommandScopeChat(user_id),
+                    language_code=code,
                 )
     except TelegramError as exc:
         log.warning("could not register the command menus: %s", exc)

@@ -6,31 +6,16 @@ from __future__ import annotations
 from telegram import Message, MessageEntity, Update
 
 from bot.i18n import Translator
-from bot.moderation.actions import (
-    hide_comment,
-    is_discussion_group,
-    speaks_for_staff,
-)
+from bot.moderation.actions import channel_of_group, hide_comment
 from bot.moderation.rules import rule_broken
 from bot.notices import tell
 from bot.publishing.report import escape
 from bot.responses.comments import message_text, store_comment
-from handlers.common import (
-    Context,
-    Handler,
-)
+from handlers.common import Context, GroupHandler
 
-# Commands a moderator may give in a discussion group; filled from the command table.
-GROUP_COMMANDS: dict[str, Handler] = {}
-
-
-async def _is_moderator(update: Update, context: Context) -> bool:
-    message, user = update.effective_message, update.effective_user
-    if message is not None and message.sender_chat is not None:
-        return await speaks_for_staff(context.session, message.chat.id, message.sender_chat.id)
-    if user is None:
-        return False
-    return await context.services.access.is_moderator(context.session, user.id)
+# Commands a moderator may give in a discussion group, each behind the command table's
+# guard for the group's channel; filled from the command table.
+GROUP_COMMANDS: dict[str, GroupHandler] = {}
 
 
 def command_name(message: Message, bot_username: str) -> str | None:
@@ -52,13 +37,7 @@ async def group_message(update: Update, context: Context) -> None:
     message = update.message
     assert message is not None
     command = GROUP_COMMANDS.get(command_name(message, context.bot.username) or "")
-    session = context.session
-    if (
-        command is not None
-        and await is_discussion_group(session, message.chat.id)
-        and await _is_moderator(update, context)
-    ):
-        await command(update, context)
+    if command is not None and await command(update, context):
         return
     await comment_with_rules(update, context)
 
@@ -106,6 +85,10 @@ async def comment_with_rules(update: Update, context: Context) -> None:
             ).format(reason=refusal)
         return told
 
-    await tell(
-        session, set(svc.config.moderators) | set(svc.config.admins), notice, svc.clock.now()
+    channel = await channel_of_group(session, message.chat.id)
+    moderators = (
+        await svc.access.moderators_of(session, svc.config.channel(channel.key))
+        if channel is not None and channel.key in {c.key for c in svc.config.channels}
+        else svc.access.operators
     )
+    await tell(session, moderators, notice, svc.clock.now())

@@ -16,6 +16,8 @@ from handlers.context import NewsbotContext
 log = logging.getLogger(__name__)
 Context = NewsbotContext
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+# A command in a discussion group: whether it was taken as one (else it is a comment).
+GroupHandler = Callable[[Update, Context], Coroutine[Any, Any, bool]]
 
 
 def language_of(update: Update) -> Translator:

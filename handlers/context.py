@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from typing_extensions import override
 
 from bot import unit_of_work
+from bot.access import Scope
 from bot.i18n import Translator, translator
 from bot.services import SERVICES_KEY, Services
 
@@ -33,6 +34,8 @@ class NewsbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
     ) -> None:
         super().__init__(application, chat_id, user_id)
         self.language: str | None = None
+        # What the person may steer and moderate, set by the command guard (or a button).
+        self._scope: Scope | None = None
 
     @override
     @classmethod
@@ -61,6 +64,16 @@ class NewsbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
     def now(self) -> datetime:
         """When the update is handled, by the injected clock."""
         return unit_of_work.current().now
+
+    @property
+    def scope(self) -> Scope:
+        """The caller's channels, as the guard found them for this update."""
+        assert self._scope is not None, "only guarded commands and buttons have a scope"
+        return self._scope
+
+    @scope.setter
+    def scope(self, scope: Scope) -> None:
+        self._scope = scope
 
     @property
     def translate(self) -> Translator:

@@ -16,7 +16,7 @@ async def automatic_forward(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     svc = context.services
-    await record_automatic_forward(context.session, message, svc.config, svc.clock.now())
+    await record_automatic_forward(context.session, message, svc.access, svc.clock.now())
 
 
 async def edited_comment(update: Update, context: Context) -> None:

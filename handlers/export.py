@@ -30,7 +30,7 @@ async def export_command(update: Update, context: Context) -> None:
     from bot.export.request import USAGE, export_comments, parse_words
 
     svc = context.services
-    channels = [c.key for c in svc.config.channels]
+    channels = [c.key for c in svc.config.channels if context.scope.moderates(c.key)]
     unit = context.unit
     directory = temporary_directory()
     try:
@@ -40,6 +40,7 @@ async def export_command(update: Update, context: Context) -> None:
             request,
             channels,
             directory,
+            every_channel=len(channels) == len(svc.config.channels),
             upload_limit=svc.config.export.upload_limit_bytes,
             now=unit.now,
         )

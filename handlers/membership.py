@@ -15,4 +15,4 @@ async def my_membership(update: Update, context: Context) -> None:
     assert change is not None
     unit = current()
     privacy_off = bool(context.bot.bot.can_read_all_group_messages)
-    await on_my_membership(unit.session, context.services.config, change, privacy_off, unit.now)
+    await on_my_membership(unit.session, context.services.access, change, privacy_off, unit.now)

@@ -10,9 +10,12 @@ from bot.i18n import Translator
 from bot.moderation.actions import (
     Hidden,
     ModerationError,
+    Person,
     ban_author,
     comment_in_scope,
-    discussion_groups,
+    describe_user,
+    find_people,
+    groups_moderated,
     hide_comment,
     unban,
     unhide_comment,
@@ -21,7 +24,8 @@ from bot.moderation.audit import recent_actions
 from bot.notices import tell
 from bot.publishing.report import escape
 from bot.telegram_html import bold
-from db.models import Comment
+from db.models import Button, Comment, User
+from handlers.buttons import action, offer
 from handlers.common import (
     Context,
     arguments,
@@ -109,9 +113,15 @@ async def hide_command(update: Update, context: Context) -> None:
             at=context.services.clock.now(),
         )
 
+    author = await _author(context, target)
+
     def done(_: Translator) -> str:
+        if target.erased_at is not None:
+            return _(
+                "Hidden: a comment whose author asked to be forgotten. Undo: /unhide {id}"
+            ).format(id=target.id)
         return _("Hidden: a comment by {author}: «{text}». Undo: /unhide {id}").format(
-            author=_author(target), text=escape(_snippet(target.text)), id=target.id
+            author=author, text=escape(_snippet(target.text)), id=target.id
         )
 
     await _moderate(update, context, hide, done)
@@ -137,8 +147,8 @@ async def ban_command(update: Update, context: Context) -> None:
             at=context.services.clock.now(),
         )
 
-    undo = f"chat:{target.sender_chat_id}" if target.sender_chat_id else str(target.user_id)
-    author = _author(target)
+    undo = await _undo_reference(context, target)
+    author = await _author(context, target)
 
     def done(_: Translator) -> str:
         return _(
@@ -148,10 +158,24 @@ async def ban_command(update: Update, context: Context) -> None:
     await _moderate(update, context, ban, done)
 
 
-def _author(comment: Comment) -> str:
+async def _author(context: Context, comment: Comment) -> str:
+    """The comment's author as Telegram shows them (escaped)."""
     if comment.sender_chat_id is not None:
-        return escape(comment.sender_chat_title or str(comment.sender_chat_id))
-    return escape(str(comment.user_id)) if comment.user_id is not None else "?"
+        return escape(comment.sender_chat_title or f"chat:{comment.sender_chat_id}")
+    if comment.user_id is None:
+        _ = context.translate
+        return escape(_("a reader who asked to be forgotten"))
+    return escape(await describe_user(context.session, comment.user_id))
+
+
+async def _undo_reference(context: Context, comment: Comment) -> str:
+    """What to type after /unban for this comment's author: @username where there is one."""
+    if comment.sender_chat_id is not None:
+        return f"chat:{comment.sender_chat_id}"
+    user = await context.session.get(User, comment.user_id) if comment.user_id else None
+    if user is not None and user.username:
+        return escape(f"@{user.username}")
+    return str(comment.user_id)
 
 
 def _snippet(text: str, limit: int = 80) -> str:
@@ -160,61 +184,110 @@ def _snippet(text: str, limit: int = 80) -> str:
 
 
 async def unhide_command(update: Update, context: Context) -> None:
-    """/unhide ID: a hidden comment counts again in exports and summaries."""
+    """/unhide ID: a hidden comment of the moderator's channels counts again."""
     _ = context.translate
     words = arguments(update, context)
-    if len(words) != 1 or not words[0].isdigit():
+    if len(words) != 1 or not words[0].isdigit() or len(words[0]) > 18:
         await reply(update, _("Usage: /unhide ID (the number in the /hide confirmation)"))
         return
     unit = context.unit
-    user = update.effective_user
-    await unhide_comment(
-        unit.session, int(words[0]), actor_id=user.id if user else None, at=unit.now
-    )
+    comment = await unhide_comment(unit.session, int(words[0]), context.scope, at=unit.now)
     await reply(
         update,
         _(
             "Comment {id} is back in my records, exports and summaries. Telegram deleted the "
             "message itself; it cannot be brought back there."
-        ).format(id=words[0]),
+        ).format(id=comment.id),
     )
 
 
 async def unban_command(update: Update, context: Context) -> None:
-    """/unban USER (or chat:ID): let them write in the discussion groups again."""
+    """/unban USER: let them write in the moderator's discussion groups again."""
     _ = context.translate
     words = arguments(update, context)
-    if len(words) != 1:
-        await reply(update, _("Usage: /unban USER (id or @username) or /unban chat:ID"))
+    if not words:
+        await reply(update, _("Usage: /unban @username, a name, or chat:ID"))
         return
-    unit = context.unit
-    user = update.effective_user
-    await unban(
-        unit.session,
-        context.bot,
-        words[0],
-        await discussion_groups(unit.session),
-        actor_id=user.id if user else None,
-    )
+    channels = await groups_moderated(context.session, context.scope)
+    groups = [c.discussion_chat_id for c in channels if c.discussion_chat_id is not None]
+    people = await find_people(context.session, " ".join(words), context.scope, groups)
+    if len(people) > 1:
+        await _ask_which(update, context, people, "unban", lambda p: str(p.id))
+        return
+    await _unban(update, context, people[0])
+
+
+@action("unban")
+async def unban_pressed(update: Update, context: Context, button: Button) -> None:
+    """One of several people with the name a moderator typed after /unban."""
+    channels = await groups_moderated(context.session, context.scope)
+    groups = [c.discussion_chat_id for c in channels if c.discussion_chat_id is not None]
+    people = await find_people(context.session, button.argument or "", context.scope, groups)
+    await _unban(update, context, people[0])
+
+
+async def _unban(update: Update, context: Context, person: Person) -> None:
+    _ = context.translate
+    channels = await groups_moderated(context.session, context.scope)
+    await unban(context.session, context.bot, person, channels, actor_id=context.scope.user_id)
     await reply(
         update,
-        _("{who} may write in the discussion groups again.").format(who=escape(words[0])),
+        _("{who} may write in the discussion groups of {channels} again.").format(
+            who=escape(person.name), channels=escape(", ".join(c.key for c in channels))
+        ),
     )
+
+
+async def _ask_which(
+    update: Update,
+    context: Context,
+    people: list[Person],
+    action_name: str,
+    argument: Callable[[Person], str],
+) -> None:
+    """Several people share the name: a button for each, as Telegram shows them."""
+    _ = context.translate
+    markup, tokens = offer(
+        update, [[(person.name, action_name, argument(person))] for person in people[:10]]
+    )
+    await reply(update, _("Several people have that name. Whom do you mean?"), markup=markup,
+                buttons=tokens)  # fmt: skip
 
 
 async def audit_command(update: Update, context: Context) -> None:
-    """/audit: recent moderation and admin actions (moderators, in private)."""
+    """/audit: recent moderation and admin actions in the caller's channels."""
     _ = context.translate
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return
+    session = context.session
     lines = [bold(_("Recent actions"))]
-    for entry in await recent_actions(context.session):
+    entries = await recent_actions(session, context.scope)
+    if not entries:
+        lines.append(_("Nothing yet."))
+    for entry in entries:
+        actor = (
+            await describe_user(session, entry.actor_id)
+            if entry.actor_id is not None
+            else "newsbot"
+        )
+        target = await _target_name(context, entry.target)
+        reason = entry.detail.get("reason")
         lines.append(
             escape(
-                f"{entry.created_at:%Y-%m-%d %H:%M} UTC · {entry.action} · {entry.target or ''} · "
-                f"by {entry.actor_id if entry.actor_id is not None else 'newsbot'}"
-                + (f" · {entry.detail.get('reason')}" if entry.detail.get("reason") else "")
+                f"{entry.created_at:%Y-%m-%d %H:%M} UTC · {entry.action} · {target} · "
+                + _("by {who}").format(who=actor)
+                + (f" · {reason}" if reason else "")
             )
         )
     await reply(update, "\n".join(lines))
+
+
+async def _target_name(context: Context, target: str | None) -> str:
+    """An audit entry's target in words: a person by name, an article by number."""
+    _ = context.translate
+    kind, _sep, rest = (target or "").partition(":")
+    if kind == "user" and rest.lstrip("-").isdigit():
+        return await describe_user(context.session, int(rest))
+    if kind == "article":
+        return _("article {id}").format(id=rest) if rest.isdigit() else _("all articles")
+    if kind == "message":
+        return _("a comment")
+    return target or ""

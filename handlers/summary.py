@@ -8,7 +8,7 @@ from telegram.error import TelegramError
 from bot.outbox import queue_edit, queue_html
 from bot.publishing.report import escape
 from bot.summaries.period import WeekError, latest_period, parse_week, period_in_progress
-from bot.summaries.service import SummaryError, already_posted, build_summary, deliver
+from bot.summaries.service import SummaryError, already_posted, build_summary, queue_summary
 from db.models import Button
 from handlers.buttons import action, offer
 from handlers.common import (
@@ -26,14 +26,40 @@ async def summary_command(update: Update, context: Context) -> None:
     post = bool(words) and words[0] == "post"
     if post:
         words = words[1:]
-    keys = [channel.key for channel in svc.config.channels]
-    channel = svc.config.channels[0]
-    if words and words[0] in keys:
-        channel = svc.config.channel(words.pop(0))
+    keys = [c.key for c in svc.config.channels if context.scope.steers(c.key)]
+    key = words.pop(0) if words and words[0] in keys else keys[0] if len(keys) == 1 else None
     usage = _("Usage: /summary [post] [channel] [week], e.g. /summary news 2026-W47")
-    if len(words) > 1:
+    if len(words) > 1 or (words and len(words[0]) > 20):
         await reply(update, usage)
         return
+    if key is None:
+        week = words[0] if words else ""
+        markup, tokens = offer(
+            update,
+            [[(k, "summary_of", f"{'post' if post else ''}|{k}|{week}")] for k in keys],
+        )
+        await reply(update, _("Which channel?"), markup=markup, buttons=tokens)
+        return
+    await _summary(update, context, post, key, words)
+
+
+@action("summary_of", admin=True)
+async def summary_of_pressed(update: Update, context: Context, button: Button) -> None:
+    """The channel picked for /summary: checked against the presser's channels again."""
+    post, key, week = (button.argument or "||").split("|")
+    if not context.scope.steers(key):
+        await reply(update, context.translate("You are not an admin of that channel."))
+        return
+    await _summary(update, context, post == "post", key, [week] if week else [])
+
+
+async def _summary(
+    update: Update, context: Context, post: bool, key: str, words: list[str]
+) -> None:
+    _ = context.translate
+    svc = context.services
+    channel = svc.config.channel(key)
+    usage = _("Usage: /summary [post] [channel] [week], e.g. /summary news 2026-W47")
     now = svc.clock.now()
     try:
         if words:
@@ -54,9 +80,9 @@ async def summary_command(update: Update, context: Context) -> None:
             if in_progress
             else _("Preview of the finished week {dates}:")
         )
-        # The heading goes first, directly: the summary itself is sent straight after.
-        await context.bot.send_message(chat.id, which.format(dates=escape(dates)))
-        await deliver(context.bot, chat.id, summary)
+        # Through the outbox like every reply: the heading, then the summary.
+        queue_html(context.session, chat.id, which.format(dates=escape(dates)), at=context.now)
+        queue_summary(context.session, chat.id, summary, context.now)
         return
     if in_progress:
         await reply(
@@ -103,6 +129,9 @@ async def post_summary_pressed(update: Update, context: Context, button: Button)
         queue_edit(unit.session, button.chat_id, button.message_id, _("Not posted."), at=unit.now)
         return
     key, week = button.argument.split("|", 1)
+    if not context.scope.steers(key):
+        queue_edit(unit.session, button.chat_id, button.message_id, _("Not posted."), at=unit.now)
+        return
     channel = svc.config.channel(key)
     period = parse_week(week, channel, svc.clock.now())
     dates = period.dates(channel.zone, channel.language)

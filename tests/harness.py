@@ -74,7 +74,7 @@ class Harness:
     async def publish_sample(self, every: str = "1m") -> list[JSON]:
         """The sample article imported by the admin and published to the end; its posts."""
         self.world.send_document(
-            self.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import"
+            self.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import news"
         )
         await self.pump()
         await self.command(f"/publish 1 now {every}")

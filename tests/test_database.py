@@ -16,14 +16,18 @@ from db.engine import create_engine, create_reader_factory
 from db.models import (
     Article,
     Base,
+    Channel,
     Comment,
     CommentEdit,
     Lesson,
     Poll,
+    Role,
+    RoleName,
     Segment,
     SegmentKind,
     User,
 )
+from tests.databases import database_url
 
 
 async def _article(session: AsyncSession) -> Article:
@@ -196,5 +200,46 @@ async def test_the_head_newsbot_checks_at_start_is_alembics_head(tmp_path: Path)
         assert await migrate.upgrade_if_behind(engine) is True
         assert await migrate.stored_revision(engine) == migrate.HEAD
         assert await migrate.upgrade_if_behind(engine) is False
+    finally:
+        await engine.dispose()
+
+
+async def test_revision_0008_gives_every_global_grant_to_each_channel(tmp_path: Path) -> None:
+    """A moderator granted before channels had teams keeps moderating every channel that
+    existed, now as one grant per channel, and the downgrade folds them back."""
+    engine = create_engine(database_url(tmp_path, "grants"))
+    try:
+        await migrate.upgrade(engine, "0007")
+        async with engine.begin() as connection:
+            for key in ("news", "novosti"):
+                await connection.execute(
+                    text(
+                        "INSERT INTO channels (key, title, language, timezone, created_at, "
+                        "discussion_visible) VALUES (:k, '', 'en', 'UTC', :c, true)"
+                    ),
+                    {"k": key, "c": "2026-11-01 10:00:00.000000"},
+                )
+            await connection.execute(
+                text(
+                    "INSERT INTO roles (user_id, role, granted_by, granted_at) "
+                    "VALUES (42, 'moderator', 7, :c)"
+                ),
+                {"c": "2026-11-01 10:00:00.000000"},
+            )
+        await migrate.upgrade(engine)
+        async with AsyncSession(engine) as session:
+            rows = await session.execute(
+                select(Role.user_id, Role.role, Channel.key, Role.granted_by)
+                .join(Channel, Channel.id == Role.channel_id)
+                .order_by(Channel.key)
+            )
+            assert [tuple(row) for row in rows] == [
+                (42, RoleName.MODERATOR, "news", 7),
+                (42, RoleName.MODERATOR, "novosti", 7),
+            ]
+        await migrate.downgrade(engine, "0007")
+        async with engine.connect() as connection:
+            left = await connection.execute(text("SELECT user_id, role FROM roles"))
+            assert [tuple(row) for row in left] == [(42, "moderator")]
     finally:
         await engine.dispose()

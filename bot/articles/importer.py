@@ -66,7 +66,14 @@ async def import_article(
     if existing is not None:
         stored = await article_queries.article_with_segments(session, existing.id)
         assert stored is not None
-        await record(session, actor_id, "import", f"article:{stored.id}", {"created": False})
+        await record(
+            session,
+            actor_id,
+            "import",
+            f"article:{stored.id}",
+            {"created": False},
+            channel_id=stored.channel_id,
+        )
         return ImportResult(stored, False, posts_from_segments(stored.segments))
     channel_row = await ensure_channel(session, channel)
     article = Article(
@@ -77,6 +84,7 @@ async def import_article(
         source_format=kind,
         language=channel.language,
         raw_text=text,
+        imported_by=actor_id,
     )
     for post in posts:
         segment_row = Segment(
@@ -93,7 +101,12 @@ async def import_article(
         article.segments.append(segment_row)
     await article_queries.add_article(session, article)
     await record(
-        session, actor_id, "import", f"article:{article.id}", {"created": True, "file": name}
+        session,
+        actor_id,
+        "import",
+        f"article:{article.id}",
+        {"created": True, "file": name},
+        channel_id=channel_row.id,
     )
     return ImportResult(article, True, posts)
 

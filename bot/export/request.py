@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.export.log import FORMATS, ExportError, ExportFile, ExportFormat, ExportScope, write_log
 from bot.i18n import N_, Translator, counted
+from db.models import Article, Channel
 from db.queries.articles import article_title
 from db.queries.channels import channel_by_key
 
@@ -84,15 +85,20 @@ def parse_words(words: list[str], channels: list[str]) -> ExportRequest:
 
 
 async def scope_of(
-    session: AsyncSession, request: ExportRequest, channels: list[str]
+    session: AsyncSession, request: ExportRequest, channels: list[str], *, every_channel: bool
 ) -> ExportScope:
-    """Database ids for the request; Telegram Desktop's layout is one chat, so it needs
-    one channel."""
+    """Database ids for the request, within ``channels`` (the moderator's; every channel
+    there is when ``every_channel``); Telegram Desktop's layout is one chat, so it needs
+    one channel. An article of another channel is answered as one that does not exist."""
     key = request.channel
     if key is None and request.kind == "telegram-json":
         raise ExportError(
             N_("The telegram-json format is one chat: name one channel ({channels})."),
             channels=", ".join(channels),
+        )
+    if key is None and not every_channel and request.article_id is None:
+        raise ExportError(
+            N_("Name the channel to export: {channels}."), channels=", ".join(channels)
         )
     channel_id = None
     if key is not None:
@@ -100,8 +106,17 @@ async def scope_of(
         if row is None:
             raise ExportError(N_("Nothing from channel {channel} is stored yet."), channel=key)
         channel_id = row.id
-    if request.article_id is not None and await article_title(session, request.article_id) is None:
-        raise ExportError(N_("There is no article {id}."), id=request.article_id)
+    if request.article_id is not None:
+        article = await session.get(Article, request.article_id)
+        channel = (
+            await session.get(Channel, article.channel_id)
+            if article and article.channel_id
+            else None
+        )
+        if article is None or (
+            not every_channel and (channel is None or channel.key not in channels)
+        ):
+            raise ExportError(N_("There is no article {id}."), id=request.article_id)
     return ExportScope(
         channel_id,
         request.article_id,
@@ -131,12 +146,15 @@ async def export_comments(
     channels: list[str],
     directory: Path,
     *,
+    every_channel: bool,
     upload_limit: int,
     now: datetime,
 ) -> Exported:
-    if request.channel is None and request.kind == "telegram-json" and len(channels) == 1:
+    """The comment log of ``channels`` (see ``scope_of``), written to ``directory``."""
+    one = len(channels) == 1 and request.channel is None
+    if one and (request.kind == "telegram-json" or (not every_channel and not request.article_id)):
         request = replace(request, channel=channels[0])
-    scope = await scope_of(session, request, channels)
+    scope = await scope_of(session, request, channels, every_channel=every_channel)
     title = (
         await article_title(session, request.article_id) if request.article_id is not None else None
     )

@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest
 
+from bot.access import Scope
 from bot.errors import NewsbotError
 from bot.i18n import N_
-from db.models import Comment, RoleName, User
+from db.models import Channel, Comment, RoleName, User
 from db.queries import roles
 from db.queries.audit import record
-from db.queries.moderation import user_by_username
+from db.queries.moderation import user_by_username, users_seen_in
 from db.queries.publishing import channels_with_groups
 from db.queries.responses import channel_by_discussion_chat, comment_by_message
 
@@ -23,9 +24,9 @@ class ModerationError(NewsbotError):
     """A moderation request that cannot be carried out; nothing was changed."""
 
 
-async def is_discussion_group(session: AsyncSession, chat_id: int) -> bool:
-    """Moderation works only in the configured channels' discussion groups."""
-    return await channel_by_discussion_chat(session, chat_id) is not None
+async def channel_of_group(session: AsyncSession, chat_id: int) -> Channel | None:
+    """The channel whose discussion group ``chat_id`` is: moderation there is its team's."""
+    return await channel_by_discussion_chat(session, chat_id)
 
 
 async def comment_in_scope(session: AsyncSession, chat_id: int, message_id: int) -> Comment | None:
@@ -78,6 +79,7 @@ async def hide_comment(
     if comment is not None:
         comment.hidden = True
         comment.hidden_reason = reason or None
+    channel = await channel_by_discussion_chat(session, chat_id)
     await record(
         session,
         actor_id,
@@ -90,6 +92,7 @@ async def hide_comment(
             "deleted": deleted,
             **({"refusal": refusal} if refusal else {}),
         },
+        channel_id=channel.id if channel else None,
     )
     return Hidden(comment, deleted, refusal)
 
@@ -120,112 +123,172 @@ async def ban_author(
         raise ModerationError(
             N_("Telegram refused the ban: {reason}"), reason=exc.message
         ) from None
-    await record(session, actor_id, "ban", target, {"chat": chat_id, "reason": reason})
+    channel = await channel_by_discussion_chat(session, chat_id)
+    await record(
+        session,
+        actor_id,
+        "ban",
+        target,
+        {"chat": chat_id, "reason": reason},
+        channel_id=channel.id if channel else None,
+    )
     return await hide_comment(
         session, bot, chat_id, comment.message_id, actor_id=actor_id, reason=reason, at=at
     )
 
 
 async def unhide_comment(
-    session: AsyncSession, comment_id: int, *, actor_id: int | None, at: datetime
+    session: AsyncSession, comment_id: int, scope: Scope, *, at: datetime
 ) -> Comment:
-    """Bring a hidden comment back into newsbot's records, exports and summaries (Telegram's
-    deleted message cannot be brought back)."""
+    """Bring a hidden comment of one of the moderator's channels back into newsbot's
+    records, exports and summaries (Telegram's deleted message cannot be brought back). A
+    comment of another channel is answered as one that does not exist."""
     comment = await session.get(Comment, comment_id)
-    if comment is None or not comment.hidden:
+    channel = await channel_by_discussion_chat(session, comment.chat_id) if comment else None
+    if comment is None or not comment.hidden or channel is None or not scope.moderates(channel.key):
         raise ModerationError(N_("there is no hidden comment {id}"), id=comment_id)
     comment.hidden, comment.hidden_reason = False, None
     await record(
-        session, actor_id, "unhide", f"message:{comment.chat_id}:{comment.message_id}",
-        {"at": at.isoformat()},
+        session, scope.user_id, "unhide", f"message:{comment.chat_id}:{comment.message_id}",
+        {"at": at.isoformat()}, channel_id=channel.id,
     )  # fmt: skip
     return comment
 
 
-async def discussion_groups(session: AsyncSession) -> list[int]:
-    """The configured channels' discussion groups, where moderation acts."""
+async def groups_moderated(session: AsyncSession, scope: Scope) -> list[Channel]:
+    """The moderator's channels that have a discussion group, where moderation acts."""
     return [
-        channel.discussion_chat_id
-        for channel in await channels_with_groups(session)
-        if channel.discussion_chat_id is not None
+        channel for channel in await channels_with_groups(session) if scope.moderates(channel.key)
     ]
 
 
 async def unban(
     session: AsyncSession,
     bot: Bot,
-    reference: str,
-    group_ids: list[int],
+    target: Person,
+    channels: list[Channel],
     *,
     actor_id: int | None,
-) -> int:
-    """Let a person (id or @username) or a channel (chat:ID) into the discussion groups again."""
-    chat_target = reference.startswith("chat:")
-    target_id = (
-        int(reference.removeprefix("chat:"))
-        if chat_target and reference.removeprefix("chat:").lstrip("-").isdigit()
-        else None
-    )
-    if chat_target and target_id is None:
-        raise ModerationError(N_("not a chat id: {reference}"), reference=reference)
-    if target_id is None:
-        target_id = await resolve_user(session, reference)
-    for group_id in group_ids:
+) -> None:
+    """Let a person or a channel persona write in these channels' groups again."""
+    for channel in channels:
+        group_id = channel.discussion_chat_id
+        assert group_id is not None
         try:
-            if chat_target:
-                await bot.unban_chat_sender_chat(group_id, target_id)
+            if target.is_chat:
+                await bot.unban_chat_sender_chat(group_id, target.id)
             else:
-                await bot.unban_chat_member(group_id, target_id, only_if_banned=True)
+                await bot.unban_chat_member(group_id, target.id, only_if_banned=True)
         except BadRequest as exc:
             raise ModerationError(N_("Telegram refused: {reason}"), reason=exc.message) from None
-    what = f"chat:{target_id}" if chat_target else f"user:{target_id}"
-    await record(session, actor_id, "unban", what, {"groups": group_ids})
-    return target_id
+        await record(
+            session,
+            actor_id,
+            "unban",
+            f"chat:{target.id}" if target.is_chat else f"user:{target.id}",
+            {"group": group_id},
+            channel_id=channel.id,
+        )
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a moderator or admin names: a person, or a channel persona (``chat:ID``)."""
+
+    id: int
+    name: str  # as Telegram shows them: "Ada Lovelace (@ada)"
+    is_chat: bool = False
+
+
+def display_name(user: User) -> str:
+    """First and last name, with the @username where there is one."""
+    name = " ".join(part for part in (user.first_name, user.last_name) if part)
+    if user.username:
+        return f"{name} (@{user.username})" if name else f"@{user.username}"
+    return name
 
 
 async def describe_user(session: AsyncSession, user_id: int) -> str:
-    """How to name a user to an admin: @username or the name, with the id."""
+    """How to name a user to an admin: as Telegram shows them; the id only for someone the
+    bot has never seen."""
     user = await session.get(User, user_id)
-    if user is None or user.forgotten:
-        return str(user_id)
-    if user.username:
-        return f"@{user.username} ({user_id})"
-    name = " ".join(part for part in (user.first_name, user.last_name) if part)
-    return f"{name} ({user_id})" if name else str(user_id)
+    if user is not None and not user.forgotten and display_name(user):
+        return display_name(user)
+    return f"id {user_id}"
 
 
-async def resolve_user(session: AsyncSession, reference: str) -> int:
-    """A user id, or the @username of someone the bot has seen."""
+async def find_people(
+    session: AsyncSession,
+    reference: str,
+    scope: Scope,
+    group_ids: list[int],
+    *,
+    unseen_ids: bool = False,
+) -> list[Person]:
+    """Whom ``reference`` names: ``chat:ID`` (a channel persona), an @username, a name seen
+    in these discussion groups, or a numeric id (operators: anyone the bot has seen;
+    others: someone seen in their groups; ``unseen_ids``: an operator's id of someone the
+    bot has not seen yet, as when granting a role ahead). Several people may share a name;
+    nobody known is a ``ModerationError``, never a guess."""
+    reference = reference.strip()
+    if reference.startswith("chat:"):
+        number = reference.removeprefix("chat:")
+        if not number.lstrip("-").isdigit() or len(number) > 20:
+            raise ModerationError(N_("not a chat id: {reference}"), reference=reference)
+        return [Person(int(number), reference, is_chat=True)]
+    users: list[User] = []
     if reference.lstrip("-").isdigit():
-        return int(reference)
-    user = await user_by_username(session, reference)
-    if user is None:
-        raise ModerationError(
-            N_("no known user {reference}; use the numeric user id"), reference=reference
-        )
-    return user.id
+        if len(reference) <= 20:
+            user_id = int(reference)
+            if scope.operator:
+                found = await session.get(User, user_id)
+                users = [found] if found is not None and not found.forgotten else []
+                if not users and unseen_ids:
+                    return [Person(user_id, f"id {user_id}")]
+            else:
+                users = list(await users_seen_in(session, group_ids, user_id=user_id))
+    elif reference.startswith("@"):
+        found = await user_by_username(session, reference)
+        users = [found] if found is not None else []
+    else:
+        wanted = " ".join(reference.split()).casefold()
+        users = [
+            user
+            for user in await users_seen_in(session, group_ids)
+            if wanted
+            in (
+                " ".join(p for p in (user.first_name, user.last_name) if p).casefold(),
+                user.first_name.casefold(),
+            )
+        ]
+    if not users:
+        raise ModerationError(N_("no such person is known: {reference}"), reference=reference)
+    return [Person(user.id, display_name(user) or f"id {user.id}") for user in users]
 
 
 async def change_role(
-    session: AsyncSession, reference: str, role: str, *, grant: bool, actor_id: int
-) -> tuple[int, bool]:
-    """Grant or revoke the moderator role; returns (user id, whether anything changed).
+    session: AsyncSession,
+    target: Person,
+    channel: Channel,
+    *,
+    grant: bool,
+    actor_id: int,
+) -> bool:
+    """Grant or revoke the moderator role in one channel; whether anything changed.
 
     Admins are not granted here: they are named in the configuration or are the channels'
-    own administrators, and a granted "admin" role would give no admin rights."""
-    if role != RoleName.MODERATOR.value:
-        raise ModerationError(N_("only the moderator role is granted here, not {role}"), role=role)
+    own administrators."""
     name = RoleName.MODERATOR
-    user_id = await resolve_user(session, reference)
     if grant:
-        changed = await roles.grant(session, user_id, name, actor_id)
+        changed = await roles.grant(session, target.id, name, channel.id, actor_id)
     else:
-        changed = await roles.revoke(session, user_id, name)
+        changed = await roles.revoke(session, target.id, name, channel.id)
     await record(
         session,
         actor_id,
         "grant" if grant else "revoke",
-        f"user:{user_id}",
-        {"role": name.value, "changed": changed},
+        f"user:{target.id}",
+        {"role": name.value, "changed": changed, "channel": channel.key},
+        channel_id=channel.id,
     )
-    return user_id, changed
+    return changed

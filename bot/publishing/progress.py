@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Config
+from bot.access import Access
 from bot.i18n import Translator, counted
 from bot.notices import tell
 from bot.publishing.report import shorten
@@ -41,7 +41,7 @@ def record_delivered(
 
 
 async def after_posted(
-    session: AsyncSession, config: Config, item: Segment | Poll, now: datetime
+    session: AsyncSession, access: Access, item: Segment | Poll, now: datetime
 ) -> None:
     """The first post of an article: it started; its last post or poll: it is finished."""
     if isinstance(item, Poll) and item.companion:
@@ -54,13 +54,14 @@ async def after_posted(
     if article is None or channel is None or channel.chat_id is None:
         return
     title, key = escape(shorten(article.title)), escape(channel.key)
+    team = await access.team_of(channel.key)
     posted = await queries.posted_before(session, article_id, 10**6)
     links = [post_link(channel.chat_id, channel.username, message_id) for _, message_id in posted]
     if isinstance(item, Segment) and item.position == 0 and links:
         first = escape_attribute(links[0])
         await tell(
             session,
-            config.admins,
+            team,
             lambda _: _(
                 'Article {id} «{title}» has started in {channel}: <a href="{link}">part 1</a>.'
             ).format(id=article_id, title=title, channel=key, link=first),
@@ -83,20 +84,21 @@ async def after_posted(
                 parts=parts,
             )
 
-        await tell(session, config.admins, finished, now)
+        await tell(session, team, finished, now)
 
 
 async def after_failed(
-    session: AsyncSession, config: Config, item: Segment | Poll, error: str, now: datetime
+    session: AsyncSession, access: Access, item: Segment | Poll, error: str, now: datetime
 ) -> None:
     """A post or poll Telegram refused: what follows waits; the admins hear why at once."""
     article_id = await _article_id(session, item)
+    team = await access.team_of(await _channel_key(session, article_id))
     reason = escape(error)
     if isinstance(item, Segment):
         number = item.position + 1
         await tell(
             session,
-            config.admins,
+            team,
             lambda _: _(
                 "Post {post} of article {id} failed: {reason}. What follows waits; fix the "
                 "cause and /resume {id}."
@@ -106,7 +108,7 @@ async def after_failed(
     else:
         await tell(
             session,
-            config.admins,
+            team,
             lambda _: _(
                 "A lesson poll of article {id} failed: {reason}. What follows waits; fix the "
                 "cause and /resume {id}."
@@ -119,3 +121,11 @@ async def _article_id(session: AsyncSession, item: Segment | Poll) -> int:
     if isinstance(item, Segment):
         return item.article_id
     return await queries.article_of_poll(session, item.id)
+
+
+async def _channel_key(session: AsyncSession, article_id: int) -> str | None:
+    article = await session.get(Article, article_id)
+    channel = (
+        await session.get(Channel, article.channel_id) if article and article.channel_id else None
+    )
+    return channel.key if channel else None

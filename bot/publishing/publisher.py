@@ -21,6 +21,7 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, Rep
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
+from bot.access import Access
 from bot.clock import Clock
 from bot.config import Config
 from bot.logs import redact
@@ -42,11 +43,13 @@ class Publisher:
         bot: Bot,
         config: Config,
         clock: Clock,
+        access: Access,
     ) -> None:
         self.sessions = sessions
         self.bot = bot
         self.config = config
         self.clock = clock
+        self.access = access  # whom a channel's notices reach
         self._lock = asyncio.Lock()
         # Channels post side by side, each at its own pace: in the background when running
         # for real (a channel held back by flood control must not hold the others up until
@@ -171,11 +174,13 @@ class Publisher:
     ) -> None:
         """A send that timed out and that nothing can confirm: never sent twice, so a person
         should look whether it is in the channel."""
+        channel = await self._channel_of(session, item)
+        team = await self.access.team_of(channel.key if channel else None)
         if isinstance(item, Segment):
             article_id, what = item.article_id, f"{item.position + 1}"
             await tell(
                 session,
-                self.config.admins,
+                team,
                 lambda _: _(
                     "Post {post} of article {article} timed out and I cannot see whether it "
                     "arrived (no discussion group I can read). I count it as posted and will "
@@ -186,7 +191,7 @@ class Publisher:
         else:
             await tell(
                 session,
-                self.config.admins,
+                team,
                 lambda _: _(
                     "A lesson poll timed out and I cannot see whether it arrived (no "
                     "discussion group I can read). I count it as posted and will not send it "
@@ -195,11 +200,13 @@ class Publisher:
                 now,
             )
 
-    async def _has_discussion(self, session: AsyncSession, item: Segment | Poll) -> bool:
+    async def _channel_of(self, session: AsyncSession, item: Segment | Poll) -> Channel | None:
         if isinstance(item, Segment):
-            channel = await session.get(Channel, item.channel_id) if item.channel_id else None
-        else:
-            channel = await queries.channel_by_chat_id(session, item.chat_id)
+            return await session.get(Channel, item.channel_id) if item.channel_id else None
+        return await queries.channel_by_chat_id(session, item.chat_id)
+
+    async def _has_discussion(self, session: AsyncSession, item: Segment | Poll) -> bool:
+        channel = await self._channel_of(session, item)
         # Only a group the bot sees can show the forward that would confirm the send.
         return bool(channel and channel.discussion_chat_id and channel.discussion_visible)
 
@@ -300,7 +307,7 @@ class Publisher:
                 self.config.publishing.poll_close_after,
             )
             await session.flush()
-            await after_posted(session, self.config, segment, self.clock.now())
+            await after_posted(session, self.access, segment, self.clock.now())
 
     async def _send_poll(
         self, poll_id: int, chat_id: int, question: str, options: list[str]
@@ -334,7 +341,7 @@ class Publisher:
                 message.poll.id,
             )
             await session.flush()
-            await after_posted(session, self.config, poll, self.clock.now())
+            await after_posted(session, self.access, poll, self.clock.now())
 
     async def _failed(
         self, model: type[Segment] | type[Poll], item_id: int, exc: TelegramError
@@ -363,7 +370,7 @@ class Publisher:
                 item.state = SegmentState.FAILED
                 item.sending_since = None
                 log.error("%s %s failed: %s", _name(item), item_id, message)
-                await after_failed(session, self.config, item, message, now)
+                await after_failed(session, self.access, item, message, now)
 
     # --------------------------------------------------------- companions
     async def _send_companions(self) -> None:

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import ensure_channel
-from bot.config import ChannelConfig, Config
+from bot.config import ChannelConfig
 from bot.errors import NewsbotError
 from bot.i18n import N_
 from db.models import Article, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 from db.queries.articles import article_with_segments
 from db.queries.audit import record
-from db.queries.channels import channel_by_key
 
 DONE = (SegmentState.POSTED, SegmentState.CANCELLED)
 
@@ -135,6 +134,7 @@ async def schedule_article(
         "publish",
         f"article:{article_id}",
         {"channel": channel.key, "start": start.isoformat(), "every": spacing.total_seconds()},
+        channel_id=channel_row.id,
     )
     return Scheduled(
         article,
@@ -147,16 +147,26 @@ async def schedule_article(
 
 
 async def set_paused(
-    session: AsyncSession, article_id: int | None, paused: bool, *, actor_id: int | None
+    session: AsyncSession,
+    article_id: int | None,
+    paused: bool,
+    *,
+    actor_id: int | None,
+    channel_ids: set[int] | None = None,
 ) -> list[Article]:
-    """Pause or resume one article, or (with no id) every article with work left."""
+    """Pause or resume one article, or (with no id) every article with work left in these
+    channels (every channel when None)."""
     if article_id is not None:
         article = await article_with_segments(session, article_id)
         if article is None:
             raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
         articles = [article]
     else:
-        articles = list(await queries.active_articles(session, include_paused=True))
+        articles = [
+            article
+            for article in await queries.active_articles(session, include_paused=True)
+            if channel_ids is None or article.channel_id in channel_ids
+        ]
     changed = []
     for article in articles:
         channel = article.channel
@@ -173,13 +183,15 @@ async def set_paused(
         if not paused:
             _retry_failed(article)
         changed.append(article)
-    await record(
-        session,
-        actor_id,
-        "pause" if paused else "resume",
-        f"article:{article_id}" if article_id is not None else "all",
-        {},
-    )
+    for article in changed:
+        await record(
+            session,
+            actor_id,
+            "pause" if paused else "resume",
+            f"article:{article.id}",
+            {},
+            channel_id=article.channel_id,
+        )
     return changed
 
 
@@ -230,7 +242,14 @@ async def cancel_article(session: AsyncSession, article_id: int, *, actor_id: in
         if item.state in (SegmentState.SCHEDULED, SegmentState.FAILED, SegmentState.PAUSED):
             item.state = SegmentState.CANCELLED
             cancelled += 1
-    await record(session, actor_id, "cancel", f"article:{article_id}", {"cancelled": cancelled})
+    await record(
+        session,
+        actor_id,
+        "cancel",
+        f"article:{article_id}",
+        {"cancelled": cancelled},
+        channel_id=article.channel_id,
+    )
     return cancelled
 
 
@@ -282,15 +301,6 @@ async def status(session: AsyncSession) -> list[ArticleStatus]:
                 entry.in_doubt += 1
         result.append(entry)
     return result
-
-
-async def channel_names(session: AsyncSession, config: Config) -> list[str]:
-    """How readers know the configured channels: title, else @username, else the name."""
-    names = []
-    for channel in config.channels:
-        row = await channel_by_key(session, channel.key)
-        names.append((row.title or row.username or channel.key) if row else channel.key)
-    return names
 
 
 async def finished_recently(

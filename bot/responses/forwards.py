@@ -20,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, MessageOriginChannel
 
-from bot.config import Config
+from bot.access import Access
 from bot.publishing.progress import after_posted, record_delivered
 from db.models import Channel, Poll, Segment, SegmentState
 from db.queries import publishing as queries
@@ -32,7 +32,7 @@ SAME_WORDS = 0.9
 
 
 async def record_automatic_forward(
-    session: AsyncSession, message: Message, config: Config, now: datetime
+    session: AsyncSession, message: Message, access: Access, now: datetime
 ) -> Segment | None:
     """Link the forward to its segment (or poll); returns the segment, if it is one of ours.
 
@@ -56,11 +56,11 @@ async def record_automatic_forward(
                     poll,
                     origin.message_id,
                     origin.date,
-                    config.publishing.poll_close_after,
+                    access.config.publishing.poll_close_after,
                     message.poll.id,
                 )
                 await session.flush()
-                await after_posted(session, config, poll, now)
+                await after_posted(session, access, poll, now)
         if poll is not None:
             # Readers argue about a lesson under its poll: that thread is collected too.
             poll.discussion_chat_id = message.chat.id
@@ -72,10 +72,10 @@ async def record_automatic_forward(
         segment = _settled(segments, message.text or message.caption or "", lambda s: s.text)
         if segment is not None:  # delivered although the send was in doubt
             record_delivered(
-                segment, origin.message_id, origin.date, config.publishing.poll_close_after
+                segment, origin.message_id, origin.date, access.config.publishing.poll_close_after
             )
             await session.flush()
-            await after_posted(session, config, segment, now)
+            await after_posted(session, access, segment, now)
     if segment is not None:
         segment.discussion_chat_id = message.chat.id
         segment.discussion_thread_id = message.message_id

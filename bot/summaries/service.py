@@ -17,11 +17,13 @@ from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.access import Access
 from bot.clock import Clock
 from bot.config import ChannelConfig, Config
 from bot.errors import NewsbotError
 from bot.i18n import N_, translator
 from bot.notices import tell
+from bot.outbox import queue, queue_html
 from bot.summaries.period import Period, latest_period, next_slot
 from bot.telegram_html import escape
 from db.models import WeeklySummary
@@ -145,6 +147,36 @@ async def deliver(bot: Bot, chat_id: int, summary: Summary) -> int:
     return first.message_id
 
 
+def queue_summary(session: AsyncSession, chat_id: int, summary: Summary, at: datetime) -> None:
+    """The same messages as ``deliver``, through the outbox: sent after the commit, and to a
+    person who has not started the bot once they do."""
+    first_chart = summary.charts[0] if summary.charts else None
+    if first_chart is not None:
+        queue(
+            session,
+            chat_id,
+            "sendPhoto",
+            {"caption": summary.text.caption, "parse_mode": ParseMode.HTML},
+            at=at,
+            document=first_chart.png,
+            document_name=f"summary-{summary.period.label}.png",
+        )
+    else:
+        queue_html(session, chat_id, summary.text.caption, at=at)
+    for part in summary.text.follow_ups:
+        queue_html(session, chat_id, part, at=at)
+    for number, chart in enumerate(summary.charts[1:], start=2):
+        queue(
+            session,
+            chat_id,
+            "sendPhoto",
+            {"caption": chart.alt},
+            at=at,
+            document=chart.png,
+            document_name=f"summary-{summary.period.label}-{number}.png",
+        )
+
+
 async def already_posted(session: AsyncSession, channel: ChannelConfig, period: Period) -> bool:
     row = await channel_by_key(session, channel.key)
     stored = await queries.summary_for(session, row.id, period.start) if row else None
@@ -153,9 +185,15 @@ async def already_posted(session: AsyncSession, channel: ChannelConfig, period: 
 
 class SummaryJobs:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], bot: Bot, config: Config, clock: Clock
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        config: Config,
+        clock: Clock,
+        access: Access,
     ) -> None:
         self.sessions, self.bot, self.config, self.clock = sessions, bot, config, clock
+        self.access = access  # the channel's admins get their copy
         self._lock = asyncio.Lock()
 
     def next_slot(self) -> datetime:
@@ -233,7 +271,7 @@ class SummaryJobs:
                 dates, name = summary.dates, escape(row.title or channel.key)
                 await tell(
                     session,
-                    self.config.admins,
+                    await self.access.team_of(channel.key),
                     lambda _: _(
                         "No weekly summary for {channel}, {dates}: nothing was posted, said or "
                         "voted, so nothing went to the channel."
@@ -243,25 +281,17 @@ class SummaryJobs:
                 return summary
             await session.flush()
             summary_id = stored.id
-        targets = []
-        if channel.summary_to in ("channel", "both"):
-            targets.append(chat_id)
-        if channel.summary_to in ("admins", "both"):
-            targets.extend(self.config.admins)
         message_id = None
-        for target in targets:
-            try:
-                sent = await deliver(self.bot, target, summary)
-            except TelegramError as exc:
-                if target == chat_id:
-                    raise
-                log.warning("summary not delivered to admin %s: %s", target, exc)
-                continue
-            if target == chat_id:
-                message_id = sent
+        if channel.summary_to in ("channel", "both"):
+            message_id = await deliver(self.bot, chat_id, summary)
         async with self.sessions.begin() as session:
             done = await session.get(WeeklySummary, summary_id)
             assert done is not None
             done.posted_at = self.clock.now()
             done.message_id = message_id
+            if channel.summary_to in ("admins", "both"):
+                # The channel's own admins, in the outbox: one who has not started the bot
+                # gets it when they do.
+                for admin in sorted(await self.access.team_of(channel.key)):
+                    queue_summary(session, admin, summary, self.clock.now())
         return summary

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +31,14 @@ async def add_article(session: AsyncSession, article: Article) -> Article:
 
 
 async def list_articles(
-    session: AsyncSession, limit: int = 20
+    session: AsyncSession,
+    *,
+    channel_ids: Iterable[int] | None = None,
+    imported_by: int | None = None,
+    limit: int = 20,
 ) -> Sequence[tuple[Article, int, int]]:
-    """Newest first, each with its segment and lesson counts."""
+    """Newest first, each with its segment and lesson counts: of the given channels (and,
+    without a channel, imported by ``imported_by``), or every article when None."""
     segment_count = (
         select(func.count(Segment.id)).where(Segment.article_id == Article.id).scalar_subquery()
     )
@@ -43,9 +48,13 @@ async def list_articles(
         .where(Segment.article_id == Article.id)
         .scalar_subquery()
     )
-    rows = await session.execute(
-        select(Article, segment_count, lesson_count).order_by(Article.id.desc()).limit(limit)
-    )
+    query = select(Article, segment_count, lesson_count).order_by(Article.id.desc()).limit(limit)
+    if channel_ids is not None:
+        query = query.where(
+            Article.channel_id.in_(list(channel_ids))
+            | (Article.channel_id.is_(None) & (Article.imported_by == imported_by))
+        )
+    rows = await session.execute(query)
     return [(article, segments, lessons) for article, segments, lessons in rows.all()]
 
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Channel
+from db.models import Channel, Comment
 
 
 async def add_channel(session: AsyncSession, key: str, created_at: datetime) -> Channel:
@@ -16,3 +17,18 @@ async def add_channel(session: AsyncSession, key: str, created_at: datetime) -> 
 
 async def channel_by_key(session: AsyncSession, key: str) -> Channel | None:
     return await session.scalar(select(Channel).where(Channel.key == key))
+
+
+async def channel_ids(session: AsyncSession, keys: Iterable[str]) -> set[int]:
+    """The stored ids of the channels with these keys."""
+    return set(await session.scalars(select(Channel.id).where(Channel.key.in_(list(keys)))))
+
+
+async def channels_commented_in(session: AsyncSession, user_id: int) -> Sequence[Channel]:
+    """The channels in whose discussion groups the person has commented."""
+    groups = select(Comment.chat_id).where(Comment.user_id == user_id).distinct()
+    return (
+        await session.scalars(
+            select(Channel).where(Channel.discussion_chat_id.in_(groups)).order_by(Channel.id)
+        )
+    ).all()

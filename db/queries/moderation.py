@@ -79,3 +79,16 @@ async def erase_older_than(session: AsyncSession, cutoff: datetime, at: datetime
         .values(**values)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def users_seen_in(
+    session: AsyncSession, group_ids: Sequence[int], *, user_id: int | None = None
+) -> Sequence[User]:
+    """People who wrote in these discussion groups (one of them, with ``user_id``)."""
+    query = select(User).where(
+        User.id.in_(select(Comment.user_id).where(Comment.chat_id.in_(list(group_ids)))),
+        User.forgotten.is_(False),
+    )
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    return (await session.scalars(query.order_by(User.id))).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Button, OutboxMessage
@@ -18,6 +18,7 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> Sequence[tupl
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed_at.is_(None),
+            OutboxMessage.waiting_since.is_(None),
             OutboxMessage.due_at <= now,
         )
         .order_by(OutboxMessage.id)
@@ -29,7 +30,9 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> Sequence[tupl
 async def next_due_at(session: AsyncSession) -> datetime | None:
     return await session.scalar(
         select(func.min(OutboxMessage.due_at)).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.waiting_since.is_(None),
         )
     )
 
@@ -83,3 +86,38 @@ async def release_claims(session: AsyncSession) -> int:
         .values(claimed_until=None)
     )
     return int(freed.rowcount)  # type: ignore[attr-defined]
+
+
+def _unsent_to(chat_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxMessage.chat_id == chat_id,
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+    )
+
+
+async def wait_for_person(session: AsyncSession, chat_id: int, now: datetime, error: str) -> None:
+    """Every unsent message to the person waits (their order kept) until they write."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(*_unsent_to(chat_id), OutboxMessage.waiting_since.is_(None))
+        .values(waiting_since=now, claimed_until=None, last_error=error)
+    )
+
+
+async def release_waiting(session: AsyncSession, chat_id: int, now: datetime) -> int:
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(*_unsent_to(chat_id), OutboxMessage.waiting_since.is_not(None))
+        .values(waiting_since=None, due_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_waiting_before(session: AsyncSession, before: datetime) -> int:
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.waiting_since.is_not(None), OutboxMessage.waiting_since < before
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
