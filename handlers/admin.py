@@ -101,7 +101,8 @@ async def import_to_pressed(update: Update, context: Context, button: Button) ->
     """The channel picked for an imported file: checked against the presser's channels."""
     key, file_id, name, lessons = json.loads(button.argument or "[]")
     if not context.scope.steers(key):
-        await reply(update, context.translate("You are not an admin of that channel."))
+        _ = context.translate
+        await reply(update, _("You are not an admin of that channel."))
         return
     channel = context.services.config.channel(key)
     await _import(update, context, ImportRequest(file_id, name, lessons), channel)

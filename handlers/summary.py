@@ -48,7 +48,8 @@ async def summary_of_pressed(update: Update, context: Context, button: Button) -
     """The channel picked for /summary: checked against the presser's channels again."""
     post, key, week = (button.argument or "||").split("|")
     if not context.scope.steers(key):
-        await reply(update, context.translate("You are not an admin of that channel."))
+        _ = context.translate
+        await reply(update, _("You are not an admin of that channel."))
         return
     await _summary(update, context, post == "post", key, [week] if week else [])
 

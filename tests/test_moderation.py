@@ -25,9 +25,7 @@ from tests.harness import Harness, running_harness
 
 async def _discussed(h: Harness) -> dict[str, Any]:
     """The sample published, with a small known discussion under its first post."""
-    h.world.send_document(
-        h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import news"
-    )
+    h.world.send_document(h.admin_id, "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import news")
     await h.pump()
     await h.command("/publish 1 now 1m")
     await h.run_until_idle()
@@ -502,9 +500,7 @@ async def test_hide_confirmed_privately_and_unhide_restores_it_in_the_export(
         await h.pump()
         assert len(h.world.messages(h.group_id)) == group_before - 1, "comment and command gone"
         confirmation = h.world.messages(h.admin_id)[-1]["text"]
-        assert confirmation.startswith(
-            "Hidden: a comment by Bob: «buy now». Undo: /unhide "
-        )
+        assert confirmation.startswith("Hidden: a comment by Bob: «buy now». Undo: /unhide ")
         await h.command("/export csv")
         _, content = _document(h, h.admin_id)
         assert b"buy now" not in content

@@ -250,6 +250,8 @@ async def find_people(
     elif reference.startswith("@"):
         found = await user_by_username(session, reference)
         users = [found] if found is not None else []
+        if found is not None and not scope.operator:  # only people seen in their groups
+            users = list(await users_seen_in(session, group_ids, user_id=found.id))
     else:
         wanted = " ".join(reference.split()).casefold()
         users = [
