@@ -217,14 +217,14 @@ async def test_revision_0008_gives_every_global_grant_to_each_channel(tmp_path: 
                         "INSERT INTO channels (key, title, language, timezone, created_at, "
                         "discussion_visible) VALUES (:k, '', 'en', 'UTC', :c, true)"
                     ),
-                    {"k": key, "c": "2026-11-01 10:00:00.000000"},
+                    {"k": key, "c": datetime(2026, 11, 1, 10, tzinfo=UTC)},
                 )
             await connection.execute(
                 text(
                     "INSERT INTO roles (user_id, role, granted_by, granted_at) "
                     "VALUES (42, 'moderator', 7, :c)"
                 ),
-                {"c": "2026-11-01 10:00:00.000000"},
+                {"c": datetime(2026, 11, 1, 10, tzinfo=UTC)},
             )
         await migrate.upgrade(engine)
         async with AsyncSession(engine) as session:
