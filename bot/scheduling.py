@@ -206,6 +206,7 @@ class Schedule:
 
     async def run_summaries(self) -> None:
         try:
-            await self.summaries.run_due()
+            if await self.summaries.run_due():
+                self.outbox.wake()  # the admins' copies wait in the outbox
         except Exception:
             log.exception("weekly summaries failed")

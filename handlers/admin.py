@@ -15,7 +15,7 @@ from telegram import Document, Update
 from bot import outbox
 from bot.articles.errors import ArticleError
 from bot.articles.library import find_article, recent_articles
-from bot.channels import stored_channel
+from bot.channels import steered_channel_ids, stored_channel
 from bot.config import ChannelConfig
 from bot.i18n import counted
 from bot.publishing import report
@@ -30,7 +30,6 @@ from bot.publishing.service import (
 from bot.publishing.timing import TimingError, night_times, parse_publish_arguments
 from bot.telegram_html import bold
 from db.models import Button
-from db.queries.channels import channel_ids
 from handlers.buttons import action, offer
 from handlers.common import Context, arguments, language_of, reply
 
@@ -305,7 +304,7 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
     session = context.session
     article = await find_article(session, article_id, context.scope)
     if article is None:
-        await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        await reply(update, _("There is no article {id}; see /articles.").format(id=article_id))
         return
     keys = _steered_keys(context)
     default_key = article.channel.key if article.channel else keys[0]
@@ -363,7 +362,7 @@ async def _pause_or_resume(update: Update, context: Context, paused: bool) -> No
         article_id,
         paused,
         actor_id=scope.user_id,
-        channel_ids=None if scope.operator else await channel_ids(context.session, scope.admin_of),
+        channel_ids=await steered_channel_ids(context.session, scope),
     )
     if not paused:
         for article in articles:
@@ -450,10 +449,11 @@ async def status_command(update: Update, context: Context) -> None:
     scope = context.scope
     entries = [e for e in await status(context.session) if scope.steers(e.channel_key)]
     zones = {c.key: c.zone for c in config.channels}
+    steered = await steered_channel_ids(context.session, scope)
     finished = [
         (article, at)
         for article, at in await finished_recently(context.session, context.services.clock.now())
-        if article.channel_id in await channel_ids(context.session, scope.admin_of)
+        if steered is None or article.channel_id in steered
     ]
     await reply(update, report.status_text(context.translate, entries, zones, finished))
 

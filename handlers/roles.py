@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import MessageOriginUser, Update
 
+from bot.channels import stored_channel
 from bot.i18n import N_
 from bot.moderation.actions import (
     ModerationError,
@@ -16,7 +17,6 @@ from bot.moderation.actions import (
 from bot.publishing.report import escape
 from bot.responses.comments import remember_user
 from db.models import Button, Channel
-from db.queries.channels import channel_by_key
 from handlers.buttons import action, offer
 from handlers.common import Context, arguments, reply
 
@@ -79,7 +79,7 @@ async def _people(
         return None
     groups = []
     for key in channels:
-        row = await channel_by_key(context.session, key)
+        row = await stored_channel(context.session, key)
         if row is not None and row.discussion_chat_id is not None:
             groups.append(row.discussion_chat_id)
     return await find_people(context.session, reference, context.scope, groups, unseen_ids=True)
@@ -103,7 +103,7 @@ async def _in_channel(
         )
         return
     key = key or keys[0]
-    channel = await channel_by_key(context.session, key)
+    channel = await stored_channel(context.session, key)
     if channel is None:
         await reply(update, _("Nothing from channel {channel} is stored yet.").format(
             channel=escape(key)))  # fmt: skip

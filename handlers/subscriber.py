@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.channels import channels_commented_in, stored_channel
 from bot.publishing.report import escape
 from bot.telegram_html import escape_attribute
 from db.models import Channel
-from db.queries.channels import channel_by_key, channels_commented_in
 from handlers.common import Context, reply
 
 
@@ -48,7 +48,7 @@ async def _staff_welcome(context: Context) -> str:
     scope = context.scope
     config = context.services.config
     keys = scope.admin_of or scope.moderator_of
-    rows = [await channel_by_key(context.session, c.key) for c in config.channels if c.key in keys]
+    rows = [await stored_channel(context.session, c.key) for c in config.channels if c.key in keys]
     channels = ", ".join(
         _channel_link(row) if row else escape(key)
         for row, key in zip(rows, [c.key for c in config.channels if c.key in keys], strict=True)

@@ -87,6 +87,7 @@ async def test_summary_to_both_reaches_the_channel_and_the_admins(tmp_path: Path
             ]
 
         await h.newsbot.tick()
+        await h.pump()  # the admins' copy goes through the outbox
         assert len(summaries(h.channel_id)) == 1
         assert len(summaries(h.admin_id)) == 1
 

@@ -17,7 +17,9 @@ from tests.processes import channel_shows
 
 
 async def _import_sample(h: Harness) -> list[str]:
-    h.world.send_document(h.admin_id, "article.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
+    h.world.send_document(
+        h.admin_id, "article.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import news"
+    )
     before = len(h.world.messages(h.admin_id))
     await h.pump()
     return [m.get("text", "") for m in h.world.messages(h.admin_id)[before:]]

@@ -406,6 +406,7 @@ async def test_summary_to_admins_and_the_command_line(
         await h.pump()
         h.clock.set(datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday 18:00 in Berlin
         await h.newsbot.tick()
+        await h.pump()  # the admins' copy goes through the outbox
         assert _summaries_in(h, h.channel_id) == []
         assert len(_summaries_in(h, h.admin_id)) == 1
     config = tmp_path / "cli.toml"

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Scope
+from bot.channels import steered_channel_ids
 from db.models import Article
 from db.queries import articles as queries
-from db.queries.channels import channel_ids
 
 
 def steers_article(scope: Scope, article: Article, channel_key: str | None) -> bool:
@@ -27,7 +27,7 @@ async def recent_articles(
     session: AsyncSession, scope: Scope
 ) -> Sequence[tuple[Article, int, int]]:
     """(article, posts, lessons) of the caller's channels, newest first."""
-    ids = None if scope.operator else await channel_ids(session, scope.admin_of)
+    ids = await steered_channel_ids(session, scope)
     return await queries.list_articles(session, channel_ids=ids, imported_by=scope.user_id)
 
 
