@@ -255,6 +255,7 @@ async def run_demo(say: Say = print, workdir: Path | None = None, keep: bool = F
     admin = world.add_user("Ada", "Editor", username="ada_editor")["id"]
     channel_id, group_id = world.create_channel("newsbot demo", "@newsbot_demo", owner_id=admin)
     assert group_id is not None
+    world.send_private(admin, "/start")  # the admin has pressed Start: notices reach her
     directory = workdir or Path(tempfile.mkdtemp(prefix="newsbot-demo-"))
     database = directory / "newsbot.db"
     async with EmulatorServer(world) as server:

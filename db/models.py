@@ -146,12 +146,14 @@ class Channel(Base):
 
 class Article(Base):
     __tablename__ = "articles"
+    # The same text once per channel: each team has its own article.
+    __table_args__ = (UniqueConstraint("content_hash", "channel_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int | None] = mapped_column(
         ForeignKey("channels.id", ondelete="SET NULL"), index=True
     )
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
     source_url: Mapped[str | None] = mapped_column(Text)
     source_format: Mapped[str] = mapped_column(String(16))

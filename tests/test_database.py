@@ -56,14 +56,28 @@ async def test_same_comment_stored_twice_is_one_row(
         assert await session.scalar(select(func.count()).select_from(Comment)) == 1
 
 
-async def test_article_content_hash_is_unique(
+async def test_article_content_hash_is_unique_within_a_channel(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
+    """The same text once per channel: another channel's team may import it too."""
     async with session_factory() as session:
-        await _article(session)
+        news = Channel(key="news", created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        other = Channel(key="other", created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        session.add_all([news, other])
+        await session.flush()
+        article = await _article(session)
+        article.channel_id = news.id
+        session.add(
+            Article(content_hash="h" * 64, title="T", source_format="text", raw_text="",
+                    channel_id=other.id)
+        )  # fmt: skip
         await session.commit()
+        news_id = news.id
     async with session_factory() as session:
-        session.add(Article(content_hash="h" * 64, title="T2", source_format="text", raw_text=""))
+        session.add(
+            Article(content_hash="h" * 64, title="T2", source_format="text", raw_text="",
+                    channel_id=news_id)
+        )  # fmt: skip
         with pytest.raises(IntegrityError):
             await session.commit()
 

@@ -240,3 +240,36 @@ async def test_a_notice_waits_for_an_admin_who_never_pressed_start(tmp_path: Pat
         assert finished, texts
         assert started[0] < finished[0]
         assert any("You are an admin of" in text for text in texts)
+
+
+async def test_the_same_text_is_each_teams_own_article(tmp_path: Path) -> None:
+    """Importing what another team already imported neither reveals nor reuses theirs."""
+    async with two_teams(tmp_path) as t:
+        h, people = t.h, t.people
+        assert "Imported article 1" in await _import(h, people["admin A"], ARTICLE_A)
+        answer = await _import(h, people["admin B"], ARTICLE_A)
+        assert "статья 2" in answer.lower() or "article 2" in answer.lower(), answer
+        listed = await h.command("/articles", people["admin B"])
+        assert "2." in listed[0]
+        assert "1." not in listed[0].replace("2.", "")
+
+
+async def test_an_operator_with_two_channels_is_asked_where_an_import_goes(
+    tmp_path: Path,
+) -> None:
+    async with two_teams(tmp_path) as t:
+        h, people = t.h, t.people
+        question = await _import(h, people["operator"], ARTICLE_A)
+        assert question == "Which channel is this article for?"
+        keyboard = h.world.messages(people["operator"])[-1]["reply_markup"]["inline_keyboard"]
+        assert [row[0]["text"] for row in keyboard] == ["news", "novosti"]
+        data = keyboard[1][0]["callback_data"]
+        message_id = h.world.messages(people["operator"])[-1]["message_id"]
+        h.world.press_button(people["operator"], people["operator"], message_id, data)
+        await h.pump()
+        answer = h.world.messages(people["operator"])[-1]["text"]
+        assert "article 1" in answer.lower(), answer
+        async with h.sessions() as session:
+            article = await session.get(Article, 1)
+            assert article is not None
+            assert article.language == "ru"  # segmented for the Russian channel

@@ -62,7 +62,8 @@ async def import_article(
         language=channel.language,
     )
     digest = content_hash(text)
-    existing = await article_queries.article_by_hash(session, digest)
+    channel_row = await ensure_channel(session, channel)
+    existing = await article_queries.article_by_hash(session, digest, channel_row.id)
     if existing is not None:
         stored = await article_queries.article_with_segments(session, existing.id)
         assert stored is not None
@@ -75,7 +76,6 @@ async def import_article(
             channel_id=stored.channel_id,
         )
         return ImportResult(stored, False, posts_from_segments(stored.segments))
-    channel_row = await ensure_channel(session, channel)
     article = Article(
         channel_id=channel_row.id,
         content_hash=digest,

@@ -50,6 +50,8 @@ async def serve(
     channel_id, group_id = world.create_channel(
         "newsbot demo", "@newsbot_demo", owner_id=admin["id"]
     )
+    # The admin has pressed Start, as a real one would: the bot may write to them.
+    world.send_private(admin["id"], "/start")
     server = EmulatorServer(world)
     await server.start(port)
     lines = [

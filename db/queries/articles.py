@@ -9,8 +9,15 @@ from sqlalchemy.orm import selectinload
 from db.models import Article, Lesson, Segment
 
 
-async def article_by_hash(session: AsyncSession, content_hash: str) -> Article | None:
-    return await session.scalar(select(Article).where(Article.content_hash == content_hash))
+async def article_by_hash(
+    session: AsyncSession, content_hash: str, channel_id: int
+) -> Article | None:
+    """The article with this text imported for this channel."""
+    return await session.scalar(
+        select(Article).where(
+            Article.content_hash == content_hash, Article.channel_id == channel_id
+        )
+    )
 
 
 async def article_with_segments(session: AsyncSession, article_id: int) -> Article | None:

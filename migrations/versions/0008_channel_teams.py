@@ -3,7 +3,8 @@
 ``roles.channel_id``: a granted role reaches one channel. Grants made before (global)
 become one grant in every channel that exists, so nobody loses a right on upgrade.
 ``audit_log.channel_id``: the channel an action concerns, for that team's /audit.
-``articles.imported_by``: whose an article is before it is given a channel.
+``articles.imported_by``: who imported it. The same text may be imported once per
+channel (each team its own article), not once for the whole bot.
 ``buttons.argument`` grows to carry an import's file.
 ``outbox.waiting_since``: a message to a person who has not started the bot waits for
 them instead of failing.
@@ -56,6 +57,10 @@ def upgrade() -> None:
         batch.create_index('ix_audit_log_channel_id', ['channel_id'], unique=False)
     with op.batch_alter_table('articles') as batch:
         batch.add_column(sa.Column('imported_by', sa.BigInteger(), nullable=True))
+        batch.drop_constraint('uq_articles_content_hash', type_='unique')
+        batch.create_unique_constraint(
+            'uq_articles_content_hash_channel_id', ['content_hash', 'channel_id']
+        )
     with op.batch_alter_table('outbox') as batch:
         batch.add_column(sa.Column('waiting_since', db.models.UTCDateTime(), nullable=True))
     # A button may carry what it needs to finish a request (an import's file and channel).
@@ -73,6 +78,8 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox') as batch:
         batch.drop_column('waiting_since')
     with op.batch_alter_table('articles') as batch:
+        batch.drop_constraint('uq_articles_content_hash_channel_id', type_='unique')
+        batch.create_unique_constraint('uq_articles_content_hash', ['content_hash'])
         batch.drop_column('imported_by')
     with op.batch_alter_table('audit_log') as batch:
         batch.drop_index('ix_audit_log_channel_id')
