@@ -175,10 +175,9 @@ async def _db_move(config: Config, args: argparse.Namespace) -> int:
 
 
 def _password(url: str) -> list[str]:
-    from urllib.parse import unquote, urlsplit
+    from bot.urls import url_credentials
 
-    password = urlsplit(url).password
-    return [unquote(password)] if password else []
+    return url_credentials(url)
 
 
 def _config_or_defaults(args: argparse.Namespace) -> Config | None:

@@ -17,11 +17,13 @@ import tomllib
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from msgspec import Meta, Struct, field
+
+from bot.urls import mask_url, url_credentials
 
 DEFAULT_CONFIG_PATH = Path("newsbot.toml")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsbot.db"
@@ -348,13 +350,12 @@ class Config(_Strict, frozen=True):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """What must never reach a log, an error or the terminal: the token and the database
-        password."""
-        password = urlsplit(self.database_url).password
+        """What must never reach a log, an error or the terminal: the token, the webhook's
+        secret and every credential the database URL carries."""
         return (
             self.token.get_secret_value(),
             self.webhook_secret,
-            *([unquote(password)] if password else []),
+            *url_credentials(self.database_url),
         )
 
     @property
@@ -366,13 +367,8 @@ class Config(_Strict, frozen=True):
 
     @property
     def database_display(self) -> str:
-        """The database URL with its password masked, for messages and logs."""
-        parts = urlsplit(self.database_url)
-        if parts.password is None:
-            return self.database_url
-        user = f"{parts.username}:" if parts.username else ":"
-        host = parts.netloc.rpartition("@")[2]
-        return urlunsplit(parts._replace(netloc=f"{user}***@{host}"))
+        """The database URL with its credentials masked, for messages and logs."""
+        return mask_url(self.database_url)
 
     def channel(self, key: str | int) -> ChannelConfig:
         """Find a configured channel by name, @username or numeric id."""

@@ -95,3 +95,14 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     broken.write_text("token = [unterminated", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken, env={})
+
+
+def test_every_credential_a_database_url_carries_is_masked() -> None:
+    from bot.urls import mask_url, url_credentials
+
+    url = "postgresql+asyncpg://u:p%40ss@h/db?sslpassword=k3y&application_name=newsbot"
+    assert (
+        mask_url(url) == "postgresql+asyncpg://u:***@h/db?sslpassword=***&application_name=newsbot"
+    )
+    assert {"p%40ss", "p@ss", "k3y"} <= set(url_credentials(url))
+    assert url_credentials("sqlite+aiosqlite:///newsbot.db") == []

@@ -290,33 +290,73 @@ async def test_operator_lists_retries_and_drops_quarantined_updates(
         assert rows[other].quarantined_at is not None
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql+asyncpg://newsbot:s3cret-pass@127.0.0.1:9/newsbot",
+            "postgresql+asyncpg://newsbot:***@127.0.0.1:9/newsbot",
+        ),
+        (
+            "postgresql+asyncpg://newsbot@127.0.0.1:9/newsbot?password=s3cret-pass",
+            "postgresql+asyncpg://newsbot@127.0.0.1:9/newsbot?password=***",
+        ),
+        (
+            "postgresql+asyncpg://newsbot@127.0.0.1:9/newsbot?ssl=disable&password=s3cret-pass",
+            "postgresql+asyncpg://newsbot@127.0.0.1:9/newsbot?ssl=disable&password=***",
+        ),
+        (  # percent-encoded in the URL, plain in the driver's errors
+            "postgresql+asyncpg://newsbot:s3cret%2Dpass@127.0.0.1:9/newsbot",
+            "postgresql+asyncpg://newsbot:***@127.0.0.1:9/newsbot",
+        ),
+    ],
+)
 def test_an_unreachable_database_is_one_line_with_the_password_masked(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, shown: str
 ) -> None:
+    """Wherever the password stands in the URL (asyncpg reads one from the query too),
+    check-config and every "cannot use the database" line mask it."""
     from bot.cli import main
     from tests.conftest import TEST_TOKEN
 
     config = tmp_path / "pg.toml"
     config.write_text(
         f'token = "{TEST_TOKEN}"\n'
-        'database_url = "postgresql+asyncpg://newsbot:s3cret-pass@127.0.0.1:9/newsbot"\n'
+        f'database_url = "{url}"\n'
         '[[channels]]\nchat = -100123\nname = "news"\n',
         encoding="utf-8",
     )
     assert main(["--config", str(config), "check-config"]) == 0
     checked = capsys.readouterr()
-    assert "postgresql+asyncpg://newsbot:***@127.0.0.1:9/newsbot" in checked.out
-    assert "s3cret-pass" not in checked.out + checked.err
+    assert shown in checked.out
+    assert "s3cret" not in checked.out + checked.err
     for command in (["status"], ["db", "current"], ["inbox", "list"]):
         assert main(["--config", str(config), *command]) == 1
         failed = capsys.readouterr()
         lines = failed.err.strip().splitlines()
         assert len(lines) == 1, failed.err
-        assert lines[0].startswith(
-            "newsbot: cannot use the database postgresql+asyncpg://newsbot:***@"
-        )
-        assert "s3cret-pass" not in failed.out + failed.err
+        assert lines[0].startswith(f"newsbot: cannot use the database {shown}")
+        assert "s3cret" not in failed.out + failed.err
         assert "Traceback" not in failed.err
+
+
+def test_db_copy_masks_the_password_of_the_target_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from tests.conftest import TEST_TOKEN
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'token = "{TEST_TOKEN}"\n'
+        f'database_url = "sqlite+aiosqlite:///{tmp_path / "here.db"}"\n'
+        '[[channels]]\nchat = -100123\nname = "news"\n',
+        encoding="utf-8",
+    )
+    target = "postgresql+asyncpg://newsbot@127.0.0.1:9/newsbot?password=s3cret-pass"
+    assert main(["--config", str(config), "db", "copy", "--to", target]) != 0
+    out = capsys.readouterr()
+    assert "s3cret" not in out.out + out.err
 
 
 async def _every_stored_value(h: Harness) -> str:
