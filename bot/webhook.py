@@ -35,6 +35,34 @@ def secret_for(token: str) -> str:
     return webhook_secret_for(token)
 
 
+# Telegram's updates nest a few levels (a reply's message inside a message); far deeper
+# is junk that would only cost recursion further on.
+MAX_NESTING = 64
+MAX_UPDATE_ID = 2**63 - 1
+
+
+def is_update(payload: object) -> bool:
+    """A JSON object with an ``update_id`` that fits the database, nested no deeper than
+    ``MAX_NESTING`` (measured without recursion)."""
+    if not isinstance(payload, dict):
+        return False
+    update_id = payload.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return False
+    if not 0 <= update_id <= MAX_UPDATE_ID:
+        return False
+    level: list[tuple[object, int]] = [(payload, 1)]
+    while level:
+        value, depth = level.pop()
+        if depth > MAX_NESTING:
+            return False
+        if isinstance(value, dict):
+            level.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            level.extend((item, depth + 1) for item in value)
+    return True
+
+
 def listen_address(listen: str) -> tuple[str, int]:
     """``127.0.0.1:8443`` or ``[::1]:8443`` as (host, port)."""
     host, _, port = listen.rpartition(":")
@@ -81,14 +109,16 @@ class WebhookServer:
             await self._runner.cleanup()
 
     async def _update(self, request: web.Request) -> web.StreamResponse:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        # Junk is answered 4xx, never 500: it needs no secret to send, and a 500 would be
+        # an invitation to retry. Header bytes that are not UTF-8 arrive surrogate-escaped.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self.secret.encode()):
             return web.Response(status=403, text="wrong secret token")
         try:
             payload = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return web.Response(status=400, text="not JSON")
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+        if not is_update(payload):
             return web.Response(status=400, text="not an update")
         try:
             await self.store([payload])

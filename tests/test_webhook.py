@@ -13,6 +13,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.app import NewsBot
@@ -229,3 +231,79 @@ async def test_newsbot_run_with_webhook_then_polling_as_real_processes(tmp_path:
         log = (tmp_path / "webhook.log").read_text(encoding="utf-8")
         assert secret_for(TEST_TOKEN) not in log
         assert TEST_TOKEN not in log
+
+
+# ----------------------------------------------------------- junk on the webhook
+async def _raw_request(port: int, head: bytes, body: bytes) -> int:
+    """One HTTP request as raw bytes (a client library would refuse to send some of these
+    headers); the status code of the answer."""
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+    try:
+        writer.write(head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+    finally:
+        writer.close()
+    return int(status_line.split()[1])
+
+
+@asynccontextmanager
+async def _webhook_alone() -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
+    from bot.webhook import WebhookServer
+
+    stored: list[dict[str, Any]] = []
+
+    async def store(updates: list[dict[str, Any]]) -> int:
+        stored.extend(updates)
+        return len(updates)
+
+    async def healthy() -> bool:
+        return True
+
+    server = WebhookServer(
+        url=f"{PUBLIC}/tg", listen="127.0.0.1:0", secret="s3cret", store=store, healthy=healthy
+    )
+    await server.start()
+    try:
+        yield server.port, stored
+    finally:
+        await server.stop()
+
+
+def _head(secret: bytes) -> bytes:
+    return (
+        b"POST /tg HTTP/1.1\r\nHost: bot.example.org\r\nContent-Type: application/json\r\n"
+        + SECRET_HEADER.encode()
+        + b": "
+        + secret
+        + b"\r\n"
+    )
+
+
+async def test_junk_on_the_webhook_is_refused_with_4xx_never_500() -> None:
+    async with _webhook_alone() as (port, stored):
+        assert await _raw_request(port, _head(b"\xff\xfe-not-utf8"), b'{"update_id": 1}') == 403
+        deep = b"[" * 100_000 + b"]" * 100_000
+        assert (
+            await _raw_request(port, _head(b"s3cret"), b'{"update_id": 1, "x": ' + deep + b"}")
+            == 400
+        )
+        nested = b'{"update_id": 2, "x": ' + b"[" * 500 + b"]" * 500 + b"}"
+        assert await _raw_request(port, _head(b"s3cret"), nested) == 400
+        assert await _raw_request(port, _head(b"s3cret"), b'{"update_id": 1e999}') == 400
+        huge = b'{"update_id": 99999999999999999999999}'
+        assert await _raw_request(port, _head(b"s3cret"), huge) == 400
+        assert await _raw_request(port, _head(b"s3cret"), b"x" * 2_000_000) == 413
+        assert stored == []
+        good = b'{"update_id": 7, "message": {"text": "hi"}}'
+        assert await _raw_request(port, _head(b"s3cret"), good) == 200
+        assert [update["update_id"] for update in stored] == [7]
+
+
+@settings(max_examples=60, deadline=None)
+@given(secret=st.binary(max_size=40), body=st.binary(max_size=300))
+async def test_fuzzed_webhook_requests_never_get_a_500(secret: bytes, body: bytes) -> None:
+    secret = secret.replace(b"\r", b"").replace(b"\n", b"")
+    async with _webhook_alone() as (port, _stored):
+        assert await _raw_request(port, _head(secret), body) in (400, 403)
+        assert await _raw_request(port, _head(b"s3cret"), body) in (200, 400)
