@@ -33,6 +33,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SUPPORTED_LANGUAGES = ("en", "ru")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_LONGEST_DURATION = 10 * 366 * 86400  # past this a span is a typo, and soon past what dates hold
 
 
 def webhook_secret_for(token: str) -> str:
@@ -60,13 +61,18 @@ def parse_duration(value: object) -> timedelta:
     """Read spacing such as ``10m``, ``2h`` or ``7d`` (also used by commands)."""
     if isinstance(value, timedelta):
         return value
+    seconds = None
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return timedelta(seconds=value)
+        seconds = value
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match and int(match.group(1)) > 0:
-            return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-    raise ValueError("expected a positive duration like '90s', '10m', '2h' or '7d'")
+            seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds is not None and seconds <= _LONGEST_DURATION:
+        return timedelta(seconds=seconds)
+    raise ValueError(
+        "expected a positive duration like '90s', '10m', '2h' or '7d', of 10 years at most"
+    )
 
 
 def _parse_clock(value: object) -> time:

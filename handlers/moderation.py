@@ -22,6 +22,7 @@ from bot.moderation.actions import (
 )
 from bot.moderation.audit import recent_actions
 from bot.notices import tell
+from bot.numbers import typed_number
 from bot.publishing.report import escape
 from bot.telegram_html import bold
 from db.models import Button, Comment, User
@@ -187,11 +188,12 @@ async def unhide_command(update: Update, context: Context) -> None:
     """/unhide ID: a hidden comment of the moderator's channels counts again."""
     _ = context.translate
     words = arguments(update, context)
-    if len(words) != 1 or not words[0].isdigit() or len(words[0]) > 18:
+    number = typed_number(words[0]) if len(words) == 1 else None
+    if number is None:
         await reply(update, _("Usage: /unhide ID (the number in the /hide confirmation)"))
         return
     unit = context.unit
-    comment = await unhide_comment(unit.session, int(words[0]), context.scope, at=unit.now)
+    comment = await unhide_comment(unit.session, number, context.scope, at=unit.now)
     await reply(
         update,
         _(

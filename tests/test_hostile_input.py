@@ -14,6 +14,7 @@ from telegram import Update
 from bot.unit_of_work import current_session
 from db.models import Comment, InboxUpdate, Lesson, OutboxMessage
 from handlers.common import Context
+from tests.conftest import SAMPLE_ARTICLE
 from tests.harness import Harness, running_harness
 
 
@@ -424,3 +425,48 @@ async def test_raw_updates_are_deleted_once_their_use_is_over(tmp_path: Path) ->
         await h.newsbot.tick()
         assert await raw_count() == (0, 0)
         assert [c.text for c in await _comments(h)] == ["kept as a comment"]
+
+
+NUMBER_COMMANDS = (
+    "/preview {n}", "/publish {n}", "/publish 1 +{n}h", "/publish 1 now every {n}m",
+    "/publish 1 in {n}d", "/publish 1 2026-12-{n} 09:00", "/publish 1 {n}:00",
+    "/publish 1 {n}-01-01 09:00", "/cancel {n}", "/pause {n}", "/resume {n}",
+    "/grant moderator {n}", "/revoke moderator {n} news", "/unhide {n}", "/unban {n}",
+    "/unban chat:{n}", "/export {n}", "/export news {n}", "/export news {n}-01-01",
+    "/summary news 2026-W{n}", "/summary news {n}-W01", "/summary post news {n}-W01",
+)  # fmt: skip
+# Zero and signs, the edges of 32 and 64 bits, far past them, and digits int() refuses.
+NUMBERS = (
+    "0", "-1", "2147483648", "9223372036854775808", "1" + "0" * 60, "²", "1e9",
+)  # fmt: skip
+
+
+async def test_every_number_a_person_types_is_input_not_trust(tmp_path: Path) -> None:
+    """Each command's numbers, from zero to far past 64 bits and Unicode digits: an answer
+    in words every time, never "Something went wrong", and nothing set aside."""
+    # One operator a command, so that no private chat meets flood control.
+    operators = [900_001 + index for index in range(len(NUMBER_COMMANDS))]
+    async with running_harness(tmp_path, admins=operators) as h:
+        for operator in operators:
+            h.world.add_user("Op", user_id=operator)
+        h.world.send_document(operators[0], "a.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import")
+        await h.pump()
+        before = {operator: len(h.world.messages(operator)) for operator in operators}
+        for operator, template in zip(operators, NUMBER_COMMANDS, strict=True):
+            for number in NUMBERS:  # sent together, answered in one go
+                h.world.send_private(operator, template.format(n=number))
+        await h.pump()
+        for operator, template in zip(operators, NUMBER_COMMANDS, strict=True):
+            chat = h.world.messages(operator)[before[operator] :]
+            answers = [m.get("text", "") for m in chat if m["from"]["id"] != operator]
+            assert len(answers) >= len(NUMBERS), template
+            assert not any("Something went wrong" in a for a in answers), template
+        async with h.sessions() as session:
+            stuck = await session.scalar(
+                select(func.count())
+                .select_from(InboxUpdate)
+                .where(InboxUpdate.quarantined_at.is_not(None) | (InboxUpdate.attempts > 0))
+            )
+        assert stuck == 0
+        answer = await h.command("/preview 99999999999999999999999", operators[0])
+        assert answer == ["There is no article 99999999999999999999999; see /articles."]

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from bot.access import Scope
 from bot.errors import NewsbotError
 from bot.i18n import N_
+from bot.numbers import fits_id, typed_number
 from db.models import Channel, Comment, RoleName, User
 from db.queries import roles
 from db.queries.audit import record
@@ -143,7 +144,7 @@ async def unhide_comment(
     """Bring a hidden comment of one of the moderator's channels back into newsbot's
     records, exports and summaries (Telegram's deleted message cannot be brought back). A
     comment of another channel is answered as one that does not exist."""
-    comment = await session.get(Comment, comment_id)
+    comment = await session.get(Comment, comment_id) if fits_id(comment_id) else None
     channel = await channel_by_discussion_chat(session, comment.chat_id) if comment else None
     if comment is None or not comment.hidden or channel is None or not scope.moderates(channel.key):
         raise ModerationError(N_("there is no hidden comment {id}"), id=comment_id)
@@ -232,14 +233,13 @@ async def find_people(
     nobody known is a ``ModerationError``, never a guess."""
     reference = reference.strip()
     if reference.startswith("chat:"):
-        number = reference.removeprefix("chat:")
-        if not number.lstrip("-").isdigit() or len(number) > 20:
+        chat_id = typed_number(reference.removeprefix("chat:"), signed=True)
+        if chat_id is None or not fits_id(chat_id):
             raise ModerationError(N_("not a chat id: {reference}"), reference=reference)
-        return [Person(int(number), reference, is_chat=True)]
+        return [Person(chat_id, reference, is_chat=True)]
     users: list[User] = []
-    if reference.lstrip("-").isdigit():
-        if len(reference) <= 20:
-            user_id = int(reference)
+    if (user_id := typed_number(reference, signed=True)) is not None:
+        if fits_id(user_id):
             if scope.operator:
                 found = await session.get(User, user_id)
                 users = [found] if found is not None and not found.forgotten else []

@@ -38,6 +38,9 @@ EVERY = ("every", "каждые", "каждый", "каждую", "раз в")
 NIGHT = (time(23, 0), time(7, 0))
 
 
+MAX_SPAN = timedelta(days=366)
+
+
 class TimingError(NewsbotError):
     """A start or spacing that cannot be read; ``text(_)`` names the part and an example."""
 
@@ -50,11 +53,15 @@ class PublishRequest:
 
 
 def parse_span(word: str) -> timedelta | None:
-    """``2h``, ``+30m``, ``2ч``, ``30мин``; None when the word is not a span."""
+    """``2h``, ``+30m``, ``2ч``, ``30мин``; None when the word is not a span. A span of
+    more than a year is refused in words (a typo, and past what dates can hold)."""
     match = _SPAN.match(word.lower())
     if match is None or match[2] not in _UNITS or int(match[1]) <= 0:
         return None
-    return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+    seconds = int(match[1]) * _UNITS[match[2]]
+    if seconds > MAX_SPAN.total_seconds():
+        raise TimingError(N_("{span} is more than a year; for example: +2h"), span=word)
+    return timedelta(seconds=seconds)
 
 
 def parse_start(words: Sequence[str], now: datetime, zone: ZoneInfo) -> datetime:
