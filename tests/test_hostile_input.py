@@ -470,3 +470,34 @@ async def test_every_number_a_person_types_is_input_not_trust(tmp_path: Path) ->
         assert stuck == 0
         answer = await h.command("/preview 99999999999999999999999", operators[0])
         assert answer == ["There is no article 99999999999999999999999; see /articles."]
+
+
+async def test_a_reaction_count_below_zero_is_refused_at_intake(tmp_path: Path) -> None:
+    from db.models import ReactionCount
+
+    async with running_harness(tmp_path) as h:
+        posts = await h.publish_sample()
+        post = posts[0]
+
+        def counts(values: dict[str, int]) -> dict[str, Any]:
+            return {
+                "message_reaction_count": {
+                    "chat": {"id": h.channel_id, "type": "channel", "title": "News"},
+                    "message_id": post["message_id"],
+                    "date": int(h.clock.now().timestamp()),
+                    "reactions": [
+                        {"type": {"type": "emoji", "emoji": emoji}, "total_count": count}
+                        for emoji, count in values.items()
+                    ],
+                }
+            }
+
+        h.world.deliver_raw_update(counts({"👍": 3}))
+        await h.pump()
+        h.world.deliver_raw_update(counts({"👍": -5, "🔥": 2}))
+        await h.pump()
+        async with h.sessions() as session:
+            stored = {
+                row.reaction: row.count for row in (await session.scalars(select(ReactionCount)))
+            }
+        assert stored == {"👍": 3}

@@ -3,6 +3,7 @@ comments in the discussion groups (which Telegram reports to administrator bots 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,10 @@ from telegram import (
 
 from db.queries import publishing as publishing_queries
 from db.queries import responses as queries
+
+log = logging.getLogger(__name__)
+# A reaction count a column holds; a channel has far fewer subscribers.
+MAX_COUNT = 2**31 - 1
 
 
 def reaction_key(reaction: object) -> str:
@@ -37,6 +42,10 @@ async def store_reaction_counts(
     if segment is None:
         return False
     counts = {reaction_key(r.type): r.total_count for r in update.reactions}
+    if any(not 0 <= count <= MAX_COUNT for count in counts.values()):
+        # Not a count Telegram can mean: the last good counts stay.
+        log.warning("refused reaction counts for message %s: %s", update.message_id, counts)
+        return False
     await queries.replace_reactions(session, segment.id, counts, at)
     return True
 
