@@ -508,8 +508,10 @@ async def _preview(args: argparse.Namespace) -> int:
             if article is None:
                 raise CommandError(f"no article {args.source}; see `newsbot import`")
             posts = posts_from_segments(article.segments)
-        options = None
-    print(preview_json(posts) if args.json else preview_text(posts, options))
+            key = article.channel.key if article.channel is not None else None
+        channel = next((c for c in config.channels if c.key == key), config.channels[0])
+        options = channel.poll_options
+    print(preview_json(posts, options) if args.json else preview_text(posts, options))
     return EXIT_OK
 
 

@@ -87,7 +87,7 @@ def test_ordinary_list_quote_and_table_render_for_a_phone(sample_posts: list[Pos
         "to all of Russia’s allies that its promises are a trap leading to disaster.”</blockquote>"
     ) in joined
     assert (
-        "<b>Russian losses in Syria</b>\n"
+        "<b>Russian losses in Syria</b>\n<i>Losses — Description</i>\n"
         "<b>Military bases</b> — Loss of Tartus and Khmeimim, evacuation of the fleet and "
         "equipment\n<b>Political influence</b> — Breaking agreements with the opposition, "
         "revising international agreements\n<b>Guarantor's reputation</b> — Complete failure to "
@@ -150,7 +150,8 @@ def test_markdown_structure_nested_lists_rtl_and_emoji() -> None:
         "Prices rise when tariffs rise, and importers pass the cost on to shoppers.",
         "Retaliation hurts exporters first.",
     ]
-    assert "<b>Alpha</b> — Tariff: 10%; Since: 2024" in joined
+    # The header once, then each row: every word of the table, in reading order.
+    assert "<i>Country — Tariff — Since</i>\n<b>Alpha</b> — 10%; 2024" in joined
     assert "<blockquote>A quote in a blockquote, by someone who knows.</blockquote>" in joined
     assert "זהו פסקה בעברית עם אימוג'י 🎉🎉" in joined
     assert posts[-1].html.endswith('<a href="https://example.org/news/tariffs">Source</a>')

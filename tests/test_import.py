@@ -99,6 +99,8 @@ def test_preview_json_of_file_and_of_stored_article(
     assert set(from_file[4]) == {"position", "kind", "html", "text", "lessons"}
     assert from_file[4]["kind"] == "lessons"
     assert from_file[4]["lessons"][0]["question"].startswith("Russia's unreliability")
+    # What will be posted after the lesson: its poll, options included.
+    assert from_file[4]["lessons"][0]["options"] == ["Agree", "Partly agree", "Disagree"]
     main(["--config", str(config_file), "import", str(SAMPLE_ARTICLE), "--channel", "news"])
     capsys.readouterr()
     assert main(["--config", str(config_file), "preview", "1", "--json"]) == 0

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from typing_extensions import override
 
 from bot.articles.document import (
     Block,
@@ -17,15 +18,53 @@ from bot.articles.document import (
     Quote,
     Table,
 )
+from bot.articles.errors import ArticleError
 from bot.articles.inline import Inline, Run, normalize_spaces, plain
 from bot.articles.lessons import introduces_lessons
 from bot.articles.plain_text import QUOTE_LABEL, TABLE_LABEL
+from bot.i18n import N_
 
 _MARK_FOR = {"strong": "b", "em": "i", "s": "s"}
 
 
+# How deep lists and quotes may nest (each list level counts two: the list and its item).
+# CommonMark's preset stops at 20 and silently drops the rest of the document (a list 12
+# deep lost its last items and every paragraph after it); newsbot reads far deeper and
+# refuses, naming the line, what it still cannot read.
+MAX_NESTING = 100
+
+
+class _Reader(MarkdownIt):
+    """markdown-it leaves a link it deems unsafe (javascript:, data:) as its raw source,
+    "[text](<javascript:...>)": here every link reads as one, and ``_inline`` keeps only
+    the text of any link that is not http(s) or tg."""
+
+    @override
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    return _Reader("commonmark", {"html": False, "maxNesting": MAX_NESTING}).enable(
+        ["table", "strikethrough"]
+    )
+
+
+def _too_deep(tokens: Sequence[Token]) -> int | None:
+    """The line (1-based) where the parse reached its nesting limit, past which markdown-it
+    drops the words without a sign; None when it never did."""
+    line = 0
+    for token in tokens:
+        if token.map is not None:
+            line = token.map[0]
+        if token.type != "inline" and token.level >= MAX_NESTING - 1:
+            return line + 1
+    return None
+
+
+def _code(token: Token) -> Inline:
+    code = token.content.strip("\n")
+    return (Run(code, frozenset({"code"})),) if code else ()
 
 
 def _inline(token: Token) -> Inline:
@@ -67,7 +106,8 @@ def _matching_close(tokens: Sequence[Token], start: int) -> int:
 
 
 def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[Inline]:
-    """Top-level items; a nested list is folded into its parent item ("Parent: a; b")."""
+    """Top-level items; a nested list is folded into its item where it stands ("Parent: a;
+    b"), so the item's words keep their order."""
     items: list[Inline] = []
     index = start + 1
     while index < end:
@@ -75,22 +115,28 @@ def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[Inline]:
         if token.type == "list_item_open":
             close = _matching_close(tokens, index)
             own: Inline = ()
-            nested: list[Inline] = []
             inner = index + 1
             while inner < close:
-                if tokens[inner].type in ("bullet_list_open", "ordered_list_open"):
+                kind = tokens[inner].type
+                if kind in ("bullet_list_open", "ordered_list_open"):
                     inner_close = _matching_close(tokens, inner)
-                    nested.extend(_list_items(tokens, inner, inner_close))
+                    nested = _list_items(tokens, inner, inner_close)
+                    if own:
+                        own += (Run(" "),) if plain(own).endswith(":") else (Run(": "),)
+                    for number, child in enumerate(nested):
+                        own += ((Run("; "),) if number else ()) + child
                     inner = inner_close + 1
                     continue
-                if tokens[inner].type == "inline":
-                    own = own + ((Run(" "),) if own else ()) + _inline(tokens[inner])
+                part = (
+                    _inline(tokens[inner])
+                    if kind == "inline"
+                    else _code(tokens[inner])
+                    if kind in ("fence", "code_block")
+                    else ()
+                )
+                if part:
+                    own += ((Run(" "),) if own else ()) + part
                 inner += 1
-            if nested:
-                joiner = (Run(": "),) if own and not plain(own).endswith(":") else (Run(" "),)
-                own = own + joiner if own else own
-                for number, child in enumerate(nested):
-                    own = own + ((Run("; "),) if number else ()) + child
             items.append(normalize_spaces(own))
             index = close + 1
         else:
@@ -128,6 +174,14 @@ def parse_markdown(
 ) -> Document:
     meta = meta or {}
     tokens = _parser().parse(text)
+    if (line := _too_deep(tokens)) is not None:
+        raise ArticleError(
+            N_(
+                "lists or quotes are nested too deeply at line {line}; flatten them and "
+                "import again"
+            ),
+            line=line,
+        )
     blocks: list[Block] = []
     title: Inline | None = None
     pending_quote_label = False
@@ -169,7 +223,9 @@ def parse_markdown(
             )
         elif token.type == "blockquote_open":
             paragraphs = tuple(
-                _inline(inner) for inner in tokens[index:close] if inner.type == "inline"
+                _inline(inner) if inner.type == "inline" else _code(inner)
+                for inner in tokens[index:close]
+                if inner.type in ("inline", "fence", "code_block")
             )
             if paragraphs:
                 blocks.append(Quote(paragraphs))
@@ -182,10 +238,8 @@ def parse_markdown(
                 blocks.pop()
                 table = Table(normalize_spaces((Run(caption["text"]),)), table.header, table.rows)
             blocks.append(table)
-        elif token.type in ("fence", "code_block"):
-            code = token.content.strip("\n")
-            if code:
-                blocks.append(Paragraph((Run(code, frozenset({"code"})),)))
+        elif token.type in ("fence", "code_block") and (code := _code(token)):
+            blocks.append(Paragraph(code))
         index = close + 1
     if title is None:
         if meta.get("title"):

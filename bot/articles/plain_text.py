@@ -22,7 +22,8 @@ from bot.articles.document import (
 )
 from bot.articles.inline import Inline, normalize_spaces, text_inline
 
-LIST_ITEM = re.compile(r"^\s*(?:[-*•–—]|\d{1,3}[.)])\s+(?P<text>\S.*)$")
+# Numbered items up to nine digits: lesson 1000 is a lesson too.
+LIST_ITEM = re.compile(r"^\s*(?:[-*•–—]|\d{1,9}[.)])\s+(?P<text>\S.*)$")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 QUOTE_LABEL = re.compile(r"^(quote|цитата|цитата дня|ציטוט)\s*:\s*(?P<text>.*)$", re.IGNORECASE)

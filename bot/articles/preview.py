@@ -24,7 +24,10 @@ def preview_text(posts: list[Post], poll_options: list[str] | None = None) -> st
     return "\n".join(lines)
 
 
-def preview_json(posts: list[Post]) -> str:
+def preview_json(posts: list[Post], poll_options: list[str] | None = None) -> str:
+    """Every post as it will be sent, and after each lesson post its polls: the question
+    and the options the channel will show."""
+    options = poll_options or default_poll_options(None)
     return json.dumps(
         [
             {
@@ -33,7 +36,8 @@ def preview_json(posts: list[Post]) -> str:
                 "html": post.html,
                 "text": post.text,
                 "lessons": [
-                    {"question": item.question, "text": item.text} for item in post.lessons
+                    {"question": item.question, "text": item.text, "options": options}
+                    for item in post.lessons
                 ],
             }
             for post in posts

@@ -26,6 +26,7 @@ from bot.articles.inline import (
     Inline,
     Run,
     length,
+    normalize_spaces,
     plain,
     slice_inline,
     split_to_fit,
@@ -126,11 +127,19 @@ def _packed_lines(
 
 
 def _line_pieces(prefix: str, inline: Inline, budget: int) -> list[tuple[str, str]]:
-    """One list line, cut into several when a single item is longer than a post."""
+    """One list line, cut into several when a single item is longer than a post. Only the
+    first piece carries the item's number: a continuation in the next post reads on from
+    "…", not as another item 1."""
     room = budget - utf16_length(prefix)
+    pieces = split_to_fit(inline, room)
     return [
-        (prefix + to_html(piece), prefix + plain(piece)) for piece in split_to_fit(inline, room)
+        (mark + to_html(piece), mark + plain(piece))
+        for index, piece in enumerate(pieces)
+        for mark in [prefix if index == 0 else CONTINUED]
     ]
+
+
+CONTINUED = "… "  # opens the rest of a list item cut across posts
 
 
 def _labelled(inline: Inline) -> Inline:
@@ -167,22 +176,20 @@ def _list_units(block: ListBlock, budget: int) -> list[_Unit]:
 
 
 def _table_units(block: Table, budget: int) -> list[_Unit]:
+    """A table as lines a phone shows: the header once, in italics, then each row as
+    "**label** — cell; cell". Every word of the table stays, in reading order."""
     lines: list[tuple[str, str, tuple[LessonDraft, ...]]] = []
+    names = [name for name in block.header if name.strip()]
+    if names:
+        header = with_marks(normalize_spaces((Run(" — ".join(names)),)), "i")
+        for line_html, line_text in _line_pieces("", header, budget):
+            lines.append((line_html, line_text, ()))
     for row in block.rows:
         cells = list(row)
         if not cells:
             continue
-        label = with_marks(cells[0], "b")
-        rest: list[Inline] = []
-        for column, cell in enumerate(cells[1:], start=1):
-            if not plain(cell):
-                continue
-            name = block.header[column] if column < len(block.header) else ""
-            if len(cells) > 2 and name:
-                rest.append((Run(f"{name}: "), *cell))
-            else:
-                rest.append(cell)
-        body: Inline = label
+        body: Inline = with_marks(cells[0], "b")
+        rest = [cell for cell in cells[1:] if plain(cell)]
         for index, part in enumerate(rest):
             body = (*body, Run(" — " if index == 0 else "; "), *part)
         for line_html, line_text in _line_pieces("", body, budget):
