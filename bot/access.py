@@ -106,6 +106,14 @@ class Access:
             people |= self.operators
         return people
 
+    async def everyone_in_charge(self) -> set[int]:
+        """The operators and every channel's admins: who hears of trouble with the bot itself
+        (its database), which concerns every channel."""
+        people = self.operators
+        for channel in self.config.channels:
+            people |= await self.admins_of(channel)
+        return people
+
     async def team_of(self, key: str | None) -> set[int]:
         """Who hears about the channel named ``key``: the operators alone for a channel no
         longer configured (or none)."""

@@ -19,7 +19,8 @@ from telegram.ext import Application
 import handlers
 from bot.access import Access
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import Config, DatabaseUnavailable
+from bot.i18n import translator
 from bot.inbox import ALLOWED_UPDATES, Inbox
 from bot.leases import Lease
 from bot.outbox import OutboxSender
@@ -31,11 +32,18 @@ from bot.rights import check_channels, people_checks
 from bot.runtime import upgrade_or_explain
 from bot.scheduling import Schedule
 from bot.services import SERVICES_KEY, Services
-from bot.single_process import ProcessLock, hold_database
+from bot.single_process import ProcessLock, hold_database, sqlite_file
+from bot.storage import (
+    OutageAnswers,
+    StorageUnavailable,
+    StorageWatch,
+    storage_fault,
+    storage_notice,
+)
 from bot.summaries.service import SummaryJobs
 from bot.telegram_client import build_application
 from db.engine import create_engine, create_reader_factory, create_session_factory
-from db.models import use_clock
+from db.models import User, use_clock
 from db.queries.health import database_answers
 from db.queries.outbox import release_claims
 
@@ -68,11 +76,29 @@ class NewsBot:
         self.summaries: SummaryJobs | None = None
         self.outbox: OutboxSender | None = None
         self.access: Access | None = None
+        database = sqlite_file(config.database_url)
+        self.storage = StorageWatch(
+            self.clock,
+            _database_place(config),
+            notify=self._tell_about_storage,
+            folder=database.resolve().parent if database is not None else None,
+        )
         self._sending: asyncio.Task[None] | None = None
         self._database_lock: ProcessLock | None = None
 
     # ------------------------------------------------------------ start-up
     async def start(self) -> None:
+        """Everything up, in order; a database that cannot store (read-only, full) stops the
+        start with one line naming it, as nothing the bot does would last."""
+        try:
+            await self._start()
+        except Exception as exc:
+            if (reason := storage_fault(exc)) is None:
+                raise
+            await self.stop()
+            raise DatabaseUnavailable(f"cannot store in {self.storage.where}: {reason}") from None
+
+    async def _start(self) -> None:
         use_clock(self.clock.now)  # rows stamped "now" by default take this clock's time
         self._database_lock = hold_database(self.config)
         self.engine = create_engine(self.config.database_url)
@@ -212,12 +238,17 @@ class NewsBot:
             await self.run_webhook(stop)
         else:
             lease = self.schedule.lease if self.schedule is not None else None
+            assert self.access is not None
             await poll_until(
                 stop,
                 self.inbox,
                 self.outbox,
                 self.config.secrets,
                 may_poll=lease.still_held if lease is not None else None,
+                storage=self.storage,
+                while_unstored=OutageAnswers(
+                    self.inbox.bot, self.storage, self.access.everyone_in_charge
+                ),
             )
 
     async def run_webhook(
@@ -237,8 +268,8 @@ class NewsBot:
             url=webhook.url,
             listen=webhook.listen,
             secret=self.config.webhook_secret,
-            store=inbox.store,
-            healthy=self._database_answers,
+            store=self._store_pushed,
+            healthy=self._health,
         )
         await server.start()
         try:
@@ -264,6 +295,9 @@ class NewsBot:
                 server.arrived.clear()
                 try:
                     await inbox.process()
+                    await self.storage.worked()
+                except StorageUnavailable as fault:  # they wait, stored; told once
+                    await self.storage.failed(fault.reason)
                 except Exception:  # stored updates wait; the next arrival tries again
                     log.exception("handling stored updates failed")
                 outbox.wake()
@@ -271,10 +305,45 @@ class NewsBot:
         finally:
             await server.stop()
 
-    async def _database_answers(self) -> bool:
+    async def _store_pushed(self, payloads: list[dict[str, Any]]) -> int:
+        """A pushed update, stored before Telegram hears 200; a storage fault is a 503 (and
+        told once), so Telegram keeps it and sends it again."""
+        assert self.inbox is not None
+        try:
+            stored = await self.inbox.store(payloads)
+        except StorageUnavailable as fault:
+            await self.storage.failed(fault.reason)
+            raise
+        await self.storage.worked()
+        return stored
+
+    async def _health(self) -> str | None:
+        """Why the bot cannot do its work now (``/healthz``), or None when it can."""
+        if self.storage.problem is not None:
+            return self.storage.problem
         assert self.sessions is not None
-        async with self.sessions() as session:
-            return await database_answers(session)
+        try:
+            async with self.sessions() as session:
+                answers = await database_answers(session)
+        except Exception:  # noqa: BLE001 - whatever the fault, the answer is the same
+            answers = False
+        return None if answers else "the database does not answer"
+
+    async def _tell_about_storage(self, reason: str | None, where: str) -> None:
+        """Straight to Telegram, not through the outbox (it is in the database): every
+        operator and channel admin, each in their language when the database still reads."""
+        if self.access is None or self.application is None:
+            return
+        bot = self.application.bot
+        for person in sorted(await self.access.everyone_in_charge()):
+            language = None
+            with contextlib.suppress(Exception):
+                assert self.sessions is not None
+                async with self.sessions() as session:
+                    user = await session.get(User, person)
+                    language = user.language_code if user is not None else None
+            with contextlib.suppress(TelegramError):
+                await bot.send_message(person, storage_notice(translator(language), reason, where))
 
     async def stop(self) -> None:
         if self.schedule is not None:
@@ -306,3 +375,9 @@ class NewsBot:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def _database_place(config: Config) -> str:
+    """Where the data lives, as people are told: the SQLite file, or the masked URL."""
+    database = sqlite_file(config.database_url)
+    return str(database.resolve()) if database is not None else config.database_display

@@ -323,8 +323,14 @@ async def _status(args: argparse.Namespace) -> int:
     from bot.publishing.report import status_text
     from bot.publishing.service import status
     from bot.runtime import database
+    from bot.single_process import sqlite_file
+    from bot.storage import folder_problem
 
     config = _config(args)
+    sqlite_path = sqlite_file(config.database_url)
+    if sqlite_path is not None and (problem := folder_problem(sqlite_path.resolve().parent)):
+        # First, and from outside: the database itself may not even open.
+        print(f"Storage: {problem}: the bot takes no updates until it can store them again\n")
     async with database(config) as sessions, sessions() as session:
         entries = await status(session)
         zones = {c.key: c.zone for c in config.channels}

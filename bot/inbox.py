@@ -25,6 +25,7 @@ from telegram.warnings import PTBUserWarning
 from bot import unit_of_work
 from bot.clock import Clock
 from bot.notices import tell
+from bot.storage import as_storage_fault
 from bot.telegram_html import escape
 from bot.update_shapes import normalise_update
 from db.models import InboxUpdate
@@ -127,8 +128,13 @@ class Inbox:
         """Keep a received batch; the next ``receive`` confirms it to Telegram."""
         if not payloads:
             return 0
-        async with self.sessions.begin() as session:
-            await queries.store_updates(session, payloads, self.clock.now())
+        try:
+            async with self.sessions.begin() as session:
+                await queries.store_updates(session, payloads, self.clock.now())
+        except Exception as exc:
+            if (fault := as_storage_fault(exc)) is not None:
+                raise fault from exc  # not stored, so not confirmed: asked for again later
+            raise
         self.offset = max(payload["update_id"] for payload in payloads) + 1
         for payload in payloads:  # handled from memory, not read back from the database
             self._held[payload["update_id"]] = payload
@@ -258,6 +264,9 @@ class Inbox:
             failures.append(exc)
         clear_batch_cache(session)
         error = failures[0]
+        if (fault := as_storage_fault(error)) is not None:
+            # Not the update's fault: it waits, uncounted, until storing works again.
+            raise fault from error
         async with session.begin():
             row = await session.get(InboxUpdate, row_id)
             assert row is not None

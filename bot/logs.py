@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 # A token inside a Bot API URL (/bot123:ABC/) or standing alone.
 _TOKEN_IN_TEXT = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
@@ -50,3 +51,29 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         # Alembic lists every plugin it sets up (a dozen lines) before the migrations.
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+_FAILURE_INTERVAL = 60.0  # seconds between two lines about the same kind of failure
+_last_failure: dict[str, float] = {}
+_unlogged_failures: dict[str, int] = {}
+
+
+def log_failure(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """A failure of a loop that goes on by itself: one line a minute for each kind, with
+    how many were left out since. A storage fault is one plain line (the admins are told
+    by ``bot.storage``); anything else carries its traceback."""
+    from bot.storage import storage_fault  # bot.storage logs through this module's filter
+
+    key = f"{logger.name}: {what}"
+    now = time.monotonic()
+    if now - _last_failure.get(key, -_FAILURE_INTERVAL) < _FAILURE_INTERVAL:
+        _unlogged_failures[key] = _unlogged_failures.get(key, 0) + 1
+        return
+    _last_failure[key] = now
+    left_out = _unlogged_failures.pop(key, 0)
+    again = f" ({left_out} more like it in the last minute)" if left_out else ""
+    reason = storage_fault(error)
+    if reason is not None:
+        logger.error("%s: cannot store: %s%s", what, reason, again)
+    else:
+        logger.error("%s%s", what, again, exc_info=error)

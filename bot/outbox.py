@@ -26,6 +26,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.clock import Clock
+from bot.logs import log_failure
 from db.models import OutboxMessage
 from db.queries import outbox as queries
 
@@ -178,8 +179,8 @@ class OutboxSender:
                     upcoming = await queries.next_due_at(session)
                 if upcoming is not None:
                     delay = min(max((upcoming - self.clock.now()).total_seconds(), 0.05), delay)
-            except Exception:
-                log.exception("outbox: sending failed; trying again shortly")
+            except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+                log_failure(log, "outbox: sending failed; trying again shortly", exc)
                 delay = 5.0
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)

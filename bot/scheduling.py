@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Config
 from bot.leases import Lease
+from bot.logs import log_failure
 from bot.outbox import OutboxSender
 from bot.privacy import apply_retention, sweep_raw_updates
 from bot.publishing.publisher import Publisher
@@ -167,12 +168,12 @@ class Schedule:
         if self.clock.now() - self.rights_checked_at >= REFRESH_EVERY:
             try:
                 await self.check_rights()  # stamps rights_checked_at when it succeeds
-            except Exception:
-                log.exception("checking the bot's rights failed")
+            except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+                log_failure(log, "checking the bot's rights failed", exc)
         try:
             upcoming = await self.publisher.tick()
-        except Exception:
-            log.exception("publishing tick failed")
+        except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+            log_failure(log, "publishing tick failed", exc)
             return None
         if upcoming is not None:
             real_delay = max((upcoming - self.clock.now()).total_seconds(), 0.0)
@@ -195,18 +196,18 @@ class Schedule:
                 log.info("retention: erased %d old comment(s)", erased)
             if swept:
                 log.debug("retention: deleted %d handled raw update(s)", swept)
-        except Exception:
-            log.exception("retention failed")
+        except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+            log_failure(log, "retention failed", exc)
 
     async def sweep_outbox(self) -> None:
         try:
             await self.outbox.sweep()
-        except Exception:
-            log.exception("outbox sweep failed")
+        except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+            log_failure(log, "outbox sweep failed", exc)
 
     async def run_summaries(self) -> None:
         try:
             if await self.summaries.run_due():
                 self.outbox.wake()  # the admins' copies wait in the outbox
-        except Exception:
-            log.exception("weekly summaries failed")
+        except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+            log_failure(log, "weekly summaries failed", exc)

@@ -39,7 +39,13 @@ def hold_database(config: Config) -> ProcessLock | None:
     if database is None:
         return None
     path = database.with_name(database.name + ".lock")
-    handle = path.open("a+", encoding="utf-8")
+    try:
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as exc:  # a read-only file system or folder, a missing folder, a full disk
+        raise DatabaseUnavailable(
+            f"cannot write in {path.parent.resolve()} ({exc.strerror or exc}): newsbot keeps "
+            "its database and a lock file there; give it a folder it may write in"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -4,7 +4,8 @@ TLS and forwards to the address newsbot listens on).
 An update is answered 200 only once it is stored in the inbox, so Telegram keeps and
 resends anything newsbot did not store (a crash, a database fault). A request without
 the secret token ``setWebhook`` was given is refused. ``GET /healthz`` answers 200 while
-the database does, for the proxy or a load balancer.
+the bot can store and handle updates, else 503 with the reason, for the proxy or a load
+balancer.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class WebhookServer:
         listen: str,
         secret: str,
         store: Callable[[list[dict[str, Any]]], Awaitable[int]],
-        healthy: Callable[[], Awaitable[bool]],
+        healthy: Callable[[], Awaitable[str | None]],
     ) -> None:
         self.path = urlsplit(url).path or "/"
         self.host, self.port = listen_address(listen)
@@ -131,7 +132,9 @@ class WebhookServer:
         return web.Response(status=200)
 
     async def _health(self, _request: web.Request) -> web.StreamResponse:
-        ok = False
+        problem: str | None = "the bot cannot tell"
         with contextlib.suppress(Exception):
-            ok = await self.healthy()
-        return web.Response(status=200 if ok else 503, text="ok" if ok else "database unavailable")
+            problem = await self.healthy()
+        if problem is None:
+            return web.Response(status=200, text="ok")
+        return web.Response(status=503, text=problem)

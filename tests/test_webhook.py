@@ -257,8 +257,8 @@ async def _webhook_alone() -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
         stored.extend(updates)
         return len(updates)
 
-    async def healthy() -> bool:
-        return True
+    async def healthy() -> str | None:
+        return None
 
     server = WebhookServer(
         url=f"{PUBLIC}/tg", listen="127.0.0.1:0", secret="s3cret", store=store, healthy=healthy
@@ -307,3 +307,27 @@ async def test_fuzzed_webhook_requests_never_get_a_500(secret: bytes, body: byte
     async with _webhook_alone() as (port, _stored):
         assert await _raw_request(port, _head(secret), body) in (400, 403)
         assert await _raw_request(port, _head(b"s3cret"), body) in (200, 400)
+
+
+async def test_healthz_says_why_the_bot_cannot_work() -> None:
+    from bot.webhook import WebhookServer
+
+    async def store(updates: list[dict[str, Any]]) -> int:
+        return len(updates)
+
+    async def full() -> str | None:
+        return "the disk under the database is full"
+
+    server = WebhookServer(
+        url=f"{PUBLIC}/tg", listen="127.0.0.1:0", secret="s3cret", store=store, healthy=full
+    )
+    await server.start()
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{server.port}/healthz") as answer,
+        ):
+            assert answer.status == 503
+            assert await answer.text() == "the disk under the database is full"
+    finally:
+        await server.stop()

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from bot.access import Access
 from bot.clock import Clock
 from bot.config import Config
-from bot.logs import redact
+from bot.logs import log_failure, redact
 from bot.notices import tell
 from bot.publishing.navigation import navigation
 from bot.publishing.progress import after_failed, after_posted, record_delivered
@@ -93,8 +93,8 @@ class Publisher:
         sent = 0
         try:
             sent = await self._publish_channel(channel_id)
-        except Exception:
-            log.exception("posting in channel %s failed; tried again at the next tick", channel_id)
+        except Exception as exc:  # noqa: BLE001 - tried again at the next tick
+            log_failure(log, f"posting in channel {channel_id} failed; tried at the next tick", exc)
         finally:
             del self._posting[channel_id]
             # Its next post's time was left out of the wake-up while it posted: look again.
