@@ -30,7 +30,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.emulator.limits import FloodLimits
+from bot.emulator.limits import FloodControl, FloodLimits
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from tests.conftest import TEST_TOKEN, make_bot, wait_until
@@ -305,6 +305,8 @@ async def test_chat_info_admins_members_and_ban(emulator: Emulator) -> None:
 
 async def test_documents_photos_and_file_download(emulator: Emulator) -> None:
     world, server = emulator
+    # The file limits are under test here, not flood control: room for a dozen sends.
+    world.flood = FloodControl(FloodLimits(private_burst=20))
     user = world.add_user("Eve")["id"]
     uploaded = world.send_document(user, "article.txt", b"Title\nBody", caption="/import")
     async with make_bot(server) as bot:
@@ -583,3 +585,85 @@ async def test_json_and_form_parameters_are_accepted(emulator: Emulator) -> None
         ) as answer:
             assert answer.status == 400
             assert (await answer.json())["error_code"] == 400
+
+
+async def test_callback_answers_too_long_or_an_hour_late_are_refused(emulator: Emulator) -> None:
+    world, server = emulator
+    user = world.add_user("Fay")["id"]
+    world.send_private(user, "hi")
+    async with make_bot(server) as bot:
+        sent = await bot.send_message(user, "Sure?")
+        first = world.press_button(user, user, sent.message_id, "a")
+        with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
+            await bot.answer_callback_query(first, "x" * 201)
+        assert await bot.answer_callback_query(first, "x" * 200)
+        late = world.press_button(user, user, sent.message_id, "b")
+        world.advance_clock(3601)
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+            await bot.answer_callback_query(late)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<code><b>bold in code</b></code>",
+        "<pre>x <i>y</i></pre>",
+        "<blockquote>a <blockquote>b</blockquote></blockquote>",
+        '<a href="https://a.example">a <a href="https://b.example">b</a></a>',
+    ],
+)
+async def test_entities_nested_as_the_reference_forbids_are_refused(
+    emulator: Emulator, markup: str
+) -> None:
+    world, server = emulator
+    user = world.add_user("Fay")["id"]
+    world.send_private(user, "hi")
+    async with make_bot(server) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+            await bot.send_message(user, markup, parse_mode="HTML")
+        # What the reference allows still goes: bold around code, a language for pre.
+        await bot.send_message(
+            user, '<b>x <code>y</code></b> <pre><code class="language-py">z</code></pre>',
+            parse_mode="HTML",
+        )  # fmt: skip
+
+
+async def test_custom_emoji_and_user_links_are_shaped_as_telegram_shows_them(
+    emulator: Emulator,
+) -> None:
+    world, server = emulator
+    user = world.add_user("Fay")["id"]
+    stranger = world.add_user("Sam")["id"]
+    world.send_private(user, "hi")
+    async with make_bot(server) as bot:
+        plain = await bot.send_message(
+            user, '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji> ok', parse_mode="HTML"
+        )
+        assert plain.text == "👍 ok"
+        assert not plain.entities  # an ordinary bot's custom emoji is the plain emoji
+        mentioned = await bot.send_message(
+            user,
+            f'<a href="tg://user?id={user}">Fay</a> and <a href="tg://user?id={stranger}">Sam</a>',
+            parse_mode="HTML",
+        )
+        assert [(e.type, e.user.id if e.user else None) for e in mentioned.entities] == [
+            ("text_mention", user)  # Sam never wrote to the bot: his name stays plain
+        ]
+
+
+async def test_readers_cannot_send_more_than_a_client_would(emulator: Emulator) -> None:
+    from bot.emulator.world import ReaderError
+
+    world, _server = emulator
+    user = world.add_user("Fay")["id"]
+    owner = world.add_user("Owen")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=owner)
+    with pytest.raises(ReaderError):
+        world.send_private(user, "x" * 4097)
+    world.send_private(user, "x" * 4096)
+    post = world.post_in_channel(owner, channel_id, "A post")
+    with pytest.raises(ReaderError):
+        world.comment(user, channel_id, post["message_id"], "y" * 4097)
+    with pytest.raises(ReaderError):
+        world.comment(user, channel_id, post["message_id"], photo_caption="c" * 1025)
+    world.comment(user, channel_id, post["message_id"], "y" * 4096)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 
+from telegram.constants import CallbackQueryLimit
+
 from bot.emulator.errors import (
     bad_request,
 )
+from bot.emulator.html_mode import text_length as utf16_length
 from bot.emulator.reactions import Reactions
 from bot.emulator.state import (
     _COMMAND,
     JSON,
     _json_param,
 )
+
+# An answer to a button press an hour late is refused (Telegram stops the spinner itself
+# long before; it documents no figure, and an hour is the stricter bound).
+CALLBACK_ANSWER_WITHIN = 3600.0
 
 
 class Account(Reactions):
@@ -60,7 +67,15 @@ class Account(Reactions):
 
     def api_answerCallbackQuery(self, params: JSON) -> bool:
         query_id = str(params.get("callback_query_id"))
-        if self.callback_queries.pop(query_id, None) is None:
+        text = params.get("text")
+        if (
+            text is not None
+            and utf16_length(str(text)) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+        ):
+            raise bad_request("MESSAGE_TOO_LONG")
+        made = self.callback_query_times.pop(query_id, None)
+        late = made is not None and self.clock() - made > CALLBACK_ANSWER_WITHIN
+        if self.callback_queries.pop(query_id, None) is None or late:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )

@@ -64,6 +64,7 @@ class Files(Messages):
                 params.get("parse_mode"),
                 MessageLimit.CAPTION_LENGTH,
                 "message caption",
+                chat,
             )
             body["caption"] = caption["text"]
             if caption["entities"]:

@@ -12,12 +12,20 @@ hand-written scanner over the documented rules
   (the reference says they "must be replaced"; Telegram's own leniency for a
   bare > is not relied on, the stricter choice);
 - leading and trailing whitespace of the whole text is removed, as Telegram does,
-  with entity offsets moved to match; offsets and lengths are UTF-16 code units.
+  with entity offsets moved to match; offsets and lengths are UTF-16 code units;
+- nesting as the reference allows it: nothing inside code or pre (but the code that
+  names a pre's language), no blockquote in a blockquote, no link in a link (refused:
+  the reference forbids it and says nothing of leniency, so the stricter choice);
+- a custom emoji from a bot without a Fragment username is shown as its plain emoji
+  (the entity is dropped, as Telegram does for such bots);
+- a ``tg://user?id=`` link becomes a ``text_mention`` of that user where the mention
+  works (``mention`` finds the user), else plain text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +78,15 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def parse(markup: str) -> Parsed:
-    """The text and entities Telegram makes of ``markup``, or ``HTMLModeError``."""
+def parse(
+    markup: str,
+    *,
+    custom_emoji: bool = False,
+    mention: Callable[[int], dict[str, Any] | None] = lambda _user_id: None,
+) -> Parsed:
+    """The text and entities Telegram makes of ``markup``, or ``HTMLModeError``.
+    ``custom_emoji``: whether the bot may send them (a Fragment username); ``mention``:
+    the user a ``tg://user?id=`` link names, when the mention works."""
     pieces: list[str] = []
     units = 0
     stack: list[_Open] = []
@@ -100,10 +115,11 @@ def parse(markup: str) -> Parsed:
                         else f"can't parse entities: Unexpected end tag at byte offset {position}"
                     )
                 opened = stack.pop()
-                entity = _entity(opened, units, stack)
+                entity = _entity(opened, units, stack, custom_emoji, mention)
                 if entity is not None:
                     entities.append(entity)
             else:
+                _check_nesting(tag, stack, position)
                 stack.append(_Open(tag, units, _attributes(tag, raw_attributes)))
             position = match.end()
         elif char == "&":
@@ -174,11 +190,53 @@ def _unescape(value: str) -> str:
     )
 
 
-def _entity(opened: _Open, end: int, stack: list[_Open]) -> dict[str, Any] | None:
+_FORMATTING = {"bold", "italic", "underline", "strikethrough", "spoiler"}
+_MENTION = re.compile(r"^tg://user\?id=(\d{1,20})$")
+
+
+def _check_nesting(tag: str, stack: list[_Open], position: int) -> None:
+    """The reference's nesting rules for entities, applied as tags open."""
+    kind = _KINDS[tag]
+    inside = [_KINDS[opened.tag] for opened in stack]
+    code_in_pre = tag == "code" and bool(stack) and stack[-1].tag == "pre"
+    if ("code" in inside or "pre" in inside) and not code_in_pre:
+        raise HTMLModeError(
+            f"can't parse entities: pre and code entities can't contain other entities "
+            f'(tag "{tag}" at byte offset {position})'
+        )
+    if kind == "blockquote" and "blockquote" in inside:
+        raise HTMLModeError(
+            f"can't parse entities: blockquote entities can't be nested (byte offset {position})"
+        )
+    if kind == "text_link" and "text_link" in inside:
+        raise HTMLModeError(
+            f"can't parse entities: links can't contain links (byte offset {position})"
+        )
+    if kind not in _FORMATTING and kind != "code" and "custom_emoji" in inside:
+        raise HTMLModeError(
+            f'can\'t parse entities: tag "{tag}" inside a custom emoji at byte offset {position}'
+        )
+
+
+def _entity(
+    opened: _Open,
+    end: int,
+    stack: list[_Open],
+    custom_emoji: bool,
+    mention: Callable[[int], dict[str, Any] | None],
+) -> dict[str, Any] | None:
     if end <= opened.start:
         return None
     kind = _KINDS[opened.tag]
     entity: dict[str, Any] = {"type": kind, "offset": opened.start, "length": end - opened.start}
+    if opened.tag == "tg-emoji" and not custom_emoji:
+        return None  # shown as the plain emoji inside the tag
+    if opened.tag == "a" and (found := _MENTION.match(opened.attributes["href"])):
+        user = mention(int(found.group(1)))
+        if user is None:
+            return None  # the mention would not work: the words stay, unlinked
+        return {"type": "text_mention", "offset": entity["offset"], "length": entity["length"],
+                "user": user}  # fmt: skip
     if opened.tag == "a":
         entity["url"] = opened.attributes["href"]
     if opened.tag == "blockquote" and "expandable" in opened.attributes:

@@ -34,7 +34,7 @@ class FloodLimits:
     global_per_second: float = 30.0
     group_per_minute: float = 20.0
     private_per_second: float = 1.0
-    private_burst: float = 20.0
+    private_burst: float = 5.0
     enabled: bool = True
 
 

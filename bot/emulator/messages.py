@@ -96,10 +96,25 @@ class Messages(Chats):
         forwarded = self._new_message(group, copy)
         self._push_group_message(group, "message", forwarded)
 
-    def _text_and_entities(self, text: str, parse_mode: str | None, limit: int, what: str) -> JSON:
+    def _text_and_entities(
+        self, text: str, parse_mode: str | None, limit: int, what: str, chat: ChatState
+    ) -> JSON:
         if parse_mode and parse_mode.upper() == "HTML":
+
+            def mention(user_id: int) -> JSON | None:
+                """A mention works for a member of the chat, or someone who wrote to the bot
+                (the reference guarantees no more)."""
+                known = self.chats.get(user_id)
+                if user_id not in self.users or known is None:
+                    return None
+                if user_id in chat.members or chat.id == user_id or known.started_bot:
+                    return dict(self.users[user_id])
+                return None
+
             try:
-                parsed = html_mode.parse(text)
+                parsed = html_mode.parse(
+                    text, custom_emoji=self.bot_has_fragment_username, mention=mention
+                )
             except html_mode.HTMLModeError as exc:
                 raise bad_request(str(exc)) from None
             plain, entities = parsed.text, parsed.entities
@@ -113,6 +128,7 @@ class Messages(Chats):
 
     def send_private(self, user_id: int, text: str, *, reply_to: int | None = None) -> JSON:
         """The user writes to the bot in their private chat (commands included)."""
+        _client_limit(text, MessageLimit.MAX_TEXT_LENGTH)
         user = self._user(user_id)
         chat = self.chats[user_id]
         chat.started_bot = True
@@ -211,10 +227,12 @@ class Messages(Chats):
             body["from"] = self._user(user_id)
             group.members.add(user_id)
         if photo_caption is not None:
+            _client_limit(photo_caption, MessageLimit.CAPTION_LENGTH)
             stored = self._store_file(_tiny_png(), "photo.png", "image/png")
             body["photo"] = self._photo_json(stored)
             body["caption"] = photo_caption
         else:
+            _client_limit(text or "", MessageLimit.MAX_TEXT_LENGTH)
             body["text"] = text or ""
             if body["text"].startswith("/"):
                 command = body["text"].split()[0]
@@ -255,6 +273,7 @@ class Messages(Chats):
             "data": data,
         }
         self.callback_queries[query_id] = query
+        self.callback_query_times[query_id] = self.clock()
         self._push("callback_query", query)
         return query_id
 
@@ -280,6 +299,7 @@ class Messages(Chats):
             params.get("parse_mode"),
             MessageLimit.MAX_TEXT_LENGTH,
             "message",
+            chat,
         )
         if not body["entities"]:
             del body["entities"]
@@ -309,6 +329,7 @@ class Messages(Chats):
             params.get("parse_mode"),
             MessageLimit.MAX_TEXT_LENGTH,
             "message",
+            chat,
         )
         markup = _json_param(params, "reply_markup")
         same_markup = markup == message.get("reply_markup") or (
@@ -352,3 +373,10 @@ class Messages(Chats):
             raise bad_request("message can't be deleted")
         del chat.messages[message_id]
         return True
+
+
+def _client_limit(text: str, limit: int) -> None:
+    """A Telegram client sends no longer message (it splits one, or refuses): a reader here
+    cannot either."""
+    if utf16_length(text) > limit:
+        raise ReaderError(f"a message of {utf16_length(text)} characters; Telegram allows {limit}")

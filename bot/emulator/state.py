@@ -162,6 +162,10 @@ class WorldState:
         self.files: dict[str, StoredFile] = {}
         self.reactions: dict[tuple[int, int], dict[int, set[str]]] = {}
         self.callback_queries: dict[str, JSON] = {}
+        # When each callback query was made (world clock): answered late, it is refused.
+        self.callback_query_times: dict[str, float] = {}
+        # Custom emoji need a username bought on Fragment; an ordinary bot's are plain.
+        self.bot_has_fragment_username = False
         self.commands: dict[str, list[JSON]] = {}
         self.updates: list[JSON] = []
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATES
