@@ -103,7 +103,10 @@ def sees_group(member: ChatMember, privacy_off: bool) -> bool:
     """Whether Telegram gives the bot ordinary messages of the group."""
     if _is_admin(member):
         return True
-    return member.status == ChatMemberStatus.MEMBER and privacy_off
+    present = member.status == ChatMemberStatus.MEMBER or (
+        member.status == ChatMemberStatus.RESTRICTED and getattr(member, "is_member", False)
+    )
+    return present and privacy_off
 
 
 def moderates_group(member: ChatMember) -> bool:

@@ -9,10 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.inbox import BatchReader
-from db.models import Comment, InboxUpdate, Poll, PollAnswer
+from db.models import Channel, Comment, InboxUpdate, Poll, PollAnswer
 from tests.harness import running_harness
 
 CORPUS = json.loads(
@@ -202,3 +203,69 @@ async def test_a_comment_is_read_without_its_posts_text_which_stays_stored(
         answered = next(m for m in kept if m.get("text") == "a reply")
         assert answered["reply_to_message"]["text"] == "first"
         assert reply["message_id"] == answered["message_id"]
+
+
+# The my_chat_member shapes the last two years of Bot API versions sent: what the bot is
+# told of its own rights is read, whatever the shape, not set aside until the next check.
+_NEWER_RESTRICTED_FIELDS = (
+    "can_edit_tag", "can_react_to_messages", "can_send_audios", "can_send_documents",
+    "can_send_photos", "can_send_videos", "can_send_video_notes", "can_send_voice_notes",
+    "can_manage_topics",
+)  # fmt: skip
+_NEWER_ADMINISTRATOR_FIELDS = ("can_post_stories", "can_edit_stories", "can_delete_stories")
+
+
+def _older(event: dict[str, Any]) -> dict[str, Any]:
+    """The same change as an older server sends it: the newer rights left out."""
+    older = copy.deepcopy(event)
+    for member in (older["old_chat_member"], older["new_chat_member"]):
+        if member["status"] == "restricted":
+            for field in _NEWER_RESTRICTED_FIELDS:
+                member.pop(field, None)
+            member["can_send_media_messages"] = False
+        if member["status"] == "administrator":
+            for field in _NEWER_ADMINISTRATOR_FIELDS:
+                member.pop(field, None)
+    return older
+
+
+@pytest.mark.parametrize("shape", ["current", "older"])
+async def test_the_bot_restricted_and_promoted_again_in_its_group_is_read(
+    tmp_path: Path, shape: str
+) -> None:
+    async with running_harness(tmp_path, privacy_mode=True) as h:
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+        bot, group = h.world.bot_id, h.group_id
+
+        async def visible() -> bool:
+            async with h.sessions() as session:
+                channel = await session.scalar(select(Channel))
+                assert channel is not None
+                return channel.discussion_visible
+
+        for change, seen in (
+            (lambda: h.world.restrict(group, bot, can_send_messages=True), False),
+            (lambda: h.world.promote(group, bot), True),
+            (lambda: h.world.remove_member(group, bot), False),
+        ):
+            event = change()
+            if shape == "older":
+                h.world.updates.pop()  # Telegram's newer shape, taken back...
+                h.world.deliver_raw_update({"my_chat_member": _older(event)})  # ...sent older
+            await h.pump()
+            assert await visible() is seen, event["new_chat_member"]["status"]
+        async with h.sessions() as session:
+            set_aside = await session.scalar(
+                select(InboxUpdate).where(InboxUpdate.quarantined_at.is_not(None))
+            )
+        assert set_aside is None
+        told = [m.get("text", "") for m in h.world.messages(h.admin_id)]
+        assert any("I no longer see the discussion group" in text for text in told)
+
+
+def test_the_corpus_holds_chat_member_changes_in_older_shapes() -> None:
+    changes = [s for s in SAMPLES if "my_chat_member" in s["update"]]
+    statuses = {s["update"]["my_chat_member"]["new_chat_member"]["status"] for s in changes}
+    assert statuses >= {"kicked", "administrator", "restricted"}
+    assert all(sample["license"] == "MIT" for sample in SAMPLES), "only what we may ship"

@@ -18,6 +18,26 @@ from bot.emulator.state import (
 )
 from bot.emulator.updates import UpdateQueue
 
+# A restricted member's rights, as ChatMemberRestricted lists them (Bot API 10.0).
+RESTRICTABLE = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+)
+
 
 class Chats(UpdateQueue):
     def add_user(
@@ -117,9 +137,29 @@ class Chats(UpdateQueue):
 
         def make() -> None:
             chat.members.add(user_id)
+            chat.restricted.pop(user_id, None)
             chat.admins[user_id] = _admin_rights(post=post, **rights)
 
         return self._change_member(chat, user_id, by, make)
+
+    def restrict(
+        self, chat_id: int, user_id: int, *, by: int | None = None, **allowed: bool
+    ) -> JSON:
+        """Restrict a member of a group (the bot included): they keep only ``allowed`` (every
+        right not named is taken away); an administrator restricted is one no more."""
+        chat = self.chats[chat_id]
+        if chat.type not in ("group", "supergroup"):
+            raise ReaderError("members are restricted in groups only")
+        unknown = set(allowed) - set(RESTRICTABLE)
+        if unknown:
+            raise ReaderError(f"unknown rights: {', '.join(sorted(unknown))}")
+
+        def limit() -> None:
+            chat.members.add(user_id)
+            chat.admins.pop(user_id, None)
+            chat.restricted[user_id] = {right: allowed.get(right, False) for right in RESTRICTABLE}
+
+        return self._change_member(chat, user_id, by, limit)
 
     def demote(self, chat_id: int, user_id: int, *, by: int | None = None) -> JSON:
         """An administrator becomes a plain member (in a channel: a subscriber)."""
@@ -265,6 +305,8 @@ class Chats(UpdateQueue):
                 raise bad_request("need administrator rights in the channel chat")
         elif self.bot_id not in chat.members and self._bot_rights(chat) is None:
             raise forbidden(f"bot is not a member of the {chat.type} chat")
+        elif not chat.restricted.get(self.bot_id, {}).get("can_send_messages", True):
+            raise bad_request("not enough rights to send text messages to the chat")
 
     def api_getChat(self, params: JSON) -> JSON:
         chat = self._chat(params.get("chat_id"))
@@ -305,6 +347,14 @@ class Chats(UpdateQueue):
             return {"status": "creator", "user": user, "is_anonymous": False}
         if rights is not None:
             return {"status": "administrator", "user": user, **rights}
+        if user_id in chat.restricted:
+            return {
+                "status": "restricted",
+                "user": user,
+                "is_member": user_id in chat.members,
+                **chat.restricted[user_id],
+                "until_date": 0,
+            }
         if user_id in chat.members:
             return {"status": "member", "user": user}
         return {"status": "left", "user": user}

@@ -75,6 +75,8 @@ class ChatState:
     messages: dict[int, JSON] = field(default_factory=dict)
     # Channels banned from writing here as themselves (banChatSenderChat).
     banned_senders: set[int] = field(default_factory=set)
+    # user id -> what a restricted member may still do (restrictChatMember).
+    restricted: dict[int, JSON] = field(default_factory=dict)
     next_message_id: int = 1
     started_bot: bool = False  # private chats: the user has written to the bot
 
