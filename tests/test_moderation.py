@@ -574,3 +574,70 @@ async def test_export_from_the_command_line(
         assert await asyncio.to_thread(export, "--article", "7") == 2
         assert "There is no article 7." in capsys.readouterr().err
         assert not out.exists()  # a refused export writes nothing
+
+
+async def test_telegram_json_export_has_desktops_media_polls_and_links(tmp_path: Path) -> None:
+    """Media in Desktop's words with its note for files it did not download, polls with
+    ``closed`` and each answer's ``chosen``, addresses as ``link`` entities; and a
+    maintained third-party reader of Desktop exports (chatpack) reads the file back."""
+    import chatpack
+
+    async with running_harness(tmp_path) as h:
+        d = await _discussed(h)
+        post = d["posts"][0]
+        forward = h.world.discussion_thread(h.channel_id, post["message_id"])[1]
+        reader = h.world.add_user("Vera", "Voice", "vera")
+        h.world.comment(
+            d["bob"], h.channel_id, post["message_id"], "read https://example.org/a now"
+        )
+        h.world.comment(d["bob"], h.channel_id, post["message_id"], photo_caption="a chart")
+        media = {
+            "voice": {"file_id": "v1", "file_unique_id": "u1", "duration": 3},
+            "video_note": {"file_id": "n1", "file_unique_id": "u2", "length": 240, "duration": 2},
+            "document": {"file_id": "d1", "file_unique_id": "u3", "file_name": "notes.pdf"},
+        }
+        for number, (kind, body) in enumerate(media.items()):
+            h.world.deliver_raw_update(
+                {
+                    "message": {
+                        "message_id": 80_000 + number,
+                        "date": int(h.clock.now().timestamp()),
+                        "chat": h.world.chats[h.group_id].public(),
+                        "from": reader,
+                        "message_thread_id": forward["message_id"],
+                        "reply_to_message": forward,
+                        kind: body,
+                    }
+                }
+            )
+        await h.pump()
+        await h.command("/export telegram-json")
+        _name, content = _document(h, h.admin_id)
+        data = json.loads(content)
+        by_kind = {
+            (m.get("media_type"), "photo" in m, "file" in m): m
+            for m in data["messages"]
+            if "file" in m or "photo" in m
+        }
+        note = "(File not included. Change data exporting settings to download.)"
+        assert by_kind[("voice_message", False, True)]["file"] == note
+        assert by_kind[("video_message", False, True)]["file"] == note
+        assert by_kind[(None, False, True)]["file"] == note  # a document: a file, no media_type
+        assert by_kind[(None, True, False)]["photo"] == note
+        linked = next(m for m in data["messages"] if "text_entities" in m and any(
+            e["type"] == "link" for e in m["text_entities"]))  # fmt: skip
+        assert linked["text"] == [
+            "read ",
+            {"type": "link", "text": "https://example.org/a"},
+            " now",
+        ]
+        poll = next(m["poll"] for m in data["messages"] if "poll" in m)
+        assert set(poll) == {"question", "closed", "total_voters", "answers"}
+        assert poll["closed"] is False
+        assert all(set(a) == {"text", "voters", "chosen"} for a in poll["answers"])
+        exported = tmp_path / "result.json"
+        exported.write_bytes(content)
+        read_back = await asyncio.to_thread(chatpack.parse_telegram, str(exported))
+        said = {(m.sender, m.content) for m in read_back}
+        assert ("Bob", "read https://example.org/a now") in said
+        assert ("Ann Lee", "=SUM(A1:A9) is my point, edited") in said

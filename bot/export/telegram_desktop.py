@@ -8,12 +8,15 @@ written for those exports then read newsbot's log as they read Desktop's. The ch
 is the channel's discussion group; the channel's posts and polls, as Telegram
 forwards them into the group, are in it too, so every reply finds what it answers.
 Dates are in the channel's time zone. Erased comments keep their place with no text
-and no author.
+and no author. Media are written in Desktop's words (``voice_message``, ``video_file``...)
+with its note for a file it did not download; polls carry ``closed``, ``total_voters``
+and each answer's ``voters`` and ``chosen``; addresses in a text are ``link`` entities.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -26,6 +29,7 @@ from bot.export.log import ExportError, ExportScope, log_filter
 from bot.i18n import N_
 from bot.telegram_links import bare_chat_id
 from db.queries import export as queries
+from db.queries.export import ThreadStart
 
 if TYPE_CHECKING:
     from bot.export.sink import FileSink
@@ -84,8 +88,51 @@ def _dates(moment: datetime, zone_name: str, prefix: str = "date") -> dict[str, 
     }
 
 
+# What Desktop writes where it did not download a file (newsbot keeps no files).
+NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
+# Desktop's words for a message's media, where they differ from the Bot API's; a photo and
+# a plain file have fields of their own instead (``photo``, ``file``).
+_DESKTOP_MEDIA = {
+    "voice": "voice_message",
+    "video_note": "video_message",
+    "video": "video_file",
+    "audio": "audio_file",
+    "animation": "animation",
+    "sticker": "sticker",
+}
+# Addresses Telegram's clients turn into links in a message, as Desktop's "link" entity.
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]}]", re.IGNORECASE)
+
+
 def _text(text: str) -> dict[str, Any]:
-    return {"text": text, "text_entities": [{"type": "plain", "text": text}] if text else []}
+    """Desktop's ``text`` (a string, or a list of strings and entities where there are any)
+    and ``text_entities`` (every part, plain ones too)."""
+    parts: list[dict[str, str]] = []
+    position = 0
+    for found in _URL.finditer(text):
+        if found.start() > position:
+            parts.append({"type": "plain", "text": text[position : found.start()]})
+        parts.append({"type": "link", "text": found.group(0)})
+        position = found.end()
+    if position < len(text):
+        parts.append({"type": "plain", "text": text[position:]})
+    if not any(part["type"] != "plain" for part in parts):
+        return {"text": text, "text_entities": parts}
+    mixed: list[str | dict[str, str]] = [
+        part["text"] if part["type"] == "plain" else part for part in parts
+    ]
+    return {"text": mixed, "text_entities": parts}
+
+
+def _media(kind: str) -> dict[str, Any]:
+    """A comment's media as Desktop writes it when it did not download the file."""
+    if kind == "photo":
+        return {"photo": NOT_INCLUDED}
+    if kind == "document":
+        return {"file": NOT_INCLUDED}
+    if kind in _DESKTOP_MEDIA:
+        return {"file": NOT_INCLUDED, "media_type": _DESKTOP_MEDIA[kind]}
+    return {}
 
 
 def _comment(row: LogRow, zone_name: str) -> dict[str, Any]:
@@ -104,18 +151,18 @@ def _comment(row: LogRow, zone_name: str) -> dict[str, Any]:
     if row.reply_to_message_id is not None:
         message["reply_to_message_id"] = row.reply_to_message_id
     if row.media_kind:
-        message["media_type"] = row.media_kind
+        message.update(_media(row.media_kind))
     message.update(_text(row.text))
     return message
 
 
 def _start(
-    start: tuple[int, datetime | None, str, list[str] | None, list[int] | None],
+    start: ThreadStart,
     channel_title: str,
     channel_chat_id: int | None,
     zone_name: str,
 ) -> dict[str, Any]:
-    message_id, posted_at, text, options, counts = start
+    message_id, posted_at, text, options, counts, closed = start
     message: dict[str, Any] = {"id": message_id, "type": "message"}
     if posted_at is not None:
         message.update(_dates(posted_at, zone_name))
@@ -123,11 +170,13 @@ def _start(
     message["from_id"] = f"channel{bare_chat_id(channel_chat_id)}" if channel_chat_id else None
     if options is not None:
         votes = list(counts or []) + [0] * (len(options) - len(counts or []))
+        # A channel's poll is anonymous: nobody's answer is "chosen" from the bot's seat.
         message["poll"] = {
             "question": text,
+            "closed": closed,
             "total_voters": sum(votes),
             "answers": [
-                {"text": option, "voters": voters}
+                {"text": option, "voters": voters, "chosen": False}
                 for option, voters in zip(options, votes, strict=False)
             ],
         }

@@ -543,17 +543,26 @@ async def channel_for_export(
     return None if row is None else tuple(row)  # type: ignore[return-value]
 
 
+ThreadStart = tuple[int, datetime | None, str, list[str] | None, list[int] | None, bool]
+
+
 async def thread_starts(
     session: AsyncSession, group_id: int, article_id: int | None
-) -> list[tuple[int, datetime | None, str, list[str] | None, list[int] | None]]:
+) -> list[ThreadStart]:
     """The channel's posts and polls as forwarded into the group, which comments answer:
-    (message id in the group, posted at, text or question, poll options, poll counts)."""
+    (message id in the group, posted at, text or question, poll options, poll counts,
+    whether the poll is closed)."""
     posts = select(Segment.discussion_thread_id, Segment.posted_at, Segment.text).where(
         Segment.discussion_chat_id == group_id, Segment.discussion_thread_id.is_not(None)
     )
     polls = (
         select(
-            Poll.discussion_thread_id, Poll.posted_at, Lesson.question, Poll.options, Poll.counts
+            Poll.discussion_thread_id,
+            Poll.posted_at,
+            Lesson.question,
+            Poll.options,
+            Poll.counts,
+            Poll.closed,
         )
         .join(Lesson, Lesson.id == Poll.lesson_id)
         .join(Segment, Segment.id == Lesson.segment_id)
@@ -562,13 +571,13 @@ async def thread_starts(
     if article_id is not None:
         posts = posts.where(Segment.article_id == article_id)
         polls = polls.where(Segment.article_id == article_id)
-    starts: list[tuple[int, datetime | None, str, list[str] | None, list[int] | None]] = [
-        (at_id, at, text, None, None)
+    starts: list[ThreadStart] = [
+        (at_id, at, text, None, None, False)
         for at_id, at, text in await session.execute(posts)
         if at_id is not None
     ]
     starts += [
-        (int(at_id), at, question, options, counts)
-        for at_id, at, question, options, counts in await session.execute(polls)
+        (int(at_id), at, question, options, counts, bool(closed))
+        for at_id, at, question, options, counts, closed in await session.execute(polls)
     ]
     return sorted(starts, key=lambda start: start[0])
