@@ -18,7 +18,7 @@ from bot.articles.library import find_article, recent_articles
 from bot.channels import steered_channel_ids, stored_channel
 from bot.config import ChannelConfig
 from bot.i18n import N_, counted
-from bot.numbers import fits_id, typed_number
+from bot.numbers import fits_row_id, typed_number
 from bot.publishing import report
 from bot.publishing.service import (
     PublishingError,
@@ -40,7 +40,7 @@ def _article_id(words: list[str]) -> int | None:
     """The article number a command starts with (None: no number there); a number no
     article can have is answered as one that does not exist."""
     number = typed_number(words[0]) if words else None
-    if number is not None and not fits_id(number):
+    if number is not None and not fits_row_id(number):
         raise PublishingError(N_("There is no article {id}; see /articles."), id=words[0])
     return number
 

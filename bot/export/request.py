@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.export.log import FORMATS, ExportError, ExportFile, ExportFormat, ExportScope, write_log
 from bot.i18n import N_, Translator, counted
-from bot.numbers import fits_id, typed_number
+from bot.numbers import fits_row_id, typed_number
 from db.models import Article, Channel
 from db.queries.articles import article_title
 from db.queries.channels import channel_by_key
@@ -63,7 +63,7 @@ def parse_words(words: list[str], channels: list[str]) -> ExportRequest:
         if word in channels:
             channel = word
         elif (number := typed_number(word)) is not None:
-            if not fits_id(number):
+            if not fits_row_id(number):
                 raise ExportError(N_("There is no article {id}."), id=word)
             article = number
         elif _DATE.match(word):

@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from bot.access import Scope
 from bot.errors import NewsbotError
 from bot.i18n import N_
-from bot.numbers import fits_id, typed_number
+from bot.numbers import fits_row_id, fits_telegram_id, typed_number
 from db.models import Channel, Comment, RoleName, User
 from db.queries import roles
 from db.queries.audit import record
@@ -144,7 +144,7 @@ async def unhide_comment(
     """Bring a hidden comment of one of the moderator's channels back into newsbot's
     records, exports and summaries (Telegram's deleted message cannot be brought back). A
     comment of another channel is answered as one that does not exist."""
-    comment = await session.get(Comment, comment_id) if fits_id(comment_id) else None
+    comment = await session.get(Comment, comment_id) if fits_row_id(comment_id) else None
     channel = await channel_by_discussion_chat(session, comment.chat_id) if comment else None
     if comment is None or not comment.hidden or channel is None or not scope.moderates(channel.key):
         raise ModerationError(N_("there is no hidden comment {id}"), id=comment_id)
@@ -234,12 +234,12 @@ async def find_people(
     reference = reference.strip()
     if reference.startswith("chat:"):
         chat_id = typed_number(reference.removeprefix("chat:"), signed=True)
-        if chat_id is None or not fits_id(chat_id):
+        if chat_id is None or not fits_telegram_id(chat_id):
             raise ModerationError(N_("not a chat id: {reference}"), reference=reference)
         return [Person(chat_id, reference, is_chat=True)]
     users: list[User] = []
     if (user_id := typed_number(reference, signed=True)) is not None:
-        if fits_id(user_id):
+        if fits_telegram_id(user_id):
             if scope.operator:
                 found = await session.get(User, user_id)
                 users = [found] if found is not None and not found.forgotten else []
