@@ -273,3 +273,30 @@ async def test_an_operator_with_two_channels_is_asked_where_an_import_goes(
             article = await session.get(Article, 1)
             assert article is not None
             assert article.language == "ru"  # segmented for the Russian channel
+
+
+async def test_a_button_acts_only_while_its_presser_still_runs_the_channel(
+    tmp_path: Path,
+) -> None:
+    """[Publish now] checks, at the press, that its presser is still an admin of the
+    article's channel: one removed as its administrator in the meantime changes nothing."""
+    async with two_teams(tmp_path) as t:
+        h, people = t.h, t.people
+        late_admin = h.world.add_user("Lev", username="lev_l")["id"]
+        h.world.send_private(late_admin, "/start")
+        h.world.make_admin(h.channel_id, late_admin)  # may post: an admin of channel A
+        h.clock.advance(ADMIN_CACHE_TTL)
+        await h.pump()
+        assert "Imported article 1" in await _import(h, late_admin, ARTICLE_A)
+        offer = h.world.messages(late_admin)[-1]
+        h.world.demote(h.channel_id, late_admin)  # no longer an administrator there
+        h.clock.advance(ADMIN_CACHE_TTL)
+        before = await _state(h)
+        h.world.click(late_admin, late_admin, offer["message_id"], "Publish now")
+        await h.pump()
+        assert await _state(h) == before
+        assert h.world.messages(h.channel_id) == []
+        # The same button, pressed by someone else, is no button of theirs either.
+        h.world.click(people["admin B"], late_admin, offer["message_id"], "Publish now")
+        await h.pump()
+        assert await _state(h) == before
