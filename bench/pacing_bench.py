@@ -6,7 +6,7 @@ minute) with 429, as Telegram does. Each channel gets its own article, long enou
 ``--sections`` posts and a poll after each of its lessons, published "now, every 1s", so
 the flood limit, not the schedule, sets the pace. The baseline is the limit itself: the
 least time the emulator allows for that many messages. The last line gives the ratio
-(target >= 0.95) and the number of 429 answers (target: zero).
+(target >= 0.95) and the number of 429 answers in the channels (target: zero).
 
 Run: .venv/bin/python bench/pacing_bench.py [--channels 3] [--sections 95] [--rounds 1]
 """
@@ -70,12 +70,13 @@ async def measure(channels: int, sections: int) -> tuple[float, int, int]:
         database = directory / "n.db"
         try:
             names = ["demo", *(f"c{index}" for index in range(1, channels))]
-            for number in range(1, channels + 1):
+            for number, name in enumerate(names, start=1):
+                # An admin of several channels names the one an article is for.
                 scene.world.send_document(
                     scene.admin_id,
                     f"a{number}.txt",
                     article(number, sections).encode(),
-                    caption="/import",
+                    caption=f"/import {name}",
                 )
                 await wait_for(
                     lambda n=number: count_rows(database, "SELECT count(*) FROM articles") >= n
@@ -102,7 +103,10 @@ async def measure(channels: int, sections: int) -> tuple[float, int, int]:
             await stop(process)
             await scene.server.stop()
     ratio = least_seconds(expected_per_channel) / elapsed if elapsed else 0.0
-    return ratio, scene.world.flood_refusals, expected_per_channel
+    # Publishing's pace is the channels'; an admin's private chat may meet its burst of 5
+    # (the outbox then waits as Telegram says), which is not what this measures.
+    in_channels = sum(scene.world.flood_refusals_by_chat.get(chat, 0) for chat in chats)
+    return ratio, in_channels, expected_per_channel
 
 
 async def main() -> None:

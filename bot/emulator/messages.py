@@ -33,6 +33,7 @@ class Messages(Chats):
         retry = self.flood.check(chat.id, chat.type == "private", self.flood_clock())
         if retry is not None:
             self.flood_refusals += 1
+            self.flood_refusals_by_chat[chat.id] = self.flood_refusals_by_chat.get(chat.id, 0) + 1
             raise too_many_requests(retry)
 
     def _reply_target(self, chat: ChatState, params: JSON) -> JSON | None:

@@ -158,6 +158,7 @@ class WorldState:
         self.flood_clock = flood_clock  # rate limits, independent of the dates shown
         self.flood = FloodControl(flood or FloodLimits())
         self.flood_refusals = 0
+        self.flood_refusals_by_chat: dict[int, int] = {}
         self.users: dict[int, JSON] = {}
         self.chats: dict[int, ChatState] = {}
         self.polls: dict[str, PollState] = {}
