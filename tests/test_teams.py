@@ -300,3 +300,49 @@ async def test_a_button_acts_only_while_its_presser_still_runs_the_channel(
         h.world.click(people["admin B"], late_admin, offer["message_id"], "Publish now")
         await h.pump()
         assert await _state(h) == before
+
+
+async def test_people_are_named_by_name_reply_or_buttons_when_names_collide(
+    tmp_path: Path,
+) -> None:
+    async with two_teams(tmp_path) as t:
+        h, people = t.h, t.people
+        await _import(h, people["admin A"], ARTICLE_A)
+        await h.command("/publish 1 now 1m", people["admin A"])
+        await h.run_until_idle()
+        post = h.channel_posts()[0]
+        sams = [h.world.add_user("Sam", "Stone")["id"], h.world.add_user("Sam", "Stone")["id"]]
+        comments = [
+            h.world.comment(sam, h.channel_id, post["message_id"], f"hi {n}")
+            for n, sam in enumerate(sams)
+        ]
+        await h.pump()
+        # A name two readers share: buttons, each as Telegram shows the person.
+        asked = await h.command("/grant moderator Sam Stone", people["admin A"])
+        assert asked == ["Several people have that name. Whom do you mean?"]
+        question = h.world.messages(people["admin A"])[-1]
+        assert [row[0]["text"] for row in question["reply_markup"]["inline_keyboard"]] == [
+            "Sam Stone",
+            "Sam Stone",
+        ]
+        h.world.click(people["admin A"], people["admin A"], question["message_id"], "Sam Stone")
+        await h.pump()
+        assert h.world.messages(people["admin A"])[-1]["text"] == (
+            "Sam Stone is now a moderator of news."
+        )
+        # A reply to a message of theirs forwarded to the bot names the other one.
+        forwarded = h.world.forward_to_bot(people["admin A"], h.group_id, comments[1]["message_id"])
+        h.world.send_private(
+            people["admin A"], "/grant moderator", reply_to=forwarded["message_id"]
+        )
+        await h.pump()
+        assert h.world.messages(people["admin A"])[-1]["text"] == (
+            "Sam Stone is now a moderator of news."
+        )
+        async with h.sessions() as session:
+            granted = set(await session.scalars(select(Role.user_id)))
+        assert granted == set(sams)
+        # Nobody of that name in channel B's group: admin B hears that (in Russian), not a
+        # guess, and not that channel A has such readers.
+        refused = await h.command("/grant moderator Sam Stone", people["admin B"])
+        assert refused == ["такой человек мне не известен: Sam Stone"]

@@ -145,6 +145,22 @@ class Messages(Chats):
         self._push("message", message)
         return message
 
+    def forward_to_bot(self, user_id: int, chat_id: int, message_id: int) -> JSON:
+        """The user forwards a message they can see (a comment) into their chat with the bot;
+        its author shows as a user origin (their forwarding privacy allowing it)."""
+        original = self.chats[chat_id].messages[message_id]
+        author = original.get("from") or {}
+        chat = self.chats[user_id]
+        chat.started_bot = True
+        body: JSON = {
+            "from": self._user(user_id),
+            "text": original.get("text", ""),
+            "forward_origin": {"type": "user", "sender_user": author, "date": original["date"]},
+        }
+        message = self._new_message(chat, body)
+        self._push("message", message)
+        return message
+
     def post_in_channel(self, user_id: int, channel_id: int, text: str) -> JSON:
         """A human admin posts in the channel (the bot gets no update, only the forward)."""
         channel = self.chats[channel_id]

@@ -318,6 +318,7 @@ READER_ACTIONS: dict[str, Any] = {
     "remove_member": lambda w, b: w.remove_member(**b),
     "promote": lambda w, b: w.promote(**b),
     "restrict": lambda w, b: w.restrict(**b),
+    "forward_to_bot": lambda w, b: w.forward_to_bot(**b),
     "demote": lambda w, b: w.demote(**b),
     "link_discussion": lambda w, b: w.link_discussion(**b),
     "create_group": lambda w, b: w.create_group(**b),
