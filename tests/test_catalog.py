@@ -54,7 +54,7 @@ def test_russian_catalog_translates_every_message() -> None:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        expected = set().union(*(_placeholders(i) for i in ids))
+        expected = set().union(*(_placeholders(str(i)) for i in ids))
         for string in strings:
             assert _placeholders(str(string)) == expected, message.id
 

@@ -125,7 +125,7 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
     async with engine.connect() as connection:
         assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
-        assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() > 0
+        assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar_one() > 0
     await engine.dispose()
 
 

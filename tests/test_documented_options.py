@@ -83,7 +83,7 @@ async def test_summary_to_both_reaches_the_channel_and_the_admins(tmp_path: Path
             return [
                 m
                 for m in h.world.messages(chat_id)
-                if "Weekly summary" in m.get("caption", m.get("text", ""))
+                if "Weekly summary" in str(m.get("caption", m.get("text", "")))
             ]
 
         await h.newsbot.tick()

@@ -50,7 +50,10 @@ async def test_sample_article_published_in_order_with_its_six_polls(tmp_path: Pa
         async with h.sessions() as session:
             segments = (await session.scalars(select(Segment).order_by(Segment.position))).all()
             assert [s.state for s in segments] == [SegmentState.POSTED] * 9
-            assert segments[1].scheduled_at - segments[0].scheduled_at == timedelta(minutes=10)
+            first_at, second_at = segments[0].scheduled_at, segments[1].scheduled_at
+            assert first_at is not None
+            assert second_at is not None
+            assert second_at - first_at == timedelta(minutes=10)
             assert all(s.discussion_thread_id for s in segments)  # automatic forwards matched
             assert [s.message_id for s in segments] == [
                 m["message_id"] for m in posts if "text" in m
@@ -464,7 +467,7 @@ async def test_a_tick_asked_for_while_one_runs_is_run_after_it(tmp_path: Path) -
                 await release.wait()  # the first tick is busy publishing
             await real_tick()
 
-        schedule.tick = slow_tick  # type: ignore[assignment, method-assign]
+        schedule.tick = slow_tick  # type: ignore[method-assign]
         first = asyncio.create_task(schedule.run_ticks())
         await asyncio.sleep(0)
         await schedule.run_ticks()  # the wake-up for /publish, while the first runs
@@ -489,7 +492,7 @@ async def test_stopping_lets_a_tick_under_way_finish(tmp_path: Path) -> None:
             await release.wait()
             finished.append(True)
 
-        schedule.tick = busy_tick  # type: ignore[assignment, method-assign]
+        schedule.tick = busy_tick  # type: ignore[method-assign]
         schedule.start()  # the real scheduler; start() asks for a tick at once
         await asyncio.wait_for(started.wait(), 10)
         stopping = asyncio.create_task(schedule.shutdown())

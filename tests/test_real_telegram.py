@@ -288,8 +288,7 @@ def test_both_telegram_connections_verify_certificates_through_one_context(
         context_types=ContextTypes(),
     )
     contexts = [
-        request._client._transport._pool._ssl_context  # type: ignore[attr-defined]
-        for request in application.bot._request
+        request._client._transport._pool._ssl_context for request in application.bot._request
     ]
     assert len(contexts) == 2
     assert contexts[0] is contexts[1]

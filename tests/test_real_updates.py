@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,8 @@ async def test_readers_polls_dice_and_stories_in_a_thread_are_comments(tmp_path:
         posts = await h.publish_sample()
         forward = h.world.discussion_thread(h.channel_id, posts[0]["message_id"])[1]
         messages = [s["update"]["message"] for s in SAMPLES if "message" in s["update"]]
-        kinds = {"poll": None, "dice": None, "forum_topic_created": None}
-        for field in kinds:
+        kinds: dict[str, dict[str, Any]] = {}
+        for field in ("poll", "dice", "forum_topic_created"):
             kinds[field] = next(
                 m
                 for m in messages
@@ -242,13 +243,14 @@ async def test_the_bot_restricted_and_promoted_again_in_its_group_is_read(
             async with h.sessions() as session:
                 channel = await session.scalar(select(Channel))
                 assert channel is not None
-                return channel.discussion_visible
+                return bool(channel.discussion_visible)
 
-        for change, seen in (
+        changes: list[tuple[Callable[[], dict[str, Any]], bool]] = [
             (lambda: h.world.restrict(group, bot, can_send_messages=True), False),
             (lambda: h.world.promote(group, bot), True),
             (lambda: h.world.remove_member(group, bot), False),
-        ):
+        ]
+        for change, seen in changes:
             event = change()
             if shape == "older":
                 h.world.updates.pop()  # Telegram's newer shape, taken back...

@@ -63,6 +63,8 @@ async def test_comments_replies_edits_media_and_anonymous_admins(tmp_path: Path)
                 "All three, really",
             ]
             first_row, reply_row, photo, anonymous, on_lesson, general = comments
+            assert first_row.segment_id is not None
+            assert on_lesson.segment_id is not None
             assert segments[first_row.segment_id].position == 0
             assert first_row.user_id == ann
             assert first_row.edited_at is not None

@@ -88,6 +88,7 @@ async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
             await wait_until(lambda: len(shown()) >= 4, timeout=60)
             pid = await _publisher_pid(database)
             victim = next(bot for bot in bots if bot.process and bot.process.pid == pid)
+            assert pid is not None
             os.kill(pid, signal.SIGKILL)  # the publishing process dies mid-article
             assert victim.process is not None
             victim.process.wait(timeout=10)
@@ -158,7 +159,11 @@ async def test_two_polling_processes_take_turns_instead_of_fighting(tmp_path: Pa
             await wait_until(lambda: "is running" in logs[1].read_text(encoding="utf-8"), 30)
             for number in range(2, 4):
                 world.send_private(reader, "/start")
-                await wait_until(lambda n=number: answers() >= n, timeout=30)
+
+                def answered(count: int = number) -> bool:
+                    return answers() >= count
+
+                await wait_until(answered, timeout=30)
             await asyncio.sleep(2)  # a Conflict would be logged within a poll's 0.25 s step
         finally:
             for bot in bots:

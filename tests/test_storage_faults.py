@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,7 +99,7 @@ async def test_a_full_disk_pauses_intake_says_why_and_resumes_by_itself(tmp_path
             bot.start()
             try:
 
-                def posted() -> list[dict[str, object]]:
+                def posted() -> list[dict[str, Any]]:
                     return [m for m in world.messages(channel_id) if "Short news" in str(m)]
 
                 await wait_until(lambda: posted() != [], timeout=30)

@@ -165,10 +165,10 @@ async def _digest_week(session: AsyncSession, language: str) -> Channel:
         session.add(row)
         return row
 
-    ann = comment("Ann", texts["ann"])
-    bob = comment("Bob", texts["bob"])
-    cid = comment("Cid", texts["cid"])
-    comment("Dan", texts["dan"])  # the longest, with no reply and no reaction
+    ann = comment("Ann", str(texts["ann"]))
+    bob = comment("Bob", str(texts["bob"]))
+    cid = comment("Cid", str(texts["cid"]))
+    comment("Dan", str(texts["dan"]))  # the longest, with no reply and no reaction
     comment("Eve", texts["replies"][0], ann)
     comment("Eve", texts["replies"][1], ann)
     comment("Dan", texts["replies"][2], bob)

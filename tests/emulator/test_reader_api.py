@@ -36,9 +36,9 @@ async def test_file_names_that_climb_out_are_refused() -> None:
         [stored] = raw.world.files.values()
         async with raw.http.get(
             f"{raw.server.file_base_url}{raw.world.token}/{stored.path}"
-        ) as answer:
-            assert answer.status == 200
-            assert await answer.read() == b"x"
+        ) as download:
+            assert download.status == 200
+            assert await download.read() == b"x"
 
 
 async def test_a_body_that_is_not_an_object_is_refused() -> None:
