@@ -46,6 +46,9 @@ def configure_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> Non
     # httpx logs each request URL, and the URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # The limiter logs every 429 it passes on with a traceback; newsbot handles each (the
+    # outbox holds that chat, the publisher reschedules that post) and says so at INFO.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     # APScheduler logs each job run at INFO: a line every safety tick otherwise.
     if root.level > logging.DEBUG:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)

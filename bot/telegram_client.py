@@ -67,7 +67,10 @@ def build_application(
         .get_updates_request(
             TelegramRequest(connect_timeout=5.0, read_timeout=poll_timeout + 15.0, httpx_kwargs=tls)
         )
-        .rate_limiter(MessageRateLimiter(max_retries=2))
+        # No retries inside the limiter: its retry pauses every request of the bot for the
+        # retry_after (a channel under flood control held up every reply). The outbox holds
+        # only the chat Telegram named, the publisher reschedules only that post.
+        .rate_limiter(MessageRateLimiter(max_retries=0))
         .updater(None)
         .context_types(context_types)
         .build()
