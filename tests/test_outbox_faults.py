@@ -104,3 +104,43 @@ async def test_a_refused_message_is_given_up_and_the_chat_goes_on(tmp_path: Path
         assert failed is not None
         assert failed.last_error is not None
         assert "not found" in failed.last_error.lower()
+
+
+async def test_the_live_loop_sends_as_messages_arrive_and_stops_in_order(
+    tmp_path: Path,
+) -> None:
+    """``OutboxSender.run`` as the running bot uses it: woken when something is queued, it
+    sends; held back by flood control, it sends once the hold is over; asked to stop, it
+    ends without a message lost (what is left waits for the next start)."""
+    import asyncio
+
+    from bot.outbox import queue_html
+    from tests.conftest import wait_until
+
+    async with running_harness(tmp_path) as h:
+        ann = h.world.add_user("Ann")["id"]
+        h.world.send_private(ann, "/start")
+        await h.pump()
+        outbox = h.newsbot.outbox
+        assert outbox is not None
+        loop = asyncio.create_task(outbox.run())
+        try:
+            async with h.sessions.begin() as session:
+                queue_html(session, ann, "first", at=h.clock.now())
+            outbox.wake()
+            await wait_until(lambda: _replies(h, ann)[-1] == "first", timeout=10)
+            h.server.faults.plan("429", "sendMessage")
+            async with h.sessions.begin() as session:
+                queue_html(session, ann, "second", at=h.clock.now())
+            outbox.wake()
+            await wait_until(lambda: h.server.faults.planned == [], timeout=10)
+            assert _replies(h, ann)[-1] == "first"  # held for retry_after
+            h.clock.advance(timedelta(seconds=2))
+            outbox.wake()
+            await wait_until(lambda: _replies(h, ann)[-1] == "second", timeout=10)
+        finally:
+            await outbox.stop()
+            await asyncio.wait_for(loop, 10)
+        assert loop.done()
+        assert loop.exception() is None
+        assert await _unsent(h) == 0
