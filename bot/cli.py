@@ -422,8 +422,9 @@ async def _export(args: argparse.Namespace) -> int:
     import shutil
 
     from bot.clock import SystemClock
-    from bot.export.log import ExportError, temporary_directory
+    from bot.export.log import temporary_directory
     from bot.export.request import ExportRequest, export_comments, read_day
+    from bot.export.scope import ExportError
     from bot.runtime import database
 
     config = _config(args)

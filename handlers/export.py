@@ -26,8 +26,9 @@ async def export_command(update: Update, context: Context) -> None:
     if chat is None or user is None:
         return
     # The export loads with the first /export: an idle bot does not carry it.
-    from bot.export.log import ExportError, temporary_directory
+    from bot.export.log import temporary_directory
     from bot.export.request import USAGE, export_comments, parse_words
+    from bot.export.scope import ExportError
 
     svc = context.services
     channels = [c.key for c in svc.config.channels if context.scope.moderates(c.key)]

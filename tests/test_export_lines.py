@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.export.log import ExportScope, write_log
+from bot.export.log import write_log
+from bot.export.scope import ExportScope
 from db.models import Article, Channel, Comment, Segment, SegmentKind, SegmentState, User
 
 TEXTS = [

@@ -85,7 +85,8 @@ async def test_the_comment_log_reads_the_same_on_postgresql(
 ) -> None:
     """The streamed export (its own time type, a chunk read while the last is written)
     gives, byte for byte, the file it gives on SQLite."""
-    from bot.export.log import ExportScope, write_log
+    from bot.export.log import write_log
+    from bot.export.scope import ExportScope
     from tests.test_summary_digest import _digest_week
 
     sqlite_engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'log.db'}")

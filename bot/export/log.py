@@ -24,8 +24,9 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import NewsbotError
+from bot.export.scope import ExportError, ExportScope, log_filter
 from bot.export.sink import FileSink
+from bot.export.telegram_desktop import write_desktop_export
 from bot.export.zone_offsets import TELEGRAM_BEGAN, zone_pieces
 from bot.i18n import N_
 from db.queries import export as queries
@@ -37,21 +38,8 @@ FIELDS = list(queries.LOG_FIELDS)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(NewsbotError):
-    pass
-
-
 def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-@dataclass(frozen=True)
-class ExportScope:
-    channel_id: int | None = None
-    article_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None  # exclusive
-    include_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,8 +74,6 @@ async def write_log(
         if kind == "json":
             rows = await _write_json(session, scope, out, now)
         elif kind == "telegram-json":
-            from bot.export.telegram_desktop import write_desktop_export
-
             rows = await write_desktop_export(session, scope, out)
         else:
             rows = await _write_rows(session, scope, out, kind, now)
@@ -108,17 +94,6 @@ def _compress(path: Path) -> Path:
         shutil.copyfileobj(source, target)
     path.unlink()
     return packed
-
-
-def log_filter(scope: ExportScope, group_id: int | None = None) -> queries.LogFilter:
-    return queries.LogFilter(
-        channel_id=scope.channel_id,
-        article_id=scope.article_id,
-        since=scope.since,
-        until=scope.until,
-        include_hidden=scope.include_hidden,
-        group_id=group_id,
-    )
 
 
 async def _write_rows(

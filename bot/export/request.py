@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.export.log import FORMATS, ExportError, ExportFile, ExportFormat, ExportScope, write_log
+from bot.export.log import FORMATS, ExportFile, ExportFormat, write_log
+from bot.export.scope import ExportError, ExportScope
 from bot.i18n import N_, Translator, counted
 from bot.numbers import fits_row_id, typed_number
 from db.models import Article, Channel

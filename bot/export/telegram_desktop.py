@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.export.log import ExportError, ExportScope, log_filter
+from bot.export.scope import ExportError, ExportScope, log_filter
 from bot.i18n import N_
 from bot.telegram_links import bare_chat_id
 from db.queries import export as queries
