@@ -133,6 +133,7 @@ class NewsBot:
             summaries=self.summaries,
             outbox=self.outbox,
             wake=self.schedule.wake,
+            refresh_menu=handlers.refresh_menu,
         )
         handlers.register(application)
         await application.initialize()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
 
-from bot.access import Access
+from bot.access import Access, Scope
 from bot.clock import Clock
 from bot.config import Config
 from bot.outbox import OutboxSender
@@ -29,4 +29,5 @@ class Services:
     outbox: OutboxSender
     # Ask the scheduler to look at the database again (after a schedule changed).
     wake: Callable[[], None] = lambda: None
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Set one person's command menu to what their scope allows now (after a /grant).
+    refresh_menu: Callable[[Bot, Scope], Awaitable[None]] | None = None

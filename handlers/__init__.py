@@ -25,11 +25,11 @@ from bot import unit_of_work
 from bot.logs import redact
 from bot.outbox import queue_html
 from handlers import buttons, comments, discussion, membership, moderation
-from handlers.commands import COMMANDS, group_guarded, guarded, publish_menus
+from handlers.commands import COMMANDS, group_guarded, guarded, publish_menus, refresh_menu
 from handlers.common import Context, language_of
 from handlers.context import context_types
 
-__all__ = ["apologise", "context_types", "publish_menus", "register"]
+__all__ = ["apologise", "context_types", "publish_menus", "refresh_menu", "register"]
 # In a discussion group, /hide and /ban act on the comment they reply to.
 GROUP_CALLBACKS = {"hide": moderation.hide_command, "ban": moderation.ban_command}
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
@@ -213,17 +213,17 @@ def menu(language: str, roles_held: tuple[Role, ...]) -> list[BotCommand]:
     return [BotCommand(c.name, _(c.menu)) for c in COMMANDS if c.role in roles_held]
 
 
-async def publish_menu_for(bot: ExtBot[None], user_id: int, roles_held: tuple[Role, ...]) -> None:
-    """One person's menu, when their role changes (a /grant or /revoke)."""
+async def refresh_menu(bot: Bot, scope: Scope) -> None:
+    """One person's menu, when their roles change (a /grant or /revoke)."""
     try:
         for language in LANGUAGES:
             await bot.set_my_commands(
-                menu(language, roles_held),
-                scope=BotCommandScopeChat(user_id),
+                menu(language, roles_of(scope)),
+                scope=BotCommandScopeChat(scope.user_id),
                 language_code=None if language == "en" else language,
             )
     except TelegramError as exc:
-        log.warning("could not update the command menu of %s: %s", user_id, exc)
+        log.warning("could not update the command menu of %s: %s", scope.user_id, exc)
 
 
 async def publish_menus(bot: ExtBot[None], staff: dict[int, Scope]) -> None:

@@ -131,13 +131,11 @@ async def _change(
             else _("{user} was not a moderator of {channel}.")
         )
     await reply(update, text.format(user=escape(person.name), channel=escape(channel.key)))
-    access = context.services.access
-    if changed:
+    services = context.services
+    if changed and services.refresh_menu is not None:
         # Their command menu follows the role at once, not at the next start.
-        from handlers.commands import publish_menu_for, roles_of  # the table imports this
-
-        target = await access.scope(context.session, person.id)
-        await publish_menu_for(context.bot, person.id, roles_of(target))
+        target = await services.access.scope(context.session, person.id)
+        await services.refresh_menu(context.bot, target)
 
 
 @action("role", admin=True)
