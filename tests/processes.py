@@ -138,7 +138,7 @@ def write_config(
         f'log_level = "{log_level}"\n'
         f"{extra}\n"
         f'[[channels]]\nchat = {channel_id}\nname = "news"\npost_spacing = "1s"\n'
-        '\n[publishing]\ndoubt_window = "2s"\nlease = "3s"\n',
+        '\n[publishing]\ndoubt_window = "5s"\nlease = "3s"\n',
         encoding="utf-8",
     )
     return path

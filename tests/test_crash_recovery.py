@@ -57,7 +57,7 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
             await wait_until(lambda: len(shown()) >= 15, timeout=60)
             # Past the doubt window nothing more may come, and the database agrees.
             assert await eventually(lambda: all_posted(config.database_url), within=10)
-            await asyncio.sleep(2.5)  # a duplicate would arrive within the doubt window
+            await asyncio.sleep(5.5)  # a duplicate would arrive within the doubt window
         finally:
             bot.stop()
         assert delivered_while_dead >= 4

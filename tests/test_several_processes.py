@@ -94,7 +94,7 @@ async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
             victim.process.wait(timeout=10)
             await wait_until(lambda: len(shown()) >= 15, timeout=120)
             assert await eventually(lambda: all_posted(database), within=20)
-            await asyncio.sleep(3)  # a duplicate would arrive within the doubt window
+            await asyncio.sleep(5.5)  # a duplicate would arrive within the doubt window
             taken_over_by = await _publisher_pid(database)
         finally:
             for bot in bots:
