@@ -360,27 +360,13 @@ async def drop_quarantined(session: AsyncSession, update_ids: list[int], at: dat
     return await queries.drop(session, update_ids, at)
 
 
-# What handlers read of the channel post a comment answers: its id and chat, that it is
-# the automatic forward, where it came from, and its poll. Telegram puts the whole post in
-# every comment (reply_to_message); parsing its text, formatting and senders again for
-# each comment was a fifth of intake's time (py-spy, 10,000 comments), and parsing even
-# the cut post for each comment was still half of reading a comment.
-_POST_READ = (
-    "message_id",
-    "date",
-    "chat",
-    "message_thread_id",
-    "is_automatic_forward",
-    "forward_origin",
-    "poll",
-)
-
-
 class BatchReader:
     """Reads one batch of stored updates as python-telegram-bot objects, each channel post
-    the batch's comments answer once: cut to what handlers read, parsed the first time it
-    comes, and the same (frozen) object for every comment that carries it unchanged. The
-    stored raw updates stay as Telegram sent them."""
+    the batch's comments answer parsed once: Telegram puts the whole post in every comment
+    (``reply_to_message``), and parsing its text, formatting and senders again for each
+    comment was a fifth of intake's time (py-spy, 10,000 comments). Every comment that
+    carries the post unchanged gets the same frozen, whole object, equal to what
+    ``Update.de_json`` gives; the stored raw updates stay as Telegram sent them."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
@@ -394,9 +380,10 @@ class BatchReader:
         update = Update.de_json(normalise_update(without_post), self._bot)
         message = update.message if key == "message" else update.edited_message
         assert message is not None
-        # python-telegram-bot's internal way to finish a frozen object (its own classes
-        # use it in __init__ and when copying); tests/test_real_updates.py reads the post
-        # through here.
+        # The one private hook newsbot uses: python-telegram-bot's own way to finish a
+        # frozen object (its classes use it in __init__ and when copying). The contract is
+        # checked by tests/test_real_updates.py, which fails if this stops giving what
+        # ``Update.de_json`` gives for the whole update.
         with message._unfrozen():
             message.reply_to_message = self._post(post)
         return update
@@ -419,7 +406,7 @@ def _thread_post(
     payload: dict[str, Any],
 ) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
     """For a message answering a channel post: which key holds the message, the update
-    without the post, and the post cut to what handlers read (copies); else None."""
+    without the post, and the post (as Telegram sent it); else None."""
     key = "message" if "message" in payload else "edited_message"
     message = payload.get(key)
     if not isinstance(message, dict):
@@ -427,6 +414,6 @@ def _thread_post(
     replied = message.get("reply_to_message")
     if not isinstance(replied, dict) or replied.get("is_automatic_forward") is not True:
         return None
-    post = {name: replied[name] for name in _POST_READ if name in replied}
+    post = replied
     without_post = {name: value for name, value in message.items() if name != "reply_to_message"}
     return key, {**payload, key: without_post}, post

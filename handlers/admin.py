@@ -14,7 +14,9 @@ from telegram import Document, Update
 
 from bot import outbox
 from bot.articles.errors import ArticleError
+from bot.articles.importer import import_article, posts_from_segments
 from bot.articles.library import find_article, recent_articles
+from bot.articles.preview import default_poll_options
 from bot.channels import steered_channel_ids, stored_channel
 from bot.config import ChannelConfig
 from bot.i18n import N_, counted
@@ -121,8 +123,6 @@ async def _import(
     config = context.services.config
     file = await context.bot.get_file(request.file_id)
     data = bytes(await file.download_as_bytearray())
-    from bot.articles.importer import import_article
-
     try:
         result = await import_article(
             context.session,
@@ -193,7 +193,6 @@ async def article_pressed(update: Update, context: Context, button: Button) -> N
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
-    from bot.articles.importer import posts_from_segments
 
     posts = posts_from_segments(article.segments)
     await reply(
@@ -232,8 +231,6 @@ async def _preview(update: Update, context: Context, article_id: int) -> None:
         (c for c in config.channels if article.channel and c.key == article.channel.key),
         config.channels[0],
     )
-    from bot.articles.importer import posts_from_segments
-    from bot.articles.preview import default_poll_options
 
     options = channel.poll_options or default_poll_options(channel.language)
     posts = posts_from_segments(article.segments)

@@ -9,6 +9,9 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot import outbox
+from bot.export.log import temporary_directory
+from bot.export.request import USAGE, export_comments, parse_words
+from bot.export.scope import ExportError
 from bot.i18n import Translator
 from bot.publishing.report import escape
 from handlers.common import (
@@ -25,11 +28,6 @@ async def export_command(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    # The export loads with the first /export: an idle bot does not carry it.
-    from bot.export.log import temporary_directory
-    from bot.export.request import USAGE, export_comments, parse_words
-    from bot.export.scope import ExportError
-
     svc = context.services
     channels = [c.key for c in svc.config.channels if context.scope.moderates(c.key)]
     unit = context.unit

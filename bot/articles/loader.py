@@ -12,8 +12,10 @@ from typing import Literal
 from bot.articles.document import Document, ListBlock
 from bot.articles.errors import ArticleError
 from bot.articles.front_matter import parse_lesson_selection, split_front_matter
+from bot.articles.html_page import parse_html_page
 from bot.articles.inline import plain
 from bot.articles.lessons import introduces_lessons
+from bot.articles.markdown import parse_markdown
 from bot.articles.plain_text import parse_plain_text
 from bot.config import ArticleConfig
 from bot.i18n import N_
@@ -146,15 +148,10 @@ def parse_article(
     if kind != "html":
         meta, text = split_front_matter(text)
     matcher = boilerplate_matcher(settings)
-    # markdown-it (and trafilatura, for pages) load with the first article of their kind,
-    # not with every start of the bot.
+    # trafilatura (lxml) loads with the first web page, inside parse_html_page.
     if kind == "html":
-        from bot.articles.html_page import parse_html_page
-
         document = parse_html_page(text, is_boilerplate=matcher, meta=meta)
     elif kind == "markdown":
-        from bot.articles.markdown import parse_markdown
-
         document = parse_markdown(text, is_boilerplate=matcher, meta=meta)
     else:
         document = parse_plain_text(text, is_boilerplate=matcher, meta=meta)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.articles.preview import default_poll_options
 from bot.channels import ensure_channel
 from bot.config import ChannelConfig
 from bot.errors import NewsbotError
@@ -95,8 +96,6 @@ async def schedule_article(
     ]
     if not todo:
         raise PublishingError(N_("Article {id} is already fully posted."), id=article_id)
-    from bot.articles.preview import default_poll_options  # the segmenter loads on first use
-
     options = channel.poll_options or default_poll_options(channel.language)
     polls = 0
     for index, segment in enumerate(todo):

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from difflib import SequenceMatcher
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,8 +114,6 @@ def same_words(sent: str, delivered: str) -> bool:
         return False
     if a == b:
         return True
-    from difflib import SequenceMatcher  # only for a send left in doubt: not at start-up
-
     return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_WORDS
 
 

@@ -10,7 +10,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InputFile
@@ -24,15 +23,18 @@ from bot.errors import NewsbotError
 from bot.i18n import N_, translator
 from bot.notices import tell
 from bot.outbox import queue, queue_html
+from bot.summaries.content import (
+    ChartFigures,
+    SummaryFigures,
+    gather_chart_figures,
+    gather_figures,
+)
 from bot.summaries.period import Period, latest_period, next_slot
+from bot.summaries.render import SummaryText, chart_descriptions, render_summary
 from bot.telegram_html import escape
 from db.models import WeeklySummary
 from db.queries import summaries as queries
 from db.queries.channels import channel_by_key
-
-if TYPE_CHECKING:
-    from bot.summaries.content import ChartFigures, SummaryFigures
-    from bot.summaries.render import SummaryText
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +81,6 @@ def _draw_charts(
 
 
 async def build_summary(session: AsyncSession, channel: ChannelConfig, period: Period) -> Summary:
-    from bot.summaries.content import gather_chart_figures, gather_figures
-    from bot.summaries.render import chart_descriptions, render_summary
-
     row = await channel_by_key(session, channel.key)
     if row is None:
         raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
