@@ -22,18 +22,18 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, DatabaseUnavailable
 from bot.i18n import translator
 from bot.inbox import ALLOWED_UPDATES, Inbox
-from bot.leases import Lease
 from bot.outbox import OutboxSender
-from bot.polling import poll_until
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.responses.comments import look_up_batch
 from bot.rights import check_channels, people_checks
-from bot.runtime import upgrade_or_explain
-from bot.scheduling import Schedule
-from bot.services import SERVICES_KEY, Services
-from bot.single_process import ProcessLock, hold_database, sqlite_file
-from bot.storage import (
+from bot.runtime.database import upgrade_or_explain
+from bot.runtime.leases import Lease
+from bot.runtime.polling import poll_until
+from bot.runtime.scheduling import Schedule
+from bot.runtime.services import SERVICES_KEY, Services
+from bot.runtime.single_process import ProcessLock, hold_database, sqlite_file
+from bot.runtime.storage import (
     OutageAnswers,
     StorageUnavailable,
     StorageWatch,
@@ -41,7 +41,7 @@ from bot.storage import (
     storage_notice,
 )
 from bot.summaries.service import SummaryJobs
-from bot.telegram_client import build_application
+from bot.telegram.client import build_application
 from db.engine import create_engine, create_reader_factory, create_session_factory
 from db.models import User, use_clock
 from db.queries.health import database_answers
@@ -213,7 +213,7 @@ class NewsBot:
 
     # -------------------------------------------------------------- running
     async def tick(self) -> datetime | None:
-        """Run what is due now (see ``bot.scheduling``); when the next post is due."""
+        """Run what is due now (see ``bot.runtime.scheduling``); when the next post is due."""
         assert self.schedule is not None
         return await self.schedule.tick()
 
@@ -258,7 +258,10 @@ class NewsBot:
         """Serve Telegram's pushes until ``stop``; each is stored before it is answered, then
         handled here in order. The webhook stays set on stop: Telegram keeps what arrives
         meanwhile for the next start."""
-        from bot.webhook import MAX_CONNECTIONS, WebhookServer  # aiohttp's server: not polling
+        from bot.runtime.webhook import (  # aiohttp's server: not polling
+            MAX_CONNECTIONS,
+            WebhookServer,
+        )
 
         assert self.inbox is not None
         assert self.outbox is not None

@@ -67,7 +67,7 @@ async def _doctor(args: argparse.Namespace) -> int:
 
     from bot.logs import redact
     from bot.rights import Check, channel_access, people_checks
-    from bot.runtime import schema_state
+    from bot.runtime.database import schema_state
 
     config = _config(args)
     checks: list[Check] = []
@@ -108,7 +108,7 @@ async def _doctor(args: argparse.Namespace) -> int:
 async def _db(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.runtime import unavailable
+    from bot.runtime.database import unavailable
     from db import migrate
     from db.engine import create_engine
 
@@ -196,7 +196,7 @@ def _read_article(path: str, config: Config | None) -> bytes:
 
 async def _import(args: argparse.Namespace) -> int:
     from bot.articles.importer import import_article
-    from bot.runtime import database
+    from bot.runtime.database import database
 
     config = _config(args)
     channel = _channel(config, args.channel)
@@ -289,7 +289,7 @@ async def _publish(args: argparse.Namespace) -> int:
     from bot.publishing.report import scheduled_text
     from bot.publishing.service import PublishingError, schedule_article
     from bot.publishing.timing import TimingError, parse_publish_arguments
-    from bot.runtime import database
+    from bot.runtime.database import database
 
     config = _config(args)
     channel = _channel(config, args.channel)
@@ -322,9 +322,9 @@ async def _status(args: argparse.Namespace) -> int:
     from bot.inbox import quarantined_count
     from bot.publishing.report import status_text
     from bot.publishing.service import status
-    from bot.runtime import database
-    from bot.single_process import sqlite_file
-    from bot.storage import folder_problem
+    from bot.runtime.database import database
+    from bot.runtime.single_process import sqlite_file
+    from bot.runtime.storage import folder_problem
 
     config = _config(args)
     sqlite_path = sqlite_file(config.database_url)
@@ -344,7 +344,7 @@ async def _status(args: argparse.Namespace) -> int:
 async def _inbox(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.inbox import drop_quarantined, quarantined_updates, retry_quarantined
-    from bot.runtime import database
+    from bot.runtime.database import database
 
     config = _config(args)
     if args.action != "list" and not args.update_ids:
@@ -376,7 +376,7 @@ async def _summary(args: argparse.Namespace) -> int:
 
     from bot.access import Access
     from bot.clock import SystemClock
-    from bot.runtime import database
+    from bot.runtime.database import database
     from bot.summaries.period import WeekError, parse_week
     from bot.summaries.service import SummaryError, SummaryJobs, build_summary
 
@@ -425,7 +425,7 @@ async def _export(args: argparse.Namespace) -> int:
     from bot.export.log import temporary_directory
     from bot.export.request import ExportRequest, export_comments, read_day
     from bot.export.scope import ExportError
-    from bot.runtime import database
+    from bot.runtime.database import database
 
     config = _config(args)
     channels = [channel.key for channel in config.channels]
@@ -505,7 +505,7 @@ async def _preview(args: argparse.Namespace) -> int:
         )
         options = settings.channels[0].poll_options
     else:
-        from bot.runtime import database
+        from bot.runtime.database import database
         from db.queries.articles import article_with_segments
 
         if config is None:

@@ -366,7 +366,7 @@ class Config(_Strict, frozen=True):
 
     @property
     def webhook_secret(self) -> str:
-        """What Telegram sends with each webhook request (see ``bot.webhook.secret_for``)."""
+        """What Telegram sends with each webhook request (``bot.runtime.webhook.secret_for``)."""
         if self.webhook.secret_token is not None:
             return self.webhook.secret_token.get_secret_value()
         return webhook_secret_for(self.token.get_secret_value())

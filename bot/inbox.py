@@ -25,9 +25,9 @@ from telegram.warnings import PTBUserWarning
 from bot import unit_of_work
 from bot.clock import Clock
 from bot.notices import tell
-from bot.storage import as_storage_fault
-from bot.telegram_html import escape
-from bot.update_shapes import normalise_update
+from bot.runtime.storage import as_storage_fault
+from bot.telegram.html import escape
+from bot.telegram.update_shapes import normalise_update
 from db.models import InboxUpdate
 from db.queries import inbox as queries
 from db.queries.inbox import StoredUpdate

@@ -64,8 +64,10 @@ _unlogged_failures: dict[str, int] = {}
 def log_failure(logger: logging.Logger, what: str, error: BaseException) -> None:
     """A failure of a loop that goes on by itself: one line a minute for each kind, with
     how many were left out since. A storage fault is one plain line (the admins are told
-    by ``bot.storage``); anything else carries its traceback."""
-    from bot.storage import storage_fault  # bot.storage logs through this module's filter
+    by ``bot.runtime.storage``); anything else carries its traceback."""
+    from bot.runtime.storage import (
+        storage_fault,  # bot.runtime.storage logs through this module's filter
+    )
 
     key = f"{logger.name}: {what}"
     now = time.monotonic()

@@ -36,7 +36,7 @@ from bot.config import ChannelConfig, Config
 from bot.i18n import Translator
 from bot.logs import redact
 from bot.notices import tell
-from bot.telegram_html import escape
+from bot.telegram.html import escape
 from db.models import Channel
 from db.queries import publishing as queries
 

@@ -32,7 +32,7 @@ from bot.publishing.service import (
     status,
 )
 from bot.publishing.timing import TimingError, night_times, parse_publish_arguments
-from bot.telegram_html import bold
+from bot.telegram.html import bold
 from db.models import Button
 from handlers.buttons import action, offer
 from handlers.common import Context, arguments, language_of, reply

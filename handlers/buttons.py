@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from bot import unit_of_work
 from bot.buttons import ButtonRefused, buttons_in, claim_button, make_button
 from bot.errors import NewsbotError
-from bot.telegram_html import escape
+from bot.telegram.html import escape
 from db.models import Button
 from handlers.common import Context, reply
 

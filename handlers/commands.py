@@ -27,7 +27,7 @@ from bot.i18n import N_, Translator, translator
 from bot.moderation.actions import channel_of_group, speaks_for_staff
 from bot.outbox import release_waiting
 from bot.responses.comments import remember_user
-from bot.telegram_html import bold, escape
+from bot.telegram.html import bold, escape
 from handlers import admin, export, moderation, privacy, roles, subscriber, summary
 from handlers.common import Context, GroupHandler, Handler, reply
 

@@ -20,7 +20,7 @@ from typing_extensions import override
 from bot import unit_of_work
 from bot.access import Scope
 from bot.i18n import Translator, translator
-from bot.services import SERVICES_KEY, Services
+from bot.runtime.services import SERVICES_KEY, Services
 
 if TYPE_CHECKING:
     from bot.unit_of_work import UnitOfWork

@@ -24,7 +24,7 @@ from bot.moderation.audit import recent_actions
 from bot.notices import tell
 from bot.numbers import typed_number
 from bot.publishing.report import escape
-from bot.telegram_html import bold
+from bot.telegram.html import bold
 from db.models import Button, Comment, User
 from handlers.buttons import action, offer
 from handlers.common import (

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.channels import channels_commented_in, stored_channel
 from bot.publishing.report import escape
-from bot.telegram_html import escape_attribute
+from bot.telegram.html import escape_attribute
 from db.models import Channel
 from handlers.common import Context, reply
 

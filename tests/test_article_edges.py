@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.articles.errors import ArticleError
 from bot.articles.importer import build_posts
 from bot.config import ArticleConfig, Config, config_from_mapping
-from bot.telegram_html import validate_message
+from bot.telegram.html import validate_message
 from db.models import Article
 from tests.conftest import TEST_TOKEN
 from tests.harness import running_harness

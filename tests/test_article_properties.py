@@ -14,7 +14,7 @@ from bot.articles.loader import parse_article
 from bot.articles.segmenter import segment
 from bot.config import ArticleConfig
 from bot.i18n import translator
-from bot.telegram_html import utf16_length, validate_message
+from bot.telegram.html import utf16_length, validate_message
 
 CONFIG = ArticleConfig(target_length=400, max_length=600)
 # Words from several scripts, with characters that need escaping and that count double.

@@ -13,7 +13,7 @@ from bot.articles.lessons import poll_question
 from bot.articles.loader import decode_article, parse_article
 from bot.articles.segmenter import Post, segment
 from bot.config import ArticleConfig
-from bot.telegram_html import utf16_length, validate_message
+from bot.telegram.html import utf16_length, validate_message
 from db.models import SegmentKind
 from tests.conftest import SAMPLE_ARTICLE
 

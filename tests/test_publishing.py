@@ -370,7 +370,7 @@ async def test_posts_lead_back_to_part_one_and_polls_arrive_silently(tmp_path: P
 
 
 def test_private_channels_get_private_post_links() -> None:
-    from bot.telegram_links import post_link
+    from bot.telegram.links import post_link
 
     assert post_link(-1001234567890, None, 42) == "https://t.me/c/1234567890/42"
     assert post_link(-1001234567890, "@news", 42) == "https://t.me/news/42"

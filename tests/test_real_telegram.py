@@ -279,7 +279,7 @@ def test_both_telegram_connections_verify_certificates_through_one_context(
     from telegram.ext import ContextTypes
 
     from bot.config import config_from_mapping
-    from bot.telegram_client import build_application
+    from bot.telegram.client import build_application
 
     application = build_application(
         config_from_mapping(config_data),
@@ -303,7 +303,7 @@ def test_telegram_answers_are_read_as_python_telegram_bot_reads_them() -> None:
 
     from telegram.error import TelegramError
 
-    from bot.telegram_client import TelegramRequest
+    from bot.telegram.client import TelegramRequest
 
     read = TelegramRequest.parse_json_payload
     answer = b'{"ok":true,"result":[{"update_id":7,"message":{"text":"\xc3\xa9 \\u2014"}}]}'

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from telegram import Bot, Update
 
 from bot.inbox import BatchReader
-from bot.update_shapes import normalise_update
+from bot.telegram.update_shapes import normalise_update
 from db.models import Channel, Comment, InboxUpdate, Poll, PollAnswer
 from tests.harness import running_harness
 

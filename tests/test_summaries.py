@@ -16,7 +16,7 @@ from bot.summaries.chart import lesson_figure, png
 from bot.summaries.content import LessonResult, gather_figures
 from bot.summaries.period import WeekError, latest_period, parse_week, period_for_week
 from bot.summaries.render import render_summary
-from bot.telegram_html import validate_message
+from bot.telegram.html import validate_message
 from db.models import (
     Article,
     Channel,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram_html import TelegramHTMLError, escape, utf16_length, validate_message
+from bot.telegram.html import TelegramHTMLError, escape, utf16_length, validate_message
 
 
 @pytest.mark.parametrize(

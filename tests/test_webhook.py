@@ -21,7 +21,7 @@ from bot.app import NewsBot
 from bot.cli import main
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
-from bot.webhook import SECRET_HEADER, secret_for
+from bot.runtime.webhook import SECRET_HEADER, secret_for
 from db.models import Comment, InboxUpdate
 from db.queries.inbox import store_updates
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
@@ -249,7 +249,7 @@ async def _raw_request(port: int, head: bytes, body: bytes) -> int:
 
 @asynccontextmanager
 async def _webhook_alone() -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
-    from bot.webhook import WebhookServer
+    from bot.runtime.webhook import WebhookServer
 
     stored: list[dict[str, Any]] = []
 
@@ -310,7 +310,7 @@ async def test_fuzzed_webhook_requests_never_get_a_500(secret: bytes, body: byte
 
 
 async def test_healthz_says_why_the_bot_cannot_work() -> None:
-    from bot.webhook import WebhookServer
+    from bot.runtime.webhook import WebhookServer
 
     async def store(updates: list[dict[str, Any]]) -> int:
         return len(updates)

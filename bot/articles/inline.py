@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.telegram_html import escape, escape_attribute, utf16_length
+from bot.telegram.html import escape, escape_attribute, utf16_length
 
 # Order in which marks nest when rendered; fixed so output is deterministic.
 MARK_ORDER = ("b", "i", "u", "s", "code")

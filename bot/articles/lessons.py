@@ -6,7 +6,7 @@ import re
 
 from telegram.constants import PollLimit
 
-from bot.telegram_html import utf16_length
+from bot.telegram.html import utf16_length
 
 # Stems matched case-insensitively in the line that introduces a list.
 DEFAULT_LESSON_KEYWORDS: dict[str, tuple[str, ...]] = {

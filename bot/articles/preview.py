@@ -6,7 +6,7 @@ import json
 
 from bot.articles.segmenter import Post
 from bot.i18n import translator
-from bot.telegram_html import utf16_length
+from bot.telegram.html import utf16_length
 
 
 def preview_text(posts: list[Post], poll_options: list[str] | None = None) -> str:

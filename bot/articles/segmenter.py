@@ -36,7 +36,7 @@ from bot.articles.inline import (
 from bot.articles.lessons import poll_question
 from bot.config import ArticleConfig
 from bot.i18n import N_, translator
-from bot.telegram_html import TelegramHTMLError, escape_attribute, utf16_length, validate_message
+from bot.telegram.html import TelegramHTMLError, escape_attribute, utf16_length, validate_message
 from db.models import SegmentKind
 
 SEPARATOR = "\n\n"

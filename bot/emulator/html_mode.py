@@ -1,6 +1,6 @@
 """Telegram's HTML parse mode as the emulator reads it: text, entities, or Telegram's error.
 
-Written apart from the bot's own validator (``bot.telegram_html``) on purpose: a test
+Written apart from the bot's own validator (``bot.telegram.html``) on purpose: a test
 must not pass only because the bot and the emulator share one parser. This is a
 hand-written scanner over the documented rules
 (core.telegram.org/bots/api#html-style):

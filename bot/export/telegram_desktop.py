@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.export.scope import ExportError, ExportScope, log_filter
 from bot.i18n import N_
-from bot.telegram_links import bare_chat_id
+from bot.telegram.links import bare_chat_id
 from db.queries import export as queries
 from db.queries.export import ThreadStart
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import translator
-from bot.telegram_links import post_link
+from bot.telegram.links import post_link
 
 
 def navigation(

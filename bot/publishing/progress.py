@@ -15,8 +15,8 @@ from bot.access import Access
 from bot.i18n import Translator, counted
 from bot.notices import tell
 from bot.publishing.report import shorten
-from bot.telegram_html import escape, escape_attribute
-from bot.telegram_links import post_link
+from bot.telegram.html import escape, escape_attribute
+from bot.telegram.links import post_link
 from db.models import Article, Channel, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 

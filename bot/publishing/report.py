@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Translator, counted
 from bot.publishing.service import ArticleStatus, Scheduled
 from bot.rights import reason_in
-from bot.telegram_html import bold, escape
+from bot.telegram.html import bold, escape
 
 __all__ = ["escape"]
 from db.models import Article

@@ -8,7 +8,7 @@ from telegram.constants import MessageLimit
 
 from bot.i18n import Translator, counted
 from bot.summaries.content import LessonResult, Quote, SummaryFigures, shorten
-from bot.telegram_html import (
+from bot.telegram.html import (
     bold,
     escape,
     escape_attribute,

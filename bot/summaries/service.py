@@ -31,7 +31,7 @@ from bot.summaries.content import (
 )
 from bot.summaries.period import Period, latest_period, next_slot
 from bot.summaries.render import SummaryText, chart_descriptions, render_summary
-from bot.telegram_html import escape
+from bot.telegram.html import escape
 from db.models import WeeklySummary
 from db.queries import summaries as queries
 from db.queries.channels import channel_by_key

@@ -175,7 +175,7 @@ def _local_time(
 
 def _link(username: SQLColumnExpression[str]) -> ColumnElement[str]:
     """``t.me/<username>/<id>`` for a public group, ``t.me/c/<id without -100>/<id>``
-    (as ``bot.telegram_links.post_link`` writes it)."""
+    (as ``bot.telegram.links.post_link`` writes it)."""
     bare = case(
         (Comment.chat_id <= -SUPERGROUP_PREFIX, -SUPERGROUP_PREFIX - Comment.chat_id),
         else_=func.abs(Comment.chat_id),

@@ -1,7 +1,7 @@
 """Several newsbot processes on one PostgreSQL database: what only one of them may do at a
 time (publish, post summaries, apply retention, sweep the outbox) goes to the holder of
 a lease. The holder renews it at every tick; when it stops (or dies), another process
-takes it over once it expires. On SQLite there is one process (``bot.single_process``),
+takes it over once it expires. On SQLite there is one process (``bot.runtime.single_process``),
 which always holds it.
 """
 

@@ -19,7 +19,7 @@ from telegram.error import Conflict, NetworkError, RetryAfter
 from bot.inbox import Inbox
 from bot.logs import redact
 from bot.outbox import OutboxSender
-from bot.storage import StorageUnavailable, StorageWatch
+from bot.runtime.storage import StorageUnavailable, StorageWatch
 
 log = logging.getLogger(__name__)
 STAND_BY_SECONDS = 1.0

@@ -19,7 +19,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.config import Config
-from bot.rate_limits import MessageRateLimiter
+from bot.telegram.rate_limits import MessageRateLimiter
 
 
 class TelegramRequest(HTTPXRequest):

@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.leases import Lease
 from bot.logs import log_failure
 from bot.outbox import OutboxSender
 from bot.privacy import apply_retention, sweep_raw_updates
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.rights import REFRESH_EVERY
+from bot.runtime.leases import Lease
 from bot.summaries.service import SummaryJobs
 
 log = logging.getLogger(__name__)
