@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from bot.runtime.leases import Lease
 from bot.runtime.polling import poll_until
 from bot.runtime.scheduling import Schedule
 from bot.runtime.services import SERVICES_KEY, Services
-from bot.runtime.single_process import ProcessLock, hold_database, sqlite_file
+from bot.runtime.single_process import hold_database, sqlite_file
 from bot.runtime.storage import (
     OutageAnswers,
     StorageUnavailable,
@@ -40,6 +41,7 @@ from bot.runtime.storage import (
     storage_fault,
     storage_notice,
 )
+from bot.runtime.webhook import MAX_CONNECTIONS, WebhookServer
 from bot.summaries.service import SummaryJobs
 from bot.telegram.client import build_application
 from db.engine import create_engine, create_reader_factory, create_session_factory
@@ -48,11 +50,31 @@ from db.queries.health import database_answers
 from db.queries.outbox import release_claims
 
 log = logging.getLogger(__name__)
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 # How often webhook mode looks for stored updates nobody handled (their process died).
 STRANDED_UPDATES_SECONDS = 5.0
 
 
+@dataclass(frozen=True)
+class Parts:
+    """The running bot's parts, each built complete, once, in order (``NewsBot.start``)."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    application: AnyApplication
+    access: Access
+    inbox: Inbox
+    outbox: OutboxSender
+    summaries: SummaryJobs
+    publisher: Publisher
+    schedule: Schedule
+
+
 class NewsBot:
+    """Start builds the parts; ``run`` runs every background job (intake, the outbox's
+    sender, the schedule) in one task group until asked to stop, each ending in order;
+    stop takes the parts down in the reverse of how they were built."""
+
     def __init__(
         self,
         config: Config,
@@ -62,20 +84,13 @@ class NewsBot:
         poll_timeout: int = 10,
         request_timeout: float = 10.0,
     ) -> None:
+        """``use_scheduler=False`` (the demo, tests on a manual clock): nothing runs by
+        itself; ``tick`` and ``handle_pending`` do one step each when called."""
         self.config = config
         self.clock = clock or SystemClock()
         self.use_scheduler = use_scheduler
         self.poll_timeout = poll_timeout
         self.request_timeout = request_timeout
-        self.engine: AsyncEngine | None = None
-        self.sessions: async_sessionmaker[AsyncSession] | None = None
-        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self.publisher: Publisher | None = None
-        self.inbox: Inbox | None = None
-        self.schedule: Schedule | None = None
-        self.summaries: SummaryJobs | None = None
-        self.outbox: OutboxSender | None = None
-        self.access: Access | None = None
         database = sqlite_file(config.database_url)
         self.storage = StorageWatch(
             self.clock,
@@ -83,8 +98,14 @@ class NewsBot:
             notify=self._tell_about_storage,
             folder=database.resolve().parent if database is not None else None,
         )
-        self._sending: asyncio.Task[None] | None = None
-        self._database_lock: ProcessLock | None = None
+        self._parts: Parts | None = None
+        self._teardown = contextlib.AsyncExitStack()
+
+    @property
+    def parts(self) -> Parts:
+        if self._parts is None:
+            raise RuntimeError("the bot is not started")
+        return self._parts
 
     # ------------------------------------------------------------ start-up
     async def start(self) -> None:
@@ -93,98 +114,122 @@ class NewsBot:
         try:
             await self._start()
         except Exception as exc:
+            await self.stop()
             if (reason := storage_fault(exc)) is None:
                 raise
-            await self.stop()
             raise DatabaseUnavailable(f"cannot store in {self.storage.where}: {reason}") from None
 
     async def _start(self) -> None:
-        use_clock(self.clock.now)  # rows stamped "now" by default take this clock's time
-        self._database_lock = hold_database(self.config)
-        self.engine = create_engine(self.config.database_url)
-        await upgrade_or_explain(self.config, self.engine)
-        self.sessions = sessions = create_session_factory(self.engine)
-        self.application = application = build_application(
-            self.config,
+        config, clock, teardown = self.config, self.clock, self._teardown
+        use_clock(clock.now)  # rows stamped "now" by default take this clock's time
+        database_lock = hold_database(config)  # None: perhaps one of several processes
+        if database_lock is not None:
+            teardown.callback(database_lock.release)
+        engine = create_engine(config.database_url)
+        teardown.push_async_callback(engine.dispose)
+        await upgrade_or_explain(config, engine)
+        sessions = create_session_factory(engine)
+        application = build_application(
+            config,
             poll_timeout=self.poll_timeout,
             request_timeout=self.request_timeout,
             context_types=handlers.context_types(),
         )
         bot = application.bot
-        self.access = access = Access(self.config, bot, self.clock)
-        self.publisher = Publisher(sessions, bot, self.config, self.clock, access)
-        self.summaries = SummaryJobs(sessions, bot, self.config, self.clock, access)
-        self.outbox = OutboxSender(sessions, bot, self.clock, create_reader_factory(self.engine))
-        self.schedule = Schedule(
-            config=self.config,
-            clock=self.clock,
+        access = Access(config, bot, clock)
+        lease = (
+            None
+            if database_lock is not None
+            else Lease(sessions, clock, ttl=config.publishing.lease)
+        )
+        wakeup = asyncio.Event()
+        inbox = Inbox(
+            sessions,
+            application,
+            clock,
+            poll_timeout=self.poll_timeout,
+            report_to=list(config.admins),
+            on_given_up=handlers.apologise,
+            prepare=look_up_batch,
+        )
+        outbox = OutboxSender(sessions, bot, clock, create_reader_factory(engine))
+        summaries = SummaryJobs(sessions, bot, config, clock, access)
+        publisher = Publisher(
+            sessions,
+            bot,
+            config,
+            clock,
+            access,
+            background=self.use_scheduler,
+            on_channel_done=wakeup.set,
+            may_post=lease.still_held if lease is not None else None,
+            handle_stored=inbox.process,
+        )
+        schedule = Schedule(
+            config=config,
+            clock=clock,
             sessions=sessions,
-            publisher=self.publisher,
-            summaries=self.summaries,
-            outbox=self.outbox,
-            check_rights=self.check_rights,
+            publisher=publisher,
+            summaries=summaries,
+            outbox=outbox,
+            check_rights=lambda: check_channels(bot, access, sessions, clock, config.secrets),
+            wakeup=wakeup,
+            lease=lease,
         )
         application.bot_data[SERVICES_KEY] = Services(
-            config=self.config,
+            config=config,
             sessions=sessions,
-            clock=self.clock,
-            publisher=self.publisher,
+            clock=clock,
+            publisher=publisher,
             access=access,
-            summaries=self.summaries,
-            outbox=self.outbox,
-            wake=self.schedule.wake,
+            summaries=summaries,
+            outbox=outbox,
+            wake=wakeup.set,
             refresh_menu=handlers.refresh_menu,
         )
         handlers.register(application)
         await application.initialize()
+        teardown.push_async_callback(application.shutdown)
         # Running (though updates come from the inbox, not PTB's queue) lets handlers
         # start tasks that outlive their update, awaited on stop.
         await application.start()
-        await self.check_rights()
-        for check in await people_checks(bot, self.config):
+        teardown.push_async_callback(application.stop)
+        teardown.push_async_callback(publisher.stop)  # a tick's channel tasks, if any
+        teardown.push_async_callback(schedule.release)
+        self._parts = Parts(
+            engine=engine,
+            sessions=sessions,
+            application=application,
+            access=access,
+            inbox=inbox,
+            outbox=outbox,
+            summaries=summaries,
+            publisher=publisher,
+            schedule=schedule,
+        )
+        await schedule.check_rights()
+        for check in await people_checks(bot, config):
             if not check.ok:
                 log.warning("%s", check.line())
         async with sessions() as session:
             staff = await access.staff(session)
         await handlers.publish_menus(bot, staff)
-        if self._database_lock is not None:  # the only process: nothing is being sent
+        if lease is None:  # the only process: nothing is being sent
             async with sessions.begin() as session:
                 await release_claims(session)
             async with sessions.begin() as session:
-                moved = await catch_up(
-                    session, self.clock.now(), self.config.publishing.missed_slots
-                )
+                moved = await catch_up(session, clock.now(), config.publishing.missed_slots)
             if moved:
                 log.info("re-spaced %d post(s) whose time passed while the bot was down", moved)
         else:  # perhaps one of several processes: the lease's holder publishes
-            lease = Lease(sessions, self.clock, ttl=self.config.publishing.lease)
-            self.schedule.lease = lease
-            self.publisher.may_post = lease.still_held
-            await self.schedule.lead()  # re-spaces what is overdue if it takes the lease
-        await self._start_inbox(application)
-        if self.use_scheduler:
-            self.publisher.in_background = True
-            self.publisher.on_channel_done = self.schedule.wake
-            self.schedule.start()
+            await schedule.lead()  # re-spaces what is overdue if it takes the lease
+        await self._start_inbox(inbox, lease)
 
-    async def _start_inbox(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        assert self.sessions is not None
-        self.inbox = Inbox(
-            self.sessions,
-            application,
-            self.clock,
-            poll_timeout=self.poll_timeout,
-            report_to=list(self.config.admins),
-            on_given_up=handlers.apologise,
-            prepare=look_up_batch,
-        )
-        await self.inbox.start()
-        if self.publisher is not None:
-            self.publisher.handle_stored = self.inbox.process
-        await self.inbox.process()  # stored before a crash, not yet handled
+    async def _start_inbox(self, inbox: Inbox, lease: Lease | None) -> None:
+        await inbox.start()
+        await inbox.process()  # stored before a crash, not yet handled
         if self.config.webhook.url is not None:
             return  # Telegram pushes what it holds once the webhook is set (run_webhook)
-        lease = self.schedule.lease if self.schedule is not None else None
         if lease is not None and not lease.still_held():
             # Another process holds the lease and polls: any getUpdates from here, even
             # one that does not wait, ends its long poll with a Conflict.
@@ -193,64 +238,61 @@ class NewsBot:
         # settle a send that was in doubt when the bot stopped. A webhook left from
         # webhook mode would make Telegram refuse getUpdates: polling removes it first.
         try:
-            await application.bot.delete_webhook()
-            while await self.inbox.fetch(0):
-                await self.inbox.process()
+            await inbox.bot.delete_webhook()
+            while await inbox.fetch(0):
+                await inbox.process()
         except TelegramError as exc:
             log.warning("could not drain pending updates: %s", exc)
 
-    async def check_rights(self) -> dict[str, int]:
+    async def check_rights(self) -> None:
         """What the bot may do in each channel, acted on (see ``bot.rights``)."""
-        assert self.application is not None
-        assert self.sessions is not None
-        assert self.access is not None
-        resolved = await check_channels(
-            self.application.bot, self.access, self.sessions, self.clock, self.config.secrets
-        )
-        if self.schedule is not None:
-            self.schedule.rights_checked_at = self.clock.now()
-        return resolved
+        await self.parts.schedule.check_rights()
 
     # -------------------------------------------------------------- running
     async def tick(self) -> datetime | None:
         """Run what is due now (see ``bot.runtime.scheduling``); when the next post is due."""
-        assert self.schedule is not None
-        return await self.schedule.tick()
+        return await self.parts.schedule.tick()
 
     async def handle_pending(self) -> int:
         """Fetch and handle what Telegram holds now, and send the replies: one step of ``run``
         without waiting, for the demo and tests on a manual clock."""
-        assert self.inbox is not None
-        assert self.outbox is not None
+        inbox, outbox = self.parts.inbox, self.parts.outbox
         total = 0
-        while await self.inbox.fetch(0):
-            total += await self.inbox.process()
-        total += await self.inbox.process()
-        await self.outbox.send_due()
+        while await inbox.fetch(0):
+            total += await inbox.process()
+        total += await inbox.process()
+        await outbox.send_due()
         return total
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Take, store and handle updates until ``stop`` is set (long polling, or webhook
-        mode when the config names a webhook URL); replies go out beside."""
-        assert self.inbox is not None
-        assert self.outbox is not None
-        self._sending = asyncio.create_task(self.outbox.run())
-        if self.config.webhook.url is not None:
-            await self.run_webhook(stop)
-        else:
-            lease = self.schedule.lease if self.schedule is not None else None
-            assert self.access is not None
-            await poll_until(
-                stop,
-                self.inbox,
-                self.outbox,
-                self.config.secrets,
-                may_poll=lease.still_held if lease is not None else None,
-                storage=self.storage,
-                while_unstored=OutageAnswers(
-                    self.inbox.bot, self.storage, self.access.everyone_in_charge
-                ),
-            )
+        """Every background job in one task group until ``stop`` is set: intake (long
+        polling, or webhook mode when the config names a webhook URL), the outbox's sender
+        and, unless ``use_scheduler`` is off, the schedule. Each ends by itself on ``stop``,
+        letting the work under way finish; a job that fails stops the others."""
+        parts = self.parts
+        async with asyncio.TaskGroup() as jobs:
+            jobs.create_task(parts.outbox.run(stop), name="newsbot: outbox")
+            if self.config.webhook.url is not None:
+                jobs.create_task(self.run_webhook(stop), name="newsbot: webhook intake")
+            else:
+                jobs.create_task(self._poll(stop), name="newsbot: polling intake")
+            if self.use_scheduler:
+                jobs.create_task(parts.schedule.run(stop), name="newsbot: schedule")
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        parts = self.parts
+        lease = parts.schedule.lease
+        await poll_until(
+            stop,
+            parts.inbox,
+            parts.outbox,
+            self.config.secrets,
+            may_poll=lease.still_held if lease is not None else None,
+            storage=self.storage,
+            while_unstored=OutageAnswers(
+                parts.inbox.bot, self.storage, parts.access.everyone_in_charge
+            ),
+        )
 
     async def run_webhook(
         self, stop: asyncio.Event, *, on_listening: Callable[[int], None] | None = None
@@ -258,15 +300,7 @@ class NewsBot:
         """Serve Telegram's pushes until ``stop``; each is stored before it is answered, then
         handled here in order. The webhook stays set on stop: Telegram keeps what arrives
         meanwhile for the next start."""
-        from bot.runtime.webhook import (  # aiohttp's server: not polling
-            MAX_CONNECTIONS,
-            WebhookServer,
-        )
-
-        assert self.inbox is not None
-        assert self.outbox is not None
-        assert self.application is not None
-        inbox, outbox, webhook = self.inbox, self.outbox, self.config.webhook
+        parts, webhook = self.parts, self.config.webhook
         assert webhook.url is not None
         server = WebhookServer(
             url=webhook.url,
@@ -279,15 +313,15 @@ class NewsBot:
         try:
             if on_listening is not None:
                 on_listening(server.port)
-            await self.application.bot.set_webhook(
+            await parts.application.bot.set_webhook(
                 webhook.url,
                 secret_token=self.config.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
                 max_connections=MAX_CONNECTIONS,
             )
-            stopping = asyncio.create_task(stop.wait())
+            stopping = asyncio.ensure_future(stop.wait())
             while not stop.is_set():
-                arrived = asyncio.create_task(server.arrived.wait())
+                arrived = asyncio.ensure_future(server.arrived.wait())
                 # Also now and then without an arrival: another process may have stored
                 # updates and died before handling them.
                 await asyncio.wait(
@@ -298,13 +332,13 @@ class NewsBot:
                 arrived.cancel()
                 server.arrived.clear()
                 try:
-                    await inbox.process()
+                    await parts.inbox.process()
                     await self.storage.worked()
                 except StorageUnavailable as fault:  # they wait, stored; told once
                     await self.storage.failed(fault.reason)
                 except Exception:  # stored updates wait; the next arrival tries again
                     log.exception("handling stored updates failed")
-                outbox.wake()
+                parts.outbox.wake()
             stopping.cancel()
         finally:
             await server.stop()
@@ -312,9 +346,8 @@ class NewsBot:
     async def _store_pushed(self, payloads: list[dict[str, Any]]) -> int:
         """A pushed update, stored before Telegram hears 200; a storage fault is a 503 (and
         told once), so Telegram keeps it and sends it again."""
-        assert self.inbox is not None
         try:
-            stored = await self.inbox.store(payloads)
+            stored = await self.parts.inbox.store(payloads)
         except StorageUnavailable as fault:
             await self.storage.failed(fault.reason)
             raise
@@ -325,9 +358,8 @@ class NewsBot:
         """Why the bot cannot do its work now (``/healthz``), or None when it can."""
         if self.storage.problem is not None:
             return self.storage.problem
-        assert self.sessions is not None
         try:
-            async with self.sessions() as session:
+            async with self.parts.sessions() as session:
                 answers = await database_answers(session)
         except Exception:  # noqa: BLE001 - whatever the fault, the answer is the same
             answers = False
@@ -336,42 +368,25 @@ class NewsBot:
     async def _tell_about_storage(self, reason: str | None, where: str) -> None:
         """Straight to Telegram, not through the outbox (it is in the database): every
         operator and channel admin, each in their language when the database still reads."""
-        if self.access is None or self.application is None:
+        parts = self._parts
+        if parts is None:
             return
-        bot = self.application.bot
-        for person in sorted(await self.access.everyone_in_charge()):
+        bot = parts.application.bot
+        for person in sorted(await parts.access.everyone_in_charge()):
             language = None
             with contextlib.suppress(Exception):
-                assert self.sessions is not None
-                async with self.sessions() as session:
+                async with parts.sessions() as session:
                     user = await session.get(User, person)
                     language = user.language_code if user is not None else None
             with contextlib.suppress(TelegramError):
                 await bot.send_message(person, storage_notice(translator(language), reason, where))
 
     async def stop(self) -> None:
-        if self.schedule is not None:
-            self.schedule.pause()
-        if self.publisher is not None:
-            await self.publisher.stop()
-        if self.schedule is not None:
-            await self.schedule.shutdown()
-        if self.schedule is not None and self.schedule.lease is not None and self.schedule.leading:
-            with contextlib.suppress(Exception):  # it expires by itself anyway
-                await self.schedule.lease.release()
-        if self.outbox is not None:
-            await self.outbox.stop()
-        if self._sending is not None:
-            await self._sending
-        if self.application is not None:
-            if self.application.running:
-                await self.application.stop()
-            await self.application.shutdown()
-        if self.engine is not None:
-            await self.engine.dispose()
-        if self._database_lock is not None:
-            self._database_lock.release()
-            self._database_lock = None
+        """Take the parts down in the reverse of how they were built (after ``run`` has
+        ended its jobs): the lease handed back, the application stopped, the database
+        closed, the lock released."""
+        self._parts = None
+        await self._teardown.aclose()
 
     async def __aenter__(self) -> NewsBot:
         await self.start()

@@ -266,7 +266,6 @@ async def run_demo(say: Say = print, workdir: Path | None = None, keep: bool = F
         newsbot = NewsBot(config, clock=clock, use_scheduler=False, request_timeout=5.0)
         await newsbot.start()
         try:
-            assert newsbot.inbox is not None
             readers = SimulatedReaders(world, channel_id, group_id)
             transcript = Transcript(world, say)
 
@@ -297,8 +296,7 @@ async def run_demo(say: Say = print, workdir: Path | None = None, keep: bool = F
                     break
                 clock.set(max(upcoming, clock.now()))
             # Sunday 18:00 in the channel's time zone: the weekly summary.
-            assert newsbot.summaries is not None
-            clock.set(newsbot.summaries.next_slot())
+            clock.set(newsbot.parts.summaries.next_slot())
             before = len(world.messages(channel_id))
             await newsbot.tick()
             transcript.channel(channel_id, zone, upto=before)

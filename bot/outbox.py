@@ -15,7 +15,6 @@ worse than a repeated one in a private chat.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -146,7 +145,8 @@ class OutboxSender:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
-        self._stopping = False
+        # Set by ``run``'s caller to stop: no new send starts once it is set.
+        self._stop = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
@@ -164,38 +164,43 @@ class OutboxSender:
                 for row_id, chat_id in heads:
                     by_chat[chat_id].append(row_id)
                 counts = await asyncio.gather(*(self._send_chat(ids) for ids in by_chat.values()))
-                if sum(counts) == 0 or self._stopping:
+                if sum(counts) == 0 or self._stop.is_set():
                     return sent + sum(counts)
                 sent += sum(counts)
 
-    async def run(self) -> None:
-        """Send as messages become due, until ``stop()``; wakes early when the inbox queued some."""
-        while not self._stopping:
-            self._wake.clear()
-            delay = 60.0
-            try:
-                await self.send_due()
-                async with self.readers() as session:
-                    upcoming = await queries.next_due_at(session)
-                if upcoming is not None:
-                    delay = min(max((upcoming - self.clock.now()).total_seconds(), 0.05), delay)
-            except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
-                log_failure(log, "outbox: sending failed; trying again shortly", exc)
-                delay = 5.0
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-
-    async def stop(self) -> None:
-        """Let the current sends finish; what is left waits for the next start."""
-        self._stopping = True
-        self._wake.set()
-        async with self._lock:
-            pass
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send as messages become due, until ``stop``; wakes early when the inbox queued
+        some. On ``stop`` each chat's send under way finishes; what is left waits, stored,
+        for the next start."""
+        self._stop = stop
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                delay = 60.0
+                try:
+                    await self.send_due()
+                    async with self.readers() as session:
+                        upcoming = await queries.next_due_at(session)
+                    if upcoming is not None:
+                        delay = min(max((upcoming - self.clock.now()).total_seconds(), 0.05), delay)
+                except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+                    log_failure(log, "outbox: sending failed; trying again shortly", exc)
+                    delay = 5.0
+                waking = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait(
+                    {waking, stopping}, timeout=delay, return_when=asyncio.FIRST_COMPLETED
+                )
+                waking.cancel()
+        finally:
+            stopping.cancel()
+            async with self._lock:  # sends under way end before the loop does
+                pass
 
     async def _send_chat(self, ids: list[int]) -> int:
         sent = 0
         for row_id in ids:
-            if self._stopping:
+            if self._stop.is_set():
                 break
             outcome = await self._send_one(row_id)
             if outcome is None:

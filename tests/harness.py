@@ -37,8 +37,7 @@ class Harness:
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
-        assert self.newsbot.sessions is not None
-        return self.newsbot.sessions
+        return self.newsbot.parts.sessions
 
     async def pump(self) -> int:
         """Fetch and handle every update the emulator holds for the bot, and send the replies."""
@@ -114,8 +113,11 @@ async def running_harness(
     privacy_mode: bool = False,
     bot_in_group: str = "admin",
     group_username: str | None = None,
+    use_scheduler: bool = False,
     **config_extra: Any,
 ) -> AsyncIterator[Harness]:
+    """``use_scheduler``: the schedule runs by itself once ``run`` is called, as in
+    production; by default tests tick the manual clock themselves."""
     # Private chats get a larger burst: admins' previews are not what these tests measure.
     tmp_path.mkdir(parents=True, exist_ok=True)
     clock = ManualClock(start)
@@ -151,7 +153,7 @@ async def running_harness(
         more.append((other_id, other_group))
         channels.append({**channel, "chat": other_id, "name": f"news{number}"})
     config = harness_config(server, tmp_path / "newsbot.db", channels, admin["id"], **config_extra)
-    newsbot = NewsBot(config, clock=clock, use_scheduler=False, request_timeout=2.0)
+    newsbot = NewsBot(config, clock=clock, use_scheduler=use_scheduler, request_timeout=2.0)
     await newsbot.start()
     harness = Harness(
         world, server, newsbot, clock, config, channel_id, group_id, admin["id"], more

@@ -118,8 +118,9 @@ async def test_a_failing_handler_loses_nothing_and_sends_nothing_twice(
 
         from telegram.ext import MessageHandler, filters
 
-        assert h.newsbot.application is not None
-        h.newsbot.application.add_handler(MessageHandler(filters.ALL, fail_on_marker), group=-1)
+        h.newsbot.parts.application.add_handler(
+            MessageHandler(filters.ALL, fail_on_marker), group=-1
+        )
         reader = h.world.add_user("Ann")["id"]
         post = posts[0]["message_id"]
         h.world.comment(reader, h.channel_id, post, "first")

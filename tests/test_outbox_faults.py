@@ -121,9 +121,9 @@ async def test_the_live_loop_sends_as_messages_arrive_and_stops_in_order(
         ann = h.world.add_user("Ann")["id"]
         h.world.send_private(ann, "/start")
         await h.pump()
-        outbox = h.newsbot.outbox
-        assert outbox is not None
-        loop = asyncio.create_task(outbox.run())
+        outbox = h.newsbot.parts.outbox
+        stop = asyncio.Event()
+        loop = asyncio.create_task(outbox.run(stop))
         try:
             async with h.sessions.begin() as session:
                 queue_html(session, ann, "first", at=h.clock.now())
@@ -139,7 +139,7 @@ async def test_the_live_loop_sends_as_messages_arrive_and_stops_in_order(
             outbox.wake()
             await wait_until(lambda: _replies(h, ann)[-1] == "second", timeout=10)
         finally:
-            await outbox.stop()
+            stop.set()
             await asyncio.wait_for(loop, 10)
         assert loop.done()
         assert loop.exception() is None

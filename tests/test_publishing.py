@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.publishing.publisher import Publisher
 from db.models import Poll, Segment, SegmentState
-from tests.conftest import SAMPLE_ARTICLE
+from tests.conftest import SAMPLE_ARTICLE, wait_until
 from tests.harness import START, Harness, running_harness
 from tests.processes import channel_shows
 
@@ -453,56 +455,72 @@ async def test_status_shows_paused_without_a_next_time_and_what_finished(tmp_pat
 
 async def test_a_tick_asked_for_while_one_runs_is_run_after_it(tmp_path: Path) -> None:
     """An admin's /publish (or the wake-up for the next post) arriving mid-tick must not
-    wait for the 30-second safety tick: APScheduler would drop it as a second instance."""
+    wait for the 30-second safety tick: it is one more tick right after the running one."""
     async with running_harness(tmp_path) as h:
-        schedule = h.newsbot.schedule
-        assert schedule is not None
+        schedule = h.newsbot.parts.schedule
         real_tick = schedule.tick
         release = asyncio.Event()
         ticks: list[int] = []
 
-        async def slow_tick() -> None:
+        async def slow_tick() -> datetime | None:
             ticks.append(len(ticks) + 1)
             if len(ticks) == 1:
                 await release.wait()  # the first tick is busy publishing
-            await real_tick()
+            return await real_tick()
 
         schedule.tick = slow_tick  # type: ignore[method-assign]
-        first = asyncio.create_task(schedule.run_ticks())
-        await asyncio.sleep(0)
-        await schedule.run_ticks()  # the wake-up for /publish, while the first runs
-        await schedule.run_ticks()  # and another: both are served by one more tick
-        assert ticks == [1]
+        stop = asyncio.Event()
+        running = asyncio.create_task(schedule.run(stop))
+        await wait_until(lambda: ticks == [1], timeout=10)
+        schedule.wake()  # the wake-up for /publish, while the first runs
+        schedule.wake()  # and another: both are served by one more tick
         release.set()
-        await asyncio.wait_for(first, 10)
+        await wait_until(lambda: len(ticks) >= 2, timeout=10)  # not after 30 s
+        await asyncio.sleep(0.2)
         assert ticks == [1, 2]
+        stop.set()
+        await asyncio.wait_for(running, 10)
 
 
 async def test_stopping_lets_a_tick_under_way_finish(tmp_path: Path) -> None:
     """Stopping mid-tick (a restart while a post goes out) waits for the tick instead of
-    cancelling it mid-query: APScheduler's shutdown cancels the jobs still running."""
+    cancelling it mid-query, and starts no other."""
     async with running_harness(tmp_path) as h:
-        schedule = h.newsbot.schedule
-        assert schedule is not None
+        schedule = h.newsbot.parts.schedule
         release, started = asyncio.Event(), asyncio.Event()
         finished: list[bool] = []
 
-        async def busy_tick() -> None:
+        async def busy_tick() -> datetime | None:
             started.set()
             await release.wait()
             finished.append(True)
+            return None
 
         schedule.tick = busy_tick  # type: ignore[method-assign]
-        schedule.start()  # the real scheduler; start() asks for a tick at once
+        stop = asyncio.Event()
+        running = asyncio.create_task(schedule.run(stop))
         await asyncio.wait_for(started.wait(), 10)
-        stopping = asyncio.create_task(schedule.shutdown())
+        stop.set()
+        schedule.wake()  # asked for while stopping: no tick starts
         await asyncio.sleep(0.1)
-        assert not stopping.done()  # waits for the tick
+        assert not running.done()  # waits for the tick
         release.set()
-        await asyncio.wait_for(stopping, 10)
+        await asyncio.wait_for(running, 10)
         assert finished == [True]
-        await schedule.run_ticks()  # asked for after stopping: no tick starts
-        assert finished == [True]
+
+
+def _background_publisher(h: Harness, on_channel_done: Callable[[], None]) -> Publisher:
+    """The publisher as when running for real: channels post in tasks of their own."""
+    parts = h.newsbot.parts
+    return Publisher(
+        parts.sessions,
+        parts.application.bot,
+        h.config,
+        h.clock,
+        parts.access,
+        background=True,
+        on_channel_done=on_channel_done,
+    )
 
 
 async def test_a_channel_held_by_flood_control_does_not_hold_up_the_others(
@@ -522,20 +540,17 @@ async def test_a_channel_held_by_flood_control_does_not_hold_up_the_others(
         await h.command("/publish 1 news now 1s")
         await h.command("/publish 2 news now 1s")  # 30 messages: past the burst of 20
         await h.command("/publish 3 news2 +5m")
-        publisher = h.newsbot.publisher
-        assert publisher is not None
-        publisher.in_background = True  # as when running for real
         done: list[int] = []
-        publisher.on_channel_done = lambda: done.append(1)
+        publisher = _background_publisher(h, lambda: done.append(1))
         h.clock.advance(timedelta(minutes=1))
-        await h.newsbot.tick()  # returns while the first channel posts
+        await publisher.tick()  # returns while the first channel posts
         deadline = time.monotonic() + 20
         while len(h.channel_posts()) < 21 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert len(h.channel_posts()) >= 21  # now at flood control's pace: one per ~3 s
         second = h.more_channels[0][0]
         h.clock.advance(timedelta(minutes=5))
-        await h.newsbot.tick()
+        await publisher.tick()
         deadline = time.monotonic() + 5
         while not (h.channel_posts(second) and done) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -565,12 +580,9 @@ async def test_an_idle_or_blocked_channel_starts_no_posting_and_asks_for_no_tick
     async with running_harness(tmp_path) as h:
         await _import_sample(h)
         await h.command("/publish 1 news +1h")
-        publisher = h.newsbot.publisher
-        assert publisher is not None
-        publisher.in_background = True
         asked: list[int] = []
-        publisher.on_channel_done = lambda: asked.append(1)
-        upcoming = await h.newsbot.tick()
+        publisher = _background_publisher(h, lambda: asked.append(1))
+        upcoming = await publisher.tick()
         assert upcoming is not None  # the first post's time, an hour away
         assert upcoming - h.clock.now() > timedelta(minutes=59)
         await asyncio.sleep(0.1)
@@ -578,7 +590,7 @@ async def test_an_idle_or_blocked_channel_starts_no_posting_and_asks_for_no_tick
         h.world.demote(h.channel_id, h.world.bot_id)  # the posting right is gone
         h.clock.advance(timedelta(hours=2))
         await h.newsbot.check_rights()  # the channel is blocked, its articles paused
-        await h.newsbot.tick()
+        await publisher.tick()
         await asyncio.sleep(0.1)
         assert asked == []
         assert h.channel_posts() == []

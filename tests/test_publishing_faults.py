@@ -114,8 +114,7 @@ async def test_a_forward_stored_but_never_handled_still_settles_the_doubt(
         await _publish_sample(h)
         h.server.faults.plan("timeout", "sendMessage", times=1, after_effect=True)
         await h.newsbot.tick()  # the first post: delivered, its answer never came
-        assert h.newsbot.inbox is not None
-        assert await h.newsbot.inbox.fetch(0) >= 1  # its forward stored, not handled
+        assert await h.newsbot.parts.inbox.fetch(0) >= 1  # its forward stored, not handled
         h.clock.advance(timedelta(minutes=2))  # past the doubt window
         await h.newsbot.tick()
         async with h.sessions() as session:

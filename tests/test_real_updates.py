@@ -196,8 +196,7 @@ async def test_a_comment_is_read_without_its_posts_text_which_stays_stored(
         kept = [row.payload["message"] for row in raw if "message" in row.payload]
         comment = next(m for m in kept if m.get("text") == "first")
         assert comment["reply_to_message"]["text"] == first["reply_to_message"]["text"]
-        assert h.newsbot.application is not None
-        reader = BatchReader(h.newsbot.application.bot)
+        reader = BatchReader(h.newsbot.parts.application.bot)
         read = reader.read({"update_id": 1, "message": comment}).message
         assert read is not None
         assert read.reply_to_message is not None

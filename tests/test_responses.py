@@ -181,12 +181,11 @@ async def test_updates_delivered_twice_are_stored_and_handled_once(tmp_path: Pat
         ann = h.world.add_user("Ann")["id"]
         h.world.comment(ann, h.channel_id, posts[0]["message_id"], "once, at the casino")
         h.world.send_private(ann, "/mydata")  # a command answered each time it is handled
-        assert h.newsbot.inbox is not None
-        offset = h.newsbot.inbox.offset
-        await h.newsbot.inbox.fetch(0)
-        h.newsbot.inbox.offset = offset  # as if the confirmation never reached Telegram
-        await h.newsbot.inbox.fetch(0)
-        await h.newsbot.inbox.process()
+        offset = h.newsbot.parts.inbox.offset
+        await h.newsbot.parts.inbox.fetch(0)
+        h.newsbot.parts.inbox.offset = offset  # as if the confirmation never reached Telegram
+        await h.newsbot.parts.inbox.fetch(0)
+        await h.newsbot.parts.inbox.process()
         await h.pump()
         async with h.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(Comment)) == 1

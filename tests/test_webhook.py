@@ -165,8 +165,7 @@ async def test_an_update_stored_by_a_process_that_died_is_handled_without_a_new_
 
         async with _serving(h):
             await _until(handled)
-        assert h.newsbot.outbox is not None
-        await h.newsbot.outbox.send_due()
+        await h.newsbot.parts.outbox.send_due()
         answers = [m.get("text", "") for m in h.world.messages(h.admin_id)[before:]]
         assert answers == ["Nothing is scheduled. Import an article and /publish it."]
 

@@ -44,28 +44,34 @@ class Publisher:
         config: Config,
         clock: Clock,
         access: Access,
+        *,
+        background: bool = False,
+        on_channel_done: Callable[[], None] | None = None,
+        may_post: Callable[[], bool] | None = None,
+        handle_stored: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        """``background``: channels post side by side in tasks of their own, as when running
+        for real (a channel held back by flood control must not hold the others up until
+        its article ends), and ``on_channel_done`` asks the schedule to look again; without
+        it (a test's manual clock) ``tick`` posts to the end. ``may_post``: with several
+        processes, whether this one still holds the publishing lease. ``handle_stored``:
+        handles updates stored but not yet handled, among them perhaps the automatic
+        forward that settles a doubt, stored by a process that died before handling it."""
         self.sessions = sessions
         self.bot = bot
         self.config = config
         self.clock = clock
         self.access = access  # whom a channel's notices reach
+        self.in_background = background
+        self.on_channel_done = on_channel_done
+        self.may_post = may_post
+        self.handle_stored = handle_stored
         self._lock = asyncio.Lock()
-        # Channels post side by side, each at its own pace: in the background when running
-        # for real (a channel held back by flood control must not hold the others up until
-        # its article ends), to the end within ``tick`` on a test's manual clock.
-        self.in_background = False
-        self.on_channel_done: Callable[[], None] | None = None
-        # Several processes: whether this one still holds the publishing lease.
-        self.may_post: Callable[[], bool] | None = None
         self._posting: dict[int, asyncio.Task[None]] = {}
         # Items whose send is under way in this process: a send that waits for flood
         # control past the doubt window is not in doubt, and must not be sent again.
         self._in_flight: set[tuple[bool, int]] = set()
         self._stopping = False
-        # Handles the updates stored but not yet handled: among them may be the automatic
-        # forward that settles a doubt, stored by a process that died before handling it.
-        self.handle_stored: Callable[[], Awaitable[object]] | None = None
 
     async def tick(self) -> datetime | None:
         """Do everything due now; return when something may next be due."""

@@ -2,15 +2,17 @@
 the re-check of the bot's rights.
 
 The database says what is due; ``tick`` runs it and asks the publisher when the next
-post is due, and one APScheduler job is set for that moment (plus a safety tick every
-30 s and one weekly job per channel at its local summary time, which APScheduler keeps
-across daylight-saving changes). A restart derives all of it again from the database.
+post is due. ``run`` is one loop in the bot's task group: it ticks, then waits for the
+next post, a wake-up (a schedule changed), the safety interval (30 s), or a channel's
+weekly summary slot, which APScheduler's cron triggers keep in the channel's time zone
+across daylight-saving changes. APScheduler's jobs only wake the loop; the work itself
+runs in the loop, so stopping lets a tick under way finish and never cancels it
+mid-query. A restart derives all of it again from the database.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -32,8 +34,6 @@ from bot.summaries.service import SummaryJobs
 
 log = logging.getLogger(__name__)
 SAFETY_TICK = timedelta(seconds=30)
-# Jobs asking for a tick while one runs only leave word and return (see run_ticks).
-_ASKS_AT_ONCE = 100
 
 
 class Schedule:
@@ -47,38 +47,60 @@ class Schedule:
         summaries: SummaryJobs,
         outbox: OutboxSender,
         check_rights: Callable[[], Awaitable[object]],
+        wakeup: asyncio.Event,
+        lease: Lease | None = None,
     ) -> None:
+        """``wakeup`` is shared with whoever may change what is due (handlers, the
+        publisher); ``lease``: several processes on PostgreSQL, only its holder runs
+        what is due."""
         self.config, self.clock, self.sessions = config, clock, sessions
         self.publisher, self.summaries, self.outbox = publisher, summaries, outbox
-        self.check_rights = check_rights
+        self._check_rights = check_rights
         self.rights_checked_at = datetime.min.replace(tzinfo=UTC)
-        self.scheduler: AsyncIOScheduler | None = None
-        self._ticking = False
-        self._tick_again = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._closing = False
-        # Several processes on PostgreSQL: only the lease's holder runs what follows.
-        self.lease: Lease | None = None
+        self._wakeup = wakeup
+        self.lease = lease
         self.leading = False
 
-    def start(self) -> None:
-        """Run by real time (production); tests call ``tick`` on a manual clock instead."""
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
-        every = SAFETY_TICK
+    def wake(self) -> None:
+        """Look at the database again now (a schedule changed); asked for while a tick
+        runs, it is one more tick right after it, never dropped."""
+        self._wakeup.set()
+
+    @property
+    def safety_interval(self) -> timedelta:
         if self.lease is not None:  # renewed well before it runs out
-            every = min(every, self.lease.ttl / 3)
-        self.scheduler.add_job(
-            self.run_ticks,
-            "interval",
-            seconds=every.total_seconds(),
-            id="safety-tick",
-            coalesce=True,
-            max_instances=_ASKS_AT_ONCE,
-        )
+            return min(SAFETY_TICK, self.lease.ttl / 3)
+        return SAFETY_TICK
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick until ``stop``; a tick under way finishes, each channel's send under way
+        too, and the lease is handed back."""
+        slots = self._summary_slots()
+        slots.start()
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                self._wakeup.clear()  # a wake-up from here on means one more tick
+                upcoming = await self.tick()
+                waking = asyncio.ensure_future(self._wakeup.wait())
+                await asyncio.wait(
+                    {waking, stopping},
+                    timeout=self._seconds_until(upcoming),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                waking.cancel()
+        finally:
+            stopping.cancel()
+            slots.shutdown(wait=False)  # its jobs only wake this loop: nothing is cut off
+            await self.publisher.stop()
+            await self.release()
+
+    def _summary_slots(self) -> AsyncIOScheduler:
+        """One cron job a channel at its local summary time; a tick posts what is due."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
         for channel in self.config.channels:
-            self.scheduler.add_job(
-                self.run_ticks,  # a tick posts what is due, summaries included
+            scheduler.add_job(
+                self._wake_job,
                 CronTrigger(
                     day_of_week=channel.summary_day,
                     hour=channel.summary_time.hour,
@@ -89,58 +111,34 @@ class Schedule:
                 misfire_grace_time=3600,
                 coalesce=True,
             )
-        self.scheduler.start()
+        return scheduler
+
+    async def _wake_job(self) -> None:
+        # A coroutine, so APScheduler runs it on the loop (a plain function would run in
+        # a thread, where setting an asyncio.Event is not safe).
         self.wake()
 
-    def pause(self) -> None:
-        """No tick starts from now on (stopping); one under way goes on."""
-        self._closing = True
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.pause()
+    def _seconds_until(self, upcoming: datetime | None) -> float:
+        """Real seconds to wait: the clock's delay to the next post, at most the safety
+        interval."""
+        wait = self.safety_interval
+        if upcoming is not None:
+            wait = min(wait, upcoming - self.clock.now())
+        return max(wait.total_seconds(), 0.0)
 
-    async def shutdown(self, within: float = 30.0) -> None:
-        """Let a tick under way finish, then stop the scheduler: its shutdown cancels the
-        jobs still running, which would cut a tick off mid-query."""
-        self.pause()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), within)
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def release(self) -> None:
+        """On a clean stop, another process may take over at once (else it expires)."""
+        if self.lease is not None and self.leading:
+            try:
+                await self.lease.release()
+            except Exception as exc:  # noqa: BLE001 - it runs out by itself anyway
+                log_failure(log, "could not hand the publishing lease back", exc)
+            self.leading = False
 
-    def wake(self) -> None:
-        """Look at the database again now (a schedule changed)."""
-        self._at(datetime.now(UTC))
-
-    def _at(self, moment: datetime) -> None:
-        # APScheduler runs on real time; the clock's delay is turned into a real moment.
-        if self.scheduler is not None:
-            self.scheduler.add_job(
-                self.run_ticks,
-                "date",
-                run_date=moment,
-                id="next-due",
-                replace_existing=True,
-                misfire_grace_time=None,
-                max_instances=_ASKS_AT_ONCE,
-            )
-
-    async def run_ticks(self) -> None:
-        """What the jobs call. A tick asked for while one runs is run right after it: never
-        dropped (APScheduler skips a job whose earlier run has not finished, which lost the
-        wake-up a tick sets for the post due next, or an admin's /publish, for up to the
-        safety tick's 30 s)."""
-        self._tick_again = True
-        if self._ticking or self._closing:
-            return
-        self._ticking = True
-        self._idle.clear()
-        try:
-            while self._tick_again:
-                self._tick_again = False
-                await self.tick()
-        finally:
-            self._ticking = False
-            self._idle.set()
+    async def check_rights(self) -> None:
+        """What the bot may do in each channel, acted on (see ``bot.rights``)."""
+        await self._check_rights()
+        self.rights_checked_at = self.clock.now()
 
     async def lead(self) -> bool:
         """Whether this process does the scheduled work now: always with one process; with
@@ -175,9 +173,6 @@ class Schedule:
         except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
             log_failure(log, "publishing tick failed", exc)
             return None
-        if upcoming is not None:
-            real_delay = max((upcoming - self.clock.now()).total_seconds(), 0.0)
-            self._at(datetime.now(UTC) + timedelta(seconds=real_delay))
         return upcoming
 
     async def apply_retention(self) -> None:
