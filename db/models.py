@@ -413,6 +413,20 @@ class WeeklySummary(Base):
     posted_at: Mapped[datetime | None]
 
 
+class SummaryRequest(Base):
+    """An admin's confirmed [Post it]: stored with the press and run by the schedule's next
+    tick, so a restart between the two resumes it instead of losing it."""
+
+    __tablename__ = "summary_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(16))  # the period's label, "2026-W47"
+    requested_by: Mapped[int] = mapped_column(BigInteger)  # who hears how it went
+    requested_at: Mapped[datetime]
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class Role(Base):
     """A role granted in one channel (``/grant moderator``): it reaches that channel only."""
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.outbox import queue_edit, queue_html
 from bot.publishing.report import escape
 from bot.summaries.period import WeekError, latest_period, parse_week, period_in_progress
-from bot.summaries.service import SummaryError, already_posted, build_summary, queue_summary
+from bot.summaries.service import already_posted, build_summary, queue_summary, request_post
 from db.models import Button
 from handlers.buttons import action, offer
 from handlers.common import (
@@ -120,8 +119,9 @@ async def _summary(
 
 
 @action("post_summary", admin=True)
-async def post_summary_pressed(update: Update, context: Context, button: Button) -> None:
-    """The confirmed /summary post: posted once, after this update, and reported."""
+async def post_summary_pressed(_update: Update, context: Context, button: Button) -> None:
+    """The confirmed /summary post: a stored request the schedule runs (a restart resumes
+    it), posted once and reported."""
     _ = context.translate
     svc = context.services
     unit = context.unit
@@ -143,20 +143,6 @@ async def post_summary_pressed(update: Update, context: Context, button: Button)
         _("Posting the summary for {dates}…").format(dates=escape(dates)),
         at=unit.now,
     )
-    chat_id = button.chat_id
-
-    async def post_and_report() -> None:
-        # After this update's transaction: posting stores the summary in its own, and the
-        # report follows "Posting…" through the outbox.
-        try:
-            summary = await svc.summaries.post_now(channel, period)
-            text = _("The summary for {dates} is posted.").format(dates=escape(summary.dates))
-        except SummaryError as exc:
-            text = escape(exc.text(_))
-        except TelegramError as exc:
-            text = escape(str(exc))
-        async with svc.sessions.begin() as session:
-            queue_html(session, chat_id, text, at=svc.clock.now())
-        await svc.outbox.send_due()
-
-    context.application.create_task(post_and_report(), update=update)
+    # Stored with this press; the schedule's next tick posts it and reports.
+    await request_post(unit.session, channel, period, button.user_id, unit.now)
+    svc.wake()

@@ -32,7 +32,7 @@ from db.models import (
     User,
     WeeklySummary,
 )
-from tests.conftest import SAMPLE_ARTICLE, wait_until
+from tests.conftest import SAMPLE_ARTICLE
 from tests.harness import running_harness
 
 BERLIN_SUNDAY = read_struct(
@@ -386,13 +386,42 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         assert h.world.messages(h.admin_id)[-1]["message_id"] >= question["message_id"]
         edited = h.world.chats[h.admin_id].messages[question["message_id"]]
         assert edited["text"] == "Posting the summary for 22–29 November…"
-        await wait_until(
-            lambda: any("is posted" in str(m.get("text")) for m in h.world.messages(h.admin_id))
+        assert _summaries_in(h, h.channel_id) == []  # stored; the schedule's tick posts it
+        await h.newsbot.tick()
+        await h.pump()
+        assert (
+            h.world.messages(h.admin_id)[-1]["text"] == "The summary for 22–29 November is posted."
         )
+        assert len(_summaries_in(h, h.channel_id)) == 1
+        await h.newsbot.tick()  # the request ran once
         assert len(_summaries_in(h, h.channel_id)) == 1
         assert "already posted" in (await h.command("/summary post news 2026-W48"))[-1]
         async with h.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(WeeklySummary)) == 1
+
+
+async def test_a_confirmed_post_survives_a_restart_before_it_runs(tmp_path: Path) -> None:
+    """[Post it] is stored with the press: a bot stopped before its schedule ran it posts
+    the summary after the restart, once, and tells the admin."""
+    async with running_harness(tmp_path) as h:
+        await _publish_and_discuss(h)
+        h.world.send_private(h.admin_id, "/start")
+        await h.pump()
+        h.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+        await h.command("/summary post news 2026-W48")
+        question = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, question["message_id"], "Post it")
+        await h.pump()
+        await h.newsbot.stop()  # before any tick ran the request
+        assert _summaries_in(h, h.channel_id) == []
+        await h.newsbot.start()
+        await h.newsbot.tick()
+        await h.pump()
+        await h.newsbot.tick()
+        await h.pump()
+        assert len(_summaries_in(h, h.channel_id)) == 1
+        texts = [m.get("text") for m in h.world.messages(h.admin_id)]
+        assert texts.count("The summary for 22–29 November is posted.") == 1
 
 
 async def test_summary_to_admins_and_the_command_line(

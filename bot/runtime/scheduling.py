@@ -202,7 +202,10 @@ class Schedule:
 
     async def run_summaries(self) -> None:
         try:
-            if await self.summaries.run_due():
-                self.outbox.wake()  # the admins' copies wait in the outbox
+            # Admins' confirmed [Post it] first: asked for by hand, it is answered as such.
+            requested = await self.summaries.run_requested()
+            scheduled = await self.summaries.run_due()
+            if scheduled or requested:
+                self.outbox.wake()  # the admins' copies and reports wait in the outbox
         except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
             log_failure(log, "weekly summaries failed", exc)

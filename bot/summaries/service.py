@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from bot.access import Access
 from bot.clock import Clock
 from bot.config import ChannelConfig, Config
 from bot.errors import NewsbotError
-from bot.i18n import N_, translator
+from bot.i18n import N_, Translator, translator
 from bot.notices import tell
 from bot.outbox import queue, queue_html
 from bot.summaries.content import (
@@ -29,10 +30,10 @@ from bot.summaries.content import (
     gather_chart_figures,
     gather_figures,
 )
-from bot.summaries.period import Period, latest_period, next_slot
+from bot.summaries.period import Period, latest_period, next_slot, parse_week
 from bot.summaries.render import SummaryText, chart_descriptions, render_summary
 from bot.telegram.html import escape
-from db.models import WeeklySummary
+from db.models import SummaryRequest, WeeklySummary
 from db.queries import summaries as queries
 from db.queries.channels import channel_by_key
 
@@ -182,6 +183,17 @@ async def already_posted(session: AsyncSession, channel: ChannelConfig, period: 
     return stored is not None and stored.posted_at is not None
 
 
+async def request_post(
+    session: AsyncSession, channel: ChannelConfig, period: Period, requested_by: int, at: datetime
+) -> None:
+    """Store an admin's confirmed [Post it]; the schedule's next tick posts it and tells
+    them how it went (``SummaryJobs.run_requested``)."""
+    row = await channel_by_key(session, channel.key)
+    if row is None:
+        raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
+    queries.add_request(session, row.id, period.label, requested_by, at)
+
+
 class SummaryJobs:
     def __init__(
         self,
@@ -221,6 +233,39 @@ class SummaryJobs:
                 except (TelegramError, SummaryError) as exc:
                     log.error("weekly summary for %s failed: %s", channel.key, exc)
         return posted
+
+    async def run_requested(self) -> int:
+        """Post what admins confirmed, each request once, and tell each admin how it went.
+        A request whose summary went out just before a crash is told "already posted"."""
+        async with self.sessions() as session:
+            pending = await queries.pending_requests(session)
+        for request, key in pending:
+            report = await self._run_request(key, request.week)
+            async with self.sessions.begin() as session:
+                done = await session.get(SummaryRequest, request.id)
+                assert done is not None
+                done.done_at = self.clock.now()
+                if report is not None:
+                    await tell(session, [request.requested_by], report, self.clock.now())
+        return len(pending)
+
+    async def _run_request(self, key: str, week: str) -> Callable[[Translator], str] | None:
+        """Post one requested week; what its admin is told (None: the channel is gone)."""
+        try:
+            channel = self.config.channel(key)
+        except KeyError:
+            return None
+        period = parse_week(week, channel, self.clock.now())
+        try:
+            summary = await self.post_now(channel, period)
+        except SummaryError as exc:
+            error = exc
+            return lambda _: escape(error.text(_))
+        except TelegramError as exc:
+            failure = escape(str(exc))
+            return lambda _: failure
+        dates = escape(summary.dates)
+        return lambda _: _("The summary for {dates} is posted.").format(dates=dates)
 
     async def post_now(self, channel: ChannelConfig, period: Period) -> Summary:
         """Publish by hand; refuses a week already posted."""

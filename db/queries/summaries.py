@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from db.models import (
     Article,
+    Channel,
     Comment,
     CommentReaction,
     Lesson,
@@ -21,6 +22,7 @@ from db.models import (
     ReactionCount,
     Segment,
     SegmentState,
+    SummaryRequest,
     User,
     WeeklySummary,
 )
@@ -437,3 +439,22 @@ async def summary_for(
             WeeklySummary.channel_id == channel_id, WeeklySummary.period_start == period_start
         )
     )
+
+
+def add_request(
+    session: AsyncSession, channel_id: int, week: str, requested_by: int, at: datetime
+) -> None:
+    session.add(
+        SummaryRequest(channel_id=channel_id, week=week, requested_by=requested_by, requested_at=at)
+    )
+
+
+async def pending_requests(session: AsyncSession) -> list[tuple[SummaryRequest, str]]:
+    """Requests not yet run, oldest first, each with its channel's key."""
+    rows = await session.execute(
+        select(SummaryRequest, Channel.key)
+        .join(Channel, Channel.id == SummaryRequest.channel_id)
+        .where(SummaryRequest.done_at.is_(None))
+        .order_by(SummaryRequest.id)
+    )
+    return [(request, key) for request, key in rows.all()]
