@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 from msgspec import Meta, Struct, field
 
+from bot.i18n import DEFAULT_LANGUAGE, Language
 from bot.urls import mask_url, url_credentials
 
 DEFAULT_CONFIG_PATH = Path("newsbot.toml")
@@ -30,7 +31,6 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsbot.db"
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SUPPORTED_LANGUAGES = ("en", "ru")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LONGEST_DURATION = 10 * 366 * 86400  # past this a span is a typo, and soon past what dates hold
@@ -184,7 +184,7 @@ class ChannelConfig(_Strict, frozen=True):
     chat: ChatRef
     name: str = ""
     discussion_group: ChatRef | None = None
-    language: Literal["en", "ru"] = "en"
+    language: Language = DEFAULT_LANGUAGE
     timezone: ZoneName = ZoneName("UTC")
     post_spacing: Duration = Duration(minutes=30)
     poll_options: Annotated[list[PollOption], Meta(min_length=2, max_length=12)] | None = None

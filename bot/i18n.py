@@ -12,11 +12,15 @@ from __future__ import annotations
 import gettext
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "newsbot"
-DEFAULT_LANGUAGE = "en"
+# The one list of languages newsbot speaks: a channel's language (checked by the config),
+# the command menus set for each, and the catalogs tests/test_catalog.py checks.
+Language = Literal["en", "ru"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+DEFAULT_LANGUAGE: Language = "en"
 
 
 class Translator(Protocol):

@@ -24,14 +24,12 @@ from telegram.ext import (
 from bot import unit_of_work
 from bot.logs import redact
 from bot.outbox import queue_html
-from handlers import buttons, comments, discussion, membership, moderation
-from handlers.commands import COMMANDS, group_guarded, guarded, publish_menus, refresh_menu
+from handlers import actions, comments, discussion, membership
+from handlers.commands import COMMANDS, guarded, publish_menus, refresh_menu
 from handlers.common import Context, language_of
 from handlers.context import context_types
 
 __all__ = ["apologise", "context_types", "publish_menus", "refresh_menu", "register"]
-# In a discussion group, /hide and /ban act on the comment they reply to.
-GROUP_CALLBACKS = {"hide": moderation.hide_command, "ban": moderation.ban_command}
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +75,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Commands are private-chat business; in a group, comments.group_message decides.
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, guarded(command), filters=private))
-        if command.in_group:
-            comments.GROUP_COMMANDS[command.name] = group_guarded(
-                command, GROUP_CALLBACKS.get(command.name, command.callback)
-            )
-    # Every button is a stored, bound token; buttons.pressed refuses any other press.
-    application.add_handler(CallbackQueryHandler(buttons.pressed))
+    # Every button is a stored, bound token; actions.pressed refuses any other press.
+    application.add_handler(CallbackQueryHandler(actions.pressed))
     # A document whose caption is /import (CommandHandler does not read captions).
     importing = next(command for command in COMMANDS if command.name == "import")
     application.add_handler(

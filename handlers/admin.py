@@ -34,7 +34,7 @@ from bot.publishing.service import (
 from bot.publishing.timing import TimingError, night_times, parse_publish_arguments
 from bot.telegram.html import bold
 from db.models import Button
-from handlers.buttons import action, offer
+from handlers.buttons import offer
 from handlers.common import Context, arguments, language_of, reply
 
 
@@ -104,7 +104,6 @@ class ImportRequest:
         return json.dumps([key, self.file_id, self.name[:200], self.lessons])
 
 
-@action("import_to", admin=True)
 async def import_to_pressed(update: Update, context: Context, button: Button) -> None:
     """The channel picked for an imported file: checked against the presser's channels."""
     key, file_id, name, lessons = json.loads(button.argument or "[]")
@@ -184,7 +183,6 @@ async def articles_command(update: Update, context: Context) -> None:
     )
 
 
-@action("article", admin=True)
 async def article_pressed(update: Update, context: Context, button: Button) -> None:
     """An article picked from /articles: what it is, and what can be done with it."""
     _ = context.translate
@@ -212,7 +210,6 @@ async def preview_command(update: Update, context: Context) -> None:
     await _preview(update, context, article_id)
 
 
-@action("preview", admin=True)
 async def preview_pressed(update: Update, context: Context, button: Button) -> None:
     await _preview(update, context, int(button.argument or 0))
 
@@ -268,13 +265,11 @@ async def _preview(update: Update, context: Context, article_id: int) -> None:
     )
 
 
-@action("publish_now", admin=True)
 async def publish_now_pressed(update: Update, context: Context, button: Button) -> None:
     """[Publish now]: from now, with the channel's spacing."""
     await _schedule(update, context, [button.argument or ""])
 
 
-@action("schedule", admin=True)
 async def schedule_pressed(update: Update, context: Context, button: Button) -> None:
     """[Schedule…]: how to type a schedule, with examples that work."""
     _ = context.translate
@@ -417,7 +412,6 @@ async def cancel_command(update: Update, context: Context) -> None:
     )
 
 
-@action("cancel", admin=True)
 async def cancel_pressed(update: Update, context: Context, button: Button) -> None:
     _ = context.translate
     unit = context.unit

@@ -23,7 +23,7 @@ from telegram.ext import ExtBot
 
 from bot.access import Scope
 from bot.errors import NewsbotError
-from bot.i18n import N_, Translator, translator
+from bot.i18n import LANGUAGES, N_, Translator, translator
 from bot.moderation.actions import channel_of_group, speaks_for_staff
 from bot.outbox import release_waiting
 from bot.responses.comments import remember_user
@@ -33,7 +33,6 @@ from handlers.common import Context, GroupHandler, Handler, reply
 
 log = logging.getLogger(__name__)
 Role = Literal["everyone", "moderator", "admin"]
-LANGUAGES = ("en", "ru")
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,8 @@ class Command:
     role: Role
     menu: str  # the line in Telegram's command menu (catalog message)
     usage: str  # the line in /help (catalog message)
-    in_group: bool = False  # a moderator may also give it in a discussion group
+    # What it does when a moderator gives it in a discussion group (None: private only).
+    in_group: Handler | None = None
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -79,13 +79,15 @@ COMMANDS: tuple[Command, ...] = (
             N_("Export the comment log"),
             N_("/export [channel] [article] [from] [to] [csv|json|jsonl|telegram-json] "
                "[hidden] — comment log"),
-            in_group=True),
+            in_group=export.export_command),
     Command("hide", moderation.in_private_only, "moderator",
             N_("Hide a comment (in reply to it, in the group)"),
-            N_("/hide [reason] — in reply to a comment: hide it"), in_group=True),
+            N_("/hide [reason] — in reply to a comment: hide it"),
+            in_group=moderation.hide_command),
     Command("ban", moderation.in_private_only, "moderator",
             N_("Remove a comment's author (in reply, in the group)"),
-            N_("/ban [reason] — in reply to a comment: remove its author"), in_group=True),
+            N_("/ban [reason] — in reply to a comment: remove its author"),
+            in_group=moderation.ban_command),
     Command("unhide", moderation.unhide_command, "moderator",
             N_("Bring a hidden comment back into the records"),
             N_("/unhide ID — undo a /hide")),
@@ -198,6 +200,14 @@ def group_guarded(command: Command, callback: Handler) -> GroupHandler:
 
     run.__name__ = f"{command.name}_in_group"
     return run
+
+
+# The discussion group's commands, by name (``handlers.comments`` looks them up there).
+GROUP_COMMANDS: dict[str, GroupHandler] = {
+    command.name: group_guarded(command, command.in_group)
+    for command in COMMANDS
+    if command.in_group is not None
+}
 
 
 async def _answer_mistakes(update: Update, context: Context, callback: Handler) -> None:

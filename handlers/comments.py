@@ -11,11 +11,8 @@ from bot.moderation.rules import rule_broken
 from bot.notices import tell
 from bot.publishing.report import escape
 from bot.responses.comments import message_text, store_comment
-from handlers.common import Context, GroupHandler
-
-# Commands a moderator may give in a discussion group, each behind the command table's
-# guard for the group's channel; filled from the command table.
-GROUP_COMMANDS: dict[str, GroupHandler] = {}
+from handlers.commands import GROUP_COMMANDS
+from handlers.common import Context
 
 
 def command_name(message: Message, bot_username: str) -> str | None:
@@ -36,6 +33,7 @@ async def group_message(update: Update, context: Context) -> None:
     "/publish" included), stored without a word in public."""
     message = update.message
     assert message is not None
+    # A moderator's command, behind the command table's guard for the group's channel.
     command = GROUP_COMMANDS.get(command_name(message, context.bot.username) or "")
     if command is not None and await command(update, context):
         return

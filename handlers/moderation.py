@@ -26,7 +26,7 @@ from bot.numbers import typed_number
 from bot.publishing.report import escape
 from bot.telegram.html import bold
 from db.models import Button, Comment, User
-from handlers.buttons import action, offer
+from handlers.buttons import offer
 from handlers.common import (
     Context,
     arguments,
@@ -219,7 +219,6 @@ async def unban_command(update: Update, context: Context) -> None:
     await _unban(update, context, people[0])
 
 
-@action("unban")
 async def unban_pressed(update: Update, context: Context, button: Button) -> None:
     """One of several people with the name a moderator typed after /unban."""
     channels = await groups_moderated(context.session, context.scope)

@@ -9,7 +9,7 @@ from bot import outbox
 from bot.i18n import counted
 from bot.privacy import forget, my_data, my_data_file, quote_consent, set_quote_consent
 from db.models import Button
-from handlers.buttons import action, offer
+from handlers.buttons import offer
 from handlers.common import Context, arguments, language_of, reply
 
 FORGET = "forget"
@@ -67,7 +67,6 @@ async def forget_command(update: Update, context: Context) -> None:
     )
 
 
-@action(FORGET)
 async def forget_answer(_update: Update, context: Context, button: Button) -> None:
     """The answer to /forget's question, from the asker, on that question only."""
     _ = context.translate

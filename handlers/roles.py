@@ -17,7 +17,7 @@ from bot.moderation.actions import (
 from bot.publishing.report import escape
 from bot.responses.comments import remember_user
 from db.models import Button, Channel
-from handlers.buttons import action, offer
+from handlers.buttons import offer
 from handlers.common import Context, arguments, reply
 
 
@@ -138,7 +138,6 @@ async def _change(
         await services.refresh_menu(context.bot, target)
 
 
-@action("role", admin=True)
 async def role_pressed(update: Update, context: Context, button: Button) -> None:
     """A person picked among several with one name, or the channel for a grant: the
     channel is checked against the presser's channels again."""

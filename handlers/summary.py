@@ -9,7 +9,7 @@ from bot.publishing.report import escape
 from bot.summaries.period import WeekError, latest_period, parse_week, period_in_progress
 from bot.summaries.service import already_posted, build_summary, queue_summary, request_post
 from db.models import Button
-from handlers.buttons import action, offer
+from handlers.buttons import offer
 from handlers.common import (
     Context,
     arguments,
@@ -42,7 +42,6 @@ async def summary_command(update: Update, context: Context) -> None:
     await _summary(update, context, post, key, words)
 
 
-@action("summary_of", admin=True)
 async def summary_of_pressed(update: Update, context: Context, button: Button) -> None:
     """The channel picked for /summary: checked against the presser's channels again."""
     post, key, week = (button.argument or "||").split("|")
@@ -118,7 +117,6 @@ async def _summary(
     )
 
 
-@action("post_summary", admin=True)
 async def post_summary_pressed(_update: Update, context: Context, button: Button) -> None:
     """The confirmed /summary post: a stored request the schedule runs (a restart resumes
     it), posted once and reported."""

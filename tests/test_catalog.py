@@ -89,3 +89,15 @@ def test_compiled_catalogs_match_their_sources() -> None:
         assert source.with_suffix(".mo").read_bytes() == compiled.getvalue(), (
             f"{source.with_suffix('.mo')} is stale: run pybabel compile -d bot/locales -D newsbot"
         )
+
+
+def test_every_language_newsbot_speaks_has_a_catalog_and_key_phrases() -> None:
+    """``bot.i18n.LANGUAGES`` is the one list: a language added there without its catalog
+    or its stemmer would greet readers in English and count words unstemmed."""
+    from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+    from bot.summaries.phrases import stemmer_language
+
+    for language in LANGUAGES:
+        if language != DEFAULT_LANGUAGE:
+            assert (LOCALES_DIR / language / "LC_MESSAGES" / "newsbot.mo").is_file(), language
+        assert stemmer_language(language) != "english" or language == "en", language

@@ -24,14 +24,19 @@ from typing import Any
 MIN_TEXTS = 3
 MIN_MENTIONS = 2  # a theme recurs: one long comment repeating itself is not one
 _WORD = re.compile(r"\w+")
-_LANGUAGES = {"en": "english", "ru": "russian"}
+_STEMMERS = {"en": "english", "ru": "russian"}
 Stems = tuple[str, ...]
+
+
+def stemmer_language(language: str) -> str:
+    """The stemmer and stop-word list for a channel's language (English when unknown)."""
+    return _STEMMERS.get(language, "english")
 
 
 def key_phrases(texts: list[str], language: str, limit: int = 4) -> list[str]:
     if len(texts) < MIN_TEXTS:
         return []
-    stemmer, stop_words = _language(_LANGUAGES.get(language, "english"))
+    stemmer, stop_words = _language(stemmer_language(language))
     stem = cache(stemmer.stemWord)  # comments repeat words; forgotten with this call
     spelled: dict[Stems, Counter[str]] = {}  # each theme's spellings, one a comment
     for text in texts:
