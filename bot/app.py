@@ -45,7 +45,7 @@ from bot.runtime.webhook import MAX_CONNECTIONS, WebhookServer
 from bot.summaries.service import SummaryJobs
 from bot.telegram.client import build_application
 from db.engine import create_engine, create_reader_factory, create_session_factory
-from db.models import User, use_clock
+from db.models import User
 from db.queries.health import database_answers
 from db.queries.outbox import release_claims
 
@@ -121,7 +121,6 @@ class NewsBot:
 
     async def _start(self) -> None:
         config, clock, teardown = self.config, self.clock, self._teardown
-        use_clock(clock.now)  # rows stamped "now" by default take this clock's time
         database_lock = hold_database(config)  # None: perhaps one of several processes
         if database_lock is not None:
             teardown.callback(database_lock.release)

@@ -9,19 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Scope
 from bot.config import ChannelConfig
-from db.models import Channel, utcnow
+from db.models import Channel
 from db.queries import channels as queries
 from db.queries.channels import add_channel, channel_by_key
 
 
-async def ensure_channel(
-    session: AsyncSession, config: ChannelConfig, now: datetime | None = None
-) -> Channel:
+async def ensure_channel(session: AsyncSession, config: ChannelConfig, now: datetime) -> Channel:
     """The channel's row, created or refreshed from its config entry; what Telegram says
     (the numeric id behind an @username, the title) is learned by the rights check."""
     channel = await channel_by_key(session, config.key)
     if channel is None:
-        channel = await add_channel(session, config.key, now or utcnow())
+        channel = await add_channel(session, config.key, now)
     if isinstance(config.chat, int):
         channel.chat_id = config.chat
     else:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.articles.errors import ArticleError
+from bot.clock import SystemClock
 
 if TYPE_CHECKING:
     from bot.i18n import Translator
@@ -201,7 +202,7 @@ async def _import(args: argparse.Namespace) -> int:
     config = _config(args)
     channel = _channel(config, args.channel)
     data = _read_article(args.file, config)
-    async with database(config) as sessions, sessions.begin() as session:
+    async with database(config, SystemClock()) as sessions, sessions.begin() as session:
         result = await import_article(
             session,
             data,
@@ -210,6 +211,7 @@ async def _import(args: argparse.Namespace) -> int:
             name=Path(args.file).name,
             source_format=args.format,
             lessons=args.lessons,
+            at=SystemClock().now(),
         )
         lessons = sum(len(post.lessons) for post in result.posts)
         state = "imported" if result.created else "already imported"
@@ -285,7 +287,6 @@ def _receiving(config: Config, args: argparse.Namespace) -> Config:
 
 
 async def _publish(args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
     from bot.publishing.report import scheduled_text
     from bot.publishing.service import PublishingError, schedule_article
     from bot.publishing.timing import TimingError, parse_publish_arguments
@@ -300,7 +301,7 @@ async def _publish(args: argparse.Namespace) -> int:
         )
     except TimingError as exc:
         raise CommandError(exc.text(_translator())) from None
-    async with database(config) as sessions, sessions.begin() as session:
+    async with database(config, SystemClock()) as sessions, sessions.begin() as session:
         try:
             result = await schedule_article(
                 session,
@@ -331,7 +332,7 @@ async def _status(args: argparse.Namespace) -> int:
     if sqlite_path is not None and (problem := folder_problem(sqlite_path.resolve().parent)):
         # First, and from outside: the database itself may not even open.
         print(f"Storage: {problem}: the bot takes no updates until it can store them again\n")
-    async with database(config) as sessions, sessions() as session:
+    async with database(config, SystemClock()) as sessions, sessions() as session:
         entries = await status(session)
         zones = {c.key: c.zone for c in config.channels}
         print(_plain(status_text(_translator(), entries, zones)))
@@ -342,14 +343,13 @@ async def _status(args: argparse.Namespace) -> int:
 
 
 async def _inbox(args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
     from bot.inbox import drop_quarantined, quarantined_updates, retry_quarantined
     from bot.runtime.database import database
 
     config = _config(args)
     if args.action != "list" and not args.update_ids:
         raise CommandError(f"newsbot inbox {args.action} needs update ids (see newsbot inbox list)")
-    async with database(config) as sessions, sessions.begin() as session:
+    async with database(config, SystemClock()) as sessions, sessions.begin() as session:
         if args.action == "list":
             rows = await quarantined_updates(session)
             for row in rows:
@@ -375,7 +375,6 @@ async def _summary(args: argparse.Namespace) -> int:
     from telegram import Bot
 
     from bot.access import Access
-    from bot.clock import SystemClock
     from bot.runtime.database import database
     from bot.summaries.period import WeekError, parse_week
     from bot.summaries.service import SummaryError, SummaryJobs, build_summary
@@ -386,7 +385,7 @@ async def _summary(args: argparse.Namespace) -> int:
         period = parse_week(args.week, channel, SystemClock().now())
     except WeekError as exc:
         raise CommandError(exc.text(_translator())) from None
-    async with database(config) as sessions:
+    async with database(config, SystemClock()) as sessions:
         try:
             if args.post:
                 bot = Bot(
@@ -421,7 +420,6 @@ async def _summary(args: argparse.Namespace) -> int:
 async def _export(args: argparse.Namespace) -> int:
     import shutil
 
-    from bot.clock import SystemClock
     from bot.export.log import temporary_directory
     from bot.export.request import ExportRequest, export_comments, read_day
     from bot.export.scope import ExportError
@@ -441,7 +439,7 @@ async def _export(args: argparse.Namespace) -> int:
             args.format,
             args.hidden,
         )
-        async with database(config) as sessions, sessions() as session:
+        async with database(config, SystemClock()) as sessions, sessions() as session:
             # The command line writes where asked; no upload limit applies.
             exported = await export_comments(
                 session,
@@ -510,7 +508,7 @@ async def _preview(args: argparse.Namespace) -> int:
 
         if config is None:
             config = _config(args)
-        async with database(config) as sessions, sessions() as session:
+        async with database(config, SystemClock()) as sessions, sessions() as session:
             article = await article_with_segments(session, int(args.source))
             if article is None:
                 raise CommandError(f"no article {args.source}; see `newsbot import`")

@@ -72,7 +72,7 @@ async def forget(session: AsyncSession, user_id: int, at: datetime) -> int:
     erased = await queries.erase_user(session, user_id, at)
     await erase_raw_updates(session, user_id)
     await outbox_queries.delete_unsent_to(session, user_id)
-    await record(session, user_id, "forget", f"user:{user_id}", {"comments": erased})
+    await record(session, user_id, "forget", f"user:{user_id}", {"comments": erased}, at=at)
     return erased
 
 
@@ -122,4 +122,4 @@ async def set_quote_consent(
     asks first (``summary_names = "ask"``, the default)."""
     row = await remember_user(session, user, at)
     row.quote_consent = consent
-    await record(session, user.id, "quote", f"user:{user.id}", {"consent": consent})
+    await record(session, user.id, "quote", f"user:{user.id}", {"consent": consent}, at=at)

@@ -7,8 +7,6 @@ no dialect-specific types, and timestamps are stored as UTC.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -65,21 +63,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# Whose "now" stamps a row that does not say when it happened: the clock newsbot runs on
-# (``use_clock``, set at start; a test's manual clock), else the system's. A context
-# variable, so tasks started afterwards (the polling loop, scheduled jobs) share it.
-_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("newsbot_clock", default=None)
-
-
-def use_clock(now: Callable[[], datetime]) -> None:
-    _clock.set(now)
-
-
-def utcnow() -> datetime:
-    clock = _clock.get()
-    return clock() if clock is not None else datetime.now(UTC)
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -133,7 +116,7 @@ class Channel(Base):
     discussion_username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     # Why nothing may be posted here now (the bot lost the right to post), if so.
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     # Whether the bot sees the discussion group's messages (administrator, or privacy off);
@@ -163,7 +146,7 @@ class Article(Base):
     # Set when newsbot paused it itself (a right lost); admins read it in /status.
     paused_reason: Mapped[str | None] = mapped_column(Text)
     spacing_seconds: Mapped[int | None] = mapped_column(Integer)
-    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_at: Mapped[datetime]
     # Who imported it: an article not yet given a channel is theirs (and the operators').
     imported_by: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -265,7 +248,7 @@ class PollSnapshot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
-    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    taken_at: Mapped[datetime]
     counts: Mapped[list[Any]] = mapped_column(JSON)
     total_voters: Mapped[int] = mapped_column(Integer)
 
@@ -280,7 +263,7 @@ class PollAnswer(Base):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     option_ids: Mapped[list[Any]] = mapped_column(JSON)
-    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime]
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -298,8 +281,8 @@ class User(Base):
     forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
     # /quote on|off: whether weekly summaries may name them when quoting (None: never said).
     quote_consent: Mapped[bool | None] = mapped_column(Boolean)
-    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
 
 
 class Comment(Base):
@@ -337,7 +320,7 @@ class Comment(Base):
     sender_chat_title: Mapped[str | None] = mapped_column(String(256))
     text: Mapped[str] = mapped_column(Text, default="")
     media_kind: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
@@ -365,7 +348,7 @@ class CommentEdit(Base):
         ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
     previous_text: Mapped[str] = mapped_column(Text)
-    edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime]
 
     comment: Mapped[Comment] = relationship(back_populates="edits")
 
@@ -378,7 +361,7 @@ class ReactionCount(Base):
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
     reaction: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime]
 
 
 class CommentReaction(Base):
@@ -395,7 +378,7 @@ class CommentReaction(Base):
     # The user, or the chat an anonymous administrator reacted as.
     reactor_id: Mapped[int] = mapped_column(BigInteger, index=True)
     reactions: Mapped[list[Any]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime]
 
 
 class WeeklySummary(Base):
@@ -409,7 +392,7 @@ class WeeklySummary(Base):
     html: Mapped[str] = mapped_column(Text)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     posted_at: Mapped[datetime | None]
 
 
@@ -440,7 +423,7 @@ class Role(Base):
         ForeignKey("channels.id", ondelete="CASCADE"), index=True
     )
     granted_by: Mapped[int | None] = mapped_column(BigInteger)
-    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_at: Mapped[datetime]
 
 
 class AuditEntry(Base):
@@ -456,7 +439,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class InboxUpdate(Base):
@@ -468,7 +451,7 @@ class InboxUpdate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     # Failed handlings so far; past the limit the update is quarantined and skipped.
@@ -494,8 +477,8 @@ class OutboxMessage(Base):
     document_name: Mapped[str | None] = mapped_column(String(256))
     # Tokens of the buttons in its keyboard: they learn the message id once it is sent.
     buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
@@ -519,7 +502,7 @@ class Button(Base):
     action: Mapped[str] = mapped_column(String(32))
     argument: Mapped[str | None] = mapped_column(String(1024))
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 

@@ -131,6 +131,7 @@ async def _import(
             name=request.name,
             lessons=request.lessons,
             actor_id=context.scope.user_id,
+            at=context.now,
         )
     except ArticleError as exc:
         reason = report.escape(exc.text(_))
@@ -361,6 +362,7 @@ async def _pause_or_resume(update: Update, context: Context, paused: bool) -> No
         article_id,
         paused,
         actor_id=scope.user_id,
+        at=context.now,
         channel_ids=await steered_channel_ids(context.session, scope),
     )
     if not paused:
@@ -426,7 +428,7 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
     if await find_article(unit.session, article_id, context.scope) is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
-    count = await cancel_article(unit.session, article_id, actor_id=button.user_id)
+    count = await cancel_article(unit.session, article_id, actor_id=button.user_id, at=unit.now)
     context.services.wake()
     outbox.queue_edit(
         unit.session,

@@ -230,7 +230,14 @@ async def unban_pressed(update: Update, context: Context, button: Button) -> Non
 async def _unban(update: Update, context: Context, person: Person) -> None:
     _ = context.translate
     channels = await groups_moderated(context.session, context.scope)
-    await unban(context.session, context.bot, person, channels, actor_id=context.scope.user_id)
+    await unban(
+        context.session,
+        context.bot,
+        person,
+        channels,
+        actor_id=context.scope.user_id,
+        at=context.now,
+    )
     await reply(
         update,
         _("{who} may write in the discussion groups of {channels} again.").format(

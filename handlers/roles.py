@@ -116,7 +116,12 @@ async def _change(
 ) -> None:
     _ = context.translate
     changed = await change_role(
-        context.session, person, channel, grant=grant, actor_id=context.scope.user_id
+        context.session,
+        person,
+        channel,
+        grant=grant,
+        actor_id=context.scope.user_id,
+        at=context.now,
     )
     if grant:
         text = (

@@ -29,9 +29,13 @@ from db.models import (
 )
 from tests.databases import database_url
 
+AT = datetime(2026, 11, 1, tzinfo=UTC)  # when each row says it happened
+
 
 async def _article(session: AsyncSession) -> Article:
-    article = Article(content_hash="h" * 64, title="T", source_format="text", raw_text="body")
+    article = Article(
+        content_hash="h" * 64, title="T", source_format="text", raw_text="body", imported_at=AT
+    )
     segment = Segment(position=0, kind=SegmentKind.LESSONS, html="<b>x</b>", text="x")
     lesson = Lesson(position=0, text="Lesson", question="Lesson?")
     lesson.polls.append(Poll(chat_id=-1, options=["Agree", "Disagree"]))
@@ -46,10 +50,10 @@ async def test_same_comment_stored_twice_is_one_row(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session:
-        session.add(Comment(chat_id=-5, message_id=7, text="first"))
+        session.add(Comment(chat_id=-5, message_id=7, text="first", created_at=AT))
         await session.commit()
     async with session_factory() as session:
-        session.add(Comment(chat_id=-5, message_id=7, text="again"))
+        session.add(Comment(chat_id=-5, message_id=7, text="again", created_at=AT))
         with pytest.raises(IntegrityError):
             await session.commit()
     async with session_factory() as session:
@@ -69,14 +73,14 @@ async def test_article_content_hash_is_unique_within_a_channel(
         article.channel_id = news.id
         session.add(
             Article(content_hash="h" * 64, title="T", source_format="text", raw_text="",
-                    channel_id=other.id)
+                    channel_id=other.id, imported_at=AT)
         )  # fmt: skip
         await session.commit()
         news_id = news.id
     async with session_factory() as session:
         session.add(
             Article(content_hash="h" * 64, title="T2", source_format="text", raw_text="",
-                    channel_id=news_id)
+                    channel_id=news_id, imported_at=AT)
         )  # fmt: skip
         with pytest.raises(IntegrityError):
             await session.commit()
@@ -87,10 +91,12 @@ async def test_deleting_an_article_cascades_in_the_database(
 ) -> None:
     async with session_factory() as session:
         article = await _article(session)
-        session.add(User(id=42, first_name="Ann"))
+        session.add(User(id=42, first_name="Ann", first_seen=AT, last_seen=AT))
         await session.flush()
-        comment = Comment(chat_id=-5, message_id=1, segment_id=article.segments[0].id, user_id=42)
-        comment.edits.append(CommentEdit(previous_text="old"))
+        comment = Comment(
+            chat_id=-5, message_id=1, segment_id=article.segments[0].id, user_id=42, created_at=AT
+        )
+        comment.edits.append(CommentEdit(previous_text="old", edited_at=AT))
         session.add(comment)
         await session.commit()
         article_id = article.id
@@ -136,9 +142,9 @@ async def test_readers_see_committed_rows_while_a_writer_holds_the_lock(
     for the batch (60 s of busy timeout on SQLite) nor see it half done."""
     readers = create_reader_factory(engine)
     async with session_factory.begin() as session:
-        session.add(User(id=1, first_name="Committed"))
+        session.add(User(id=1, first_name="Committed", first_seen=AT, last_seen=AT))
     async with session_factory.begin() as writer:
-        writer.add(User(id=2, first_name="Uncommitted"))
+        writer.add(User(id=2, first_name="Uncommitted", first_seen=AT, last_seen=AT))
         await writer.flush()  # holds the write lock from here to commit
         async with readers() as reader:
             names = await asyncio.wait_for(reader.scalars(select(User.first_name)), timeout=5)

@@ -59,7 +59,10 @@ GUARDED = ("=", "+", "-", "@", "\t", "\r")
 async def _stored(session: AsyncSession, zone: str) -> list[dict[str, Any]]:
     """A channel in ``zone`` with one post and a comment for every text, author and
     moment; returns what each comment should read as, in the log's order."""
-    channel = Channel(key="news", chat_id=-1001234567890, title="News", timezone=zone)
+    at = MOMENTS[0]
+    channel = Channel(
+        key="news", chat_id=-1001234567890, title="News", timezone=zone, created_at=at
+    )
     session.add(channel)
     await session.flush()
     post = Segment(
@@ -78,12 +81,22 @@ async def _stored(session: AsyncSession, zone: str) -> list[dict[str, Any]]:
             source_format="text",
             raw_text="",
             channel_id=channel.id,
+            imported_at=at,
             segments=[post],
         )
     )
     people = []
     for number, ((first, last, username, _title), _name) in enumerate(AUTHORS, 1):
-        people.append(User(id=number, first_name=first, last_name=last, username=username))
+        people.append(
+            User(
+                id=number,
+                first_name=first,
+                last_name=last,
+                username=username,
+                first_seen=at,
+                last_seen=at,
+            )
+        )
     session.add_all(people)
     await session.flush()
     expected = []

@@ -18,6 +18,7 @@ from bot.config import Config, config_from_mapping
 from db.engine import create_engine, create_session_factory
 from db.models import Article, Lesson, Segment
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
+from tests.harness import START
 
 
 @pytest.fixture
@@ -127,5 +128,5 @@ async def test_service_rolls_back_on_bad_input(
     config: Config = config_from_mapping(config_data, env={})
     async with session_factory() as session:
         with pytest.raises(ArticleError):
-            await import_article(session, b"Title only\n", config, config.channels[0])
+            await import_article(session, b"Title only\n", config, config.channels[0], at=START)
         assert await session.scalar(select(func.count()).select_from(Article)) == 0

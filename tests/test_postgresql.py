@@ -22,6 +22,7 @@ from db.copy import row_counts
 from db.engine import create_engine, create_session_factory
 from db.models import Comment
 from tests.conftest import TEST_TOKEN
+from tests.harness import START
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -50,10 +51,10 @@ async def test_migrations_and_constraints_work_on_postgresql(pg_engine: AsyncEng
     await migrate.upgrade(pg_engine)
     factory = create_session_factory(pg_engine)
     async with factory() as session:
-        session.add(Comment(chat_id=-5, message_id=7, text="first"))
+        session.add(Comment(chat_id=-5, message_id=7, text="first", created_at=START))
         await session.commit()
     async with factory() as session:
-        session.add(Comment(chat_id=-5, message_id=7, text="again"))
+        session.add(Comment(chat_id=-5, message_id=7, text="again", created_at=START))
         with pytest.raises(IntegrityError):
             await session.commit()
     async with factory() as session:
@@ -156,7 +157,7 @@ async def test_db_copy_moves_the_demo_database_to_postgresql_row_for_row(
     factory = create_session_factory(pg_engine)
     async with factory.begin() as session:
         highest = await session.scalar(select(func.max(Comment.id)))
-        added = Comment(chat_id=-5, message_id=999_999, text="after the move")
+        added = Comment(chat_id=-5, message_id=999_999, text="after the move", created_at=START)
         session.add(added)
         await session.flush()
         assert highest is not None

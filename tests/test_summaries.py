@@ -82,6 +82,7 @@ async def _fixture(session: AsyncSession) -> Channel:
         source_format="text",
         raw_text="",
         channel_id=channel.id,
+        imported_at=at,
     )
     post = Segment(
         position=0,
@@ -191,10 +192,14 @@ async def _fixture(session: AsyncSession) -> Channel:
     session.add_all(
         [
             CommentReaction(
-                chat_id=-200, message_id=script.message_id, reactor_id=3, reactions=["👍"]
+                chat_id=-200,
+                message_id=script.message_id,
+                reactor_id=3,
+                reactions=["👍"],
+                updated_at=at,
             ),
-            ReactionCount(segment_id=lessons_post.id, reaction="👍", count=5),
-            ReactionCount(segment_id=post.id, reaction="🔥", count=2),
+            ReactionCount(segment_id=lessons_post.id, reaction="👍", count=5, updated_at=at),
+            ReactionCount(segment_id=post.id, reaction="🔥", count=2, updated_at=at),
         ]
     )
     await session.flush()

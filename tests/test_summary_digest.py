@@ -75,7 +75,7 @@ async def _digest_week(session: AsyncSession, language: str) -> Channel:
     session.add(channel)
     await session.flush()
     people = {
-        name: User(id=number, first_name=name, quote_consent=consent)
+        name: User(id=number, first_name=name, quote_consent=consent, first_seen=at, last_seen=at)
         for number, (name, consent) in enumerate(
             [("Ann", True), ("Bob", None), ("Cid", False), ("Dan", None), ("Eve", True)], 1
         )
@@ -97,6 +97,7 @@ async def _digest_week(session: AsyncSession, language: str) -> Channel:
         source_format="text",
         raw_text="",
         channel_id=channel.id,
+        imported_at=at,
         segments=[lessons_post],
     )
     options = ["Agree", "Partly", "Disagree"]
@@ -148,7 +149,11 @@ async def _digest_week(session: AsyncSession, language: str) -> Channel:
         ]
     )  # fmt: skip
     for name, option in [("Ann", 0), ("Bob", 2), ("Cid", 0), ("Dan", 1)]:
-        session.add(PollAnswer(poll_id=companion.id, user_id=people[name].id, option_ids=[option]))
+        session.add(
+            PollAnswer(
+                poll_id=companion.id, user_id=people[name].id, option_ids=[option], answered_at=at
+            )
+        )
     message_ids = iter(range(100, 200))
 
     def comment(name: str, text: str, reply_to: Comment | None = None) -> Comment:
@@ -175,7 +180,9 @@ async def _digest_week(session: AsyncSession, language: str) -> Channel:
     await session.flush()
     reactions = [(ann, 4), (bob, 1), (bob, 3), (bob, 5), (cid, 2)]
     session.add_all(
-        CommentReaction(chat_id=-200, message_id=row.message_id, reactor_id=who, reactions=["👍"])
+        CommentReaction(
+            chat_id=-200, message_id=row.message_id, reactor_id=who, reactions=["👍"], updated_at=at
+        )
         for row, who in reactions
     )
     await session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +52,7 @@ async def import_article(
     source_format: SourceFormat | None = None,
     lessons: str | None = None,
     actor_id: int | None = None,
+    at: datetime,
 ) -> ImportResult:
     """Store the article with its segments and lessons; nothing is stored if anything fails."""
     text, title, kind, source_url, posts = build_posts(
@@ -62,7 +64,7 @@ async def import_article(
         language=channel.language,
     )
     digest = content_hash(text)
-    channel_row = await ensure_channel(session, channel)
+    channel_row = await ensure_channel(session, channel, at)
     existing = await article_queries.article_by_hash(session, digest, channel_row.id)
     if existing is not None:
         stored = await article_queries.article_with_segments(session, existing.id)
@@ -73,6 +75,7 @@ async def import_article(
             "import",
             f"article:{stored.id}",
             {"created": False},
+            at=at,
             channel_id=stored.channel_id,
         )
         return ImportResult(stored, False, posts_from_segments(stored.segments))
@@ -85,6 +88,7 @@ async def import_article(
         language=channel.language,
         raw_text=text,
         imported_by=actor_id,
+        imported_at=at,
     )
     for post in posts:
         segment_row = Segment(
@@ -106,6 +110,7 @@ async def import_article(
         "import",
         f"article:{article.id}",
         {"created": True, "file": name},
+        at=at,
         channel_id=channel_row.id,
     )
     return ImportResult(article, True, posts)

@@ -93,6 +93,7 @@ async def hide_comment(
             "deleted": deleted,
             **({"refusal": refusal} if refusal else {}),
         },
+        at=at,
         channel_id=channel.id if channel else None,
     )
     return Hidden(comment, deleted, refusal)
@@ -131,6 +132,7 @@ async def ban_author(
         "ban",
         target,
         {"chat": chat_id, "reason": reason},
+        at=at,
         channel_id=channel.id if channel else None,
     )
     return await hide_comment(
@@ -151,7 +153,7 @@ async def unhide_comment(
     comment.hidden, comment.hidden_reason = False, None
     await record(
         session, scope.user_id, "unhide", f"message:{comment.chat_id}:{comment.message_id}",
-        {"at": at.isoformat()}, channel_id=channel.id,
+        {"at": at.isoformat()}, at=at, channel_id=channel.id,
     )  # fmt: skip
     return comment
 
@@ -170,6 +172,7 @@ async def unban(
     channels: list[Channel],
     *,
     actor_id: int | None,
+    at: datetime,
 ) -> None:
     """Let a person or a channel persona write in these channels' groups again."""
     for channel in channels:
@@ -188,6 +191,7 @@ async def unban(
             "unban",
             f"chat:{target.id}" if target.is_chat else f"user:{target.id}",
             {"group": group_id},
+            at=at,
             channel_id=channel.id,
         )
 
@@ -275,6 +279,7 @@ async def change_role(
     *,
     grant: bool,
     actor_id: int,
+    at: datetime,
 ) -> bool:
     """Grant or revoke the moderator role in one channel; whether anything changed.
 
@@ -282,7 +287,7 @@ async def change_role(
     own administrators."""
     name = RoleName.MODERATOR
     if grant:
-        changed = await roles.grant(session, target.id, name, channel.id, actor_id)
+        changed = await roles.grant(session, target.id, name, channel.id, actor_id, at)
     else:
         changed = await roles.revoke(session, target.id, name, channel.id)
     await record(
@@ -291,6 +296,7 @@ async def change_role(
         "grant" if grant else "revoke",
         f"user:{target.id}",
         {"role": name.value, "changed": changed, "channel": channel.key},
+        at=at,
         channel_id=channel.id,
     )
     return changed

@@ -133,6 +133,7 @@ async def schedule_article(
         "publish",
         f"article:{article_id}",
         {"channel": channel.key, "start": start.isoformat(), "every": spacing.total_seconds()},
+        at=now,
         channel_id=channel_row.id,
     )
     return Scheduled(
@@ -151,6 +152,7 @@ async def set_paused(
     paused: bool,
     *,
     actor_id: int | None,
+    at: datetime,
     channel_ids: set[int] | None = None,
 ) -> list[Article]:
     """Pause or resume one article, or (with no id) every article with work left in these
@@ -189,6 +191,7 @@ async def set_paused(
             "pause" if paused else "resume",
             f"article:{article.id}",
             {},
+            at=at,
             channel_id=article.channel_id,
         )
     return changed
@@ -230,7 +233,9 @@ async def catch_up(session: AsyncSession, now: datetime, policy: str) -> int:
     return moved
 
 
-async def cancel_article(session: AsyncSession, article_id: int, *, actor_id: int | None) -> int:
+async def cancel_article(
+    session: AsyncSession, article_id: int, *, actor_id: int | None, at: datetime
+) -> int:
     article = await article_with_segments(session, article_id)
     if article is None:
         raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
@@ -247,6 +252,7 @@ async def cancel_article(session: AsyncSession, article_id: int, *, actor_id: in
         "cancel",
         f"article:{article_id}",
         {"cancelled": cancelled},
+        at=at,
         channel_id=article.channel_id,
     )
     return cancelled

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels import ensure_channel
+from bot.clock import Clock
 from bot.config import Config, DatabaseUnavailable
 from bot.logs import redact
 from db import migrate
@@ -31,7 +32,7 @@ async def upgrade_or_explain(config: Config, engine: AsyncEngine) -> None:
 
 
 @asynccontextmanager
-async def database(config: Config) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def database(config: Config, clock: Clock) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Upgrade the schema, register the configured channels, and hand out sessions."""
     engine = create_engine(config.database_url)
     try:
@@ -39,7 +40,7 @@ async def database(config: Config) -> AsyncIterator[async_sessionmaker[AsyncSess
         sessions = create_session_factory(engine)
         async with sessions.begin() as session:
             for channel in config.channels:
-                await ensure_channel(session, channel)
+                await ensure_channel(session, channel, clock.now())
         yield sessions
     finally:
         await engine.dispose()

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry, utcnow
+from db.models import AuditEntry
 
 
 async def record(
@@ -16,6 +17,7 @@ async def record(
     target: str | None,
     detail: dict[str, Any],
     *,
+    at: datetime,
     channel_id: int | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
@@ -24,7 +26,7 @@ async def record(
         target=target,
         detail=detail,
         channel_id=channel_id,
-        created_at=utcnow(),
+        created_at=at,
     )
     session.add(entry)
     await session.flush()

@@ -237,7 +237,9 @@ async def set_comment_reaction(
             await session.delete(row)
         return
     if row is None:
-        row = CommentReaction(chat_id=chat_id, message_id=message_id, reactor_id=reactor_id)
+        row = CommentReaction(
+            chat_id=chat_id, message_id=message_id, reactor_id=reactor_id, updated_at=at
+        )
         session.add(row)
     row.reactions, row.updated_at = reactions, at
     await session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +21,24 @@ async def has_role(session: AsyncSession, user_id: int, role: RoleName, channel_
 
 
 async def grant(
-    session: AsyncSession, user_id: int, role: RoleName, channel_id: int, granted_by: int | None
+    session: AsyncSession,
+    user_id: int,
+    role: RoleName,
+    channel_id: int,
+    granted_by: int | None,
+    at: datetime,
 ) -> bool:
     if await has_role(session, user_id, role, channel_id):
         return False
-    session.add(Role(user_id=user_id, role=role, channel_id=channel_id, granted_by=granted_by))
+    session.add(
+        Role(
+            user_id=user_id,
+            role=role,
+            channel_id=channel_id,
+            granted_by=granted_by,
+            granted_at=at,
+        )
+    )
     await session.flush()
     return True
 
