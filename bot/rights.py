@@ -61,21 +61,31 @@ class Check:
 
 
 @dataclass(frozen=True)
+class GroupAccess:
+    """What the bot may do in a channel's discussion group."""
+
+    chat_id: int
+    title: str | None = None
+    username: str | None = None  # a public group's @username, without the @
+    visible: bool = False  # the bot receives the comments
+    moderates: bool = False  # and may delete and ban
+
+
+@dataclass(frozen=True)
 class ChannelAccess:
     """What Telegram says the bot may do for one configured channel."""
 
     key: str
-    chat_id: int | None
-    title: str
-    username: str | None
-    can_post: bool
-    post_problem: str  # why not, in plain words; empty when it can post
-    discussion_chat_id: int | None
-    discussion_title: str | None
-    discussion_username: str | None  # a public group's @username, without the @
-    discussion_visible: bool
-    can_moderate: bool
     checks: tuple[Check, ...]
+    chat_id: int | None = None  # None: Telegram does not show the channel to the bot
+    title: str = ""
+    username: str | None = None
+    post_problem: str = ""  # why it cannot post, in plain words; empty when it can
+    group: GroupAccess | None = None  # None: no discussion group
+
+    @property
+    def can_post(self) -> bool:
+        return not self.post_problem
 
 
 def _is_admin(member: ChatMember) -> bool:
@@ -114,23 +124,50 @@ def moderates_group(member: ChatMember) -> bool:
 
 
 async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelAccess:
-    """Ask Telegram about one channel and its discussion group."""
+    """Ask Telegram about one channel and its discussion group: the channel, then which
+    group is its discussion, then what the bot may do there. (A network fault is raised to
+    the caller: it says nothing about the bot's rights.)"""
     name = f"@{me.username}" if me.username else "the bot"
     subject = f"channel {channel.key}"
     try:
         chat = await bot.get_chat(channel.chat)
         member = await bot.get_chat_member(chat.id, me.id)
-    except (BadRequest, Forbidden) as exc:
-        # Telegram answered: the bot is not in the channel, or the chat is wrong. (A network
-        # fault is raised to the caller: it says nothing about the bot's rights.)
+    except (BadRequest, Forbidden) as exc:  # not in the channel, or the chat is wrong
         problem = f"Telegram does not show the channel to the bot ({exc.message})"
         fix = f"check the channel's chat id or @username, and add {name} to it as an administrator"
         return ChannelAccess(
-            channel.key, None, "", None, False, problem, None, None, None, False, False,
-            (Check(subject, False, problem, fix),),
-        )  # fmt: skip
+            channel.key, (Check(subject, False, problem, fix),), post_problem=problem
+        )
     problem = posting_problem(member)
-    checks = [
+    checks = _posting_checks(subject, name, member, problem)
+    group_id = await _discussion_group_id(bot, channel, chat.linked_chat_id, subject, checks)
+    group = None
+    if group_id is None:
+        checks.append(
+            Check(
+                f"{subject}: discussion group",
+                False,
+                "the channel has no linked discussion group, so there are no comments",
+                "in the channel's settings, Discussion, link a group",
+                required=False,
+            )
+        )
+    else:
+        group = await _group_access(bot, group_id, me, subject, checks)
+    return ChannelAccess(
+        channel.key,
+        tuple(checks),
+        chat_id=chat.id,
+        title=chat.title or "",
+        username=f"@{chat.username}" if chat.username else None,
+        post_problem=problem,
+        group=group,
+    )
+
+
+def _posting_checks(subject: str, name: str, member: ChatMember, problem: str) -> list[Check]:
+    may_edit = _right(member, "can_edit_messages") and _right(member, "can_delete_messages")
+    return [
         Check(
             f"{subject}: post",
             not problem,
@@ -139,17 +176,23 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
         ),
         Check(
             f"{subject}: edit and delete",
-            _right(member, "can_edit_messages") and _right(member, "can_delete_messages"),
+            may_edit,
             "the bot can edit and delete its posts"
-            if _right(member, "can_edit_messages") and _right(member, "can_delete_messages")
+            if may_edit
             else "the bot cannot edit or delete posts",
             f"give {name} 'Edit messages of others' and 'Delete messages of others'",
             required=False,
         ),
     ]
-    linked = chat.linked_chat_id
+
+
+async def _discussion_group_id(
+    bot: Bot, channel: ChannelConfig, linked: int | None, subject: str, checks: list[Check]
+) -> int | None:
+    """The group the config names (by id or @username), else the channel's linked one; a
+    configured group that is unreachable or differs from the linked one is a failed check."""
     configured = channel.discussion_group
-    group_id: int | None = linked
+    group_id = linked
     if isinstance(configured, int):
         group_id = configured
     elif isinstance(configured, str):
@@ -164,83 +207,67 @@ async def channel_access(bot: Bot, channel: ChannelConfig, me: User) -> ChannelA
                     "check discussion_group in the config",
                 )
             )
-            group_id = linked
-    visible = moderates = False
-    group_title = group_username = None
-    if group_id is None:
+            return linked
+    if linked is not None and group_id is not None and linked != group_id:
         checks.append(
             Check(
                 f"{subject}: discussion group",
                 False,
-                "the channel has no linked discussion group, so there are no comments",
-                "in the channel's settings, Discussion, link a group",
+                f"the channel links group {linked}, the config names {group_id}",
+                "make discussion_group in the config match the channel's linked group",
+            )
+        )
+    return group_id
+
+
+async def _group_access(
+    bot: Bot, group_id: int, me: User, subject: str, checks: list[Check]
+) -> GroupAccess:
+    """What the bot may do in the discussion group, with its doctor lines."""
+    name = f"@{me.username}" if me.username else "the bot"
+    try:
+        member = await bot.get_chat_member(group_id, me.id)
+        group = await bot.get_chat(group_id)
+    except (BadRequest, Forbidden) as exc:
+        found = f"the bot is not in group {group_id} ({exc.message})"
+        access = GroupAccess(group_id)
+    else:
+        access = GroupAccess(
+            group_id,
+            group.title,
+            group.username,
+            visible=sees_group(member, bool(me.can_read_all_group_messages)),
+            moderates=moderates_group(member),
+        )
+        found = (
+            "the bot is an administrator and can delete and ban"
+            if access.moderates
+            else "the bot sees the comments but cannot delete or ban"
+            if access.visible
+            else "the bot is a plain member with privacy mode on and sees no comment"
+            if member.status == ChatMemberStatus.MEMBER
+            else "the bot is not in the group and sees no comment"
+        )
+    checks.append(
+        Check(
+            f"{subject}: discussion group {group_id}",
+            access.visible,
+            found,
+            f"add {name} to the discussion group as an administrator with 'Delete "
+            "messages' and 'Ban users' (or turn privacy mode off in @BotFather, /setprivacy)",
+        )
+    )
+    if access.visible and not access.moderates:
+        checks.append(
+            Check(
+                f"{subject}: moderation",
+                False,
+                "/hide, /ban and automatic rules cannot act",
+                f"give {name} 'Delete messages' and 'Ban users' in the discussion group",
                 required=False,
             )
         )
-    else:
-        if linked is not None and linked != group_id:
-            checks.append(
-                Check(
-                    f"{subject}: discussion group",
-                    False,
-                    f"the channel links group {linked}, the config names {group_id}",
-                    "make discussion_group in the config match the channel's linked group",
-                )
-            )
-        try:
-            group_member = await bot.get_chat_member(group_id, me.id)
-            group = await bot.get_chat(group_id)
-            group_title, group_username = group.title, group.username
-        except (BadRequest, Forbidden) as exc:
-            group_member = None
-            reason = exc.message
-        if group_member is None:
-            found = f"the bot is not in group {group_id} ({reason})"
-        else:
-            visible = sees_group(group_member, bool(me.can_read_all_group_messages))
-            moderates = moderates_group(group_member)
-            found = (
-                "the bot is an administrator and can delete and ban"
-                if moderates
-                else "the bot sees the comments but cannot delete or ban"
-                if visible
-                else "the bot is a plain member with privacy mode on and sees no comment"
-                if group_member.status == ChatMemberStatus.MEMBER
-                else "the bot is not in the group and sees no comment"
-            )
-        checks.append(
-            Check(
-                f"{subject}: discussion group {group_id}",
-                visible,
-                found,
-                f"add {name} to the discussion group as an administrator with 'Delete "
-                "messages' and 'Ban users' (or turn privacy mode off in @BotFather, /setprivacy)",
-            )
-        )
-        if visible and not moderates:
-            checks.append(
-                Check(
-                    f"{subject}: moderation",
-                    False,
-                    "/hide, /ban and automatic rules cannot act",
-                    f"give {name} 'Delete messages' and 'Ban users' in the discussion group",
-                    required=False,
-                )
-            )
-    return ChannelAccess(
-        channel.key,
-        chat.id,
-        chat.title or "",
-        f"@{chat.username}" if chat.username else None,
-        not problem,
-        problem,
-        group_id,
-        group_title,
-        group_username,
-        visible,
-        moderates,
-        tuple(checks),
-    )
+    return access
 
 
 def configured_people(config: Config) -> dict[int, str]:
@@ -293,14 +320,16 @@ async def apply_access(
     row = await ensure_channel(session, channel_config, now)
     if found.chat_id is not None:
         row.chat_id, row.title, row.username = found.chat_id, found.title, found.username
-        if found.discussion_chat_id != row.discussion_chat_id:
-            await _group_changed(session, team, row, found.discussion_chat_id, now)
-        if found.discussion_chat_id is not None:
-            if row.discussion_visible and not found.discussion_visible:
+        group = found.group
+        group_id = group.chat_id if group is not None else None
+        if group_id != row.discussion_chat_id:
+            await _group_changed(session, team, row, group_id, now)
+        if group is not None:
+            if row.discussion_visible and not group.visible:
                 await _tell_group_hidden(session, team, row.key, now)
-            row.discussion_visible = found.discussion_visible
-        row.discussion_title = found.discussion_title
-        row.discussion_username = found.discussion_username
+            row.discussion_visible = group.visible
+        row.discussion_title = group.title if group is not None else None
+        row.discussion_username = group.username if group is not None else None
     row.checked_at = now
     await set_posting(session, team, row, found.post_problem, now)
 

@@ -6,6 +6,7 @@ is one unit, so a failed command changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from bot.channels import ensure_channel
 from bot.config import ChannelConfig
 from bot.errors import NewsbotError
 from bot.i18n import N_
-from db.models import Article, Poll, Segment, SegmentState
+from db.models import Article, Channel, Lesson, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 from db.queries.articles import article_with_segments
 from db.queries.audit import record
@@ -65,37 +66,14 @@ async def schedule_article(
     actor_id: int | None,
     now: datetime,
 ) -> Scheduled:
+    """Give each segment not yet posted its time, ``every`` apart from ``start``, and each
+    lesson its polls; refused (nothing changed) when the article cannot go there now."""
     article = await article_with_segments(session, article_id)
     if article is None:
         raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
-    busy = [
-        s for s in article.segments if s.state in (SegmentState.SCHEDULED, SegmentState.SENDING)
-    ]
-    if busy:
-        raise PublishingError(N_("Article {id} is already scheduled; see /status."), id=article_id)
     channel_row = await ensure_channel(session, channel, now)
-    posted_elsewhere = [
-        s
-        for s in article.segments
-        if s.state is SegmentState.POSTED and s.channel_id != channel_row.id
-    ]
-    if posted_elsewhere:
-        raise PublishingError(
-            N_("Article {id} was partly posted to another channel."), id=article_id
-        )
-    if channel_row.chat_id is None:
-        raise PublishingError(
-            N_("Channel {channel} is not known to Telegram yet; is the bot running?"),
-            channel=channel.key,
-        )
+    todo = _segments_to_schedule(article, channel_row, channel)
     spacing = every or channel.post_spacing
-    todo = [
-        s
-        for s in sorted(article.segments, key=lambda s: s.position)
-        if s.state not in (SegmentState.POSTED,)
-    ]
-    if not todo:
-        raise PublishingError(N_("Article {id} is already fully posted."), id=article_id)
     options = channel.poll_options or default_poll_options(channel.language)
     polls = 0
     for index, segment in enumerate(todo):
@@ -104,25 +82,7 @@ async def schedule_article(
         segment.state = SegmentState.SCHEDULED
         segment.last_error = None
         for lesson in segment.lessons:
-            wanted = [False, True] if channel.companion_polls else [False]
-            for companion in wanted:
-                existing = [p for p in lesson.polls if p.companion == companion]
-                poll = existing[0] if existing else None
-                if poll is None:
-                    poll = Poll(
-                        chat_id=channel_row.chat_id
-                        if not companion
-                        else channel_row.discussion_chat_id or 0,
-                        anonymous=not companion,
-                        companion=companion,
-                        options=list(options),
-                        counts=[0] * len(options),
-                    )
-                    lesson.polls.append(poll)
-                if poll.state is not SegmentState.POSTED:
-                    poll.state = SegmentState.SCHEDULED
-                    if not companion:
-                        polls += 1
+            polls += _schedule_polls(lesson, channel_row, options, channel.companion_polls)
     article.channel_id = channel_row.id
     article.spacing_seconds = int(spacing.total_seconds())
     article.paused = False
@@ -144,6 +104,53 @@ async def schedule_article(
         polls,
         tuple(s.scheduled_at for s in todo if s.scheduled_at is not None),
     )
+
+
+def _segments_to_schedule(
+    article: Article, channel_row: Channel, channel: ChannelConfig
+) -> list[Segment]:
+    """The segments left to post, in order; the reasons an article cannot be scheduled."""
+    segments = sorted(article.segments, key=lambda s: s.position)
+    if any(s.state in (SegmentState.SCHEDULED, SegmentState.SENDING) for s in segments):
+        raise PublishingError(N_("Article {id} is already scheduled; see /status."), id=article.id)
+    if any(s.state is SegmentState.POSTED and s.channel_id != channel_row.id for s in segments):
+        raise PublishingError(
+            N_("Article {id} was partly posted to another channel."), id=article.id
+        )
+    if channel_row.chat_id is None:
+        raise PublishingError(
+            N_("Channel {channel} is not known to Telegram yet; is the bot running?"),
+            channel=channel.key,
+        )
+    todo = [s for s in segments if s.state is not SegmentState.POSTED]
+    if not todo:
+        raise PublishingError(N_("Article {id} is already fully posted."), id=article.id)
+    return todo
+
+
+def _schedule_polls(
+    lesson: Lesson, channel_row: Channel, options: Sequence[str], companions: bool
+) -> int:
+    """Schedule a lesson's channel poll (and its companion in the discussion group, when
+    the channel has them), made on first use; how many channel polls were scheduled."""
+    scheduled = 0
+    for companion in (False, True) if companions else (False,):
+        poll = next((p for p in lesson.polls if p.companion == companion), None)
+        if poll is None:
+            chat_id = channel_row.discussion_chat_id or 0 if companion else channel_row.chat_id
+            assert chat_id is not None
+            poll = Poll(
+                chat_id=chat_id,
+                anonymous=not companion,
+                companion=companion,
+                options=list(options),
+                counts=[0] * len(options),
+            )
+            lesson.polls.append(poll)
+        if poll.state is not SegmentState.POSTED:
+            poll.state = SegmentState.SCHEDULED
+            scheduled += not companion
+    return scheduled
 
 
 async def set_paused(
