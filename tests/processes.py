@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.articles.importer import build_posts
 from bot.cli import main
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from db.engine import create_engine, create_session_factory
@@ -67,9 +67,11 @@ def channel_shows(world: World, channel_id: int) -> list[str]:
     return [m.get("text") or m["poll"]["question"] for m in world.messages(channel_id)]
 
 
-def expected_shown(config_path: Path) -> list[str]:
-    """The sample article's posts and poll questions, in the order the channel must show."""
-    config = load_config(config_path, env={})
+def expected_shown(config: Config | Path) -> list[str]:
+    """The sample article's posts and poll questions, in the order the channel must show:
+    computed from the article, not from another run of the bot."""
+    if isinstance(config, Path):
+        config = load_config(config, env={})
     *_, posts = build_posts(SAMPLE_ARTICLE.read_bytes(), config, name="a.txt")
     shown: list[str] = []
     for post in posts:

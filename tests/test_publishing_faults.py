@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import Segment, SegmentState
 from tests.conftest import SAMPLE_ARTICLE
 from tests.harness import Harness, running_harness
-from tests.processes import channel_shows
+from tests.processes import channel_shows, expected_shown
 
 
 async def _publish_sample(h: Harness) -> None:
@@ -22,13 +22,6 @@ async def _publish_sample(h: Harness) -> None:
 
 def _shown(h: Harness) -> list[str]:
     return channel_shows(h.world, h.channel_id)
-
-
-async def _expected(tmp_path: Path) -> list[str]:
-    async with running_harness(tmp_path / "clean") as h:
-        await _publish_sample(h)
-        await h.run_until_idle()
-        return _shown(h)
 
 
 @pytest.mark.parametrize(
@@ -46,8 +39,8 @@ async def _expected(tmp_path: Path) -> list[str]:
 async def test_network_faults_never_skip_reorder_or_duplicate(
     tmp_path: Path, kind: str, method: str, delivered: bool
 ) -> None:
-    expected = await _expected(tmp_path)
     async with running_harness(tmp_path / "faulty") as h:
+        expected = expected_shown(h.config)
         h.server.faults.timeout_seconds = 3.0  # longer than the bot's 2 s read timeout
         await _publish_sample(h)
         h.clock.advance(timedelta(minutes=4))  # posts 1-5 due: the fault hits one of them
@@ -62,8 +55,8 @@ async def test_network_faults_never_skip_reorder_or_duplicate(
 
 
 async def test_flood_control_waits_and_goes_on(tmp_path: Path) -> None:
-    expected = await _expected(tmp_path)
     async with running_harness(tmp_path / "flood") as h:
+        expected = expected_shown(h.config)
         await _publish_sample(h)
         # Three refusals: the rate limiter retries twice, then the publisher reschedules.
         h.server.faults.plan("429", "sendMessage", times=3)
@@ -107,8 +100,8 @@ async def test_a_forward_stored_but_never_handled_still_settles_the_doubt(
     several behind a webhook, or a crash between the two): the doubt is settled by that
     stored forward, so the first post is not sent twice, and the admins hear once that the
     article started."""
-    expected = await _expected(tmp_path)
     async with running_harness(tmp_path / "stranded") as h:
+        expected = expected_shown(h.config)
         h.world.send_private(h.admin_id, "/start")
         h.server.faults.timeout_seconds = 3.0  # longer than the bot's 2 s read timeout
         await _publish_sample(h)
