@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import TelegramError
 from telegram.ext import Application
@@ -28,7 +29,7 @@ from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.responses.comments import look_up_batch
 from bot.rights import check_channels, people_checks
-from bot.runtime.database import upgrade_or_explain
+from bot.runtime.database import unavailable, upgrade_or_explain
 from bot.runtime.leases import Lease
 from bot.runtime.polling import poll_until
 from bot.runtime.scheduling import Schedule
@@ -115,9 +116,13 @@ class NewsBot:
             await self._start()
         except Exception as exc:
             await self.stop()
-            if (reason := storage_fault(exc)) is None:
-                raise
-            raise DatabaseUnavailable(f"cannot store in {self.storage.where}: {reason}") from None
+            if (reason := storage_fault(exc)) is not None:
+                raise DatabaseUnavailable(
+                    f"cannot store in {self.storage.where}: {reason}"
+                ) from None
+            if isinstance(exc, SQLAlchemyError | OSError):  # one line, not a traceback
+                raise unavailable(self.config, exc) from None
+            raise
 
     async def _start(self) -> None:
         config, clock, teardown = self.config, self.clock, self._teardown

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # The newest revision in migrations/versions (a test checks Alembic agrees).
 HEAD = "0009"
+# The key of the PostgreSQL advisory lock under which one of several processes started
+# together migrates while the others wait (any number no other application uses).
+MIGRATION_LOCK_KEY = 0x6E657773626F74  # "newsbot"
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:
@@ -35,9 +38,17 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate in one transaction. On PostgreSQL that transaction first takes an advisory
+    lock: of several processes started together one migrates, the others wait for it and
+    then find nothing left to do (DDL there is transactional, so none sees half a schema).
+    SQLite needs no lock: one process at a time holds its file (``single_process``)."""
     from alembic import command
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 

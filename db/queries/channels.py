@@ -7,11 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Channel, Comment
+from db.queries.upsert import insert_unless_present
 
 
 async def add_channel(session: AsyncSession, key: str, created_at: datetime) -> Channel:
-    channel = Channel(key=key, created_at=created_at)
-    session.add(channel)
+    """The channel's row, inserted unless another process started at the same moment
+    inserted it first."""
+    await insert_unless_present(session, Channel, {"key": key, "created_at": created_at}, ["key"])
+    channel = await channel_by_key(session, key)
+    assert channel is not None
     return channel
 
 
