@@ -42,7 +42,7 @@ from bot.runtime.storage import (
     storage_fault,
     storage_notice,
 )
-from bot.runtime.webhook import MAX_CONNECTIONS, WebhookServer
+from bot.runtime.webhook import WebhookServer
 from bot.summaries.service import SummaryJobs
 from bot.telegram.client import build_application
 from db.engine import create_engine, create_reader_factory, create_session_factory
@@ -321,7 +321,7 @@ class NewsBot:
                 webhook.url,
                 secret_token=self.config.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
-                max_connections=MAX_CONNECTIONS,
+                max_connections=webhook.max_connections,
             )
             stopping = asyncio.ensure_future(stop.wait())
             while not stop.is_set():

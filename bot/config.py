@@ -290,8 +290,12 @@ class WebhookConfig(_Strict, frozen=True):
     listen: str = "127.0.0.1:8443"
     # Derived from the token when not given (every process of the bot agrees on it).
     secret_token: Secret | None = None
+    # How many requests Telegram may have open at once (setWebhook's max_connections).
+    max_connections: int = 40
 
     def __post_init__(self) -> None:
+        if not 1 <= self.max_connections <= 100:
+            raise _KeyError("max_connections", "expected 1 to 100, as Telegram allows")
         if self.url is not None:
             parts = urlsplit(self.url)
             if parts.scheme != "https" or not parts.hostname:

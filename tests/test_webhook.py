@@ -330,3 +330,78 @@ async def test_healthz_says_why_the_bot_cannot_work() -> None:
             assert await answer.text() == "the disk under the database is full"
     finally:
         await server.stop()
+
+
+async def test_requests_that_arrive_together_are_stored_together_each_answered_once_stored() -> (
+    None
+):
+    """Twenty requests at once cost at most two transactions, not twenty; none hears 200
+    before its update is stored; an update whose storing fails (not the database) is
+    refused alone, the others of its group stored."""
+    from bot.runtime.webhook import WebhookServer
+
+    groups: list[list[int]] = []
+    stored: set[int] = set()
+    release = asyncio.Event()
+
+    async def store(updates: list[dict[str, Any]]) -> int:
+        ids = [update["update_id"] for update in updates]
+        groups.append(ids)
+        await release.wait()  # the other requests arrive meanwhile
+        if 113 in ids:
+            raise ValueError("this one update cannot be stored")
+        stored.update(ids)
+        return len(ids)
+
+    async def healthy() -> str | None:
+        return None
+
+    server = WebhookServer(
+        url=f"{PUBLIC}/tg", listen="127.0.0.1:0", secret="s3cret", store=store, healthy=healthy
+    )
+    await server.start()
+    answers: dict[int, tuple[int, bool]] = {}
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def push(update_id: int) -> None:
+                async with http.post(
+                    f"http://127.0.0.1:{server.port}/tg",
+                    json={"update_id": update_id, "message": {"text": "hi"}},
+                    headers={SECRET_HEADER: "s3cret"},
+                ) as answer:
+                    answers[update_id] = (answer.status, update_id in stored)
+
+            async def push_at_once(update_ids: range) -> None:
+                release.clear()
+                pushes = [asyncio.create_task(push(update_id)) for update_id in update_ids]
+                try:
+                    await _until(lambda: sum(map(len, groups)) + server.store.waiting >= 20)
+                    assert not any(update_id in answers for update_id in update_ids)
+                finally:
+                    release.set()
+                await asyncio.gather(*pushes)
+
+            await push_at_once(range(1, 21))
+            assert len(groups) <= 2
+            assert sorted(update_id for group in groups for update_id in group) == list(
+                range(1, 21)
+            )
+            assert answers == dict.fromkeys(range(1, 21), (200, True))
+
+            groups.clear()
+            await push_at_once(range(101, 121))
+    finally:
+        await server.stop()
+    assert answers[113] == (503, False)
+    assert all(
+        answers[update_id] == (200, True) for update_id in range(101, 121) if update_id != 113
+    )
+    assert stored == set(range(1, 21)) | set(range(101, 121)) - {113}
+
+
+async def test_set_webhook_asks_for_the_configured_number_of_connections(tmp_path: Path) -> None:
+    webhook = WEBHOOK | {"max_connections": 3}
+    async with running_harness(tmp_path, webhook=webhook) as h, _serving(h):
+        assert h.world.webhook is not None
+        assert h.world.webhook["max_connections"] == 3

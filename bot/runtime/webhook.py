@@ -22,12 +22,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.config import webhook_secret_for
+from bot.runtime.storage import storage_fault
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header's name
-# Telegram allows at most 40 connections at once; newsbot stores each update in its own
-# short transaction, so a few suffice and keep SQLite's writers from queueing.
-MAX_CONNECTIONS = 8
+Store = Callable[[list[dict[str, Any]]], Awaitable[int]]
 
 
 def secret_for(token: str) -> str:
@@ -72,6 +71,71 @@ def listen_address(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+class GroupedStore:
+    """Stores pushed updates in groups, as polling stores a ``getUpdates`` batch: the
+    requests that arrive while one group is being stored wait and go in together next,
+    in one transaction. Each request is still answered only once its own update is
+    stored. A group that fails for a reason of its own (not the database being away) is
+    stored again update by update, so one odd update cannot hold up the others."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._storing: asyncio.Task[None] | None = None
+
+    @property
+    def waiting(self) -> int:
+        """Updates handed in and waiting for the next group."""
+        return len(self._waiting)
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        """Returns once ``payload`` is stored; raises what storing it raised."""
+        stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((payload, stored))
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.create_task(self._store_waiting())
+        # A request that goes away (the client gave up) leaves its update to the group:
+        # Telegram sends it again and the inbox stores it once.
+        await asyncio.shield(stored)
+
+    async def _store_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self._store([payload for payload, _stored in group])
+            except Exception as exc:  # noqa: BLE001 - each request hears its own outcome
+                if len(group) == 1 or storage_fault(exc) is not None:
+                    _settle(group, exc)
+                    continue
+                for one in group:
+                    try:
+                        await self._store([one[0]])
+                    except Exception as alone:  # noqa: BLE001 - as above
+                        _settle([one], alone)
+                    else:
+                        _settle([one], None)
+            else:
+                _settle(group, None)
+
+    async def drain(self) -> None:
+        """Wait until every update handed in so far is stored or refused (on stop)."""
+        if self._storing is not None:
+            with contextlib.suppress(Exception):
+                await self._storing
+
+
+def _settle(
+    group: list[tuple[dict[str, Any], asyncio.Future[None]]], error: BaseException | None
+) -> None:
+    for _payload, stored in group:
+        if stored.done():
+            continue
+        if error is None:
+            stored.set_result(None)
+        else:
+            stored.set_exception(error)
+
+
 class WebhookServer:
     """The HTTP side of webhook mode: store, then answer; tell the handler loop."""
 
@@ -81,13 +145,13 @@ class WebhookServer:
         url: str,
         listen: str,
         secret: str,
-        store: Callable[[list[dict[str, Any]]], Awaitable[int]],
+        store: Store,
         healthy: Callable[[], Awaitable[str | None]],
     ) -> None:
         self.path = urlsplit(url).path or "/"
         self.host, self.port = listen_address(listen)
         self.secret = secret
-        self.store = store
+        self.store = GroupedStore(store)
         self.healthy = healthy
         self.arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -108,6 +172,7 @@ class WebhookServer:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.store.drain()
 
     async def _update(self, request: web.Request) -> web.StreamResponse:
         # Junk is answered 4xx, never 500: it needs no secret to send, and a 500 would be
@@ -122,7 +187,7 @@ class WebhookServer:
         if not is_update(payload):
             return web.Response(status=400, text="not an update")
         try:
-            await self.store([payload])
+            await self.store(payload)
         except Exception:  # not stored: Telegram must send it again
             log.exception(
                 "webhook: update %s not stored; Telegram will retry", payload["update_id"]
