@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 # How often webhook mode looks for stored updates nobody handled (their process died).
 STRANDED_UPDATES_SECONDS = 5.0
+# How long, behind a webhook, an update waits for an earlier one still on its way (Telegram
+# sends several at once): longer than a request takes, shorter than anyone notices.
+GAP_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ class NewsBot:
             report_to=list(config.admins),
             on_given_up=handlers.apologise,
             prepare=look_up_batch,
+            gap_grace=GAP_GRACE_SECONDS if config.webhook.url is not None else None,
         )
         outbox = OutboxSender(sessions, bot, clock, create_reader_factory(engine))
         summaries = SummaryJobs(sessions, bot, config, clock, access)

@@ -11,9 +11,11 @@ taken up on the next start.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +32,7 @@ from bot.telegram.html import escape
 from bot.telegram.update_shapes import normalise_update
 from db.models import InboxUpdate
 from db.queries import inbox as queries
-from db.queries.inbox import StoredUpdate
+from db.queries.inbox import Claimed, StoredUpdate
 from db.queries.responses import clear_batch_cache
 
 log = logging.getLogger(__name__)
@@ -56,12 +58,74 @@ GivenUp = Callable[[AsyncSession, Update, datetime], None]
 Prepare = Callable[[AsyncSession, list[Update]], Awaitable[None]]
 
 
+async def take_batch(
+    session: AsyncSession,
+    limit: int,
+    held: Mapping[int, dict[str, Any]] | None = None,
+    before_any_gap: Callable[[AsyncSession, list[Claimed]], Awaitable[list[Claimed]]] | None = None,
+) -> list[StoredUpdate]:
+    """The next waiting updates this transaction handles, in order, locked until it ends;
+    other processes take batches of their own meanwhile.
+
+    An update is left for later while an earlier one with its ordering key waits outside
+    the batch (another process holds it, or it was stored after the batch was taken), so
+    the same message and its edits, or one person's votes, are handled in order whoever
+    handles them. The checks run in this order, each statement seeing what is committed
+    by then: lock, look for gaps, look for earlier keys. An update stored after the lock
+    is either a gap (seen by the second) or waiting (seen by the third)."""
+    rows = await queries.lock_waiting(session, limit)
+    if before_any_gap is not None:
+        rows = await before_any_gap(session, rows)
+    keys = {row.ordering_key for row in rows if row.ordering_key is not None}
+    elsewhere = await queries.earliest_waiting_elsewhere(session, keys, [row.id for row in rows])
+    rows = [
+        row
+        for row in rows
+        if row.ordering_key is None
+        or row.ordering_key not in elsewhere
+        or row.update_id < elsewhere[row.ordering_key]
+    ]
+    return await queries.with_payloads(session, rows, held)
+
+
 def is_interactive(update: Update) -> bool:
     """Updates that may make the bot reply: handled in a transaction of their own."""
     if update.callback_query is not None:
         return True
     chat = update.effective_chat
     return chat is not None and chat.type == "private"
+
+
+def ordering_key(payload: dict[str, Any]) -> str | None:
+    """What an update must be handled in order with, whichever process handles it: a
+    discussion message with its edits; everything one person does in a private chat or
+    with buttons; one person's votes in a poll, or reactions to a message; a chat's
+    membership. Different comments, even in one thread, need no order among themselves
+    (their Telegram message ids order them wherever they are shown)."""
+    for kind in ("message", "edited_message"):
+        message = payload.get(kind)
+        if isinstance(message, dict):
+            chat = message.get("chat") or {}
+            if chat.get("type") in ("group", "supergroup"):
+                return f"message:{chat.get('id')}:{message.get('message_id')}"
+            sender = (message.get("from") or {}).get("id")
+            return f"person:{sender}" if sender is not None else f"chat:{chat.get('id')}"
+    if isinstance(query := payload.get("callback_query"), dict):
+        return f"person:{(query.get('from') or {}).get('id')}"
+    if isinstance(answer := payload.get("poll_answer"), dict):
+        voter = (answer.get("user") or answer.get("voter_chat") or {}).get("id")
+        return f"vote:{answer.get('poll_id')}:{voter}"[:96]
+    if isinstance(reaction := payload.get("message_reaction"), dict):
+        actor = (reaction.get("user") or reaction.get("actor_chat") or {}).get("id")
+        chat_id = (reaction.get("chat") or {}).get("id")
+        return f"reaction:{chat_id}:{reaction.get('message_id')}:{actor}"
+    if isinstance(counts := payload.get("message_reaction_count"), dict):
+        return f"reactions:{(counts.get('chat') or {}).get('id')}:{counts.get('message_id')}"
+    if isinstance(poll := payload.get("poll"), dict):
+        return f"poll:{poll.get('id')}"[:96]
+    if isinstance(member := payload.get("my_chat_member"), dict):
+        return f"chat:{(member.get('chat') or {}).get('id')}"
+    return None
 
 
 class Inbox:
@@ -76,7 +140,11 @@ class Inbox:
         on_given_up: GivenUp | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         prepare: Prepare | None = None,
+        gap_grace: float | None = None,
     ) -> None:
+        """``gap_grace``: webhook mode, where Telegram sends several updates at once and a
+        later one may be stored first. An update after one still missing waits up to this
+        many seconds for it, so one person's edits or votes are not handled out of order."""
         self.sessions = sessions
         self.application = application
         self.clock = clock
@@ -86,6 +154,11 @@ class Inbox:
         self.on_given_up = on_given_up
         self.max_attempts = max_attempts
         self.prepare = prepare
+        self.gap_grace = gap_grace
+        # Missing update ids this process waits for, since when (monotonic); and those it
+        # stopped waiting for.
+        self._waiting_since: dict[int, float] = {}
+        self._given_up: collections.deque[int] = collections.deque(maxlen=100)
         self.offset: int | None = None
         self._held: dict[int, dict[str, Any]] = {}
         # One handling pass at a time in a process: the loop that takes updates and the
@@ -130,7 +203,7 @@ class Inbox:
             return 0
         try:
             async with self.sessions.begin() as session:
-                await queries.store_updates(session, payloads, self.clock.now())
+                await queries.store_updates(session, payloads, self.clock.now(), ordering_key)
         except Exception as exc:
             if (fault := as_storage_fault(exc)) is not None:
                 raise fault from exc  # not stored, so not confirmed: asked for again later
@@ -148,9 +221,12 @@ class Inbox:
     async def _process(self) -> int:
         handled = 0
         while True:
-            async with self.sessions() as session:
-                async with session.begin():
-                    rows = await queries.unprocessed(session, BATCH_SIZE, self._held)
+            async with self.sessions() as session, session.begin():
+                # One transaction a batch, holding the batch's rows: other processes take
+                # batches of their own meanwhile. Each run of updates is handled in a
+                # savepoint, so one that fails is undone alone; a storage fault undoes the
+                # whole batch, which then waits, stored, until storing works again.
+                rows = await take_batch(session, BATCH_SIZE, self._held, self._before_any_gap)
                 for row in rows:
                     self._held.pop(row.update_id, None)
                 if not rows:
@@ -164,10 +240,30 @@ class Inbox:
                         taken += together
                         continue
                     for row, update in group:
-                        taken += await self._handle_alone(session, row.id, update)
-                if not taken:
-                    return handled  # another process is handling them (several processes)
-                handled += taken
+                        await self._handle_alone(session, row, update)
+                        taken += 1
+            handled += taken
+
+    async def _before_any_gap(self, session: AsyncSession, rows: list[Claimed]) -> list[Claimed]:
+        """The rows before the first update still missing while it may yet arrive (within
+        ``gap_grace`` of first missing it); all of them once it is given up."""
+        if self.gap_grace is None or not rows:
+            return rows
+        holes = await queries.missing_update_ids(session, rows[0].update_id, rows[-1].update_id)
+        now = time.monotonic()
+        for missing in holes:
+            if missing in self._given_up:
+                continue
+            since = self._waiting_since.setdefault(missing, now)
+            if now - since < self.gap_grace:
+                return [row for row in rows if row.update_id < missing]
+            log.info("update %d did not arrive; the updates after it go on", missing)
+            del self._waiting_since[missing]
+            self._given_up.append(missing)
+        self._waiting_since = {
+            missing: since for missing, since in self._waiting_since.items() if missing in holes
+        }
+        return rows
 
     async def _parse(
         self, session: AsyncSession, rows: list[StoredUpdate]
@@ -180,11 +276,10 @@ class Inbox:
                 update = reader.read(row.payload)
             except Exception as exc:  # noqa: BLE001 - whatever breaks parsing, the update waits aside
                 log.error("update %d cannot be read: %s", row.update_id, exc)
-                async with session.begin():
-                    fresh = await session.get(InboxUpdate, row.id)
-                    assert fresh is not None
-                    fresh.attempts += 1
-                    await self._quarantine(session, fresh, None, exc)
+                stored = await session.get(InboxUpdate, row.id)
+                assert stored is not None
+                stored.attempts += 1
+                await self._quarantine(session, stored, None, exc)
                 continue
             parsed.append((row, update))
         return parsed
@@ -192,16 +287,14 @@ class Inbox:
     async def _handle_together(
         self, session: AsyncSession, group: list[tuple[StoredUpdate, Update]]
     ) -> int | None:
-        """The fast path: the whole run in one transaction; how many it handled, or None (all
-        undone) if any failed. Updates another process has taken are left to it."""
+        """The fast path: the whole run in one savepoint; how many it handled, or None (all
+        undone) if any failed."""
         if len(group) == 1:
             return None
         failures: list[BaseException] = []
         clear_batch_cache(session)
-        transaction = await session.begin()
+        savepoint = await session.begin_nested()
         try:
-            mine = await queries.take_for_handling(session, [row.id for row, _update in group])
-            group = [(row, update) for row, update in group if row.id in mine]
             if self.prepare is not None:
                 await self.prepare(session, [update for _row, update in group])
             for _row, update in group:
@@ -212,23 +305,21 @@ class Inbox:
                 await queries.mark_processed(
                     session, [row.id for row, _update in group], self.clock.now()
                 )
-        except Exception as exc:  # noqa: BLE001 - e.g. another process stored the same reader
-            await transaction.rollback()  # first: each update is taken again alone
+                await session.flush()
+        except Exception as exc:  # e.g. another process stored the same reader
+            await savepoint.rollback()  # first: each update is taken again alone
+            if (fault := as_storage_fault(exc)) is not None:
+                raise fault from exc
             log.warning("a batch of updates is taken again one by one: %s", _describe(exc))
             return None
         except BaseException:
-            await transaction.rollback()
+            await savepoint.rollback()
             raise
         if failures:
             # One bad update: undo the run (its outbox rows too); each is taken again alone.
-            await transaction.rollback()
+            await savepoint.rollback()
             return None
-        try:
-            await transaction.commit()
-        except Exception as exc:  # noqa: BLE001 - as above: each is taken again alone
-            await session.rollback()
-            log.warning("a batch of updates is taken again one by one: %s", _describe(exc))
-            return None
+        await savepoint.commit()
         return len(group)
 
     async def _dispatch(
@@ -243,45 +334,40 @@ class Inbox:
         finally:
             unit_of_work.unbind()
 
-    async def _handle_alone(self, session: AsyncSession, row_id: int, update: Update) -> bool:
-        """One update in its own transaction; a failure is counted, and past the limit the
-        update is quarantined so the ones after it go on. False: nothing to do (handled
-        already, or being handled by another process)."""
+    async def _handle_alone(self, session: AsyncSession, row: StoredUpdate, update: Update) -> None:
+        """One update in a savepoint of its own; a failure is counted, and past the limit the
+        update is quarantined so the ones after it go on."""
         failures: list[BaseException] = []
         clear_batch_cache(session)
+        savepoint = await session.begin_nested()
         try:
-            async with session.begin():
-                row = await session.get(InboxUpdate, row_id, with_for_update={"skip_locked": True})
-                if row is None or row.processed_at is not None or row.quarantined_at is not None:
-                    return False
-                await self._dispatch(session, update, failures)
-                if not failures:
-                    row.processed_at = self.clock.now()
-                    row.error = None
-                    return True
-                await session.rollback()
+            await self._dispatch(session, update, failures)
+            if not failures:
+                await queries.mark_processed(session, [row.id], self.clock.now())
+                await session.flush()
+                await savepoint.commit()
+                return
         except Exception as exc:  # noqa: BLE001 - storing failed (a row another process added)
             failures.append(exc)
+        await savepoint.rollback()
         clear_batch_cache(session)
         error = failures[0]
         if (fault := as_storage_fault(error)) is not None:
             # Not the update's fault: it waits, uncounted, until storing works again.
             raise fault from error
-        async with session.begin():
-            row = await session.get(InboxUpdate, row_id)
-            assert row is not None
-            row.attempts += 1
-            row.error = _describe(error)
-            if row.attempts >= self.max_attempts:
-                await self._quarantine(session, row, update, error)
-            else:
-                log.warning(
-                    "update %d failed (attempt %d of %d); it will be tried again",
-                    row.update_id,
-                    row.attempts,
-                    self.max_attempts,
-                )
-        return True
+        stored = await session.get(InboxUpdate, row.id)
+        assert stored is not None
+        stored.attempts += 1
+        stored.error = _describe(error)
+        if stored.attempts >= self.max_attempts:
+            await self._quarantine(session, stored, update, error)
+        else:
+            log.warning(
+                "update %d failed (attempt %d of %d); it will be tried again",
+                stored.update_id,
+                stored.attempts,
+                self.max_attempts,
+            )
 
     async def _quarantine(
         self,

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -442,11 +443,24 @@ class AuditEntry(Base):
     created_at: Mapped[datetime]
 
 
+# Updates neither handled nor set aside: what the inbox's own index covers.
+_WAITING = text("processed_at IS NULL AND quarantined_at IS NULL")
+
+
 class InboxUpdate(Base):
     """Raw updates, stored before they are confirmed to Telegram, so none is lost."""
 
     __tablename__ = "inbox_updates"
-    __table_args__ = (Index("ix_inbox_updates_processed", "processed_at", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbox_updates_processed", "processed_at", "update_id"),
+        Index(
+            "ix_inbox_updates_waiting_key",
+            "ordering_key",
+            "update_id",
+            sqlite_where=_WAITING,
+            postgresql_where=_WAITING,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -457,6 +471,9 @@ class InboxUpdate(Base):
     # Failed handlings so far; past the limit the update is quarantined and skipped.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     quarantined_at: Mapped[datetime | None]
+    # Updates with the same key are handled in update order, even by several processes
+    # (the same message and its edits, one person's votes, ...); None: no order needed.
+    ordering_key: Mapped[str | None] = mapped_column(String(96))
 
 
 class OutboxMessage(Base):

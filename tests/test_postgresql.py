@@ -17,10 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.cli import main
+from bot.inbox import take_batch
 from db import migrate
 from db.copy import row_counts
 from db.engine import create_engine, create_session_factory
 from db.models import Comment
+from db.queries.inbox import StoredUpdate, mark_processed, store_updates
 from tests.conftest import TEST_TOKEN
 from tests.harness import START
 
@@ -166,3 +168,29 @@ async def test_db_copy_moves_the_demo_database_to_postgresql_row_for_row(
     assert await asyncio.to_thread(cli, "copy") == 2
     assert "already holds rows" in capsys.readouterr().err
     assert (await row_counts(pg_engine))["comments"] == here["comments"] + 1
+
+
+async def test_processes_take_batches_of_their_own_keeping_each_keys_order(
+    pg_engine: AsyncEngine,
+) -> None:
+    """Two processes claiming at once get different updates (SKIP LOCKED); an update whose
+    key has an earlier one in the other's batch waits until that one is handled."""
+    await migrate.upgrade(pg_engine)
+    sessions = create_session_factory(pg_engine)
+    keys = {1: "vote:p:7", 2: "message:-5:1", 3: "vote:p:7", 4: "message:-5:2", 5: "vote:p:7"}
+    async with sessions.begin() as session:
+        payloads = [{"update_id": update_id} for update_id in keys]
+        await store_updates(session, payloads, START, lambda p: keys[p["update_id"]])
+
+    def ids(rows: list[StoredUpdate]) -> list[int]:
+        return [row.update_id for row in rows]
+
+    async with sessions() as first, first.begin():
+        first_batch = await take_batch(first, 3)
+        async with sessions() as second, second.begin():
+            # 4 is free; 5 waits for 1 and 3, which the first process holds.
+            assert ids(await take_batch(second, 3)) == [4]
+        assert ids(first_batch) == [1, 2, 3]
+        await mark_processed(first, [row.id for row in first_batch], START)
+    async with sessions() as second, second.begin():
+        assert ids(await take_batch(second, 3)) == [4, 5]

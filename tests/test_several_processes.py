@@ -16,7 +16,7 @@ from bot.config import load_config
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from db.engine import create_engine, create_session_factory
-from db.models import Lease
+from db.models import Comment, Lease
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.databases import on_postgresql
 from tests.processes import (
@@ -123,15 +123,39 @@ async def test_two_thousand_comments_over_three_processes_are_stored_once(
             assert await eventually(lambda: thread_known(database), within=30), (
                 "the post's automatic forward was not handled"
             )
+            edited: dict[int, str] = {}
             for number in range(2000):
-                world.comment(readers[number % 40], channel_id, post_id, f"comment {number}")
+                reader = readers[number % 40]
+                sent = world.comment(reader, channel_id, post_id, f"comment {number}")
+                if number % 10 == 0:  # edited at once, perhaps handled by another process
+                    edited[sent["message_id"]] = f"comment {number}, edited"
+                    world.edit(reader, sent["chat"]["id"], sent["message_id"], f"{number}, draft")
+                    world.edit(
+                        reader, sent["chat"]["id"], sent["message_id"], edited[sent["message_id"]]
+                    )
             await comments_reach(database, 2000, within=120)
+            assert await eventually(lambda: _texts_are(database, edited), within=60)
         finally:
             for bot in bots:
                 bot.stop()
         assert await comment_count(database) == (2000, 2000)
         handled_by = [(tmp_path / f"bot{n}.log").read_text(encoding="utf-8") for n in range(3)]
         assert all("Traceback" not in log for log in handled_by)
+
+
+async def _texts_are(database: str, expected: dict[int, str]) -> bool:
+    """Whether the comments with these message ids read so, each edit applied in order."""
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            rows = await session.execute(
+                select(Comment.message_id, Comment.text).where(
+                    Comment.message_id.in_(list(expected))
+                )
+            )
+            return dict(rows.all()) == expected
+    finally:
+        await engine.dispose()
 
 
 async def test_two_polling_processes_take_turns_instead_of_fighting(tmp_path: Path) -> None:

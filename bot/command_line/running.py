@@ -61,6 +61,7 @@ def _receiving(config: Config, args: argparse.Namespace) -> Config:
         "url": args.webhook or current.url,
         "listen": args.listen or current.listen,
         "secret_token": current.secret_token,
+        "max_connections": current.max_connections,
     }
     try:
         webhook = read_struct(WebhookConfig, wanted)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, MessageOriginChannel, Update
@@ -185,7 +186,7 @@ async def look_up_batch(session: AsyncSession, updates: list[Update]) -> None:
     """Before a batch is handled: find its stored comments and known commenters in two
     queries, instead of a query or two per message."""
     messages: set[tuple[int, int]] = set()
-    people: set[int] = set()
+    people: dict[int, dict[str, Any]] = {}
     for update in updates:
         message = update.message or update.edited_message
         if message is None or message.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
@@ -193,12 +194,30 @@ async def look_up_batch(session: AsyncSession, updates: list[Update]) -> None:
         messages.add((message.chat.id, message.message_id))
         if message.reply_to_message is not None:
             messages.add((message.chat.id, message.reply_to_message.message_id))
-        if message.from_user is not None and message.sender_chat is None:
-            people.add(message.from_user.id)
+        person = message.from_user
+        in_a_thread = message.message_thread_id is not None  # a comment, not group chatter
+        if in_a_thread and person is not None and message.sender_chat is None:
+            people.setdefault(person.id, _user_columns(person, message.date))
     if messages:
         await queries.known_comments(session, messages)
     if people:
-        await queries.known_users(session, people)
+        await queries.known_users(session, set(people))
+        # New commenters go in now, in one statement that tolerates another process
+        # inserting the same person at the same moment.
+        await queries.add_new_users(session, list(people.values()))
+
+
+def _user_columns(person: TelegramUser, seen_at: datetime) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "username": person.username,
+        "language_code": person.language_code,
+        "is_bot": person.is_bot,
+        "first_seen": seen_at,
+        "last_seen": seen_at,
+    }
 
 
 async def store_edit(session: AsyncSession, message: Message, bot_id: int) -> Comment | None:

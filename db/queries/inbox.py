@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -11,7 +11,10 @@ from db.models import InboxUpdate
 
 
 async def store_updates(
-    session: AsyncSession, payloads: list[dict[str, Any]], received_at: datetime
+    session: AsyncSession,
+    payloads: list[dict[str, Any]],
+    received_at: datetime,
+    ordering_key: Callable[[dict[str, Any]], str | None] = lambda _payload: None,
 ) -> int:
     """Insert the updates not stored yet; an update delivered twice is stored once."""
     ids = [payload["update_id"] for payload in payloads]
@@ -23,7 +26,12 @@ async def store_updates(
         await session.execute(
             insert(InboxUpdate),
             [
-                {"update_id": p["update_id"], "payload": p, "received_at": received_at}
+                {
+                    "update_id": p["update_id"],
+                    "payload": p,
+                    "received_at": received_at,
+                    "ordering_key": ordering_key(p),
+                }
                 for p in fresh
             ],
         )
@@ -39,21 +47,50 @@ class StoredUpdate(NamedTuple):
     payload: dict[str, Any]
 
 
-async def unprocessed(
-    session: AsyncSession, limit: int, held: Mapping[int, dict[str, Any]] | None = None
+_WAITING = (InboxUpdate.processed_at.is_(None), InboxUpdate.quarantined_at.is_(None))
+
+
+class Claimed(NamedTuple):
+    id: int
+    update_id: int
+    ordering_key: str | None
+
+
+async def lock_waiting(session: AsyncSession, limit: int) -> list[Claimed]:
+    """The next waiting updates, in order, locked for this transaction. Rows another
+    process has locked are skipped, not waited for (``SKIP LOCKED`` on PostgreSQL; SQLite
+    has one process and no row locks)."""
+    rows = await session.execute(
+        select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.ordering_key)
+        .where(*_WAITING)
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [Claimed(*row) for row in rows]
+
+
+async def earliest_waiting_elsewhere(
+    session: AsyncSession, keys: set[str], mine: list[int]
+) -> dict[str, int]:
+    """For each ordering key, the lowest update id still waiting outside the rows ``mine``."""
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(InboxUpdate.ordering_key, func.min(InboxUpdate.update_id))
+        .where(*_WAITING, InboxUpdate.ordering_key.in_(keys), InboxUpdate.id.not_in(mine))
+        .group_by(InboxUpdate.ordering_key)
+    )
+    return {str(key): int(first) for key, first in rows}
+
+
+async def with_payloads(
+    session: AsyncSession, rows: list[Claimed], held: Mapping[int, dict[str, Any]] | None = None
 ) -> list[StoredUpdate]:
-    """The next updates to handle, in order. ``held``: payloads by update id that the caller
-    still has from storing them, so they are not read back and decoded again."""
+    """The rows with their updates. ``held``: payloads by update id the caller still has
+    from storing them, so they are not read back and decoded again."""
     held = held or {}
-    rows = (
-        await session.execute(
-            select(InboxUpdate.id, InboxUpdate.update_id)
-            .where(InboxUpdate.processed_at.is_(None), InboxUpdate.quarantined_at.is_(None))
-            .order_by(InboxUpdate.update_id)
-            .limit(limit)
-        )
-    ).all()
-    missing = [row_id for row_id, update_id in rows if update_id not in held]
+    missing = [row.id for row in rows if row.update_id not in held]
     stored: dict[int, dict[str, Any]] = {}
     if missing:
         found = await session.execute(
@@ -61,24 +98,30 @@ async def unprocessed(
         )
         stored = {row.id: row.payload for row in found}
     return [
-        StoredUpdate(row_id, update_id, held[update_id] if update_id in held else stored[row_id])
-        for row_id, update_id in rows
+        StoredUpdate(
+            row.id, row.update_id, held[row.update_id] if row.update_id in held else stored[row.id]
+        )
+        for row in rows
     ]
 
 
-async def take_for_handling(session: AsyncSession, ids: list[int]) -> set[int]:
-    """Lock the rows of updates still to handle for this transaction; rows another process
-    has locked are skipped, not waited for (PostgreSQL; SQLite has one process)."""
-    rows = await session.scalars(
-        select(InboxUpdate.id)
-        .where(
-            InboxUpdate.id.in_(ids),
-            InboxUpdate.processed_at.is_(None),
-            InboxUpdate.quarantined_at.is_(None),
-        )
-        .with_for_update(skip_locked=True)
+async def missing_update_ids(session: AsyncSession, first: int, last: int) -> list[int]:
+    """Where update ids skip from the last one stored before ``first`` up to ``last``
+    (Telegram numbers updates one after another): the first id of each hole, in order."""
+    previous = await session.scalar(
+        select(func.max(InboxUpdate.update_id)).where(InboxUpdate.update_id < first)
     )
-    return set(rows)
+    expected = previous + 1 if previous is not None else first
+    holes = []
+    for update_id in await session.scalars(
+        select(InboxUpdate.update_id)
+        .where(InboxUpdate.update_id.between(first, last))
+        .order_by(InboxUpdate.update_id)
+    ):
+        if update_id != expected:
+            holes.append(expected)
+        expected = update_id + 1
+    return holes
 
 
 async def highest_update_id(session: AsyncSession) -> int | None:

@@ -17,6 +17,7 @@ from db.models import (
     Segment,
     User,
 )
+from db.queries.upsert import insert_unless_present
 
 Row = TypeVar("Row", Channel, Segment, Poll)
 
@@ -159,6 +160,23 @@ async def known_users(session: AsyncSession, user_ids: set[int]) -> None:
     }
     for user_id in wanted:
         cache[("user", user_id)] = found.get(user_id)
+
+
+async def add_new_users(session: AsyncSession, people: list[dict[str, Any]]) -> None:
+    """Insert the batch's people not stored yet, in one statement (another process may be
+    inserting some of them at the same moment: theirs win, nothing fails), and keep them
+    for the batch's later lookups. Each dict holds a ``User``'s columns."""
+    cache = _batch_cache(session)
+    new = sorted(
+        (person for person in people if cache.get(("user", person["id"])) is None),
+        key=lambda person: int(person["id"]),
+    )
+    if not new:
+        return
+    await insert_unless_present(session, User, new, ["id"])
+    ids = [person["id"] for person in new]
+    for user in await session.scalars(select(User).where(User.id.in_(ids))):
+        cache[("user", user.id)] = user
 
 
 async def poll_by_telegram_id(session: AsyncSession, telegram_poll_id: str) -> Poll | None:
