@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 # How often webhook mode looks for stored updates nobody handled (their process died).
 STRANDED_UPDATES_SECONDS = 5.0
+# How long, behind a webhook, updates gather before they are handled together.
+WEBHOOK_BATCH_WINDOW = 0.05
 # How long, behind a webhook, an update waits for an earlier one still on its way (Telegram
 # sends several at once): longer than a request takes, shorter than anyone notices.
 GAP_GRACE_SECONDS = 2.0
@@ -337,6 +339,10 @@ class NewsBot:
                     timeout=STRANDED_UPDATES_SECONDS,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
+                if arrived.done() and not stop.is_set():
+                    # Let the requests arriving meanwhile join the batch: one pass over
+                    # many updates costs far less a comment than many passes over a few.
+                    await asyncio.wait({stopping}, timeout=WEBHOOK_BATCH_WINDOW)
                 arrived.cancel()
                 server.arrived.clear()
                 try:
