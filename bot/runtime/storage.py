@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -46,6 +47,27 @@ _OS_FAULTS = {
     errno.EACCES: N_("newsbot may not write the database's files"),
     errno.EIO: _IO,
 }
+
+
+# A database server that does not answer (stopped, restarting, the network to it cut).
+_GONE = N_("the database server does not answer")
+# PostgreSQL's SQLSTATEs for a connection lost or refused, and for a server shutting down
+# or starting up.
+_GONE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _server_gone(error: BaseException) -> bool:
+    if isinstance(error, ConnectionError):  # refused, reset, aborted
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    state = getattr(error, "sqlstate", None)
+    if isinstance(state, str) and state.startswith(_GONE_STATES):
+        return True
+    # asyncpg's words for a connection that closed under it (no SQLSTATE of its own).
+    return type(error).__name__ in ("ConnectionDoesNotExistError", "ConnectionResetError") or (
+        type(error).__module__.startswith("asyncpg") and "connection is closed" in str(error)
+    )
 
 
 # Room a disk needs before a full one counts as having room again.
@@ -92,6 +114,8 @@ def storage_fault(error: BaseException) -> str | None:
                     return reason
         if isinstance(current, OSError) and current.errno in _OS_FAULTS:
             return _OS_FAULTS[current.errno]
+        if _server_gone(current):
+            return _GONE
         orig = getattr(current, "orig", None)
         current = orig if isinstance(orig, BaseException) else current.__cause__
     return None
@@ -166,6 +190,13 @@ def storage_notice(_: Translator, reason: str | None, where: str) -> str:
         return _("Storing works again in {database}; I am taking up what waited.").format(
             database=where
         )
+    if reason == _GONE:
+        return _(
+            "I cannot store anything in {database}: {reason}. Nothing is lost: Telegram "
+            "keeps what readers send for 24 hours, and I take it up by myself once the "
+            "database answers again. Fix: start the database server, or mend the network "
+            "to it."
+        ).format(database=where, reason=_(reason))
     return _(
         "I cannot store anything in {database}: {reason}. Nothing is lost: Telegram keeps "
         "what readers send for 24 hours, and I take it up by myself once storing works "
