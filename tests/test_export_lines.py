@@ -104,9 +104,12 @@ async def _stored(session: AsyncSession, zone: str) -> list[dict[str, Any]]:
     for index in range(count):
         (_first, _last, _username, title), name = AUTHORS[index % len(AUTHORS)]
         text, moment = TEXTS[index % len(TEXTS)], MOMENTS[index % len(MOMENTS)]
+        # Stored in the reverse of Telegram's order (several processes store comments as
+        # they come): the log still lists them by message id within a second.
+        message_id = 200 - index
         comment = Comment(
             chat_id=-1009876543210,
-            message_id=100 + index,
+            message_id=message_id,
             thread_id=99,
             segment_id=post.id,
             user_id=people[index % len(AUTHORS)].id,
@@ -118,12 +121,12 @@ async def _stored(session: AsyncSession, zone: str) -> list[dict[str, Any]]:
         session.add(comment)
         expected.append(
             {
-                "message_id": 100 + index,
+                "message_id": message_id,
                 "text": text,
                 "author_name": name,
                 "time_utc": moment.isoformat().replace("+00:00", "Z"),
                 "time_local": moment.astimezone(ZoneInfo(zone)).isoformat(),
-                "link": f"https://t.me/c/9876543210/{100 + index}",
+                "link": f"https://t.me/c/9876543210/{message_id}",
             }
         )
     await session.flush()

@@ -405,7 +405,7 @@ def _log_query(
         *(
             (Comment.message_id,)
             if group_id is not None
-            else (order_post, Comment.created_at, Comment.id)
+            else (order_post, Comment.created_at, Comment.message_id)
         )
     )
     if group_id is not None:
