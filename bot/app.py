@@ -24,6 +24,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, DatabaseUnavailable
 from bot.i18n import translator
 from bot.inbox import ALLOWED_UPDATES, Inbox
+from bot.logs import log_failure
 from bot.outbox import OutboxSender
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
@@ -350,8 +351,8 @@ class NewsBot:
                     await self.storage.worked()
                 except StorageUnavailable as fault:  # they wait, stored; told once
                     await self.storage.failed(fault.reason)
-                except Exception:  # stored updates wait; the next arrival tries again
-                    log.exception("handling stored updates failed")
+                except Exception as exc:  # noqa: BLE001 - they wait; the next arrival tries again
+                    log_failure(log, "handling stored updates failed", exc)
                 parts.outbox.wake()
             stopping.cancel()
         finally:

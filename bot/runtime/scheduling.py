@@ -30,6 +30,7 @@ from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
 from bot.rights import REFRESH_EVERY
 from bot.runtime.leases import Lease
+from bot.runtime.storage import storage_fault
 from bot.summaries.service import SummaryJobs
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ class Schedule:
         self._wakeup = wakeup
         self.lease = lease
         self.leading = False
+        # The database stopped answering during a tick: what fell due meanwhile is
+        # re-spaced before publishing goes on, as after a restart.
+        self._interrupted = False
 
     def wake(self) -> None:
         """Look at the database again now (a schedule changed); asked for while a tick
@@ -148,18 +152,22 @@ class Schedule:
             return True
         held = await self.lease.hold()
         if held and not self.leading:
-            async with self.sessions.begin() as session:
-                moved = await catch_up(
-                    session, self.clock.now(), self.config.publishing.missed_slots
-                )
-            log.info("this process now publishes (re-spaced %d overdue post(s))", moved)
+            await self._respace("this process now publishes")
         self.leading = held
         return held
 
     async def tick(self) -> datetime | None:
-        """Run what is due; the next wake-up is derived from the database again."""
-        if not await self.lead():
-            return None  # another process publishes; the safety tick looks again
+        """Run what is due; the next wake-up is derived from the database again. Nothing
+        raised here ends the loop: a failure is logged (once a minute) and tried again."""
+        try:
+            if not await self.lead():
+                return None  # another process publishes; the safety tick looks again
+        except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
+            log_failure(log, "could not renew the publishing lease", exc)
+            # Held or not, it is taken again (and what fell due re-spaced) once the
+            # database answers.
+            self.leading = False
+            return None
         await self.run_summaries()  # also makes up a summary missed while the bot was down
         await self.apply_retention()
         await self.sweep_outbox()
@@ -169,11 +177,20 @@ class Schedule:
             except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
                 log_failure(log, "checking the bot's rights failed", exc)
         try:
+            if self._interrupted:
+                await self._respace("the database answers again")
             upcoming = await self.publisher.tick()
         except Exception as exc:  # noqa: BLE001 - the loop goes on; logged once a minute
             log_failure(log, "publishing tick failed", exc)
+            self._interrupted = self._interrupted or storage_fault(exc) is not None
             return None
         return upcoming
+
+    async def _respace(self, why: str) -> None:
+        async with self.sessions.begin() as session:
+            moved = await catch_up(session, self.clock.now(), self.config.publishing.missed_slots)
+        self._interrupted = False
+        log.info("%s: publishing goes on (re-spaced %d overdue post(s))", why, moved)
 
     async def apply_retention(self) -> None:
         try:
