@@ -91,3 +91,30 @@ def test_config_is_accepted_after_the_subcommand(
     assert "base (empty)" in capsys.readouterr().out
     assert main(["check-config", "--config", str(tmp_path / "missing.toml")]) == 2
     assert "missing.toml: file not found" in capsys.readouterr().err
+
+
+def test_doctor_tells_a_silent_database_server_from_an_old_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nowhere = 'api_base_url = "http://127.0.0.1:9"\n'  # Telegram's check fails fast; not ours
+    old = _write_config(tmp_path, nowhere)
+    assert main(["--config", str(old), "db", "upgrade", "0003"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(old), "doctor"]) == 1
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "database:" in line]
+    assert "is at revision 0003" in line
+    assert "Fix: run newsbot db upgrade" in line
+
+    silent = tmp_path / "silent.toml"
+    silent.write_text(
+        old.read_text("utf-8").replace(
+            f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+            "postgresql+asyncpg://newsbot@127.0.0.1:9/newsbot",
+        ),
+        encoding="utf-8",
+    )
+    assert main(["--config", str(silent), "doctor"]) == 1
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "database:" in line]
+    assert "cannot use the database" in line
+    assert "Fix: start the database server" in line
+    assert "db upgrade" not in line

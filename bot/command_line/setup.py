@@ -70,8 +70,8 @@ async def _doctor(args: argparse.Namespace) -> int:
                 "check api_base_url and the network",
             )
         )
-    ok, found = await schema_state(config)
-    checks.append(Check("database", ok, found, "run newsbot db upgrade (or newsbot run)"))
+    ok, found, fix = await schema_state(config)
+    checks.append(Check("database", ok, found, fix))
     for check in checks:
         print(check.line())
     failed = [check for check in checks if check.required and not check.ok]

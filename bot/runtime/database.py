@@ -46,19 +46,26 @@ async def database(config: Config, clock: Clock) -> AsyncIterator[async_sessionm
         await engine.dispose()
 
 
-async def schema_state(config: Config) -> tuple[bool, str]:
-    """Whether the database answers and is at the newest revision, in words."""
+async def schema_state(config: Config) -> tuple[bool, str, str]:
+    """Whether the database answers and is at the newest revision, in words, and what to do
+    if not: a server that does not answer is not a schema to upgrade."""
     engine = create_engine(config.database_url)
     try:
         current = await migrate.current_revision(engine)
     except (SQLAlchemyError, OSError) as exc:
-        return False, str(unavailable(config, exc))
+        return (
+            False,
+            str(unavailable(config, exc)),
+            "start the database server, or check database_url and the network to it",
+        )
     finally:
         await engine.dispose()
     head = migrate.head_revision()
     if current != head:
-        return False, (
+        return (
+            False,
             f"{config.database_display} is at revision {current or 'base (empty)'}, "
-            f"this newsbot needs {head}"
+            f"this newsbot needs {head}",
+            "run newsbot db upgrade (or newsbot run, which upgrades on start)",
         )
-    return True, f"{config.database_display} is at revision {head}"
+    return True, f"{config.database_display} is at revision {head}", ""
