@@ -1,5 +1,6 @@
 """Moving up from SQLite: every row of one database into an empty other one (PostgreSQL),
-ids kept, sequences set past them; and a row count of both to check the move.
+ids kept, sequences set past them; and each table's rows counted and checksummed on both
+sides to check the move.
 
 Rows stream in chunks (a million comments never sit in memory), tables in foreign-key
 order, in one transaction on the target: a failed copy leaves it as empty as it was.
@@ -7,9 +8,14 @@ order, in one transaction on the target: a failed copy leaves it as empty as it 
 
 from __future__ import annotations
 
+import enum
+import hashlib
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Integer, Table, func, insert, select, text
+from sqlalchemy import Integer, Row, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import migrate
@@ -35,6 +41,38 @@ async def row_counts(engine: AsyncEngine) -> dict[str, int]:
                 await connection.scalar(select(func.count()).select_from(table)) or 0
             )
     return counts
+
+
+async def table_checksums(engine: AsyncEngine) -> dict[str, tuple[int, str]]:
+    """Each of newsbot's tables: its rows, and a SHA-256 over their contents in primary-key
+    order, as Python reads them through the models' column types (so SQLite and
+    PostgreSQL holding the same data give the same sum)."""
+    sums: dict[str, tuple[int, str]] = {}
+    async with engine.connect() as connection:
+        for table in _tables():
+            order = list(table.primary_key.columns) or list(table.columns)
+            digest, rows = hashlib.sha256(), 0
+            result = await connection.stream(select(table).order_by(*order))
+            while chunk := await result.fetchmany(CHUNK):
+                for row in chunk:
+                    digest.update(_canonical(row))
+                    rows += 1
+            sums[table.name] = (rows, digest.hexdigest())
+    return sums
+
+
+def _canonical(row: Row[Any]) -> bytes:
+    def value(cell: object) -> object:
+        if isinstance(cell, datetime):
+            return cell.astimezone(UTC).isoformat() if cell.tzinfo else cell.isoformat()
+        if isinstance(cell, bytes):
+            return cell.hex()
+        if isinstance(cell, enum.Enum):
+            return cell.name
+        return cell
+
+    cells = [value(cell) for cell in row]
+    return json.dumps(cells, sort_keys=True, default=str, ensure_ascii=False).encode() + b"\n"
 
 
 async def copy_database(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import NewsBot
 from bot.config import config_from_mapping
 from db.models import Comment, Lesson, Segment, SegmentState
-from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
+from tests.conftest import PROJECT_ROOT, SAMPLE_ARTICLE, TEST_TOKEN
 from tests.harness import Harness, running_harness
 
 ARTICLE_WITH_SOURCE = b"""---
@@ -224,3 +229,35 @@ async def test_export_filters_by_article_and_by_dates(tmp_path: Path) -> None:
         assert await exported("1") == ["on the first day", "two days later"]
         assert await exported("2") == ["about ports"]
         assert await exported(f"1 {h.clock.now():%Y-%m-%d}") == ["two days later"]
+
+
+def _readme_block(language: str) -> str:
+    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
+    [block] = re.findall(rf"```{language}\n(.*?)```", readme, flags=re.DOTALL)
+    return str(block)
+
+
+def test_the_readmes_systemd_unit_is_valid_and_outlasts_a_database_outage(
+    tmp_path: Path,
+) -> None:
+    unit = _readme_block("ini")
+    # systemd takes a comment only on a line of its own: after a value it is part of it.
+    for line in unit.splitlines():
+        assert line.startswith("#") or "#" not in line, line
+    settings = dict(line.split("=", 1) for line in unit.splitlines() if "=" in line)
+    assert settings["Restart"] == "always"
+    restart_every = int(settings["RestartSec"])
+    # A 30-second outage (starts failing each RestartSec) stays within the start limit.
+    assert 30 / restart_every < int(settings["StartLimitBurst"])
+    assert int(settings["StartLimitIntervalSec"]) >= 30
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    newsbot = Path(sys.executable).with_name("newsbot")
+    path = tmp_path / "newsbot.service"
+    path.write_text(unit.replace("/srv/newsbot/.venv/bin/newsbot", str(newsbot)), "utf-8")
+    verified = subprocess.run(
+        [analyze, "verify", str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "newsbot.service" not in verified.stderr, verified.stderr

@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.cli import main
+from bot.config import load_config
 from bot.inbox import take_batch
+from bot.runtime.single_process import hold_database
 from db import migrate
 from db.copy import row_counts
 from db.engine import create_engine, create_session_factory
@@ -142,11 +144,19 @@ async def test_db_copy_moves_the_demo_database_to_postgresql_row_for_row(
     def cli(*words: str) -> int:
         return main(["--config", str(config), "db", *words, "--to", target])
 
+    # A bot still running on the file would store what the copy has passed: refused.
+    running = hold_database(load_config(config, env={}))
+    assert running is not None
+    try:
+        assert await asyncio.to_thread(cli, "copy") == 1
+        assert "in use by another newsbot process" in capsys.readouterr().err
+        assert await migrate.stored_revision(pg_engine) is None  # the target untouched
+    finally:
+        running.release()
     assert await asyncio.to_thread(cli, "copy") == 0
     printed = capsys.readouterr().out
     assert "comments: " in printed
-    assert "all " in printed
-    assert "tables hold the same number of rows" in printed
+    assert "tables hold the same rows (counted and checksummed)" in printed
     source = create_engine(f"sqlite+aiosqlite:///{database}")
     try:
         here, there = await row_counts(source), await row_counts(pg_engine)
@@ -164,10 +174,23 @@ async def test_db_copy_moves_the_demo_database_to_postgresql_row_for_row(
         await session.flush()
         assert highest is not None
         assert added.id == highest + 1
+    # Same counts, other contents: the check says which table.
+    async with factory.begin() as session:
+        await session.delete(added)
+    assert await asyncio.to_thread(cli, "check") == 0
+    capsys.readouterr()
+    async with factory.begin() as session:
+        first = await session.scalar(select(Comment).order_by(Comment.id).limit(1))
+        assert first is not None
+        first.text += " (changed)"
+    assert await asyncio.to_thread(cli, "check") == 2
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "<-" in line]
+    assert line.startswith("comments")
+    assert "same count, other contents" in line
     # Copying again into a database that holds rows is refused, changing nothing.
     assert await asyncio.to_thread(cli, "copy") == 2
     assert "already holds rows" in capsys.readouterr().err
-    assert (await row_counts(pg_engine))["comments"] == here["comments"] + 1
+    assert (await row_counts(pg_engine))["comments"] == here["comments"]
 
 
 async def test_processes_take_batches_of_their_own_keeping_each_keys_order(

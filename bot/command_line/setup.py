@@ -104,12 +104,14 @@ async def _db(args: argparse.Namespace) -> int:
 
 
 async def _db_move(config: Config, args: argparse.Namespace) -> int:
-    """``db copy --to URL``: this database into an empty one; ``db check --to URL``: the
-    rows of each table, side by side."""
+    """``db copy --to URL``: this database into an empty one, then checked; ``db check --to
+    URL``: each table's rows counted and checksummed on both sides."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.config import DatabaseUnavailable
     from bot.logs import redact
-    from db.copy import CopyError, copy_database, row_counts
+    from bot.runtime.single_process import hold_database
+    from db.copy import CopyError, copy_database, table_checksums
     from db.engine import create_engine
 
     if not args.to:
@@ -117,15 +119,19 @@ async def _db_move(config: Config, args: argparse.Namespace) -> int:
     if not args.to.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
         raise CommandError("--to: expected postgresql+asyncpg://user@host/database")
     secrets = (*config.secrets, *_password(args.to))
+    try:  # a running bot would store what the copy has already passed
+        lock = hold_database(config)
+    except DatabaseUnavailable as exc:
+        raise CommandError(f"db {args.action}: {exc}; stop it first", EXIT_FAILED) from None
     source, target = create_engine(config.database_url), create_engine(args.to)
     try:
         if args.action == "copy":
             copied = await copy_database(
                 source, target, lambda table, rows: print(f"{table}: {rows} copied", flush=True)
             )
-            print(f"copied {sum(copied.values())} rows; newsbot db check --to ... compares them")
+            print(f"copied {sum(copied.values())} rows; comparing them now", flush=True)
             args.action = "check"
-        ours, theirs = await row_counts(source), await row_counts(target)
+        ours, theirs = await table_checksums(source), await table_checksums(target)
     except CopyError as exc:
         raise CommandError(f"db copy: {exc}") from None
     except (SQLAlchemyError, OSError) as exc:
@@ -135,16 +141,21 @@ async def _db_move(config: Config, args: argparse.Namespace) -> int:
     finally:
         await source.dispose()
         await target.dispose()
+        if lock is not None:
+            lock.release()
     differ = [table for table in ours if ours[table] != theirs.get(table)]
     width = max(len(table) for table in ours)
     print(f"{'table':{width}} {'here':>10} {'there':>10}")
-    for table, count in ours.items():
-        mark = "  <- differs" if table in differ else ""
-        print(f"{table:{width}} {count:>10} {theirs.get(table, 0):>10}{mark}")
+    for table, (count, _sum) in ours.items():
+        there = theirs.get(table, (0, ""))
+        mark = ""
+        if table in differ:
+            mark = "  <- other rows" if count != there[0] else "  <- same count, other contents"
+        print(f"{table:{width}} {count:>10} {there[0]:>10}{mark}")
     if differ:
         print(f"{len(differ)} of {len(ours)} tables differ")
         return EXIT_USAGE
-    print(f"all {len(ours)} tables hold the same number of rows")
+    print(f"all {len(ours)} tables hold the same rows (counted and checksummed)")
     return EXIT_OK
 
 
