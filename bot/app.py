@@ -150,7 +150,7 @@ class NewsBot:
         lease = (
             None
             if database_lock is not None
-            else Lease(sessions, clock, ttl=config.publishing.lease)
+            else Lease(sessions, clock, ttl=config.publishing.lease, engine=engine)
         )
         wakeup = asyncio.Event()
         inbox = Inbox(
@@ -174,6 +174,7 @@ class NewsBot:
             background=self.use_scheduler,
             on_channel_done=wakeup.set,
             may_post=lease.still_held if lease is not None else None,
+            fence=lease.fence if lease is not None else None,
             handle_stored=inbox.process,
         )
         schedule = Schedule(

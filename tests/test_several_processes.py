@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.config import load_config
 from bot.emulator.server import EmulatorServer
@@ -195,3 +195,78 @@ async def test_two_polling_processes_take_turns_instead_of_fighting(tmp_path: Pa
         assert answers() == 3  # each /start answered once
         text = "".join(log.read_text(encoding="utf-8") for log in logs)
         assert "another instance is polling" not in text
+
+
+async def _advisory_holder(database: str) -> int | None:
+    """The server process id of the connection holding the publishing lock."""
+    engine = create_engine(database)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            )
+    finally:
+        await engine.dispose()
+    return int(found) if found is not None else None
+
+
+async def _cut(database: str, backend: int) -> None:
+    engine = create_engine(database)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("how", ["killed", "its connection cut"])
+async def test_another_process_takes_over_within_seconds_not_the_lease(
+    tmp_path: Path, how: str
+) -> None:
+    """The publishing lease lasts a minute here; the publisher's advisory lock goes with
+    its connection, so a standby publishes within seconds of it dying or being cut off,
+    and nothing is posted twice (a publisher that was cut off and has not noticed yet is
+    fenced out by the lease row)."""
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    async with EmulatorServer(world) as server:
+        config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        config.write_text(config.read_text("utf-8").replace('"3s"', '"60s"'), "utf-8")
+        database = load_config(config, env={}).database_url
+        await import_and_publish(config, SAMPLE_ARTICLE, "--every", "1s")
+        bots = _processes(config, tmp_path, world)[:2]
+
+        def shown() -> list[str]:
+            return channel_shows(world, channel_id)
+
+        try:
+            for bot in bots:
+                bot.start()
+            await wait_until(lambda: len(shown()) >= 3, timeout=60)
+            pid = await _publisher_pid(database)
+            assert pid is not None
+            if how == "killed":
+                os.kill(pid, signal.SIGKILL)
+            else:
+                backend = await _advisory_holder(database)
+                assert backend is not None
+                await _cut(database, backend)
+            cut_at = asyncio.get_running_loop().time()
+
+            async def other_publishes() -> bool:
+                return await _publisher_pid(database) not in (None, pid)
+
+            assert await eventually(other_publishes, within=15), "no takeover within 15 s"
+            took = asyncio.get_running_loop().time() - cut_at
+            assert took < 15
+            await wait_until(lambda: len(shown()) >= 15, timeout=120)
+            assert await eventually(lambda: all_posted(database), within=30)
+            await asyncio.sleep(5.5)  # a duplicate would arrive within the doubt window
+        finally:
+            for bot in bots:
+                bot.stop()
+        assert shown() == expected_shown(config)  # every post and poll once, in order
+        if how == "its connection cut":
+            logs = "".join((tmp_path / f"bot{n}.log").read_text("utf-8") for n in range(2))
+            assert "the publishing lock's connection is gone" in logs

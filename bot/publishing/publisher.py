@@ -48,13 +48,16 @@ class Publisher:
         background: bool = False,
         on_channel_done: Callable[[], None] | None = None,
         may_post: Callable[[], bool] | None = None,
+        fence: Callable[[AsyncSession], Awaitable[bool]] | None = None,
         handle_stored: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         """``background``: channels post side by side in tasks of their own, as when running
         for real (a channel held back by flood control must not hold the others up until
         its article ends), and ``on_channel_done`` asks the schedule to look again; without
         it (a test's manual clock) ``tick`` posts to the end. ``may_post``: with several
-        processes, whether this one still holds the publishing lease. ``handle_stored``:
+        processes, whether this one still holds the publishing lease, by its own clock;
+        ``fence``, the same asked of the database in the transaction that marks an item
+        as being sent, so a process that lost the lease unawares cannot post. ``handle_stored``:
         handles updates stored but not yet handled, among them perhaps the automatic
         forward that settles a doubt, stored by a process that died before handling it."""
         self.sessions = sessions
@@ -65,6 +68,7 @@ class Publisher:
         self.in_background = background
         self.on_channel_done = on_channel_done
         self.may_post = may_post
+        self.fence = fence
         self.handle_stored = handle_stored
         self._lock = asyncio.Lock()
         self._posting: dict[int, asyncio.Task[None]] = {}
@@ -232,6 +236,8 @@ class Publisher:
                 due = await self._next_due(session, channel_id, now)
                 if due is None:
                     return tried
+                if self.fence is not None and not await self.fence(session):
+                    return tried  # another process publishes now
                 due.state = SegmentState.SENDING
                 due.sending_since = now
                 due.attempts += 1
@@ -400,6 +406,8 @@ class Publisher:
                 row = await session.get(Poll, poll_id)
                 if row is None or row.state is not SegmentState.SCHEDULED:
                     continue
+                if self.fence is not None and not await self.fence(session):
+                    return  # another process publishes now
                 row.state = SegmentState.SENDING
                 row.sending_since = self.clock.now()
                 row.chat_id = group_id

@@ -35,6 +35,8 @@ from bot.summaries.service import SummaryJobs
 
 log = logging.getLogger(__name__)
 SAFETY_TICK = timedelta(seconds=30)
+# How often a standby process asks whether the publisher is gone (one cheap query).
+STANDBY_TICK = timedelta(seconds=2)
 
 
 class Schedule:
@@ -72,6 +74,8 @@ class Schedule:
 
     @property
     def safety_interval(self) -> timedelta:
+        if self.lease is not None and not self.leading:  # a standby: ready to take over
+            return STANDBY_TICK
         if self.lease is not None:  # renewed well before it runs out
             return min(SAFETY_TICK, self.lease.ttl / 3)
         return SAFETY_TICK
@@ -132,7 +136,7 @@ class Schedule:
 
     async def release(self) -> None:
         """On a clean stop, another process may take over at once (else it expires)."""
-        if self.lease is not None and self.leading:
+        if self.lease is not None:
             try:
                 await self.lease.release()
             except Exception as exc:  # noqa: BLE001 - it runs out by itself anyway
