@@ -10,12 +10,12 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 import handlers
@@ -24,7 +24,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, DatabaseUnavailable
 from bot.i18n import translator
 from bot.inbox import ALLOWED_UPDATES, Inbox
-from bot.logs import log_failure
+from bot.logs import log_failure, redact
 from bot.outbox import OutboxSender
 from bot.publishing.publisher import Publisher
 from bot.publishing.service import catch_up
@@ -325,12 +325,8 @@ class NewsBot:
         try:
             if on_listening is not None:
                 on_listening(server.port)
-            await parts.application.bot.set_webhook(
-                webhook.url,
-                secret_token=self.config.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-                max_connections=webhook.max_connections,
-            )
+            if not await self._set_webhook(stop):
+                return
             stopping = asyncio.ensure_future(stop.wait())
             while not stop.is_set():
                 arrived = asyncio.ensure_future(server.arrived.wait())
@@ -358,6 +354,33 @@ class NewsBot:
             stopping.cancel()
         finally:
             await server.stop()
+
+    async def _set_webhook(self, stop: asyncio.Event) -> bool:
+        """Tell Telegram where to push, trying again with back-off while it cannot be
+        reached (the server is listening meanwhile); False if stopped first."""
+        webhook, delay = self.config.webhook, 1.0
+        while not stop.is_set():
+            try:
+                await self.parts.application.bot.set_webhook(
+                    webhook.url,
+                    secret_token=self.config.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                    max_connections=webhook.max_connections,
+                )
+                return True
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            except NetworkError as exc:  # TimedOut too: Telegram may have set it, or not
+                log.warning(
+                    "could not set the webhook (%s); trying again in %.0f s",
+                    redact(str(exc), self.config.secrets),
+                    delay,
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, 30.0)
+        return False
 
     async def _store_pushed(self, payloads: list[dict[str, Any]]) -> int:
         """A pushed update, stored before Telegram hears 200; a storage fault is a 503 (and

@@ -270,3 +270,32 @@ async def test_another_process_takes_over_within_seconds_not_the_lease(
         if how == "its connection cut":
             logs = "".join((tmp_path / f"bot{n}.log").read_text("utf-8") for n in range(2))
             assert "the publishing lock's connection is gone" in logs
+
+
+async def test_three_processes_started_at_once_on_an_empty_database_all_run(
+    tmp_path: Path,
+) -> None:
+    """Real ``newsbot run`` processes, started together on a database nobody migrated."""
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    async with EmulatorServer(world) as server:
+        config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
+        bots = _processes(config, tmp_path, world)
+        logs = [tmp_path / f"bot{n}.log" for n in range(3)]
+        try:
+            for bot in bots:
+                bot.start()
+            await wait_until(
+                lambda: all(
+                    log.exists() and "is running" in log.read_text("utf-8") for log in logs
+                ),
+                timeout=60,
+            )
+            for bot in bots:
+                assert bot.process is not None
+                assert bot.process.poll() is None
+        finally:
+            for bot in bots:
+                bot.stop()
+        assert all("Traceback" not in log.read_text("utf-8") for log in logs)

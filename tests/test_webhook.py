@@ -405,3 +405,11 @@ async def test_set_webhook_asks_for_the_configured_number_of_connections(tmp_pat
     async with running_harness(tmp_path, webhook=webhook) as h, _serving(h):
         assert h.world.webhook is not None
         assert h.world.webhook["max_connections"] == 3
+
+
+async def test_a_set_webhook_that_fails_is_tried_again_not_fatal(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, webhook=WEBHOOK) as h:
+        h.server.faults.plan("5xx", "setWebhook", times=2)
+        async with _serving(h):  # waits until the webhook is set
+            assert h.world.webhook is not None
+            assert h.world.webhook["url"] == f"{PUBLIC}/tg"
