@@ -13,8 +13,10 @@ import contextlib
 import os
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -65,6 +67,30 @@ def _on_server(statement: str) -> None:
     thread.join(timeout=60)
     if failure:
         raise failure[0]
+
+
+LOCAL_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@contextlib.asynccontextmanager
+async def scratch_postgresql() -> AsyncIterator[str]:
+    """An empty database of its own on the local PostgreSQL server (its URL), dropped
+    afterwards; skips the test where no server answers. For tests about PostgreSQL itself,
+    whichever database the rest of the suite runs on."""
+    name = f"newsbot_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(LOCAL_SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OSError as exc:  # pragma: no cover - only where no server runs
+        await admin.dispose()
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {exc}")
+    try:
+        yield make_url(LOCAL_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.dispose()
 
 
 @atexit.register

@@ -6,7 +6,6 @@ import asyncio
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import main
 from bot.config import load_config
@@ -26,29 +25,18 @@ from db.engine import create_engine, create_session_factory
 from db.models import Comment
 from db.queries.inbox import StoredUpdate, mark_processed, store_updates
 from tests.conftest import TEST_TOKEN
+from tests.databases import scratch_postgresql
 from tests.harness import START
-
-ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture
 async def pg_engine() -> AsyncIterator[AsyncEngine]:
-    name = f"newsbot_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except OSError as exc:  # pragma: no cover - only where no server runs
-        await admin.dispose()
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {exc}")
-    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.dispose()
+    async with scratch_postgresql() as url:
+        engine = create_engine(url)
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
 
 
 async def test_migrations_and_constraints_work_on_postgresql(pg_engine: AsyncEngine) -> None:

@@ -41,6 +41,14 @@ pytestmark = [
 PUBLIC = "https://bot.example.org"
 
 
+def _news_world() -> tuple[World, int, int]:
+    """An emulated world with a channel (and its discussion group) and its admin."""
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    return world, admin, channel_id
+
+
 def _processes(config: Path, folder: Path, world: World) -> list[BotProcess]:
     ports = free_ports(3)
     world.route_webhook(PUBLIC, *(f"http://127.0.0.1:{port}" for port in ports))
@@ -70,9 +78,7 @@ async def _publisher_pid(database: str) -> int | None:
 async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
     tmp_path: Path,
 ) -> None:
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = _news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         database = load_config(config, env={}).database_url
@@ -106,9 +112,7 @@ async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
 async def test_two_thousand_comments_over_three_processes_are_stored_once(
     tmp_path: Path,
 ) -> None:
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = _news_world()
     readers = [world.add_user(f"Reader {n}")["id"] for n in range(40)]
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
@@ -163,9 +167,7 @@ async def test_two_polling_processes_take_turns_instead_of_fighting(tmp_path: Pa
     wait, ends the poll before it with a Conflict: the lease's holder polls, and a process
     started beside it stands by from its first moment (no draining at start-up either),
     so nobody ever logs Telegram's Conflict."""
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = _news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         logs = [tmp_path / f"poll{n}.log" for n in range(2)]
@@ -227,9 +229,7 @@ async def test_another_process_takes_over_within_seconds_not_the_lease(
     its connection, so a standby publishes within seconds of it dying or being cut off,
     and nothing is posted twice (a publisher that was cut off and has not noticed yet is
     fenced out by the lease row)."""
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = _news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         config.write_text(config.read_text("utf-8").replace('"3s"', '"60s"'), "utf-8")
@@ -276,9 +276,7 @@ async def test_three_processes_started_at_once_on_an_empty_database_all_run(
     tmp_path: Path,
 ) -> None:
     """Real ``newsbot run`` processes, started together on a database nobody migrated."""
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = _news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         bots = _processes(config, tmp_path, world)

@@ -5,13 +5,11 @@ process creates at start (the channels') are inserted once, so every one comes u
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import NewsBot
 from bot.config import load_config
@@ -21,28 +19,15 @@ from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.models import Channel
 from tests.conftest import TEST_TOKEN
+from tests.databases import scratch_postgresql
 
-SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 pytestmark = pytest.mark.timeout(180)
 
 
 @pytest.fixture
 async def fresh_database() -> AsyncIterator[str]:
-    """An empty database of its own on the local PostgreSQL server."""
-    name = f"newsbot_start_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except OSError as exc:  # pragma: no cover - only where no server runs
-        await admin.dispose()
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {exc}")
-    try:
-        yield SERVER.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
+    async with scratch_postgresql() as url:
+        yield url
 
 
 async def _empty(url: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from bot.app import NewsBot
 from bot.cli import main
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
-from bot.runtime.webhook import SECRET_HEADER, secret_for
+from bot.runtime.webhook import SECRET_HEADER, WebhookServer, secret_for
 from db.models import Comment, InboxUpdate
 from db.queries.inbox import store_updates
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
@@ -247,14 +247,10 @@ async def _raw_request(port: int, head: bytes, body: bytes) -> int:
 
 
 @asynccontextmanager
-async def _webhook_alone() -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
-    from bot.runtime.webhook import WebhookServer
-
-    stored: list[dict[str, Any]] = []
-
-    async def store(updates: list[dict[str, Any]]) -> int:
-        stored.extend(updates)
-        return len(updates)
+async def _webhook_server(
+    store: Callable[[list[dict[str, Any]]], Awaitable[int]],
+) -> AsyncIterator[WebhookServer]:
+    """The webhook's HTTP side alone, storing with ``store``, always healthy."""
 
     async def healthy() -> str | None:
         return None
@@ -264,9 +260,21 @@ async def _webhook_alone() -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
     )
     await server.start()
     try:
-        yield server.port, stored
+        yield server
     finally:
         await server.stop()
+
+
+@asynccontextmanager
+async def _webhook_alone() -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
+    stored: list[dict[str, Any]] = []
+
+    async def store(updates: list[dict[str, Any]]) -> int:
+        stored.extend(updates)
+        return len(updates)
+
+    async with _webhook_server(store) as server:
+        yield server.port, stored
 
 
 def _head(secret: bytes) -> bytes:
@@ -309,8 +317,6 @@ async def test_fuzzed_webhook_requests_never_get_a_500(secret: bytes, body: byte
 
 
 async def test_healthz_says_why_the_bot_cannot_work() -> None:
-    from bot.runtime.webhook import WebhookServer
-
     async def store(updates: list[dict[str, Any]]) -> int:
         return len(updates)
 
@@ -338,8 +344,6 @@ async def test_requests_that_arrive_together_are_stored_together_each_answered_o
     """Twenty requests at once cost at most two transactions, not twenty; none hears 200
     before its update is stored; an update whose storing fails (not the database) is
     refused alone, the others of its group stored."""
-    from bot.runtime.webhook import WebhookServer
-
     groups: list[list[int]] = []
     stored: set[int] = set()
     release = asyncio.Event()
@@ -353,46 +357,34 @@ async def test_requests_that_arrive_together_are_stored_together_each_answered_o
         stored.update(ids)
         return len(ids)
 
-    async def healthy() -> str | None:
-        return None
-
-    server = WebhookServer(
-        url=f"{PUBLIC}/tg", listen="127.0.0.1:0", secret="s3cret", store=store, healthy=healthy
-    )
-    await server.start()
     answers: dict[int, tuple[int, bool]] = {}
-    try:
-        async with aiohttp.ClientSession() as http:
+    async with _webhook_server(store) as server, aiohttp.ClientSession() as http:
 
-            async def push(update_id: int) -> None:
-                async with http.post(
-                    f"http://127.0.0.1:{server.port}/tg",
-                    json={"update_id": update_id, "message": {"text": "hi"}},
-                    headers={SECRET_HEADER: "s3cret"},
-                ) as answer:
-                    answers[update_id] = (answer.status, update_id in stored)
+        async def push(update_id: int) -> None:
+            async with http.post(
+                f"http://127.0.0.1:{server.port}/tg",
+                json={"update_id": update_id, "message": {"text": "hi"}},
+                headers={SECRET_HEADER: "s3cret"},
+            ) as answer:
+                answers[update_id] = (answer.status, update_id in stored)
 
-            async def push_at_once(update_ids: range) -> None:
-                release.clear()
-                pushes = [asyncio.create_task(push(update_id)) for update_id in update_ids]
-                try:
-                    await _until(lambda: sum(map(len, groups)) + server.store.waiting >= 20)
-                    assert not any(update_id in answers for update_id in update_ids)
-                finally:
-                    release.set()
-                await asyncio.gather(*pushes)
+        async def push_at_once(update_ids: range) -> None:
+            release.clear()
+            pushes = [asyncio.create_task(push(update_id)) for update_id in update_ids]
+            try:
+                await _until(lambda: sum(map(len, groups)) + server.store.waiting >= 20)
+                assert not any(update_id in answers for update_id in update_ids)
+            finally:
+                release.set()
+            await asyncio.gather(*pushes)
 
-            await push_at_once(range(1, 21))
-            assert len(groups) <= 2
-            assert sorted(update_id for group in groups for update_id in group) == list(
-                range(1, 21)
-            )
-            assert answers == dict.fromkeys(range(1, 21), (200, True))
+        await push_at_once(range(1, 21))
+        assert len(groups) <= 2
+        assert sorted(update_id for group in groups for update_id in group) == list(range(1, 21))
+        assert answers == dict.fromkeys(range(1, 21), (200, True))
 
-            groups.clear()
-            await push_at_once(range(101, 121))
-    finally:
-        await server.stop()
+        groups.clear()
+        await push_at_once(range(101, 121))
     assert answers[113] == (503, False)
     assert all(
         answers[update_id] == (200, True) for update_id in range(101, 121) if update_id != 113
