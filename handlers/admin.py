@@ -26,6 +26,7 @@ from bot.publishing.service import (
     PublishingError,
     cancel_article,
     finished_recently,
+    pending_items,
     respace_overdue,
     schedule_article,
     set_paused,
@@ -394,6 +395,14 @@ async def cancel_command(update: Update, context: Context) -> None:
     article = await find_article(context.session, article_id, context.scope)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
+        return
+    if not await pending_items(context.session, article_id):
+        await reply(
+            update,
+            _("Article {id} has nothing left to cancel: it is finished or cancelled.").format(
+                id=article_id
+            ),
+        )
         return
     markup, tokens = offer(
         update,

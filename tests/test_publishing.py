@@ -233,6 +233,29 @@ async def test_pause_holds_posting_and_resume_respaces(tmp_path: Path) -> None:
         assert len(await _posted_texts(h)) == 15
 
 
+async def test_pause_resume_and_cancel_that_would_change_nothing_say_why(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 18:00 1h")
+        assert await h.command("/resume 1") == ["Article 1 is not paused; see /status."]
+        assert await h.command("/pause 1") == ["Paused: 1"]
+        assert await h.command("/pause 1") == ["Article 1 is paused already; /resume 1 goes on."]
+        await h.command("/cancel 1")
+        asked = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, asked["message_id"], "Yes, cancel it")
+        await h.pump()
+        # Nothing is left: a second /cancel does not ask again, /pause and /resume say so.
+        assert await h.command("/cancel 1") == [
+            "Article 1 has nothing left to cancel: it is finished or cancelled."
+        ]
+        assert h.world.messages(h.admin_id)[-1].get("reply_markup") is None
+        nothing = "Article 1 has nothing left to post: it is finished or cancelled."
+        assert await h.command("/pause 1") == [nothing]
+        assert await h.command("/resume 1") == [nothing]
+
+
 async def test_failure_blocks_what_follows_and_is_shown_in_status(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         await _import_sample(h)

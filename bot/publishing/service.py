@@ -175,6 +175,8 @@ async def set_paused(
             for article in await queries.active_articles(session, include_paused=True)
             if channel_ids is None or article.channel_id in channel_ids
         ]
+    if article_id is not None:
+        _check_pausable(articles[0], paused)
     changed = []
     for article in articles:
         channel = article.channel
@@ -202,6 +204,37 @@ async def set_paused(
             channel_id=article.channel_id,
         )
     return changed
+
+
+def _left(article: Article) -> list[Segment | Poll]:
+    """What is still to go out of the article (what cancelling it would drop)."""
+    companions = [
+        p for s in article.segments for lesson in s.lessons for p in lesson.polls if p.companion
+    ]
+    waiting = (SegmentState.SCHEDULED, SegmentState.FAILED, SegmentState.PAUSED)
+    return [item for item in publication_order(article) + companions if item.state in waiting]
+
+
+def _check_pausable(article: Article, paused: bool) -> None:
+    """Pausing or resuming one article that would change nothing says why."""
+    if not _left(article):
+        raise PublishingError(
+            N_("Article {id} has nothing left to post: it is finished or cancelled."),
+            id=article.id,
+        )
+    if paused and article.paused:
+        raise PublishingError(
+            N_("Article {id} is paused already; /resume {id} goes on."), id=article.id
+        )
+    if not paused and not article.paused:
+        raise PublishingError(N_("Article {id} is not paused; see /status."), id=article.id)
+
+
+async def pending_items(session: AsyncSession, article_id: int) -> int:
+    """How many posts and polls of the article are still to go out (0: none, or no such
+    article)."""
+    article = await article_with_segments(session, article_id)
+    return len(_left(article)) if article is not None else 0
 
 
 def _retry_failed(article: Article) -> None:
@@ -247,12 +280,9 @@ async def cancel_article(
     if article is None:
         raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
     cancelled = 0
-    for item in publication_order(article) + [
-        p for s in article.segments for lesson in s.lessons for p in lesson.polls if p.companion
-    ]:
-        if item.state in (SegmentState.SCHEDULED, SegmentState.FAILED, SegmentState.PAUSED):
-            item.state = SegmentState.CANCELLED
-            cancelled += 1
+    for item in _left(article):
+        item.state = SegmentState.CANCELLED
+        cancelled += 1
     await record(
         session,
         actor_id,
