@@ -460,9 +460,9 @@ async def status_command(update: Update, context: Context) -> None:
     zones = {c.key: c.zone for c in config.channels}
     steered = await steered_channel_ids(context.session, scope)
     finished = [
-        (article, at)
-        for article, at in await finished_recently(context.session, context.services.clock.now())
-        if steered is None or article.channel_id in steered
+        ended
+        for ended in await finished_recently(context.session, context.services.clock.now())
+        if steered is None or ended[0].channel_id in steered
     ]
     await reply(update, report.status_text(context.translate, entries, zones, finished))
 

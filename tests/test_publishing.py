@@ -256,6 +256,22 @@ async def test_pause_resume_and_cancel_that_would_change_nothing_say_why(
         assert await h.command("/resume 1") == [nothing]
 
 
+async def test_status_never_calls_a_cancelled_article_finished(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 now 1h")
+        await h.newsbot.tick()
+        await h.pump()
+        assert len(h.channel_posts()) == 1
+        await h.command("/cancel 1")
+        asked = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, asked["message_id"], "Yes, cancel it")
+        await h.pump()
+        [shown] = await h.command("/status")
+        assert "cancelled; its last post went out" in shown
+        assert "finished" not in shown
+
+
 async def test_failure_blocks_what_follows_and_is_shown_in_status(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         await _import_sample(h)

@@ -49,16 +49,20 @@ def status_text(
     _: Translator,
     entries: Sequence[ArticleStatus],
     zones: dict[str, ZoneInfo],
-    finished: Sequence[tuple[Article, datetime]] = (),
+    finished: Sequence[tuple[Article, datetime, bool]] = (),
 ) -> str:
     recent = [
         "• "
-        + _("Article {id} «{title}», finished {time}").format(
+        + (
+            _("Article {id} «{title}», cancelled; its last post went out {time}")
+            if cancelled
+            else _("Article {id} «{title}», finished {time}")
+        ).format(
             id=article.id,
             title=escape(shorten(article.title, 60)),
             time=local_time(at, ZoneInfo("UTC")),
         )
-        for article, at in finished
+        for article, at, cancelled in finished
     ]
     if not entries:
         text = _("Nothing is scheduled. Import an article and /publish it.")

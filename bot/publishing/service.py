@@ -347,6 +347,7 @@ async def status(session: AsyncSession) -> list[ArticleStatus]:
 
 async def finished_recently(
     session: AsyncSession, now: datetime, within: timedelta = timedelta(days=7)
-) -> list[tuple[Article, datetime]]:
-    """Articles whose last post or poll went out within ``within``, newest first."""
+) -> list[tuple[Article, datetime, bool]]:
+    """Articles whose last post or poll went out within ``within``, newest first: each
+    with that moment and whether it was cancelled before its end."""
     return list(await queries.finished_since(session, now - within))

@@ -227,18 +227,28 @@ async def article_of_poll(session: AsyncSession, poll_id: int) -> int:
     return int(article_id)
 
 
-async def finished_since(session: AsyncSession, since: datetime) -> list[tuple[Article, datetime]]:
-    """Articles with nothing left to post whose last post went out after ``since``."""
+async def finished_since(
+    session: AsyncSession, since: datetime
+) -> list[tuple[Article, datetime, bool]]:
+    """Articles with nothing left to post whose last post went out after ``since``: each
+    with that moment and whether some of it was cancelled."""
     pending = select(Segment.article_id).where(
         Segment.state.in_((SegmentState.SCHEDULED, SegmentState.SENDING, SegmentState.FAILED))
     )
+    cut = (
+        select(Segment.article_id).where(Segment.state == SegmentState.CANCELLED).scalar_subquery()
+    )
     last = func.max(Segment.posted_at).label("last")
     rows = await session.execute(
-        select(Article, last)
+        select(Article, last, Article.id.in_(cut).label("cancelled"))
         .join(Segment, Segment.article_id == Article.id)
         .where(Article.id.not_in(pending), Segment.posted_at.is_not(None))
         .group_by(Article.id)
         .having(func.max(Segment.posted_at) >= since)
         .order_by(last.desc())
     )
-    return [(article, moment) for article, moment in rows if moment is not None]
+    return [
+        (article, moment, bool(cancelled))
+        for article, moment, cancelled in rows
+        if moment is not None
+    ]
