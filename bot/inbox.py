@@ -2,8 +2,9 @@
 
 A batch from ``getUpdates`` is written to the database before it is confirmed
 to Telegram (by asking for the next offset). Stored updates are then handled
-in order, in batches: one transaction a batch, a savepoint an update, and the
-``processed`` mark in the same transaction. A crash anywhere leaves either
+in batches: one transaction a batch that claims its rows (several processes take
+batches of their own, each ordering key kept in order), a savepoint a run of updates,
+and the ``processed`` mark in the same transaction. A crash anywhere leaves either
 unconfirmed updates at Telegram or unprocessed ones in the database; both are
 taken up on the next start.
 """
@@ -89,7 +90,7 @@ async def take_batch(
 
 
 def is_interactive(update: Update) -> bool:
-    """Updates that may make the bot reply: handled in a transaction of their own."""
+    """Updates that may make the bot reply: handled in a savepoint of their own."""
     if update.callback_query is not None:
         return True
     chat = update.effective_chat
