@@ -74,7 +74,11 @@ async def keep_alive_quickly(connection: AsyncConnection) -> None:
 
 
 async def answers(connection: AsyncConnection) -> bool:
-    return bool(await connection.scalar(text("SELECT 1")) == 1)
+    """Whether the connection still answers; no transaction is left open on it (a session
+    idle in a transaction may be ended by the server's idle timeout, lock and all)."""
+    answered = await connection.scalar(text("SELECT 1")) == 1
+    await connection.commit()
+    return bool(answered)
 
 
 async def give_up(session: AsyncSession, name: str, holder: str) -> None:
