@@ -48,8 +48,12 @@ async def test_a_second_process_on_the_same_sqlite_file_is_refused(tmp_path: Pat
         assert h.config.token.get_secret_value() not in error
         # The first goes on undisturbed.
         assert "/mydata" in (await h.command("/start", h.world.add_user("Ola")["id"]))[0]
+    # A clean stop leaves no lock file beside the database.
+    assert not list(tmp_path.glob("*.lock"))
     # Once the first has stopped, a new one starts.
     async with running_harness(tmp_path / "again") as h2:
+        assert list((tmp_path / "again").glob("*.lock"))
         await h2.newsbot.stop()
+        assert not list((tmp_path / "again").glob("*.lock"))
         h2.newsbot = NewsBot(h2.config, clock=h2.clock, use_scheduler=False, request_timeout=2.0)
         await h2.newsbot.start()
