@@ -220,8 +220,13 @@ class ChannelConfig(_Strict, frozen=True):
 _BOILERPLATE = (
     r"^leave a comment\b",
     r"^(subscribe|follow us)\b",
-    r"^оставьте комментарий",
+    r"^(share|tell us) (your|what you)\b.*\b(comments?|think)\b",
+    r"^оставьте комментари",
+    r"^(пишите|делитесь мнением|поделитесь мнением)\b.*\bкомментари",
+    r"^(ждём|ждем) (вас |ваши? |ваше мнение )?в комментариях",
+    r"^комментарии (ждём|ждем)",
     r"^подписывайтесь",
+    r"^подпишитесь",
 )
 
 

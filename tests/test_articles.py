@@ -226,3 +226,33 @@ def test_posts_fit_telegram_even_at_the_configured_maximum() -> None:
     text = "Title\n" + "\n".join("A paragraph of some length. " * 40 for _ in range(20))
     posts = _posts(text, settings)
     assert all(utf16_length(p.text) <= MessageLimit.MAX_TEXT_LENGTH for p in posts)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ждём в комментариях!",
+        "Ждем ваше мнение в комментариях",
+        "Комментарии ждём — пишите",
+        "Пишите в комментариях, что думаете",
+        "Оставьте комментарий под постом",
+        "Подпишитесь на канал",
+        "Tell us what you think in the comments",
+    ],
+)
+def test_common_calls_to_comment_are_boilerplate(line: str) -> None:
+    article = f"Ports and prices\n\nShipping costs rose again this week.\n\n{line}\n"
+    posts = _posts(article)
+    assert not any(line in post.text for post in posts)
+    kept = _posts(article, ArticleConfig(keep_boilerplate=True))
+    assert kept[-1].kind is SegmentKind.CLOSING
+    assert kept[-1].text.startswith(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Комментарии экспертов разошлись.", "Share prices fell in the comments period."],
+)
+def test_ordinary_sentences_about_comments_stay(line: str) -> None:
+    article = f"Ports and prices\n\nShipping costs rose again this week.\n\n{line}\n"
+    assert any(line in post.text for post in _posts(article))
