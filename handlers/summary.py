@@ -97,6 +97,14 @@ async def _summary(
             _("The summary for {dates} was already posted.").format(dates=escape(dates)),
         )
         return
+    if (await build_summary(context.session, channel, period)).empty:  # nothing to ask about
+        await reply(
+            update,
+            _("Nothing to summarise for {dates}: no posts, comments or votes.").format(
+                dates=escape(dates)
+            ),
+        )
+        return
     markup, tokens = offer(
         update,
         [
