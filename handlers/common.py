@@ -7,6 +7,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 
 from bot import outbox, unit_of_work
 from bot.i18n import Translator, translator
@@ -35,6 +36,8 @@ async def reply(
     """Answer in the chat the update came from, as HTML (all user text is escaped by callers).
 
     The answer goes into the outbox with the update, so a replayed update never answers twice.
+    In a group it quotes what it answers (several people talk there); in a private chat it
+    does not, as a person answering in a conversation would not.
     """
     message = update.effective_message
     if message is not None:
@@ -44,7 +47,7 @@ async def reply(
             message.chat.id,
             text,
             at=unit.now,
-            reply_to=message.message_id,
+            reply_to=message.message_id if message.chat.type != ChatType.PRIVATE else None,
             markup=markup,
             buttons=buttons,
         )

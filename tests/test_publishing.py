@@ -240,6 +240,8 @@ async def test_pause_resume_and_cancel_that_would_change_nothing_say_why(
         await _import_sample(h)
         await h.command("/publish 1 18:00 1h")
         assert await h.command("/resume 1") == ["Article 1 is not paused; see /status."]
+        # A private answer does not quote the command it answers.
+        assert "reply_to_message" not in h.world.messages(h.admin_id)[-1]
         assert await h.command("/pause 1") == ["Paused: 1"]
         assert await h.command("/pause 1") == ["Article 1 is paused already; /resume 1 goes on."]
         await h.command("/cancel 1")
