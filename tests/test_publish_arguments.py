@@ -49,6 +49,17 @@ def _berlin(day: int, hour: int, minute: int = 0) -> datetime:
         ("world tomorrow 09:00 every 90m", ("world", _berlin(24, 9), timedelta(minutes=90))),
         ("news 18:00 2h", ("news", _berlin(23, 18), timedelta(hours=2))),
         ("world через 30м каждые 1ч", ("world", NOW + timedelta(minutes=30), timedelta(hours=1))),
+        ("tomorrow", (None, _berlin(24, 9), None)),  # a day alone: 09:00
+        ("завтра", (None, _berlin(24, 9), None)),
+        ("послезавтра 18:00", (None, _berlin(25, 18), None)),
+        ("in 2 days", (None, NOW + timedelta(days=2), None)),
+        ("через 2 дня", (None, NOW + timedelta(days=2), None)),
+        ("monday 9:00", (None, _berlin(30, 9), None)),  # today's 9:00 has passed: next week
+        ("monday 11:00", (None, _berlin(23, 11), None)),  # still ahead today
+        ("в понедельник 9:00", (None, _berlin(30, 9), None)),
+        ("во вторник", (None, _berlin(24, 9), None)),
+        ("on friday 18:00 every 1h", (None, _berlin(27, 18), timedelta(hours=1))),
+        ("в пятницу 18:00 каждые 2ч", (None, _berlin(27, 18), timedelta(hours=2))),
     ],
 )
 def test_what_admins_type_is_understood(
@@ -89,6 +100,16 @@ def test_what_admins_type_is_understood(
             "next week",
             "There is no channel «next»; the channels are: news, world",
             "Нет канала «next»; каналы: news, world",
+        ),
+        (
+            "tomorow 09:00",
+            "I cannot read the start «tomorow 09:00»; did you mean tomorrow?",
+            "Не могу прочитать начало «tomorow 09:00»; может быть, tomorrow?",
+        ),
+        (
+            "завтро",
+            "I cannot read the start «завтро»; did you mean завтра?",
+            "Не могу прочитать начало «завтро»; может быть, завтра?",
         ),
         (
             "+0h",

@@ -194,7 +194,7 @@ async def test_bad_publish_arguments_show_the_right_form_and_change_nothing(tmp_
         for bad, expected in (
             ("/publish", "Usage: /publish ID"),
             ("/publish one", "Usage: /publish ID"),
-            ("/publish 1 tomorrow", "I cannot read the start «tomorrow»; for example:"),
+            ("/publish 1 tomorow", "I cannot read the start «tomorow»; did you mean tomorrow?"),
             ("/publish 1 25:00", "25:00 is not a time of day; for example: 18:00"),
             ("/publish 1 2020-01-01 09:00", "(Europe/Berlin) is in the past; for example:"),
             ("/publish 1 now 0m", "I cannot read the start «now 0m»"),
@@ -206,6 +206,15 @@ async def test_bad_publish_arguments_show_the_right_form_and_change_nothing(tmp_
             assert set((await session.scalars(select(Segment.state))).all()) == {SegmentState.DRAFT}
         await h.command("/publish 1 now")
         assert "already scheduled" in (await h.command("/publish 1 now"))[-1]
+
+
+async def test_a_named_day_without_a_time_starts_at_nine_in_the_channels_zone(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        answer = (await h.command("/publish 1 в понедельник"))[-1]
+        assert "from 2026-11-30 09:00 CET" in answer, answer
 
 
 async def test_pause_holds_posting_and_resume_respaces(tmp_path: Path) -> None:

@@ -2,8 +2,11 @@
 
 ``/publish ID [channel] [start] [every]`` understands, in English and Russian:
 
-- start: ``now``/``сейчас``; ``18:00`` (the next such time); ``tomorrow 09:00``/``завтра
-  09:00``; ``+2h``, ``in 30m``, ``через 30м``; ``2026-12-01 09:00`` or ``2026-12-01T09:00``;
+- start: ``now``/``сейчас``; ``18:00`` (the next such time); ``tomorrow [09:00]``/``завтра
+  [09:00]``, ``послезавтра``; a weekday, ``monday 9:00``, ``в понедельник`` (the next
+  one; today if its time is still ahead); ``+2h``, ``in 30m``, ``in 2 days``, ``через 30м``,
+  ``через 2 дня``; ``2026-12-01 09:00`` or ``2026-12-01T09:00``. A day without a time
+  means 09:00, the start of a reading morning;
 - every: ``2h``, ``every 2h``, ``каждые 2ч`` (units s, m, h, d; с, м/мин, ч, д).
 
 Times are the channel's local time. An error names the part that was wrong and shows
@@ -12,6 +15,7 @@ one example that works; its text is a catalog message, translated where it is sh
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,12 +31,30 @@ _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})t(\d{1,2}:\d{2})$")
 _SPAN = re.compile(r"^\+?(\d+)\s*([a-zа-я]+)$")
 _UNITS = {
     "s": 1, "sec": 1, "с": 1, "сек": 1,
-    "m": 60, "min": 60, "м": 60, "мин": 60,
-    "h": 3600, "ч": 3600, "час": 3600, "часа": 3600, "часов": 3600,
-    "d": 86400, "д": 86400, "дн": 86400, "дня": 86400, "дней": 86400,
+    "m": 60, "min": 60, "м": 60, "мин": 60, "minute": 60, "minutes": 60,
+    "минуту": 60, "минуты": 60, "минут": 60,
+    "h": 3600, "ч": 3600, "час": 3600, "часа": 3600, "часов": 3600, "hour": 3600,
+    "hours": 3600,
+    "d": 86400, "д": 86400, "дн": 86400, "день": 86400, "дня": 86400, "дней": 86400,
+    "day": 86400, "days": 86400,
 }  # fmt: skip
 NOW = ("now", "сейчас")
 TOMORROW = ("tomorrow", "завтра")
+# Days from today each word means.
+DAY_WORDS = {"today": 0, "сегодня": 0, "tomorrow": 1, "завтра": 1, "послезавтра": 2}
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "понедельник": 0, "пн": 0,
+    "tuesday": 1, "tue": 1, "вторник": 1, "вт": 1,
+    "wednesday": 2, "wed": 2, "среда": 2, "среду": 2, "ср": 2,
+    "thursday": 3, "thu": 3, "четверг": 3, "чт": 3,
+    "friday": 4, "fri": 4, "пятница": 4, "пятницу": 4, "пт": 4,
+    "saturday": 5, "sat": 5, "суббота": 5, "субботу": 5, "сб": 5,
+    "sunday": 6, "sun": 6, "воскресенье": 6, "вс": 6,
+}  # fmt: skip
+# "on monday", "в понедельник", "во вторник": the little word is dropped.
+ON = ("on", "в", "во")
+# When a day is named without a time of day.
+MORNING = time(9, 0)
 IN = ("in", "через")
 EVERY = ("every", "каждые", "каждый", "каждую", "раз в")
 NIGHT = (time(23, 0), time(7, 0))
@@ -78,11 +100,13 @@ def parse_start(words: Sequence[str], now: datetime, zone: ZoneInfo) -> datetime
             if moment > now
             else _local(local_now.date() + timedelta(days=1), _time(clock), zone)
         )
-    if len(parts) == 2 and parts[0] in TOMORROW and (clock := _CLOCK.match(parts[1])):
-        return _local(local_now.date() + timedelta(days=1), _time(clock), zone)
+    if (named := _named_day(parts, local_now, now, zone)) is not None:
+        return named
     if len(parts) == 1 and parts[0].startswith("+") and (span := parse_span(parts[0])):
         return now + span
     if len(parts) == 2 and parts[0] in IN and (span := parse_span(parts[1])):
+        return now + span
+    if len(parts) == 3 and parts[0] in IN and (span := parse_span(parts[1] + parts[2])):
         return now + span
     if len(parts) == 1 and (joined := _DATE_TIME.match(parts[0])):
         parts = [joined[1], joined[2]]
@@ -107,6 +131,30 @@ def parse_start(words: Sequence[str], now: datetime, zone: ZoneInfo) -> datetime
     )
 
 
+def _named_day(
+    parts: list[str], local_now: datetime, now: datetime, zone: ZoneInfo
+) -> datetime | None:
+    """``tomorrow [9:00]``, ``послезавтра``, ``[on] monday [9:00]``, ``в пятницу 18:00``;
+    None when the words name no day."""
+    if parts and parts[0] in ON:
+        parts = parts[1:]
+    if not parts or len(parts) > 2:
+        return None
+    at = MORNING
+    if len(parts) == 2:
+        clock = _CLOCK.match(parts[1])
+        if clock is None:
+            return None
+        at = _time(clock)
+    if parts[0] in DAY_WORDS:
+        return _local(local_now.date() + timedelta(days=DAY_WORDS[parts[0]]), at, zone)
+    if parts[0] in WEEKDAYS:
+        ahead = (WEEKDAYS[parts[0]] - local_now.weekday()) % 7
+        moment = _local(local_now.date() + timedelta(days=ahead), at, zone)
+        return moment if moment > now else moment + timedelta(days=7)
+    return None
+
+
 def _time(match: re.Match[str]) -> time:
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
@@ -119,10 +167,21 @@ def _local(on: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(on, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
+_TIME_WORDS = (
+    NOW + IN + ON + tuple(DAY_WORDS) + tuple(WEEKDAYS) + tuple(w for w in EVERY if " " not in w)
+)
+
+
 def _looks_like_a_name(word: str) -> bool:
     low = word.lower()
-    known = NOW + TOMORROW + IN + tuple(w for w in EVERY if " " not in w) + ("раз",)
+    known = (*_TIME_WORDS, "раз")
     return bool(re.match(r"^@?[a-zа-я_][\w-]*$", low)) and low not in known and not parse_span(low)
+
+
+def _meant_time_word(word: str) -> str | None:
+    """The time word a typo most likely meant (``tomorow``: tomorrow), if any."""
+    close = difflib.get_close_matches(word.lower(), [w for w in _TIME_WORDS if len(w) > 3], 1, 0.8)
+    return close[0] if close else None
 
 
 def parse_publish_arguments(
@@ -138,6 +197,12 @@ def parse_publish_arguments(
     if rest and rest[0] in channel_keys:
         channel = rest.pop(0)
     elif rest and _looks_like_a_name(rest[0]):
+        if (meant := _meant_time_word(rest[0])) is not None:
+            raise TimingError(
+                N_("I cannot read the start «{start}»; did you mean {meant}?"),
+                start=" ".join(rest),
+                meant=meant,
+            )
         raise TimingError(
             N_("There is no channel «{name}»; the channels are: {channels}"),
             name=rest[0],
