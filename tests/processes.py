@@ -48,6 +48,15 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> boo
     return True
 
 
+def news_world() -> tuple[World, int, int]:
+    """An emulated world with a channel (and its discussion group) and its admin: the
+    world, the admin's id, the channel's id."""
+    world = World(TEST_TOKEN)
+    admin = world.add_user("Ada")["id"]
+    channel_id, _group = world.create_channel("News", owner_id=admin)
+    return world, admin, channel_id
+
+
 def short_article(folder: Path) -> Path:
     """A one-post article: a thread to pour comments into."""
     article = folder / "short.txt"

@@ -9,7 +9,6 @@ import pytest
 
 from bot.config import load_config
 from bot.emulator.server import EmulatorServer
-from bot.emulator.world import World
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.processes import (
     BotProcess,
@@ -20,6 +19,7 @@ from tests.processes import (
     eventually,
     expected_shown,
     import_and_publish,
+    news_world,
     short_article,
     thread_known,
     write_config,
@@ -28,9 +28,7 @@ from tests.processes import (
 
 @pytest.mark.timeout(150)
 async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = news_world()
     async with EmulatorServer(world) as server:
         config_path = write_config(
             tmp_path / "newsbot.toml", server, channel_id, admin, log_level="DEBUG"
@@ -68,9 +66,7 @@ async def test_kill_9_during_a_send_then_restart(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(150)
 async def test_kill_9_during_a_burst_of_2000_comments_loses_none(tmp_path: Path) -> None:
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = news_world()
     readers = [world.add_user(f"Reader {n}")["id"] for n in range(40)]
     async with EmulatorServer(world) as server:
         config_path = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)

@@ -20,6 +20,7 @@ from tests.processes import (
     eventually,
     free_ports,
     import_and_publish,
+    news_world,
     short_article,
     thread_known,
 )
@@ -45,9 +46,7 @@ PUBLIC = "https://bot.example.org"
 async def test_the_bot_waits_out_a_stopped_database_and_loses_nothing(
     tmp_path: Path, receiving: str
 ) -> None:
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = news_world()
     reader = world.add_user("Rita")["id"]
     with own_cluster() as cluster:
         async with EmulatorServer(world) as server:

@@ -18,6 +18,14 @@ from tests.harness import START, Harness, running_harness
 from tests.processes import channel_shows
 
 
+async def _cancel_confirmed(h: Harness, article_id: int) -> None:
+    """/cancel, then [Yes, cancel it]."""
+    await h.command(f"/cancel {article_id}")
+    asked = h.world.messages(h.admin_id)[-1]
+    h.world.click(h.admin_id, h.admin_id, asked["message_id"], "Yes, cancel it")
+    await h.pump()
+
+
 async def _import_sample(h: Harness) -> list[str]:
     h.world.send_document(
         h.admin_id, "article.txt", SAMPLE_ARTICLE.read_bytes(), caption="/import news"
@@ -253,10 +261,7 @@ async def test_pause_resume_and_cancel_that_would_change_nothing_say_why(
         assert "reply_to_message" not in h.world.messages(h.admin_id)[-1]
         assert await h.command("/pause 1") == ["Paused: 1"]
         assert await h.command("/pause 1") == ["Article 1 is paused already; /resume 1 goes on."]
-        await h.command("/cancel 1")
-        asked = h.world.messages(h.admin_id)[-1]
-        h.world.click(h.admin_id, h.admin_id, asked["message_id"], "Yes, cancel it")
-        await h.pump()
+        await _cancel_confirmed(h, 1)
         # Nothing is left: a second /cancel does not ask again, /pause and /resume say so.
         assert await h.command("/cancel 1") == [
             "Article 1 has nothing left to cancel: it is finished or cancelled."
@@ -274,10 +279,7 @@ async def test_status_never_calls_a_cancelled_article_finished(tmp_path: Path) -
         await h.newsbot.tick()
         await h.pump()
         assert len(h.channel_posts()) == 1
-        await h.command("/cancel 1")
-        asked = h.world.messages(h.admin_id)[-1]
-        h.world.click(h.admin_id, h.admin_id, asked["message_id"], "Yes, cancel it")
-        await h.pump()
+        await _cancel_confirmed(h, 1)
         [shown] = await h.command("/status")
         assert "cancelled; its last post went out" in shown
         assert "finished" not in shown

@@ -17,7 +17,7 @@ from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from db.engine import create_engine, create_session_factory
 from db.models import Comment, Lease
-from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
+from tests.conftest import SAMPLE_ARTICLE, wait_until
 from tests.databases import on_postgresql
 from tests.processes import (
     BotProcess,
@@ -29,6 +29,7 @@ from tests.processes import (
     expected_shown,
     free_ports,
     import_and_publish,
+    news_world,
     short_article,
     thread_known,
     write_config,
@@ -39,14 +40,6 @@ pytestmark = [
     pytest.mark.timeout(240),
 ]
 PUBLIC = "https://bot.example.org"
-
-
-def _news_world() -> tuple[World, int, int]:
-    """An emulated world with a channel (and its discussion group) and its admin."""
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
-    return world, admin, channel_id
 
 
 def _processes(config: Path, folder: Path, world: World) -> list[BotProcess]:
@@ -78,7 +71,7 @@ async def _publisher_pid(database: str) -> int | None:
 async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
     tmp_path: Path,
 ) -> None:
-    world, admin, channel_id = _news_world()
+    world, admin, channel_id = news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         database = load_config(config, env={}).database_url
@@ -112,7 +105,7 @@ async def test_three_processes_publish_once_in_order_though_the_publisher_dies(
 async def test_two_thousand_comments_over_three_processes_are_stored_once(
     tmp_path: Path,
 ) -> None:
-    world, admin, channel_id = _news_world()
+    world, admin, channel_id = news_world()
     readers = [world.add_user(f"Reader {n}")["id"] for n in range(40)]
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
@@ -167,7 +160,7 @@ async def test_two_polling_processes_take_turns_instead_of_fighting(tmp_path: Pa
     wait, ends the poll before it with a Conflict: the lease's holder polls, and a process
     started beside it stands by from its first moment (no draining at start-up either),
     so nobody ever logs Telegram's Conflict."""
-    world, admin, channel_id = _news_world()
+    world, admin, channel_id = news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         logs = [tmp_path / f"poll{n}.log" for n in range(2)]
@@ -233,7 +226,7 @@ async def test_another_process_takes_over_within_seconds_not_the_lease(
     its connection, so a standby publishes within seconds of it dying or being cut off,
     and nothing is posted twice (a publisher that was cut off and has not noticed yet is
     fenced out by the lease row)."""
-    world, admin, channel_id = _news_world()
+    world, admin, channel_id = news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         config.write_text(config.read_text("utf-8").replace('"3s"', '"60s"'), "utf-8")
@@ -285,7 +278,7 @@ async def test_three_processes_started_at_once_on_an_empty_database_all_run(
     tmp_path: Path,
 ) -> None:
     """Real ``newsbot run`` processes, started together on a database nobody migrated."""
-    world, admin, channel_id = _news_world()
+    world, admin, channel_id = news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         bots = _processes(config, tmp_path, world)

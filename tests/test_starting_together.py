@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from bot.app import NewsBot
 from bot.config import load_config
 from bot.emulator.server import EmulatorServer
-from bot.emulator.world import World
 from db import migrate
 from db.engine import create_engine, create_session_factory
 from db.models import Channel
 from tests.conftest import TEST_TOKEN
 from tests.databases import scratch_postgresql
+from tests.processes import news_world
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -59,9 +59,7 @@ async def _start_three(config_path: Path) -> list[BaseException | None]:
 async def test_three_processes_started_at_once_all_come_up_twenty_times(
     tmp_path: Path, fresh_database: str
 ) -> None:
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = news_world()
     second_id, _ = world.create_channel("World", owner_id=admin)
     async with EmulatorServer(world) as server:
         config = tmp_path / "newsbot.toml"

@@ -20,13 +20,12 @@ from sqlalchemy import func, select
 from bot.app import NewsBot
 from bot.cli import main
 from bot.emulator.server import EmulatorServer
-from bot.emulator.world import World
 from bot.runtime.webhook import SECRET_HEADER, WebhookServer, secret_for
 from db.models import Comment, InboxUpdate
 from db.queries.inbox import store_updates
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN, wait_until
 from tests.harness import Harness, running_harness
-from tests.processes import BotProcess, free_ports, write_config
+from tests.processes import BotProcess, free_ports, news_world, write_config
 
 PUBLIC = "https://bot.example.org"
 WEBHOOK = {"url": f"{PUBLIC}/tg", "listen": "127.0.0.1:0"}
@@ -195,9 +194,7 @@ def test_run_refuses_a_webhook_telegram_would_not_use(
 
 
 async def test_newsbot_run_with_webhook_then_polling_as_real_processes(tmp_path: Path) -> None:
-    world = World(TEST_TOKEN)
-    admin = world.add_user("Ada")["id"]
-    channel_id, _group = world.create_channel("News", owner_id=admin)
+    world, admin, channel_id = news_world()
     async with EmulatorServer(world) as server:
         config = write_config(tmp_path / "newsbot.toml", server, channel_id, admin)
         [port] = free_ports(1)

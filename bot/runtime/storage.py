@@ -65,7 +65,7 @@ def _server_gone(error: BaseException) -> bool:
     if isinstance(state, str) and state.startswith(_GONE_STATES):
         return True
     # asyncpg's words for a connection that closed under it (no SQLSTATE of its own).
-    return type(error).__name__ in ("ConnectionDoesNotExistError", "ConnectionResetError") or (
+    return type(error).__name__ == "ConnectionDoesNotExistError" or (
         type(error).__module__.startswith("asyncpg") and "connection is closed" in str(error)
     )
 
