@@ -189,8 +189,9 @@ class ChannelConfig(_Strict, frozen=True):
     post_spacing: Duration = Duration(minutes=30)
     poll_options: Annotated[list[PollOption], Meta(min_length=2, max_length=12)] | None = None
     companion_polls: bool = False
-    summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "sun"
-    summary_time: ClockTime = ClockTime(18, 0)
+    # The summary covers the seven days before this day: Monday 09:00 posts last week.
+    summary_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    summary_time: ClockTime = ClockTime(9, 0)
     summary_to: Literal["channel", "admins", "both"] = "channel"
     # Whether the summary names the readers it quotes: "ask" (only those who said
     # /quote on), "never", or "always" (all but those who said /quote off).

@@ -150,8 +150,6 @@ def _demo_config(server: EmulatorServer, channel_id: int, admin_id: int, databas
                     "name": "demo",
                     "timezone": "Europe/Berlin",
                     "post_spacing": "30m",
-                    "summary_day": "sun",
-                    "summary_time": "18:00",
                     # Eight readers: a small channel, so fewer votes make a standout; and
                     # the seeded readers, being made up, are quoted by name.
                     "summary_min_votes": 3,
@@ -185,6 +183,8 @@ class Transcript:
         self.say("\n══ The weekly summary, as posted to the channel ══")
         charts = 0
         for message in messages:
+            if message.get("disable_notification"):
+                self.say("[sent silently: no sound for subscribers]")
             if "photo" in message:
                 charts += 1
                 chart = directory / f"weekly-summary-{charts}.png"
@@ -295,7 +295,7 @@ async def run_demo(say: Say = print, workdir: Path | None = None, keep: bool = F
                 if upcoming is None or upcoming > clock.now() + timedelta(days=3):
                     break
                 clock.set(max(upcoming, clock.now()))
-            # Sunday 18:00 in the channel's time zone: the weekly summary.
+            # Monday 09:00 in the channel's time zone: the weekly summary of the week before.
             clock.set(newsbot.parts.summaries.next_slot())
             before = len(world.messages(channel_id))
             await newsbot.tick()

@@ -48,9 +48,10 @@ def N_(message: str) -> str:
     return message
 
 
-def counted(singular: str, plural: str, n: int, _: Translator) -> str:
-    """A number with its noun in the right plural form: "1 comment", "5 комментариев"."""
-    return _.ngettext(singular, plural, n).format(count=n)
+def counted(singular: str, plural: str, n: int, _: Translator, **values: object) -> str:
+    """A number with its noun in the right plural form: "1 comment", "5 комментариев";
+    ``values`` fill the sentence's other fields."""
+    return _.ngettext(singular, plural, n).format(count=n, **values)
 
 
 def available_languages() -> tuple[str, ...]:

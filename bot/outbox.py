@@ -77,13 +77,17 @@ def queue_html(
     reply_to: int | None = None,
     markup: InlineKeyboardMarkup | None = None,
     buttons: list[str] | None = None,
+    silent: bool = False,
 ) -> OutboxMessage:
-    """A text message in Telegram's HTML, link previews off (all user text escaped by callers)."""
+    """A text message in Telegram's HTML, link previews off (all user text escaped by
+    callers); ``silent``: delivered without a sound."""
     params: dict[str, Any] = {
         "text": html,
         "parse_mode": "HTML",
         "link_preview_options": {"is_disabled": True},
     }
+    if silent:
+        params["disable_notification"] = True
     if reply_to is not None:
         params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
     if markup is not None:

@@ -73,7 +73,7 @@ async def _summary(
     chat = update.effective_chat
     assert chat is not None
     if not post:
-        summary = await build_summary(context.session, channel, period)
+        summary = await build_summary(context.session, channel, period, now)
         which = (
             _("Preview of the week in progress, {dates}, as it would read now:")
             if in_progress

@@ -15,7 +15,7 @@ def test_example_config_loads_with_every_documented_section() -> None:
     channel = config.channel("news")
     assert channel.timezone == "Asia/Jerusalem"
     assert channel.post_spacing == timedelta(minutes=30)
-    assert channel.summary_time == time(18, 0)
+    assert channel.summary_time == time(9, 0)
     assert config.articles.max_length <= 4096
     assert config.publishing.poll_close_after == timedelta(days=7)
 

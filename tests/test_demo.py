@@ -50,7 +50,7 @@ def test_demo_runs_to_the_end_and_keeps_its_database(tmp_path: Path) -> None:
     assert out.count("— closed") == 6
     assert "↪ Everything Russia's allies" in out
     assert "      ↳ " in out
-    assert "Weekly summary · newsbot demo · 22–29 November" in out
+    assert "Weekly summary · newsbot demo · 23–29 November" in out
     assert "Most agreed: «" in out
     assert "Readers who chose «" in out  # companion polls tell who voted what
     assert "What readers said about each lesson" in out

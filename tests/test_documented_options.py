@@ -81,10 +81,11 @@ async def test_summary_to_both_reaches_the_channel_and_the_admins(tmp_path: Path
         await _import(h, SAMPLE_ARTICLE.read_bytes(), name="a.txt")
         await h.command("/publish 1 now 1m")
         await h.run_until_idle(horizon=timedelta(hours=6))
-        h.clock.set(datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday 18:00 in Berlin
+        h.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # Monday 09:00 in Berlin
 
         def summaries(chat_id: int) -> list[dict[str, Any]]:
-            # Without votes or comments there is no chart: the summary is a text message.
+            # Without votes or comments there is no chart: the summary is a text message,
+            # silent like the photo would be.
             return [
                 m
                 for m in h.world.messages(chat_id)
@@ -95,6 +96,8 @@ async def test_summary_to_both_reaches_the_channel_and_the_admins(tmp_path: Path
         await h.pump()  # the admins' copy goes through the outbox
         assert len(summaries(h.channel_id)) == 1
         assert len(summaries(h.admin_id)) == 1
+        assert summaries(h.channel_id)[0].get("disable_notification") is True
+        assert summaries(h.admin_id)[0].get("disable_notification") is True
 
 
 async def test_an_explicit_discussion_group_is_where_comments_are_collected(

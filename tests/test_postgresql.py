@@ -70,7 +70,7 @@ async def test_the_weekly_digest_runs_on_postgresql(pg_engine: AsyncEngine) -> N
     assert [q.text for q in first.quotes] == [TEXTS["en"][who] for who in ("bob", "ann", "cid")]
     assert [option for option, _quotes in first.by_vote] == [0, 2]
     assert first.movement == (40, 10, 60, 20)
-    assert figures.activity[0][1][2] == 7
+    assert figures.activity[0][1][1] == 7  # Tuesday
 
 
 async def test_the_comment_log_reads_the_same_on_postgresql(

@@ -14,7 +14,14 @@ from bot.config import ChannelConfig, read_struct
 from bot.i18n import translator
 from bot.summaries.chart import lesson_figure, png
 from bot.summaries.content import LessonResult, gather_figures
-from bot.summaries.period import WeekError, latest_period, parse_week, period_for_week
+from bot.summaries.period import (
+    WeekError,
+    latest_period,
+    next_slot,
+    parse_week,
+    period_for_week,
+    period_in_progress,
+)
 from bot.summaries.render import render_summary
 from bot.telegram.html import validate_message
 from db.models import (
@@ -41,24 +48,48 @@ BERLIN_SUNDAY = read_struct(
 )
 
 
-def test_slots_follow_local_time_across_daylight_saving() -> None:
-    # Summer time ends on Sunday 2026-10-25: 18:00 in Berlin is 16:00 UTC before, 17:00 after.
-    w42, w43 = period_for_week(BERLIN_SUNDAY, 2026, 42), period_for_week(BERLIN_SUNDAY, 2026, 43)
-    assert w42.end == datetime(2026, 10, 18, 16, 0, tzinfo=UTC)
-    assert w43.end == datetime(2026, 10, 25, 17, 0, tzinfo=UTC)
-    assert w43.start == w42.end  # no gap, no overlap
+BERLIN = read_struct(ChannelConfig, {"chat": -1, "timezone": "Europe/Berlin"})
+
+
+def test_a_week_is_seven_whole_local_days_across_daylight_saving() -> None:
+    # Summer time ends on Sunday 2026-10-25: Berlin midnight is 22:00 UTC before, 23:00 after.
+    w42, w43 = period_for_week(BERLIN, 2026, 42), period_for_week(BERLIN, 2026, 43)
+    assert w43.start == w42.end == datetime(2026, 10, 18, 22, 0, tzinfo=UTC)  # no gap
+    assert w43.end == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
     assert w43.end - w43.start == timedelta(days=7, hours=1)
-    assert latest_period(BERLIN_SUNDAY, datetime(2026, 10, 25, 16, 59, tzinfo=UTC)).week == 42
-    assert latest_period(BERLIN_SUNDAY, datetime(2026, 10, 25, 17, 0, tzinfo=UTC)).week == 43
-    assert parse_week("2026-W47", BERLIN_SUNDAY, w43.end).label == "2026-W47"
+    assert w43.dates(BERLIN.zone, "en") == "19–25 October"  # Monday to Sunday
+    assert w43.dates(BERLIN.zone, "ru") == "19–25 октября"
+    days, cuts = w43.day_boundaries(BERLIN.zone)
+    assert len(days) == 7
+    assert len(cuts) == 8
+    # Posted at the default slot, Monday 09:00 local, the morning after the week ends.
+    assert w43.due == datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+    assert next_slot(BERLIN, datetime(2026, 10, 26, 7, 0, tzinfo=UTC)) == w43.due
+    # Between the week's end and its slot, the week has ended but is not yet due.
+    assert latest_period(BERLIN, datetime(2026, 10, 26, 3, 0, tzinfo=UTC)).week == 43
+    assert latest_period(BERLIN, datetime(2026, 10, 25, 22, 59, tzinfo=UTC)).week == 42
+    # A preview in the middle of the week charts only the days so far.
+    wednesday = datetime(2026, 10, 21, 12, 0, tzinfo=UTC)
+    assert period_in_progress(BERLIN, wednesday) == w43
+    days, cuts = w43.day_boundaries(BERLIN.zone, until=wednesday)
+    assert [day.day for day in days] == [19, 20, 21]
+    assert cuts[-1] == datetime(2026, 10, 21, 22, 0, tzinfo=UTC)
+    assert parse_week("2026-W47", BERLIN, w43.end).label == "2026-W47"
     with pytest.raises(WeekError, match="for example: 2026-W47"):
-        parse_week("last week", BERLIN_SUNDAY, w43.end)
+        parse_week("last week", BERLIN, w43.end)
     with pytest.raises(WeekError, match="not a week"):
-        parse_week("2026-W54", BERLIN_SUNDAY, w43.end)
+        parse_week("2026-W54", BERLIN, w43.end)
+
+
+def test_a_sunday_slot_covers_sunday_to_saturday() -> None:
+    w43 = period_for_week(BERLIN_SUNDAY, 2026, 43)
+    assert w43.dates(BERLIN_SUNDAY.zone, "en") == "18–24 October"
+    assert w43.due == datetime(2026, 10, 25, 17, 0, tzinfo=UTC)  # 18:00 in winter time
+    assert period_for_week(BERLIN_SUNDAY, 2026, 44).start == w43.end
 
 
 async def _fixture(session: AsyncSession) -> Channel:
-    """A week with known counts (W48 2026: Sun 22 Nov 17:00 UTC to Sun 29 Nov 17:00 UTC)."""
+    """A week with known counts (W48 2026 of a Sunday slot: 22 to 28 November in Berlin)."""
     at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     channel = Channel(
         key="news",
@@ -252,11 +283,14 @@ async def test_figures_match_a_week_with_known_counts(
     )
     assert "Most agreed: «Prices rise», 80% agree (10 votes)." in html
     assert "Most contested: «Allies &lt;matter&gt;» (9 votes)." in html
-    assert "Named votes: Agree 1, Partly 1, Disagree 0." in html
+    assert (
+        "In the open poll under the post, where votes show who cast them, 2 readers answered: "
+        "Agree 1 · Partly 1 · Disagree 0." in html
+    )
     assert "Agree 34% (3) · Partly 33% (3) · Disagree 33% (3) — 9 votes" in html
     validate_message(text.caption, 1024)
-    for part in text.follow_ups:
-        validate_message(part)
+    assert text.rest is not None
+    validate_message(text.rest)
     russian = render_summary(translator("ru"), figures, channel.title, "22—29 ноября").html
     assert "Недельная сводка" in russian
     # "from 3 readers": the genitive, as the plural forms of "{count} reader" are.
@@ -313,24 +347,25 @@ async def test_summary_fires_at_local_time_across_dst_and_reaches_the_channel(
     tmp_path: Path,
 ) -> None:
     start = datetime(2026, 10, 19, 7, 0, tzinfo=UTC)  # Monday of the week summer time ends
-    async with running_harness(
-        tmp_path, start=start, channel_extra={"summary_day": "sun", "summary_time": "18:00"}
-    ) as h:
+    async with running_harness(tmp_path, start=start) as h:
         await _publish_and_discuss(h)
-        h.clock.set(datetime(2026, 10, 25, 16, 59, tzinfo=UTC))  # 17:59 in Berlin (CET)
+        before = len(h.world.messages(h.channel_id))
+        h.clock.set(datetime(2026, 10, 26, 7, 59, tzinfo=UTC))  # Monday 08:59 in Berlin (CET)
         await h.newsbot.tick()
         assert _summaries_in(h, h.channel_id) == []
-        h.clock.set(datetime(2026, 10, 25, 17, 0, tzinfo=UTC))  # 18:00 in Berlin
+        h.clock.set(datetime(2026, 10, 26, 8, 0, tzinfo=UTC))  # 09:00 in Berlin
         await h.newsbot.tick()
         summaries = _summaries_in(h, h.channel_id)
         assert len(summaries) == 1
         assert "photo" in summaries[0]
         caption = str(summaries[0]["caption"])
-        assert "18–25 October" in caption
+        assert "19–25 October" in caption  # Monday to Sunday: seven dates
         assert "Published: 9 posts from 1 article." in caption
-        shown = "\n".join(
-            str(m.get("text", m.get("caption", ""))) for m in h.world.messages(h.channel_id)
-        )
+        # The photo and at most one message more, neither of them ringing.
+        sent = h.world.messages(h.channel_id)[before:]
+        assert 1 <= len(sent) <= 2
+        assert all(message.get("disable_notification") for message in sent)
+        shown = "\n".join(str(m.get("text", m.get("caption", ""))) for m in sent)
         assert "Too few votes to name the most agreed" in shown  # one vote per lesson
         assert "Thoughtful <piece>" in shown  # escaped in, shown as is
         await h.newsbot.tick()
@@ -342,7 +377,7 @@ async def test_missed_summary_is_made_up_once_after_downtime(tmp_path: Path) -> 
     async with running_harness(tmp_path, start=start) as h:
         await _publish_and_discuss(h)
         await h.newsbot.stop()
-        h.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # down over Sunday's slot
+        h.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # down over Monday's slot
         from bot.app import NewsBot
 
         h.newsbot = NewsBot(h.config, clock=h.clock, use_scheduler=False, request_timeout=2.0)
@@ -354,7 +389,42 @@ async def test_missed_summary_is_made_up_once_after_downtime(tmp_path: Path) -> 
             stored = (await session.scalars(select(WeeklySummary))).all()
             assert len(stored) == 1
             assert stored[0].posted_at is not None
-            assert stored[0].period_start == datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
+            assert stored[0].period_start == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # Mon 00:00
+
+
+async def test_a_week_posted_under_the_old_slot_to_slot_period_is_not_posted_again(
+    tmp_path: Path,
+) -> None:
+    """Upgrading from slot-to-slot periods (Sunday 18:00 to Sunday 18:00) to whole days:
+    the stored summary of an overlapping period counts as that week's."""
+    async with running_harness(tmp_path) as h:
+        await _publish_and_discuss(h)
+        async with h.sessions.begin() as session:
+            channel = (await session.scalars(select(Channel))).one()
+            session.add(
+                WeeklySummary(
+                    channel_id=channel.id,
+                    period_start=datetime(2026, 11, 22, 17, 0, tzinfo=UTC),
+                    period_end=datetime(2026, 11, 29, 17, 0, tzinfo=UTC),
+                    html="<b>Weekly summary</b>",
+                    figures={},
+                    created_at=datetime(2026, 11, 29, 17, 0, tzinfo=UTC),
+                    posted_at=datetime(2026, 11, 29, 17, 0, tzinfo=UTC),
+                )
+            )
+        h.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # the new slot of that week
+        await h.newsbot.tick()
+        assert _summaries_in(h, h.channel_id) == []
+        h.clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))  # the next week is its own
+        await h.newsbot.tick()
+        async with h.sessions() as session:
+            starts = await session.scalars(
+                select(WeeklySummary.period_start).order_by(WeeklySummary.period_start)
+            )
+            assert list(starts) == [
+                datetime(2026, 11, 22, 17, 0, tzinfo=UTC),
+                datetime(2026, 11, 29, 23, 0, tzinfo=UTC),  # Monday 30 November, Berlin
+            ]
 
 
 async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path) -> None:
@@ -366,12 +436,12 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         await h.command("/summary news")  # by default, the week so far
         preview = h.world.messages(h.admin_id)[before + 1 :]
         assert preview[0]["text"] == (
-            "Preview of the week in progress, 22–29 November, as it would read now:"
+            "Preview of the week in progress, 23–29 November, as it would read now:"
         )
         assert "Weekly summary" in str(preview[1].get("caption"))
         assert "photo" in preview[1]
         assert (await h.command("/summary post news 2026-W48"))[-1] == (
-            "The week 22–29 November is not over yet; it can be posted once it ends."
+            "The week 23–29 November is not over yet; it can be posted once it ends."
         )
         h.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
         assert _summaries_in(h, h.channel_id) == []  # a preview is private
@@ -381,7 +451,7 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         assert "Usage: /summary" in (await h.command("/summary news next week"))[-1]
         replies = await h.command("/summary post news")  # by default, the last finished week
         assert replies[0] == (
-            "Post the summary of the last finished week, 22–29 November, in news now, for "
+            "Post the summary of the last finished week, 23–29 November, in news now, for "
             "every subscriber to see?"
         )
         assert _summaries_in(h, h.channel_id) == [], "nothing posted before the confirmation"
@@ -390,12 +460,12 @@ async def test_summary_command_previews_privately_and_posts_once(tmp_path: Path)
         await h.pump()
         assert h.world.messages(h.admin_id)[-1]["message_id"] >= question["message_id"]
         edited = h.world.chats[h.admin_id].messages[question["message_id"]]
-        assert edited["text"] == "Posting the summary for 22–29 November…"
+        assert edited["text"] == "Posting the summary for 23–29 November…"
         assert _summaries_in(h, h.channel_id) == []  # stored; the schedule's tick posts it
         await h.newsbot.tick()
         await h.pump()
         assert (
-            h.world.messages(h.admin_id)[-1]["text"] == "The summary for 22–29 November is posted."
+            h.world.messages(h.admin_id)[-1]["text"] == "The summary for 23–29 November is posted."
         )
         assert len(_summaries_in(h, h.channel_id)) == 1
         await h.newsbot.tick()  # the request ran once
@@ -426,7 +496,7 @@ async def test_a_confirmed_post_survives_a_restart_before_it_runs(tmp_path: Path
         await h.pump()
         assert len(_summaries_in(h, h.channel_id)) == 1
         texts = [m.get("text") for m in h.world.messages(h.admin_id)]
-        assert texts.count("The summary for 22–29 November is posted.") == 1
+        assert texts.count("The summary for 23–29 November is posted.") == 1
 
 
 async def test_summary_to_admins_and_the_command_line(
@@ -438,7 +508,7 @@ async def test_summary_to_admins_and_the_command_line(
         await _publish_and_discuss(h)
         h.world.send_private(h.admin_id, "/start")
         await h.pump()
-        h.clock.set(datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday 18:00 in Berlin
+        h.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # Monday 09:00 in Berlin
         await h.newsbot.tick()
         await h.pump()  # the admins' copy goes through the outbox
         assert _summaries_in(h, h.channel_id) == []
@@ -469,7 +539,7 @@ async def test_summary_to_admins_and_the_command_line(
     ]
     assert await asyncio.to_thread(main, arguments) == 0
     out = capsys.readouterr().out
-    assert "Weekly summary · News · 22–29 November" in out
+    assert "Weekly summary · News · 23–29 November" in out
     assert "Most agreed:" in out
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert await asyncio.to_thread(main, [*arguments[:5], "--week", "W48"]) == 2

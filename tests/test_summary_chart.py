@@ -14,6 +14,7 @@ from PIL import Image
 
 from bot.i18n import translator
 from bot.summaries.chart import (
+    BARS,
     COLORS,
     LABEL,
     MARGIN,
@@ -22,6 +23,7 @@ from bot.summaries.chart import (
     lesson_figure,
     nice_step,
     png,
+    stacked,
     wrap,
 )
 from bot.summaries.content import LessonResult
@@ -55,20 +57,19 @@ def _runs(picture: Image.Image, y: int) -> list[tuple[tuple[int, int, int], int]
 def test_each_bar_is_split_in_its_lessons_shares() -> None:
     lessons = [LessonResult("Tariffs raise prices", OPTIONS, [8, 1, 1])]
     picture = _decoded(png(lesson_figure(lessons, "News", "22–29 November", translator("en"))))
-    green = _rgb(COLORS[0])
+    blue = _rgb(COLORS[0])
     rows = [
         y
         for y in range(picture.height)
         # wider than the legend's square
-        if picture.getpixel((MARGIN + 2, y)) == green
-        and picture.getpixel((MARGIN + 100, y)) == green
+        if picture.getpixel((MARGIN + 2, y)) == blue and picture.getpixel((MARGIN + 100, y)) == blue
     ]
     assert len(rows) > 30, "no bar drawn"
     bar_row = rows[3]  # above the "80%" printed in the bar's middle
     widths = dict(_runs(picture, bar_row))
     whole = sum(widths.values())
     assert whole >= picture.width - 2 * MARGIN - 3  # the bar spans the width
-    assert abs(widths[green] - 0.8 * whole) <= 2
+    assert abs(widths[blue] - 0.8 * whole) <= 2
     assert abs(widths[_rgb(COLORS[1])] - 0.1 * whole) <= 2
     assert abs(widths[_rgb(COLORS[2])] - 0.1 * whole) <= 2
 
@@ -99,36 +100,66 @@ def test_a_share_too_narrow_for_its_number_goes_unlabelled() -> None:
     assert "5%" not in canvas.texts
 
 
-def test_the_activity_chart_draws_a_line_for_each_article_with_its_legend() -> None:
-    days = [date(2026, 11, 22) + timedelta(days=n) for n in range(8)]
+def test_comments_per_day_are_seven_bars_each_with_its_count() -> None:
+    days = [date(2026, 11, 23) + timedelta(days=n) for n in range(7)]
     activity = [
-        ("Tariffs", [0, 3, 9, 4, 0, 0, 1, 0]),
-        ("Treaties", [1, 1, 1, 1, 1, 1, 1, 1]),
-        ("Silent", [0] * 8),
+        ("Tariffs", [0, 3, 9, 4, 0, 0, 1]),
+        ("Treaties", [1, 1, 1, 1, 1, 1, 1]),
+        ("Silent", [0] * 7),
     ]
-    canvas = activity_figure(days, activity, "News", "22–29 November", translator("en"), "en")
+    canvas = activity_figure(days, activity, "News", "23–29 November", translator("en"), "en")
     assert canvas is not None
-    assert "Tariffs (17 comments)" in canvas.texts
-    assert "Treaties (8 comments)" in canvas.texts
-    assert [text for text in canvas.texts if text.endswith("Nov")][:2] == ["22 Nov", "23 Nov"]
-    assert [tick for tick in canvas.texts if tick.isdigit()] == ["0", "2", "4", "6", "8", "10"]
+    # A label and a count for every day, Monday to Sunday; counts add the articles up.
+    labels = [text for text in canvas.texts if text[:3] in ("Mon", "Tue", "Wed", "Sun")]
+    assert labels == ["Mon 23", "Tue 24", "Wed 25", "Sun 29"]
+    counts = canvas.texts[canvas.texts.index("Mon 23") - 1 :: 2][:7]
+    assert counts == ["1", "4", "10", "5", "1", "1", "2"]
     picture = _decoded(png(canvas))
-    colours = picture.getcolors(maxcolors=1 << 16)
+    columns = [
+        x
+        for x in range(picture.width)
+        if any(picture.getpixel((x, y)) == _rgb(BARS) for y in range(0, picture.height, 4))
+    ]
+    bars = sum(1 for x, before in zip(columns[1:], columns, strict=False) if x - before > 1) + 1
+    assert bars == 7
+
+
+def test_a_single_day_or_a_quiet_week_draws_no_activity_chart() -> None:
+    day = [date(2026, 11, 23)]
+    assert (
+        activity_figure(day, [("Tariffs", [5])], "News", "23 November", translator("en"), "en")
+        is None
+    )
+    week = [date(2026, 11, 23) + timedelta(days=n) for n in range(7)]
+    quiet = [("Tariffs", [0] * 7)]
+    assert activity_figure(week, quiet, "News", "23–29 November", translator("en"), "en") is None
+
+
+def test_the_charts_use_a_colour_blind_safe_palette_and_stack_as_one_photo() -> None:
+    """Every coloured pixel is one of Okabe and Ito's colours (anti-aliased text aside),
+    and each share is spelled out in words, so no answer is told by colour alone."""
+    okabe_ito = {"#0072B2", "#E69F00", "#D55E00", "#56B4E9", "#009E73", "#CC79A7", "#F0E442"}
+    assert set(COLORS) <= okabe_ito
+    assert BARS in okabe_ito
+    lessons = [LessonResult("Tariffs raise prices", OPTIONS, [5, 3, 2])]
+    week = [date(2026, 11, 23) + timedelta(days=n) for n in range(7)]
+    _ = translator("en")
+    votes = lesson_figure(lessons, "News", "23–29 November", _)
+    days = activity_figure(week, [("Tariffs", [1, 2, 3, 0, 0, 1, 3])], "News", "", _, "en")
+    assert votes is not None
+    assert days is not None
+    assert "Agree 50% · Partly 30% · Disagree 20% — 10 votes" in votes.texts
+    both = stacked(votes, days)
+    assert both is not None
+    picture = _decoded(png(both))
+    assert picture.height == votes.height + days.height
+    colours = picture.getcolors(maxcolors=1 << 20)
     assert colours is not None
-    count = {colour: n for n, colour in colours}
-    # Lines and dots in the first two colours: a line's worth of pixels, not a legend's.
-    assert count.get(_rgb(COLORS[0]), 0) > 2_000
-    assert count.get(_rgb(COLORS[1]), 0) > 2_000
-
-
-def test_days_are_labelled_every_other_day_when_they_would_collide() -> None:
-    days = [date(2026, 11, 1) + timedelta(days=n) for n in range(31)]
-    activity = [("Tariffs", [n % 4 for n in range(31)])]
-    canvas = activity_figure(days, activity, "News", "November", translator("ru"), "ru")
-    assert canvas is not None
-    labels = [text for text in canvas.texts if "нояб" in text]
-    assert 5 <= len(labels) < 31
-    assert labels[0] == "1 нояб."
+    # Large areas of one colour are bars; all of them are from the palette.
+    areas = {"#{:02X}{:02X}{:02X}".format(*colour) for count, colour in colours if count > 2_000}
+    greys = {"#FFFFFF", "#212121", "#5F6368", "#E0E0E0"}
+    assert areas - greys <= okabe_ito
+    assert {"#0072B2", "#E69F00", "#D55E00"} <= areas
 
 
 def test_long_labels_are_wrapped_within_the_width_and_cut_with_an_ellipsis() -> None:

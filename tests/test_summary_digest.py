@@ -16,9 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import ChannelConfig, read_struct
 from bot.i18n import translator
 from bot.summaries.chart import Canvas, activity_figure, lesson_figure, png
-from bot.summaries.content import SummaryFigures, gather_figures, largest_remainder
+from bot.summaries.content import (
+    LessonResult,
+    Quote,
+    SummaryFigures,
+    gather_figures,
+    largest_remainder,
+)
 from bot.summaries.period import period_for_week
-from bot.summaries.render import render_summary
+from bot.summaries.render import caption_blocks, render_summary
+from bot.telegram.html import parse_html, utf16_length
 from db.models import (
     Article,
     Channel,
@@ -232,11 +239,17 @@ async def test_digest_of_a_known_week(
     dates = WEEK.dates(BERLIN.zone, language)
     html = render_summary(_, figures, "News", dates).html
     if language == "en":
-        assert "<b>Weekly summary · News · 22–29 November</b>" in html
+        assert "<b>Weekly summary · News · 23–29 November</b>" in html
         assert "Agree 60% (12) · Partly 25% (5) · Disagree 15% (3) — 20 votes" in html
         assert "Agreement moved from 40% (10 votes) to 60% (20 votes)." in html
         assert "Agree 67% (2) · Partly 33% (1) · Disagree 0% (0) — 3 votes" in html
-        assert "No votes yet." in html
+        # The third lesson had neither votes nor comments: left out, not "no votes yet".
+        assert "No votes yet." not in html
+        assert "Treaties outlast rulers" not in html
+        assert (
+            "In the open poll under the post, where votes show who cast them, 4 readers "
+            "answered: Agree 2 · Partly 1 · Disagree 1." in html
+        )
         assert "Most agreed: «Guarantees need an army», 60% agree (20 votes)." in html
         assert "Most contested" not in html
         assert "Readers who chose «Agree» said:" in html
@@ -246,9 +259,13 @@ async def test_digest_of_a_known_week(
         assert "Recurring themes: " in html
         assert "security guarantees" in html
     else:
-        assert "22–29 ноября" in html
+        assert "23–29 ноября" in html
         assert "Согласие изменилось с 40% (10 голосов) до 60% (20 голосов)." in html
-        assert "Голосов пока нет." in html
+        assert "Голосов пока нет." not in html
+        assert (
+            "В открытом опросе под постом, где видно, кто как голосовал, ответили 4 читателя: "
+            "Agree 2 · Partly 1 · Disagree 1." in html
+        )
         assert "Читатели, выбравшие «Agree», писали:" in html
         assert f"{texts['bob']}</blockquote>— читатель · 1 ответ, 3 реакции" in html
         assert "Повторяющиеся темы: " in html
@@ -294,10 +311,10 @@ async def test_charts_are_phone_sized_and_carry_their_story(
 ) -> None:
     figures = await _figures(session_factory, "en")
     _ = translator("en")
-    figure = lesson_figure(figures.lessons, "News", "22–29 November", _)
+    figure = lesson_figure(figures.lessons, "News", "23–29 November", _)
     assert figure is not None
     texts = _texts(figure)
-    assert "News · 22–29 November" in texts
+    assert "News · 23–29 November" in texts
     assert "20 votes" in texts
     assert "3 votes" in texts
     assert "60%" in texts
@@ -307,13 +324,15 @@ async def test_charts_are_phone_sized_and_carry_their_story(
     image = png(figure)
     assert image is not None
     assert int.from_bytes(image[16:20], "big") == 1280
-    activity = activity_figure(figures.days, figures.activity, "News", "22–29 November", _, "en")
+    activity = activity_figure(figures.days, figures.activity, "News", "23–29 November", _, "en")
     assert activity is not None
     texts = _texts(activity)
-    assert "News · 22–29 November" in texts
-    assert "Guarantees (7 comments)" in texts
-    assert "24 Nov" in texts  # days in the channel's language and zone
-    assert figures.activity == [("Guarantees", [0, 0, 7, 0, 0, 0, 0, 0])]
+    assert "News · 23–29 November" in texts
+    # Seven bars, Monday to Sunday, each with its count: 7 comments on Tuesday.
+    labels = [text for text in texts.split("\n") if text[:3] in ("Mon", "Tue", "Sun")]
+    assert labels == ["Mon 23", "Tue 24", "Sun 29"]  # the channel's language and zone
+    assert "7\nTue 24" in texts
+    assert figures.activity == [("Guarantees", [0, 7, 0, 0, 0, 0, 0])]
     image = png(activity)
     assert image is not None
     assert int.from_bytes(image[16:20], "big") == 1280
@@ -326,13 +345,13 @@ async def test_an_empty_week_is_not_posted_and_admins_hear_why(tmp_path: Path) -
         h.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # after Sunday's slot
         # Asked by hand, it says so at once instead of asking to post nothing.
         answer = await h.command("/summary post news")
-        assert answer == ["Nothing to summarise for 22–29 November: no posts, comments or votes."]
+        assert answer == ["Nothing to summarise for 23–29 November: no posts, comments or votes."]
         assert h.world.messages(h.admin_id)[-1].get("reply_markup") is None
         await h.newsbot.tick()  # the scheduled run
         await h.pump()
         assert h.world.messages(h.channel_id) == []
         assert h.world.messages(h.admin_id)[-1]["text"] == (
-            "No weekly summary for News, 22–29 November: nothing was posted, said or voted, "
+            "No weekly summary for News, 23–29 November: nothing was posted, said or voted, "
             "so nothing went to the channel."
         )
         await h.newsbot.tick()
@@ -390,3 +409,54 @@ def test_a_quote_keeps_every_line_of_the_comment() -> None:
     best, by_vote = digest_quotes([row], "ask")
     assert best[0].text == "First line, second line. Third."
     assert by_vote[0][1][0].text == "First line, second line. Third."
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_busy_week_is_one_caption_and_one_message_with_whole_lessons(language: str) -> None:
+    """Forty discussed lessons with long quotes: the caption holds whole blocks, one more
+    message holds as many whole lessons as fit and counts the rest; a lesson nobody voted
+    on or discussed is not mentioned."""
+    quote = Quote("Ann", "A long and thoughtful comment about the lesson " * 4, 2, 1)
+    lessons = [
+        LessonResult(
+            f"Lesson question number {n}",
+            ["Agree", "Partly", "Disagree"],
+            [n, 1, 1],
+            number=n,
+            comments=3,
+            quotes=[quote, quote, quote],
+        )
+        for n in range(1, 41)
+    ]
+    lessons.append(LessonResult("Nobody cared", ["Agree", "Disagree"], [0, 0], number=41))
+    figures = SummaryFigures(
+        posts=40,
+        articles=3,
+        titles=[f"Article {n} " + "with a rather long title " * 3 for n in range(3)],
+        comments=120,
+        commenters=30,
+        new_commenters=10,
+        previous_comments=100,
+        lessons=lessons,
+        liveliest=[],
+        quotes=[],
+    )
+    _ = translator(language)
+    text = render_summary(_, figures, "News", "23–29 November", "Chart.")
+    assert utf16_length(parse_html(text.caption).text) <= 1024
+    assert text.rest is not None
+    shown = parse_html(text.rest).text
+    assert utf16_length(shown) <= 4096
+    drawn = [n for n in range(1, 41) if f"Lesson question number {n}»" in shown]
+    assert drawn == list(range(1, len(drawn) + 1))
+    assert 2 <= len(drawn) < 40
+    left = 40 - len(drawn)
+    more = {"en": f"{left} more lessons were discussed", "ru": f"Обсуждали ещё {left} урок"}
+    assert more[language] in shown
+    assert "Nobody cared" not in text.html
+    # The caption is whole blocks, in order (never a list cut short); the rest begins
+    # with the first block it could not hold.
+    blocks = caption_blocks(_, figures, "News", "23–29 November", "Chart.")
+    held = [n for n in range(1, len(blocks) + 1) if text.caption == "\n\n".join(blocks[:n])]
+    assert held
+    assert held[0] == len(blocks) or text.rest.startswith(blocks[held[0]])

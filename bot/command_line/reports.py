@@ -53,13 +53,11 @@ async def _summary(args: argparse.Namespace) -> int:
             raise CommandError(exc.text(english())) from None
     print(plain(summary.text.html))
     if args.out:
-        if not summary.charts:
+        if summary.chart is None:
             print("(no votes and no comments that week: no chart)")
-        for number, chart in enumerate(summary.charts, start=1):
-            out = Path(args.out)
-            path = out if number == 1 else out.with_stem(f"{out.stem}-{number}")
-            await asyncio.to_thread(path.write_bytes, chart.png)
-            print(f"chart written to {path}")
+        else:
+            await asyncio.to_thread(Path(args.out).write_bytes, summary.chart.png)
+            print(f"chart written to {args.out}")
     if args.post:
         print(f"posted the summary for {summary.dates} ({period.label})")
     return EXIT_OK

@@ -68,6 +68,8 @@ class Messages(Chats):
         else:
             body["from"] = dict(self.bot_user)
         message = self._new_message(chat, body)
+        if _bool(params.get("disable_notification")):
+            chat.silent.add(message["message_id"])
         if chat.type == "channel":
             self._forward_to_discussion(chat, message)
         return message
@@ -305,8 +307,16 @@ class Messages(Chats):
         raise ReaderError(f"no button {label!r} under message {message_id}")
 
     def messages(self, chat_id: int) -> list[JSON]:
-        """What the chat shows, oldest first."""
-        return [self.chats[chat_id].messages[k] for k in sorted(self.chats[chat_id].messages)]
+        """What the chat shows, oldest first; a message sent without a sound carries
+        ``"disable_notification": true`` (the reader's record, not part of the Bot API's
+        Message: the bot never sees it)."""
+        chat = self.chats[chat_id]
+        return [
+            chat.messages[k] | {"disable_notification": True}
+            if k in chat.silent
+            else chat.messages[k]
+            for k in sorted(chat.messages)
+        ]
 
     def api_sendMessage(self, params: JSON) -> JSON:
         chat = self._chat(params.get("chat_id"))

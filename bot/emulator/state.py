@@ -79,6 +79,8 @@ class ChatState:
     restricted: dict[int, JSON] = field(default_factory=dict)
     next_message_id: int = 1
     started_bot: bool = False  # private chats: the user has written to the bot
+    # Messages the bot sent with disable_notification: shown to readers, never rung in.
+    silent: set[int] = field(default_factory=set)
 
     def public(self) -> JSON:
         data: JSON = {"id": self.id, "type": self.type}

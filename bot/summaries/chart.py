@@ -7,7 +7,8 @@ to 1280 px on the long side, so each chart is drawn exactly 1280 px wide with ty
 smaller than 24 px (11 pt at 160 dpi): nothing is shrunk after drawing. Each carries
 the channel's name and the period. The lesson chart shows each lesson's shares with its
 number of votes in the label and leaves out lessons nobody voted on, saying how many;
-the activity chart shows comments per day for each article.
+the activity chart shows the channel's comments per day as bars. They go out as one
+photo, the lessons above the days.
 
 ``*_figure`` lay a chart out on a :class:`Canvas`, which keeps every text it places (tests
 read them back, as a reader would); ``png`` draws it. Text is DejaVu Sans (bundled in
@@ -32,7 +33,13 @@ from PIL import Image, ImageDraw, ImageFont
 from bot.i18n import Translator, counted
 from bot.summaries.content import LessonResult
 
-COLORS = ["#2e7d32", "#f9a825", "#c62828", "#1565c0", "#6a1b9a", "#00838f"]
+# Okabe and Ito's palette, told apart with every common colour-vision deficiency: blue,
+# orange and vermillion first (agree, partly, disagree), then the rest. Each share is
+# also labelled in words under its question, so no answer rests on colour alone.
+COLORS = ["#0072B2", "#E69F00", "#D55E00", "#56B4E9", "#009E73", "#CC79A7", "#F0E442"]
+BARS = "#0072B2"
+# Labels on a bar: dark on the light colours, white on the dark ones.
+LIGHT_COLORS = {"#E69F00", "#56B4E9", "#F0E442"}
 WIDTH = 1280  # Telegram's photo size, so nothing is scaled down
 MARGIN = 36
 INK, MUTED, GRID = "#212121", "#5f6368", "#e0e0e0"
@@ -204,8 +211,17 @@ def lesson_figure(
             break  # the rest would make the image too tall to send
         drawn += 1
         y = canvas.lines(left, y, question_lines, font(LABEL))
-        votes = counted("{count} vote", "{count} votes", lesson.total, _)
-        y = canvas.lines(left, y, [votes], font(SMALL), fill=MUTED) + 4
+        votes = " · ".join(
+            f"{option} {share}%"
+            for option, share in zip(lesson.options, lesson.percentages(), strict=False)
+        )
+        votes += " — " + counted("{count} vote", "{count} votes", lesson.total, _)
+        y = (
+            canvas.lines(
+                left, y, wrap(votes, font(SMALL), right - left, 1), font(SMALL), fill=MUTED
+            )
+            + 4
+        )
         shares = lesson.percentages()
         start = 0
         for index, share in enumerate(shares):
@@ -215,14 +231,15 @@ def lesson_figure(
             start = end
             if share == 0:
                 continue
-            canvas.rectangle((x0, y, x1 - 1, y + BAR_HEIGHT), COLORS[index % len(COLORS)])
+            color = COLORS[index % len(COLORS)]
+            canvas.rectangle((x0, y, x1 - 1, y + BAR_HEIGHT), color)
             label = f"{share}%"
             if share >= 9 and font(LABEL, True).getlength(label) < x1 - x0 - 8:
                 canvas.text(
                     ((x0 + x1) / 2, y + BAR_HEIGHT / 2),
                     label,
                     font(LABEL, True),
-                    fill="white",
+                    fill=INK if color in LIGHT_COLORS else "white",
                     anchor="mm",
                 )
         y += BAR_HEIGHT + BAR_GAP
@@ -282,70 +299,69 @@ def activity_figure(
     _: Translator,
     language: str,
 ) -> Canvas | None:
-    """Comments per day, one line per article (the five most discussed); None when quiet."""
+    """Comments per day as bars, each with its count above it: one colour, nothing read
+    from colour. None when quiet or when there is a single day to show (one bar says
+    nothing the caption does not)."""
     from babel.dates import format_date
 
-    busiest = sorted(activity, key=lambda item: -sum(item[1]))[:5]
-    if not busiest or not any(sum(counts) for _title, counts in busiest):
+    totals = [sum(counts[index] for _title, counts in activity) for index in range(len(days))]
+    if len(days) < 2 or not any(totals):
         return None
     canvas = Canvas()
     canvas.heading(channel, dates, _("Comments per day"))
-    most = max(max(counts) for _title, counts in busiest)
+    most = max(totals)
     step = nice_step(most)
     ticks = list(range(0, step * math.ceil(most / step) + 1, step))
     small = font(SMALL)
-    axis_label_top = canvas.height + 16
-    canvas.text((MARGIN, axis_label_top), _("Comments"), small, fill=MUTED)
-    top = axis_label_top + 48
-    bottom = top + 480
+    top = canvas.height + 16 + SMALL + 16  # room for the tallest bar's count
+    bottom = top + 420
     left = int(MARGIN + max(small.getlength(str(tick)) for tick in ticks) + 16)
     right = WIDTH - MARGIN
     for tick in ticks:
         y = bottom - (bottom - top) * tick / ticks[-1]
         canvas.rectangle((left, y, right, y + 1), GRID)
         canvas.text((left - 12, y), str(tick), small, fill=MUTED, anchor="rm")
-    canvas.rectangle((left, bottom, right, bottom + 2), MUTED)
-    slot = (right - left) / max(len(days), 1)
-    xs = [left + slot * (index + 0.5) for index in range(len(days))]
-    labels = [format_date(day, "d MMM", locale=language) for day in days]
+    slot = (right - left) / len(days)
+    bar = slot * 0.6
+    labels = [format_date(day, "EEE d", locale=language) for day in days]
     widest = max(small.getlength(label) for label in labels)
     every = math.ceil((widest + 16) / slot)  # every n-th day when all would not fit
-    for index, (x, label) in enumerate(zip(xs, labels, strict=True)):
+    for index, (total, label) in enumerate(zip(totals, labels, strict=True)):
+        middle = left + slot * (index + 0.5)
+        height = (bottom - top) * total / ticks[-1]
+        if total:
+            canvas.rectangle((middle - bar / 2, bottom - height, middle + bar / 2, bottom), BARS)
+        canvas.text((middle, bottom - height - 8), str(total), font(SMALL, True), anchor="md")
         if index % every == 0:
-            canvas.rectangle((x - 1, bottom, x + 1, bottom + 10), MUTED)
-            canvas.text((x, bottom + 16), label, small, fill=MUTED, anchor="ma")
-
-    def paint(draw: ImageDraw.ImageDraw) -> None:
-        for index, (_title, counts) in enumerate(busiest):
-            points = [
-                (2 * (x - left), 2 * (bottom - top) * (1 - count / ticks[-1]) + 20)
-                for x, count in zip(xs, counts, strict=True)
-            ]
-            draw.line(points, fill=COLORS[index], width=11, joint="curve")
-            for px, py in points:
-                draw.ellipse((px - 14, py - 14, px + 14, py + 14), fill=COLORS[index])
-
-    canvas.smooth((left, top - 10, right, bottom + 10), paint)
-    canvas.height = bottom + 16 + SMALL + 8
-
-    def stroke(x: float, middle: float, color: str) -> None:
-        canvas.rectangle((x, middle - 3, x + 28, middle + 3), color)
-
-    canvas.legend(
-        [
-            (
-                wrap(title, font(LABEL), 760, 1)[0]
-                + " ("
-                + counted("{count} comment", "{count} comments", sum(counts), _)
-                + ")",
-                COLORS[index],
-            )
-            for index, (title, counts) in enumerate(busiest)
-        ],
-        stroke,
-    )
-    canvas.height += 28
+            canvas.text((middle, bottom + 16), label, small, fill=MUTED, anchor="ma")
+    canvas.rectangle((left, bottom, right, bottom + 2), MUTED)
+    canvas.height = bottom + 16 + SMALL + 36
     return canvas
+
+
+def stacked(*canvases: Canvas | None) -> Canvas | None:
+    """Charts one under the other, as one photo; None when there is none."""
+    shown = [canvas for canvas in canvases if canvas is not None]
+    if len(shown) < 2:
+        return shown[0] if shown else None
+    whole = Canvas()
+    for canvas in shown:
+        offset = whole.height
+        whole.texts += canvas.texts
+        whole.operations.append(_shifted(canvas, offset))
+        whole.height += canvas.height
+    return whole
+
+
+def _shifted(canvas: Canvas, offset: int) -> Operation:
+    def operation(_draw: ImageDraw.ImageDraw, image: Image.Image) -> None:
+        part = Image.new("RGB", (WIDTH, canvas.height), "white")
+        draw = ImageDraw.Draw(part)
+        for step in canvas.operations:
+            step(draw, part)
+        image.paste(part, (0, offset))
+
+    return operation
 
 
 def png(canvas: Canvas | None) -> bytes | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -230,8 +230,9 @@ class ChartFigures:
 
 
 async def gather_chart_figures(
-    session: AsyncSession, channel: Channel, period: Period
+    session: AsyncSession, channel: Channel, period: Period, until: datetime | None = None
 ) -> ChartFigures:
+    """``until``: a week in progress, read up to that moment (its later days are not shown)."""
     start, end = period.start, period.end
     per_lesson = await queries.lesson_comment_counts(session, channel.id, start, end)
     polls = await queries.lesson_polls(session, channel.id, start, end, list(per_lesson))
@@ -248,7 +249,7 @@ async def gather_chart_figures(
                 comments=per_lesson.get(lesson.id, 0),
             )
         )
-    days, boundaries = period.day_boundaries(ZoneInfo(channel.timezone or "UTC"))
+    days, boundaries = period.day_boundaries(ZoneInfo(channel.timezone or "UTC"), until)
     activity: dict[str, list[int]] = {}
     for title, day, count in await queries.comments_per_day(session, channel.id, boundaries):
         activity.setdefault(title, [0] * len(days))[day] += count

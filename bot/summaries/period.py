@@ -1,9 +1,11 @@
 """Which week a summary covers, in the channel's own time zone.
 
-Each channel has a weekly slot (``summary_day`` at ``summary_time``, local).
-The summary for ISO week W is made at W's slot and covers everything since the
-previous slot, so consecutive summaries leave no gap and never overlap, across
-daylight-saving changes too.
+Each channel has a weekly slot (``summary_day`` at ``summary_time``, local). A summary
+covers the seven whole local days before its slot's day: seven dates ("23–29 November"),
+each a full day in the charts, so consecutive summaries leave no gap and never overlap,
+across daylight-saving changes too. The default slot, Monday 09:00, makes that the
+calendar week just ended; a Sunday slot covers Sunday to Saturday. A period is named
+after the ISO week of its last day (``2026-W48``).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ class WeekError(NewsbotError):
 class Period:
     year: int
     week: int
-    start: datetime  # the previous slot, UTC
-    end: datetime  # this week's slot, UTC
+    start: datetime  # local midnight starting the first day, UTC
+    end: datetime  # local midnight after the last day, UTC
+    due: datetime  # the slot the summary is posted at (at or after ``end``), UTC
 
     @property
     def label(self) -> str:
@@ -55,43 +58,52 @@ class Period:
         # "22 – 29 November" with thin spaces reads as two dates; Telegram users write "22–29".
         return re.sub(r"(\d)\u2009?[–—]\u2009?(\d)", r"\1–\2", text).replace("\u2009", " ")
 
-    def day_boundaries(self, zone: ZoneInfo) -> tuple[list[date], list[datetime]]:
-        """The local days the period touches and the moments (UTC) that cut it into them:
-        its start, each local midnight inside it, its end."""
+    def day_boundaries(
+        self, zone: ZoneInfo, until: datetime | None = None
+    ) -> tuple[list[date], list[datetime]]:
+        """The period's days (up to the one holding ``until``: a week in progress does not
+        show days to come) and the moments (UTC) that cut it into them."""
         first, last = self.first_and_last_day(zone)
+        if until is not None and until < self.end:
+            last = max(first, until.astimezone(zone).date())
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        cuts = [datetime.combine(day, time(), tzinfo=zone).astimezone(UTC) for day in days[1:]]
-        return days, [self.start, *cuts, self.end]
+        cuts = [_midnight(day, zone) for day in days[1:]]
+        return days, [self.start, *cuts, min(self.end, _midnight(last + timedelta(days=1), zone))]
 
 
-def slot(year: int, week: int, weekday: int, at: time, zone: ZoneInfo) -> datetime:
-    """The moment of week ``year-Wweek`` at ``weekday`` (0 = Monday) ``at``, local, in UTC."""
-    day = date.fromisocalendar(year, week, weekday + 1)
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 def period_for_week(channel: ChannelConfig, year: int, week: int) -> Period:
+    """The period whose last day falls in ISO week ``year-Wweek``."""
     weekday = WEEKDAYS.index(channel.summary_day)
-    end = slot(year, week, weekday, channel.summary_time, channel.zone)
-    monday = date.fromisocalendar(year, week, 1) - timedelta(days=7)
-    previous = monday.isocalendar()
-    start = slot(previous.year, previous.week, weekday, channel.summary_time, channel.zone)
-    return Period(year, week, start, end)
+    # The slot's day is the day after the last: Tuesday to Sunday of the week itself, or
+    # the next week's Monday.
+    slot_day = date.fromisocalendar(year, week, weekday + 1)
+    if weekday == 0:
+        slot_day += timedelta(days=7)
+    zone = channel.zone
+    start, end = _midnight(slot_day - timedelta(days=7), zone), _midnight(slot_day, zone)
+    due = datetime.combine(slot_day, channel.summary_time, tzinfo=zone).astimezone(UTC)
+    return Period(year, week, start, end, due)
+
+
+def _periods_around(channel: ChannelConfig, now: datetime) -> list[Period]:
+    """Four consecutive periods, oldest first, the second or third of which holds ``now``."""
+    local = now.astimezone(channel.zone).date()
+    weeks = [(local + timedelta(days=days)).isocalendar() for days in (-14, -7, 0, 7)]
+    return [period_for_week(channel, iso.year, iso.week) for iso in weeks]
 
 
 def latest_period(channel: ChannelConfig, now: datetime) -> Period:
-    """The most recent period whose slot has come (its end is at or before ``now``)."""
-    local = now.astimezone(channel.zone).date()
-    for back in (0, 7, 14):
-        iso = (local - timedelta(days=back)).isocalendar()
-        period = period_for_week(channel, iso.year, iso.week)
-        if period.end <= now:
-            return period
-    raise AssertionError("unreachable: a slot exists every week")
+    """The most recent period that has ended (its slot may still be ahead)."""
+    return [period for period in _periods_around(channel, now) if period.end <= now][-1]
 
 
 def next_slot(channel: ChannelConfig, now: datetime) -> datetime:
-    return period_in_progress(channel, now).end
+    """The first slot after ``now``: the ended week's, or the running week's."""
+    return min(period.due for period in _periods_around(channel, now) if period.due > now)
 
 
 def parse_week(text: str | None, channel: ChannelConfig, now: datetime) -> Period:
@@ -109,11 +121,7 @@ def parse_week(text: str | None, channel: ChannelConfig, now: datetime) -> Perio
 
 
 def period_in_progress(channel: ChannelConfig, now: datetime) -> Period:
-    """The period that ends at the next slot: the week being summarised so far."""
-    local = now.astimezone(channel.zone).date()
-    for ahead in (0, 7, 14):
-        iso = (local + timedelta(days=ahead)).isocalendar()
-        period = period_for_week(channel, iso.year, iso.week)
-        if period.end > now:
-            return period
-    raise AssertionError("unreachable: a slot exists every week")
+    """The period that holds ``now``: the week being summarised so far."""
+    return next(
+        period for period in _periods_around(channel, now) if period.start <= now < period.end
+    )

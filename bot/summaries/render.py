@@ -1,4 +1,5 @@
-"""The summary as Telegram messages: a photo caption and follow-ups, escaped and within limits."""
+"""The summary as Telegram messages, escaped and within limits: a photo caption complete on
+its own (whole blocks, never a list cut short) and at most one message more."""
 
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ from bot.telegram.html import (
 @dataclass(frozen=True)
 class SummaryText:
     caption: str
-    follow_ups: list[str]
+    rest: str | None  # the one message after the photo, if anything is left to say
 
     @property
     def html(self) -> str:
-        return "\n\n".join([self.caption, *self.follow_ups])
+        return "\n\n".join(part for part in (self.caption, self.rest) if part)
 
 
 def _votes(_: Translator, lesson: LessonResult) -> str:
@@ -76,11 +77,21 @@ def _lesson_block(_: Translator, lesson: LessonResult, several_articles: bool) -
             )
         )
     if lesson.named and sum(lesson.named):
-        named = ", ".join(
+        named = " · ".join(
             f"{escape(option)} {count}"
             for option, count in zip(lesson.options, lesson.named, strict=False)
         )
-        lines.append(_("Named votes: {named}.").format(named=named))
+        lines.append(
+            counted(
+                "In the open poll under the post, where votes show who cast them, {count} "
+                "reader answered: {named}.",
+                "In the open poll under the post, where votes show who cast them, {count} "
+                "readers answered: {named}.",
+                sum(lesson.named),
+                _,
+                named=named,
+            )
+        )
     if lesson.comments:
         lines.append(
             counted("{count} comment this week.", "{count} comments this week.", lesson.comments, _)
@@ -131,36 +142,36 @@ def _standouts(_: Translator, figures: SummaryFigures) -> str | None:
     return "\n".join(lines)
 
 
-def chart_descriptions(_: Translator, figures: SummaryFigures) -> tuple[str | None, str | None]:
-    """Alt text for the two charts, as captions say it to readers who cannot see them."""
-    voted = figures.voted()
-    lessons = (
-        counted(
-            "Chart: how readers voted on {count} lesson, with the number of votes on the bar.",
-            "Chart: how readers voted on {count} lessons, with the number of votes on each bar.",
-            len(voted),
-            _,
+def chart_description(_: Translator, figures: SummaryFigures, *, lessons: bool, days: bool) -> str:
+    """The photo in words, for the caption: what a reader who cannot see it would miss."""
+    parts = []
+    if lessons:
+        parts.append(
+            counted(
+                "Chart: how readers voted on {count} lesson, each answer's share in words "
+                "under its question.",
+                "Chart: how readers voted on {count} lessons, each answer's share in words "
+                "under its question.",
+                len(figures.voted()),
+                _,
+            )
         )
-        if voted
-        else None
-    )
-    activity = (
-        _("Chart: comments per day for each article discussed this week.")
-        if figures.activity
-        else None
-    )
-    return lessons, activity
+    if days:
+        parts.append(_("Below: the channel's comments on each day of the week."))
+    if days and not lessons:
+        parts = [_("Chart: the channel's comments on each day of the week.")]
+    return " ".join(parts)
 
 
-def sections(
+def caption_blocks(
     _: Translator,
     figures: SummaryFigures,
     channel_title: str,
     dates: str,
     chart_alt: str | None = None,
 ) -> list[str]:
-    """The summary's blocks, most important first; each is valid HTML on its own. The
-    alt text of the chart the caption goes with follows the heading."""
+    """The week at a glance, most important first; each block is valid HTML on its own.
+    The photo's description follows the heading."""
     head = bold(" · ".join([_("Weekly summary"), channel_title, dates]))
     if chart_alt:
         head += "\n" + escape(chart_alt)
@@ -186,11 +197,23 @@ def sections(
     standouts = _standouts(_, figures)
     if standouts:
         blocks.append(standouts)
-    discussed = figures.lessons  # posted this week or discussed in it; unvoted ones say so
+    return blocks
+
+
+def discussed_lessons(figures: SummaryFigures) -> list[LessonResult]:
+    """Lessons readers voted on or talked about; the others have nothing to report."""
+    return [lesson for lesson in figures.lessons if lesson.total or lesson.comments]
+
+
+def detail_blocks(_: Translator, figures: SummaryFigures) -> list[tuple[str, bool]]:
+    """What readers said, lesson by lesson, then the liveliest posts and the most answered
+    comments; each block with whether it is a lesson."""
+    blocks: list[tuple[str, bool]] = []
+    discussed = discussed_lessons(figures)
     if discussed:
         several = len({lesson.article for lesson in discussed}) > 1
-        blocks.append(bold(_("What readers said about each lesson")))
-        blocks += [_lesson_block(_, lesson, several) for lesson in discussed]
+        blocks.append((bold(_("What readers said about each lesson")), False))
+        blocks += [(_lesson_block(_, lesson, several), True) for lesson in discussed]
     if figures.liveliest:
         lines = [bold(_("Liveliest posts"))]
         for post in figures.liveliest:
@@ -205,11 +228,11 @@ def sections(
                 + ", "
                 + counted("{count} reaction", "{count} reactions", post.reactions, _)
             )
-        blocks.append("\n".join(lines))
+        blocks.append(("\n".join(lines), False))
     if figures.quotes:
         lines = [bold(_("Most answered comments"))]
         lines += [_quote_line(_, quote) for quote in figures.quotes]
-        blocks.append("\n".join(lines))
+        blocks.append(("\n".join(lines), False))
     return blocks
 
 
@@ -220,28 +243,38 @@ def render_summary(
     dates: str,
     chart_alt: str | None = None,
 ) -> SummaryText:
-    """A caption that fits a photo, the rest in as few messages as Telegram allows."""
-    blocks = sections(_, figures, channel_title, dates, chart_alt)
-    caption_parts: list[str] = []
-    rest_start = 0
-    for index, block in enumerate(blocks):
-        candidate = "\n\n".join([*caption_parts, block])
-        if _length(candidate) > MessageLimit.CAPTION_LENGTH:
-            break
-        caption_parts.append(block)
-        rest_start = index + 1
-    if not caption_parts:  # a heading alone always fits
-        caption_parts, rest_start = [blocks[0]], 1
-    follow_ups: list[str] = []
-    for block in blocks[rest_start:]:
-        if follow_ups and _length(follow_ups[-1] + "\n\n" + block) <= MessageLimit.MAX_TEXT_LENGTH:
-            follow_ups[-1] += "\n\n" + block
+    """A caption that fits a photo, made of whole blocks, and one message for the rest:
+    what does not fit is left out whole, and the message says how many lessons it left."""
+    head, *others = caption_blocks(_, figures, channel_title, dates, chart_alt)
+    caption = head
+    overflow: list[tuple[str, bool]] = []
+    for block in others:
+        if not overflow and _length(caption + "\n\n" + block) <= MessageLimit.CAPTION_LENGTH:
+            caption += "\n\n" + block
         else:
-            follow_ups.append(block)
-    text = SummaryText("\n\n".join(caption_parts), follow_ups)
+            overflow.append((block, False))
+    rest = ""
+    left_out = 0
+    for block, is_lesson in [*overflow, *detail_blocks(_, figures)]:
+        candidate = f"{rest}\n\n{block}" if rest else block
+        # Room kept for the line that says how many lessons did not fit.
+        if _length(candidate) <= MessageLimit.MAX_TEXT_LENGTH - 200:
+            rest = candidate
+        elif is_lesson:
+            left_out += 1
+    if left_out:
+        rest += "\n\n" + escape(
+            counted(
+                "{count} more lesson was discussed; there was no room for it here.",
+                "{count} more lessons were discussed; there was no room for them here.",
+                left_out,
+                _,
+            )
+        )
+    text = SummaryText(caption, rest or None)
     validate_message(text.caption, MessageLimit.CAPTION_LENGTH)
-    for part in text.follow_ups:
-        validate_message(part)
+    if text.rest is not None:
+        validate_message(text.rest)
     return text
 
 

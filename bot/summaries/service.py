@@ -31,7 +31,7 @@ from bot.summaries.content import (
     gather_figures,
 )
 from bot.summaries.period import Period, latest_period, next_slot, parse_week
-from bot.summaries.render import SummaryText, chart_descriptions, render_summary
+from bot.summaries.render import SummaryText, chart_description, render_summary
 from bot.telegram.html import escape
 from db.models import SummaryRequest, WeeklySummary
 from db.queries import summaries as queries
@@ -57,7 +57,7 @@ class Summary:
     dates: str  # the period as readers say it: "22–29 November"
     figures: SummaryFigures
     text: SummaryText
-    charts: list[Chart]
+    chart: Chart | None
 
     @property
     def empty(self) -> bool:
@@ -70,18 +70,21 @@ def _load_libraries() -> None:
 
 def _draw_charts(
     charted: ChartFigures, title: str, dates: str, language: str
-) -> list[bytes | None]:
-    """Both charts as PNG (None where there is nothing to draw), off the event loop."""
-    from bot.summaries.chart import activity_figure, lesson_figure, png
+) -> tuple[bytes | None, bool, bool]:
+    """The summary's one photo (None: nothing to draw), off the event loop, and whether it
+    shows the lessons and the days."""
+    from bot.summaries.chart import activity_figure, lesson_figure, png, stacked
 
     _ = translator(language)
-    return [
-        png(lesson_figure(charted.lessons, title, dates, _)),
-        png(activity_figure(charted.days, charted.activity, title, dates, _, language)),
-    ]
+    lessons = lesson_figure(charted.lessons, title, dates, _)
+    days = activity_figure(charted.days, charted.activity, title, dates, _, language)
+    return png(stacked(lessons, days)), lessons is not None, days is not None
 
 
-async def build_summary(session: AsyncSession, channel: ChannelConfig, period: Period) -> Summary:
+async def build_summary(
+    session: AsyncSession, channel: ChannelConfig, period: Period, now: datetime | None = None
+) -> Summary:
+    """``now``: a preview of the week in progress, which charts only the days so far."""
     row = await channel_by_key(session, channel.key)
     if row is None:
         raise SummaryError(N_("Channel {channel} has no data yet."), channel=channel.key)
@@ -89,11 +92,11 @@ async def build_summary(session: AsyncSession, channel: ChannelConfig, period: P
     # So the chart code loads while what the charts show is read, and the charts are
     # drawn while the rest is read.
     loading = asyncio.ensure_future(asyncio.to_thread(_load_libraries))
-    charted = await gather_chart_figures(session, row, period)
+    charted = await gather_chart_figures(session, row, period, now)
     title = row.title or channel.key
     dates = period.dates(channel.zone, channel.language)
 
-    async def draw() -> list[bytes | None]:
+    async def draw() -> tuple[bytes | None, bool, bool]:
         await loading
         return await asyncio.to_thread(_draw_charts, charted, title, dates, channel.language)
 
@@ -108,41 +111,41 @@ async def build_summary(session: AsyncSession, channel: ChannelConfig, period: P
             charted=charted,
         )
     finally:
-        images = await drawing
+        image, lessons_drawn, days_drawn = await drawing
     _ = translator(channel.language)
-    alts = chart_descriptions(_, figures)
-    charts = [
-        Chart(image, alt)
-        for image, alt in zip(images, alts, strict=True)
-        if image is not None and alt
-    ]
-    text = render_summary(_, figures, title, dates, charts[0].alt if charts else None)
-    return Summary(channel, period, dates, figures, text, charts)
+    alt = chart_description(_, figures, lessons=lessons_drawn, days=days_drawn)
+    chart = Chart(image, alt) if image is not None else None
+    text = render_summary(_, figures, title, dates, alt if chart else None)
+    return Summary(channel, period, dates, figures, text, chart)
 
 
 async def deliver(bot: Bot, chat_id: int, summary: Summary) -> int:
-    """The first chart with the caption (or the caption alone), the follow-ups, then the
-    second chart with its own description; returns the first message's id."""
-    first_chart = summary.charts[0] if summary.charts else None
-    other_charts = summary.charts[1:]
-    if first_chart is not None:
+    """The chart with the caption (or the caption alone), then at most one more message,
+    both silent: a weekly digest is read when the reader likes, not rung in. Returns the
+    first message's id."""
+    if summary.chart is not None:
         first = await bot.send_photo(
             chat_id,
-            InputFile(first_chart.png, filename=f"summary-{summary.period.label}.png"),
+            InputFile(summary.chart.png, filename=f"summary-{summary.period.label}.png"),
             caption=summary.text.caption,
             parse_mode=ParseMode.HTML,
+            disable_notification=True,
         )
     else:
-        first = await bot.send_message(chat_id, summary.text.caption, parse_mode=ParseMode.HTML)
-    for part in summary.text.follow_ups:
-        await bot.send_message(
-            chat_id, part, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-        )
-    for number, chart in enumerate(other_charts, start=2):
-        await bot.send_photo(
+        first = await bot.send_message(
             chat_id,
-            InputFile(chart.png, filename=f"summary-{summary.period.label}-{number}.png"),
-            caption=chart.alt,
+            summary.text.caption,
+            parse_mode=ParseMode.HTML,
+            disable_web_page_preview=True,
+            disable_notification=True,
+        )
+    if summary.text.rest is not None:
+        await bot.send_message(
+            chat_id,
+            summary.text.rest,
+            parse_mode=ParseMode.HTML,
+            disable_web_page_preview=True,
+            disable_notification=True,
         )
     return first.message_id
 
@@ -150,36 +153,29 @@ async def deliver(bot: Bot, chat_id: int, summary: Summary) -> int:
 def queue_summary(session: AsyncSession, chat_id: int, summary: Summary, at: datetime) -> None:
     """The same messages as ``deliver``, through the outbox: sent after the commit, and to a
     person who has not started the bot once they do."""
-    first_chart = summary.charts[0] if summary.charts else None
-    if first_chart is not None:
+    if summary.chart is not None:
         queue(
             session,
             chat_id,
             "sendPhoto",
-            {"caption": summary.text.caption, "parse_mode": ParseMode.HTML},
+            {
+                "caption": summary.text.caption,
+                "parse_mode": ParseMode.HTML,
+                "disable_notification": True,
+            },
             at=at,
-            document=first_chart.png,
+            document=summary.chart.png,
             document_name=f"summary-{summary.period.label}.png",
         )
     else:
-        queue_html(session, chat_id, summary.text.caption, at=at)
-    for part in summary.text.follow_ups:
-        queue_html(session, chat_id, part, at=at)
-    for number, chart in enumerate(summary.charts[1:], start=2):
-        queue(
-            session,
-            chat_id,
-            "sendPhoto",
-            {"caption": chart.alt},
-            at=at,
-            document=chart.png,
-            document_name=f"summary-{summary.period.label}-{number}.png",
-        )
+        queue_html(session, chat_id, summary.text.caption, at=at, silent=True)
+    if summary.text.rest is not None:
+        queue_html(session, chat_id, summary.text.rest, at=at, silent=True)
 
 
 async def already_posted(session: AsyncSession, channel: ChannelConfig, period: Period) -> bool:
     row = await channel_by_key(session, channel.key)
-    stored = await queries.summary_for(session, row.id, period.start) if row else None
+    stored = await queries.summary_for(session, row.id, period.start, period.end) if row else None
     return stored is not None and stored.posted_at is not None
 
 
@@ -223,9 +219,11 @@ class SummaryJobs:
                 period = latest_period(channel, self.clock.now())
                 async with self.sessions() as session:
                     row = await channel_by_key(session, channel.key)
+                    if period.due > self.clock.now():
+                        continue  # the week has ended; its slot is still ahead
                     if row is None or row.chat_id is None or row.created_at > period.end:
                         continue
-                    stored = await queries.summary_for(session, row.id, period.start)
+                    stored = await queries.summary_for(session, row.id, period.start, period.end)
                     if stored is not None and stored.posted_at is not None:
                         continue
                 try:
@@ -295,7 +293,7 @@ class SummaryJobs:
             row = await channel_by_key(session, channel.key)
             assert row is not None
             assert row.chat_id is not None
-            stored = await queries.summary_for(session, row.id, period.start)
+            stored = await queries.summary_for(session, row.id, period.start, period.end)
             if stored is None:
                 # Stored before sending: the row is the guard against a second summary.
                 stored = WeeklySummary(

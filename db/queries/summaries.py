@@ -432,12 +432,19 @@ async def comments_per_day(
 
 
 async def summary_for(
-    session: AsyncSession, channel_id: int, period_start: datetime
+    session: AsyncSession, channel_id: int, start: datetime, end: datetime
 ) -> WeeklySummary | None:
+    """The stored summary of a period overlapping ``start``-``end``: the period itself, or
+    one stored under the slot-to-slot periods earlier versions used."""
     return await session.scalar(
-        select(WeeklySummary).where(
-            WeeklySummary.channel_id == channel_id, WeeklySummary.period_start == period_start
+        select(WeeklySummary)
+        .where(
+            WeeklySummary.channel_id == channel_id,
+            WeeklySummary.period_start < end,
+            WeeklySummary.period_end > start,
         )
+        .order_by(WeeklySummary.posted_at.is_(None), WeeklySummary.period_start)
+        .limit(1)
     )
 
 
