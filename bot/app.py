@@ -20,7 +20,7 @@ from telegram.ext import Application
 
 import handlers
 from bot.access import Access
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, ServerClock, SystemClock
 from bot.config import Config, DatabaseUnavailable
 from bot.i18n import translator
 from bot.inbox import ALLOWED_UPDATES, Inbox
@@ -94,7 +94,7 @@ class NewsBot:
         """``use_scheduler=False`` (the demo, tests on a manual clock): nothing runs by
         itself; ``tick`` and ``handle_pending`` do one step each when called."""
         self.config = config
-        self.clock = clock or SystemClock()
+        self.clock = clock or (ServerClock() if config.follow_api_clock else SystemClock())
         self.use_scheduler = use_scheduler
         self.poll_timeout = poll_timeout
         self.request_timeout = request_timeout
@@ -144,6 +144,7 @@ class NewsBot:
             poll_timeout=self.poll_timeout,
             request_timeout=self.request_timeout,
             context_types=handlers.context_types(),
+            on_server_date=clock.observe if isinstance(clock, ServerClock) else None,
         )
         bot = application.bot
         access = Access(config, bot, clock)
@@ -153,6 +154,8 @@ class NewsBot:
             else Lease(sessions, clock, ttl=config.publishing.lease, engine=engine)
         )
         wakeup = asyncio.Event()
+        if isinstance(clock, ServerClock):
+            clock.on_jump(wakeup.set)  # what fell due by the jump goes out now
         inbox = Inbox(
             sessions,
             application,

@@ -325,6 +325,9 @@ class Config(_Strict, frozen=True):
     token: Secret
     channels: Annotated[list[ChannelConfig], Meta(min_length=1)]
     api_base_url: str = DEFAULT_API_BASE_URL
+    # Follow the Bot API server's clock (its answers' Date header) when it is ahead: for
+    # the emulator, whose advance_clock then moves the bot's time too. Never with Telegram.
+    follow_api_clock: bool = False
     # The operators: they run the installation and act on every channel.
     admins: list[int] = []
     # Moderators of every channel.

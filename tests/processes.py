@@ -140,7 +140,9 @@ def write_config(
     admin_id: int,
     extra: str = "",
     log_level: str = "INFO",
+    publishing: str = "",
 ) -> Path:
+    """``extra``: top-level keys; ``publishing``: more keys of that section."""
     path.write_text(
         f'token = "{TEST_TOKEN}"\n'
         f'api_base_url = "{server.base_url}"\n'
@@ -149,7 +151,7 @@ def write_config(
         f'log_level = "{log_level}"\n'
         f"{extra}\n"
         f'[[channels]]\nchat = {channel_id}\nname = "news"\npost_spacing = "1s"\n'
-        '\n[publishing]\ndoubt_window = "5s"\nlease = "3s"\n',
+        f'\n[publishing]\ndoubt_window = "5s"\nlease = "3s"\n{publishing}\n',
         encoding="utf-8",
     )
     return path

@@ -156,7 +156,11 @@ def test_the_charts_use_a_colour_blind_safe_palette_and_stack_as_one_photo() -> 
     colours = picture.getcolors(maxcolors=1 << 20)
     assert colours is not None
     # Large areas of one colour are bars; all of them are from the palette.
-    areas = {"#{:02X}{:02X}{:02X}".format(*colour) for count, colour in colours if count > 2_000}
+    areas = {
+        "#" + "".join(f"{channel:02X}" for channel in colour)
+        for count, colour in colours
+        if count > 2_000
+    }
     greys = {"#FFFFFF", "#212121", "#5F6368", "#E0E0E0"}
     assert areas - greys <= okabe_ito
     assert {"#0072B2", "#E69F00", "#D55E00"} <= areas

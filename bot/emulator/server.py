@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections import Counter
+from email.utils import formatdate
 from typing import Any
 
 import aiohttp
@@ -59,6 +60,7 @@ class EmulatorServer:
 
     async def start(self, port: int = 0) -> str:
         app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.on_response_prepare.append(self._stamp_date)
         app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         app.router.add_get("/_emulator/chats", self._reader_chats)
@@ -91,6 +93,11 @@ class EmulatorServer:
         await self.stop()
 
     # ------------------------------------------------------------- Bot API
+    async def _stamp_date(self, _request: web.Request, response: web.StreamResponse) -> None:
+        """Every answer dated by the emulated world's clock, as Telegram's are by its own:
+        ``advance_clock`` shows in the Date header."""
+        response.headers["Date"] = formatdate(self.world.clock(), usegmt=True)
+
     async def _bot_api(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.world.token:
             return _answer(UNAUTHORIZED.to_dict(), 401)

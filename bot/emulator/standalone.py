@@ -21,7 +21,9 @@ def config_for(server: EmulatorServer, channel_id: int, admin_id: int, database:
         f'api_base_url = "{server.base_url}"\n'
         f"admins = [{admin_id}]\n"
         f"moderators = [{admin_id}]\n"
-        f'database_url = "sqlite+aiosqlite:///{database}"\n\n'
+        f'database_url = "sqlite+aiosqlite:///{database}"\n'
+        "# advance_clock (docs/emulator.md) moves the bot's time too.\n"
+        "follow_api_clock = true\n\n"
         f'[[channels]]\nchat = {channel_id}\nname = "demo"\ntimezone = "UTC"\n'
         'post_spacing = "10s"\n'
     )

@@ -92,12 +92,14 @@ class UpdateQueue(WorldState):
         me = self._poller
         timeout = min(max(_int(params.get("timeout"), 0), 0), 50)
         deadline = time.monotonic() + timeout
+        offset = self.clock_offset
         while True:
             batch = self.take_updates(params)
             if batch is not None:
                 return batch
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            # advance_clock ends a long poll, so the bot reads the new time (Date) at once.
+            if remaining <= 0 or self.clock_offset != offset:
                 return []
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, 0.25))

@@ -11,6 +11,7 @@ change how they are parsed.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -44,12 +45,21 @@ def build_application(
     poll_timeout: int,
     request_timeout: float,
     context_types: ContextTypes[Any, Any, Any, Any],
+    on_server_date: Callable[[str | None], None] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """``on_server_date``: given each answer's Date header (``ServerClock.observe``)."""
     # python-telegram-bot 23 makes RetryAfter.retry_after a timedelta; opt in now (it is
     # read when an error is made, so setting it before the first request is enough).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     base = config.api_base_url
-    tls = {"verify": httpx.create_ssl_context()}  # what httpx makes for each client by default
+    # What httpx makes for each client by default, and httpx's public event hooks.
+    client: dict[str, Any] = {"verify": httpx.create_ssl_context()}
+    if on_server_date is not None:
+
+        async def read_date(response: httpx.Response) -> None:
+            on_server_date(response.headers.get("date"))
+
+        client["event_hooks"] = {"response": [read_date]}
     return (
         ApplicationBuilder()
         .token(config.token.get_secret_value())
@@ -61,11 +71,13 @@ def build_application(
                 read_timeout=request_timeout,
                 write_timeout=request_timeout,
                 connection_pool_size=16,
-                httpx_kwargs=tls,
+                httpx_kwargs=client,
             )
         )
         .get_updates_request(
-            TelegramRequest(connect_timeout=5.0, read_timeout=poll_timeout + 15.0, httpx_kwargs=tls)
+            TelegramRequest(
+                connect_timeout=5.0, read_timeout=poll_timeout + 15.0, httpx_kwargs=client
+            )
         )
         # No retries inside the limiter: its retry pauses every request of the bot for the
         # retry_after (a channel under flood control held up every reply). The outbox holds
