@@ -325,6 +325,8 @@ class Comment(Base):
     edited_at: Mapped[datetime | None]
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # When a moderator last showed a hidden comment again (exports say it was hidden).
+    unhidden_at: Mapped[datetime | None]
     # When /forget or retention blanked the text and author (exports mark the row).
     erased_at: Mapped[datetime | None]
 

@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 
 from bot import outbox
 from bot.export.log import temporary_directory
-from bot.export.request import USAGE, export_comments, parse_words
+from bot.export.request import export_comments, parse_words, usage
 from bot.export.scope import ExportError
 from bot.i18n import Translator
 from bot.publishing.report import escape
@@ -48,7 +48,7 @@ async def export_command(update: Update, context: Context) -> None:
         error = exc
 
         def refusal(_: Translator) -> str:
-            return escape(error.text(_) + "\n" + _(USAGE))
+            return escape(error.text(_) + "\n" + usage(_, channels))
 
         if chat.type == ChatType.PRIVATE:
             await reply(update, refusal(_))

@@ -113,11 +113,13 @@ async def running_harness(
     privacy_mode: bool = False,
     bot_in_group: str = "admin",
     group_username: str | None = None,
+    channel_username: str | None = "@news_test",
     use_scheduler: bool = False,
     **config_extra: Any,
 ) -> AsyncIterator[Harness]:
     """``use_scheduler``: the schedule runs by itself once ``run`` is called, as in
-    production; by default tests tick the manual clock themselves."""
+    production; by default tests tick the manual clock themselves. ``channel_username``
+    None: a private channel."""
     # Private chats get a larger burst: admins' previews are not what these tests measure.
     tmp_path.mkdir(parents=True, exist_ok=True)
     clock = ManualClock(start)
@@ -130,7 +132,7 @@ async def running_harness(
     admin = world.add_user("Ada", username="ada_admin")
     channel_id, group_id = world.create_channel(
         "News",
-        "@news_test",
+        channel_username,
         owner_id=admin["id"],
         bot_in_group=bot_in_group,
         discussion_username=group_username,

@@ -154,16 +154,27 @@ async def test_csv_export_field_by_field_privately_only(tmp_path: Path) -> None:
             "2. true",
         ]
         first, reply, on_lesson = rows
-        # Joinable with Telegram: the group's own message ids, the one answered, a link.
-        thread_start = h.world.chats[h.group_id].messages[d["first"]["message_id"]]
+        # Joinable with Telegram: the group's own message ids, the comment answered (none
+        # for a comment on the post itself), the channel post that opened the thread, and
+        # the link "Copy link" gives under a public channel's post.
         assert (first["group_id"], first["message_id"]) == (
             str(h.group_id),
             str(d["first"]["message_id"]),
         )
-        assert first["reply_to_message_id"] == str(thread_start["reply_to_message"]["message_id"])
+        assert first["reply_to_message_id"] == ""
         assert reply["reply_to_message_id"] == str(d["first"]["message_id"])
-        bare_group = str(h.group_id).removeprefix("-100")
-        assert first["link"] == f"https://t.me/c/{bare_group}/{d['first']['message_id']}"
+        post_id = d["posts"][0]["message_id"]
+        assert first["post_message_id"] == reply["post_message_id"] == str(post_id)
+        assert (
+            first["link"] == f"https://t.me/news_test/{post_id}?comment={d['first']['message_id']}"
+        )
+        # As a spreadsheet user joins the log to the channel's posts: each row finds one.
+        channel_posts = {str(m["message_id"]): m for m in h.world.messages(h.channel_id)}
+        assert all(row["post_message_id"] in channel_posts for row in rows)
+        assert (
+            channel_posts[on_lesson["post_message_id"]]["message_id"]
+            == (d["posts"][4]["message_id"])
+        )
         # UTC and the channel's zone (Europe/Berlin, UTC+1 in November) for the same moment.
         utc = datetime.fromisoformat(first["time_utc"])
         local = datetime.fromisoformat(first["time_local"])
@@ -179,9 +190,10 @@ async def test_csv_export_field_by_field_privately_only(tmp_path: Path) -> None:
         )
         assert first["author_id"] == str(d["ann"])
         assert first["author_name"] == "Ann Lee (@ann)"
-        assert (first["edited"], first["edit_count"], first["hidden"]) == ("True", "1", "False")
+        assert (first["edited"], first["edit_count"], first["hidden"]) == ("true", "1", "false")
         assert (on_lesson["post"], on_lesson["lesson"]) == ("5", "2")
-        assert {row["erased"] for row in rows} == {"False"}
+        assert {row["erased"] for row in rows} == {"false"}
+        assert {row["unhidden"] for row in rows} == {"false"}
         await h.command("/export csv hidden")
         _, with_hidden = _document(h, h.admin_id)
         assert b"buy now" in with_hidden
@@ -191,7 +203,8 @@ async def test_csv_export_field_by_field_privately_only(tmp_path: Path) -> None:
 
 
 async def test_export_marks_erased_comments_and_links_a_public_group(tmp_path: Path) -> None:
-    async with running_harness(tmp_path, group_username="news_chat") as h:
+    """A private channel with a public discussion group: links go to the group."""
+    async with running_harness(tmp_path, group_username="news_chat", channel_username=None) as h:
         d = await _discussed(h)
         await h.command("/forget", d["bob"])
         asked = h.world.messages(d["bob"])[-1]
@@ -511,7 +524,11 @@ async def test_hide_confirmed_privately_and_unhide_restores_it_in_the_export(
         assert "back in my records" in (await h.command(f"/unhide {undo}"))[0]
         await h.command("/export csv")
         _, content = _document(h, h.admin_id)
-        assert b"buy now" in content
+        rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+        # Shown again, and the log says both: not hidden now, hidden once.
+        shown_again = {row["text"]: (row["hidden"], row["unhidden"]) for row in rows}
+        assert shown_again["buy now"] == ("false", "true")
+        assert shown_again["'+1 agreed"] == ("false", "false")  # a guarded cell
         assert "no hidden comment" in (await h.command(f"/unhide {undo}"))[0]
 
 
@@ -644,3 +661,11 @@ async def test_telegram_json_export_has_desktops_media_polls_and_links(tmp_path:
         said = {(m.sender, m.content) for m in read_back}
         assert ("Bob", "read https://example.org/a now") in said
         assert ("Ann Lee", "=SUM(A1:A9) is my point, edited") in said
+
+
+def test_the_export_usage_names_a_channel_the_moderator_has() -> None:
+    from bot.export.request import usage
+    from bot.i18n import translator
+
+    assert "Example: /export sports 2026-11-01" in usage(translator("en"), ["sports", "news"])
+    assert "Например: /export спорт 2026-11-01" in usage(translator("ru"), ["спорт"])

@@ -27,8 +27,14 @@ from db.queries.channels import channel_by_key
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 USAGE = N_(
     "Usage: /export [channel] [article number] [from YYYY-MM-DD] [to YYYY-MM-DD] "
-    "[csv|json|jsonl|telegram-json] [hidden]. Example: /export news 2026-11-01 2026-11-07 csv"
+    "[csv|json|jsonl|telegram-json] [hidden]. Example: /export {channel} 2026-11-01 "
+    "2026-11-07 csv"
 )
+
+
+def usage(_: Translator, channels: list[str]) -> str:
+    """The usage line, its example naming a channel the person moderates."""
+    return _(USAGE).format(channel=channels[0] if channels else "news")
 
 
 @dataclass(frozen=True)

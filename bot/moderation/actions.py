@@ -150,7 +150,7 @@ async def unhide_comment(
     channel = await channel_by_discussion_chat(session, comment.chat_id) if comment else None
     if comment is None or not comment.hidden or channel is None or not scope.moderates(channel.key):
         raise ModerationError(N_("there is no hidden comment {id}"), id=comment_id)
-    comment.hidden, comment.hidden_reason = False, None
+    comment.hidden, comment.hidden_reason, comment.unhidden_at = False, None, at
     await record(
         session, scope.user_id, "unhide", f"message:{comment.chat_id}:{comment.message_id}",
         {"at": at.isoformat()}, at=at, channel_id=channel.id,

@@ -101,6 +101,7 @@ LOG_FIELDS = (
     "article_id",
     "article",
     "post",
+    "post_message_id",
     "lesson",
     "author_id",
     "author_name",
@@ -109,6 +110,7 @@ LOG_FIELDS = (
     "edited",
     "edit_count",
     "hidden",
+    "unhidden",
     "erased",
 )
 # number: an integer or NULL; plain: text newsbot writes (links, media kinds: never a
@@ -173,17 +175,31 @@ def _local_time(
     )
 
 
-def _link(username: SQLColumnExpression[str]) -> ColumnElement[str]:
-    """``t.me/<username>/<id>`` for a public group, ``t.me/c/<id without -100>/<id>``
-    (as ``bot.telegram.links.post_link`` writes it)."""
+def _link(
+    channel_username: SQLColumnExpression[str],
+    post_message_id: SQLColumnExpression[int],
+    group_username: SQLColumnExpression[str],
+) -> ColumnElement[str]:
+    """The link Telegram's own "Copy link" gives a comment: under a public channel's post
+    ``t.me/<channel>/<post>?comment=<id>``; else in a public group ``t.me/<group>/<id>``;
+    else ``t.me/c/<group id without -100>/<id>``, which opens for the group's members."""
     bare = case(
         (Comment.chat_id <= -SUPERGROUP_PREFIX, -SUPERGROUP_PREFIX - Comment.chat_id),
         else_=func.abs(Comment.chat_id),
     )
     return case(
         (
-            username != "",
-            format_text("https://t.me/%s/%s", func.ltrim(username, "@"), Comment.message_id),
+            (channel_username != "") & post_message_id.is_not(None),
+            format_text(
+                "https://t.me/%s/%s?comment=%s",
+                func.ltrim(channel_username, "@"),
+                post_message_id,
+                Comment.message_id,
+            ),
+        ),
+        (
+            group_username != "",
+            format_text("https://t.me/%s/%s", func.ltrim(group_username, "@"), Comment.message_id),
         ),
         else_=format_text("https://t.me/c/%s/%s", bare, Comment.message_id),
     )
@@ -245,12 +261,14 @@ def _log_posts(guarded_starts: Sequence[str]) -> CTE:
         select(
             Segment.id.label("id"),
             (Segment.position + 1).label("post"),
+            Segment.message_id.label("post_message_id"),
             Segment.channel_id.label("channel_id"),
             Article.id.label("article_id"),
             Article.title.label("article"),
             Channel.key.label("channel"),
             Channel.timezone.label("timezone"),
             Channel.discussion_username.label("discussion_username"),
+            func.coalesce(Channel.username, "").label("channel_username"),
             _csv_text(Channel.key, guarded_starts).label("channel_csv"),
             _csv_text(Article.title, guarded_starts).label("article_csv"),
         )
@@ -278,19 +296,26 @@ def log_cells(
         Cell("comment_id", Comment.id, "number"),
         Cell("group_id", Comment.chat_id, "number"),
         Cell("message_id", Comment.message_id, "number"),
-        # A comment that answers no other comment answers the post that opened its thread.
+        # The comment it answers; none for a comment on the post itself (whose thread's
+        # root, the channel post, is ``post_message_id``): the group's automatic forward
+        # of the post is no row of the log.
         Cell(
             "reply_to_message_id",
-            func.coalesce(Comment.reply_to_message_id, Comment.thread_id),
+            func.nullif(Comment.reply_to_message_id, Comment.thread_id),
             "number",
         ),
-        Cell("link", _link(posts.c.discussion_username), "plain"),
+        Cell(
+            "link",
+            _link(posts.c.channel_username, posts.c.post_message_id, posts.c.discussion_username),
+            "plain",
+        ),
         Cell("time_utc", iso_time(Comment.created_at, 0, "Z"), "time"),
         Cell("time_local", _local_time(zones, posts.c.timezone), "time"),
         Cell("channel", posts.c.channel, "typed", csv=posts.c.channel_csv),
         Cell("article_id", posts.c.article_id, "number"),
         Cell("article", posts.c.article, "typed", csv=posts.c.article_csv),
         Cell("post", posts.c.post, "number"),
+        Cell("post_message_id", posts.c.post_message_id, "number"),
         Cell("lesson", Lesson.position + 1, "number"),
         Cell("author_id", Comment.user_id, "number"),
         typed("author_name", _author_name()),
@@ -299,6 +324,7 @@ def log_cells(
         Cell("edited", Comment.edited_at.is_not(None), "flag"),
         Cell("edit_count", _edit_count(), "number"),
         Cell("hidden", Comment.hidden.is_(True), "flag"),
+        Cell("unhidden", Comment.unhidden_at.is_not(None), "flag"),
         Cell("erased", Comment.erased_at.is_not(None), "flag"),
     ]
     assert tuple(cell.name for cell in cells) == LOG_FIELDS
@@ -313,7 +339,7 @@ def csv_line(cells: Sequence[Cell]) -> ColumnElement[str]:
     for cell in cells:
         if cell.kind == "flag":
             template.append("%s")
-            values.append(case((cell.value, "True"), else_="False"))
+            values.append(case((cell.value, "true"), else_="false"))
         elif cell.kind == "typed":
             # The quotes are the template's: the cell's expression is written twice
             # (guard and quoting), not four times (SQLite evaluates each copy).
