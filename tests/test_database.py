@@ -211,6 +211,40 @@ async def test_revision_0004_marks_comments_erased_before_it(tmp_path: Path) -> 
         await engine.dispose()
 
 
+async def test_revision_0011_marks_comments_shown_again_before_it(tmp_path: Path) -> None:
+    """A comment a moderator hid and showed again before 0011 reads as shown again, from
+    the audit log; one still hidden, or never hidden, does not."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await migrate.upgrade(engine, "0010")
+        async with engine.begin() as connection:
+            for message_id, hidden in ((1, 0), (2, 1), (3, 0)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO comments (chat_id, message_id, text, created_at, hidden) "
+                        "VALUES (-100, :m, 'x', '2026-11-01 10:00:00.000000', :h)"
+                    ),
+                    {"m": message_id, "h": hidden},
+                )
+            for target in ("message:-100:1", "message:-100:2", "user:5", None):
+                await connection.execute(
+                    text(
+                        "INSERT INTO audit_log (action, target, detail, created_at) "
+                        "VALUES ('unhide', :t, '{}', '2026-11-02 10:00:00.000000')"
+                    ),
+                    {"t": target},
+                )
+        await migrate.upgrade(engine)
+        async with AsyncSession(engine) as session:
+            rows = await session.execute(
+                select(Comment.message_id, Comment.unhidden_at).order_by(Comment.message_id)
+            )
+            marks = [(message_id, at) for message_id, at in rows]
+        assert marks == [(1, datetime(2026, 11, 2, 10, 0, tzinfo=UTC)), (2, None), (3, None)]
+    finally:
+        await engine.dispose()
+
+
 async def test_the_head_newsbot_checks_at_start_is_alembics_head(tmp_path: Path) -> None:
     """A start on an up-to-date database skips Alembic; that needs HEAD to be right."""
     assert migrate.head_revision() == migrate.HEAD
