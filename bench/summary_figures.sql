@@ -1,9 +1,10 @@
 -- The summary's baseline: the week's figures by hand in the sqlite3 shell, for channel 1
--- and the week of 22-29 November 2026 (Europe/Berlin), as bench/million.py builds it.
+-- and the week of 23-29 November 2026 (Monday to Sunday, Europe/Berlin), as
+-- bench/million.py builds it and newsbot's default slot summarises it.
 -- Run as: sqlite3 DB < bench/summary_figures.sql
 .parameter init
-.parameter set :start '2026-11-22 17:00:00.000000'
-.parameter set :end '2026-11-29 17:00:00.000000'
+.parameter set :start '2026-11-22 23:00:00.000000'
+.parameter set :end '2026-11-29 23:00:00.000000'
 -- Comments and commenters.
 SELECT count(c.id), count(DISTINCT c.user_id)
 FROM comments c JOIN segments s ON s.id = c.segment_id
