@@ -59,6 +59,7 @@ class EmulatorServer:
         return f"{self.base_url}/file/bot"
 
     async def start(self, port: int = 0) -> str:
+        self.world.closing = False
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.on_response_prepare.append(self._stamp_date)
         app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
@@ -78,6 +79,7 @@ class EmulatorServer:
         return self.base_url
 
     async def stop(self) -> None:
+        self.world.closing = True  # long polls end now, not at their timeout
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -179,6 +179,9 @@ class WorldState:
         self.webhook_routes: dict[str, list[str]] = {}  # public https base -> local ones
         self._webhook_turn = 0
         self.changed = asyncio.Event()
+        # Set when the server stops: a long poll under way answers at once, as the
+        # connection it would answer on is going away.
+        self.closing = False
         self.log: list[tuple[str, JSON]] = []  # every successful Bot API call, for tests
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(10_000)

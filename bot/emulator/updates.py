@@ -99,7 +99,7 @@ class UpdateQueue(WorldState):
                 return batch
             remaining = deadline - time.monotonic()
             # advance_clock ends a long poll, so the bot reads the new time (Date) at once.
-            if remaining <= 0 or self.clock_offset != offset:
+            if remaining <= 0 or self.clock_offset != offset or self.closing:
                 return []
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout=min(remaining, 0.25))
