@@ -102,10 +102,20 @@ def queue_edit(
     html: str,
     *,
     at: datetime,
+    markup: InlineKeyboardMarkup | None = None,
+    buttons: list[str] | None = None,
 ) -> OutboxMessage:
-    """Replace the text (and drop the keyboard) of a message the bot sent."""
-    params = {"message_id": message_id, "text": html, "parse_mode": "HTML"}
-    return queue(session, chat_id, "editMessageText", params, at=at)
+    """Replace the text of a message the bot sent, and its keyboard with ``markup`` (none:
+    the keyboard goes)."""
+    params: dict[str, Any] = {
+        "message_id": message_id,
+        "text": html,
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": True},
+    }
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    return queue(session, chat_id, "editMessageText", params, at=at, buttons=buttons)
 
 
 def queue_document(

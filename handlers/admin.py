@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Document, Update
@@ -15,9 +16,9 @@ from telegram import Document, Update
 from bot import outbox
 from bot.articles.errors import ArticleError
 from bot.articles.importer import import_article, posts_from_segments
-from bot.articles.library import find_article, recent_articles
+from bot.articles.library import copy_for_channel, find_article, recent_articles
 from bot.articles.preview import default_poll_options
-from bot.channels import steered_channel_ids, stored_channel
+from bot.channels import ensure_channel, steered_channel_ids, stored_channel
 from bot.config import ChannelConfig
 from bot.i18n import N_, counted
 from bot.numbers import fits_row_id, typed_number
@@ -26,9 +27,13 @@ from bot.publishing.service import (
     PublishingError,
     cancel_article,
     finished_recently,
+    held_in,
     pending_items,
+    planned_times,
+    reschedule_article,
     respace_overdue,
     schedule_article,
+    scheduled_in,
     set_paused,
     status,
 )
@@ -150,55 +155,77 @@ def _steered_keys(context: Context) -> list[str]:
     return [c.key for c in context.services.config.channels if context.scope.steers(c.key)]
 
 
-def _article_buttons(update: Update, article_id: int) -> dict[str, Any]:
-    """[Preview] [Publish now] [Schedule…] for an article, as ``reply`` keyword arguments."""
+_Choice = tuple[str, str, str | None]  # a button: label, action, argument
+
+
+def _article_buttons(update: Update, article_id: int, state: str = "draft") -> dict[str, Any]:
+    """What can be done with an article in its state, as ``reply`` keyword arguments:
+    [Preview] [Publish now] [Schedule…] for a draft; [Reschedule…] [Pause] [Cancel…] while
+    it is scheduled; [Resume] [Cancel…] while paused; [Preview] once it is done."""
     _ = language_of(update)
     argument = str(article_id)
-    markup, tokens = offer(
-        update,
-        [
-            [
-                (_("Preview"), "preview", argument),
-                (_("Publish now"), "publish_now", argument),
-                (_("Schedule…"), "schedule", argument),
-            ]
-        ],
-    )
+    preview: _Choice = (_("Preview"), "preview", argument)
+    choices: dict[str, list[list[_Choice]]] = {
+        "draft": [[preview, (_("Publish now"), "publish_now", argument)],
+                  [(_("Schedule…"), "schedule", argument)]],
+        "scheduled": [[preview, (_("Reschedule…"), "schedule", argument)],
+                      [(_("Pause"), "pause", argument), (_("Cancel…"), "cancel_ask", argument)]],
+        "paused": [[preview, (_("Resume"), "resume", argument)],
+                   [(_("Cancel…"), "cancel_ask", argument)]],
+        "done": [[preview]],
+    }  # fmt: skip
+    markup, tokens = offer(update, choices[state])
     return {"markup": markup, "buttons": tokens}
 
 
 async def articles_command(update: Update, context: Context) -> None:
-    """/articles: the latest imported articles."""
+    """/articles: the latest articles, each with its channel and state, as buttons."""
+    _ = context.translate
     rows = await recent_articles(context.session, context.scope)
+    zones = {c.key: c.zone for c in context.services.config.channels}
+    text = report.articles_text(_, rows, zones)
     if not rows:
-        await reply(update, report.articles_text(context.translate, rows))
+        await reply(update, text)
         return
     markup, tokens = offer(
         update,
         [
-            [(f"{article.id}. {report.shorten(article.title, 50)}", "article", str(article.id))]
-            for article, _segments, _lessons in rows
+            [
+                (
+                    f"{row.article.id}. {report.shorten(row.article.title, 50)}",
+                    "article",
+                    str(row.article.id),
+                )
+            ]
+            for row in rows
         ],
     )
-    await reply(
-        update, report.articles_text(context.translate, rows), markup=markup, buttons=tokens
-    )
+    await reply(update, text, markup=markup, buttons=tokens)
 
 
 async def article_pressed(update: Update, context: Context, button: Button) -> None:
-    """An article picked from /articles: what it is, and what can be done with it."""
+    """An article picked from /articles: what it is, where it stands, and what fits."""
     _ = context.translate
     article_id = int(button.argument or 0)
     article = await find_article(context.session, article_id, context.scope)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
-
     posts = posts_from_segments(article.segments)
+    config = context.services.config
+    zone = next(
+        (c.zone for c in config.channels if article.channel and c.key == article.channel.key),
+        config.channels[0].zone,
+    )
+    where = (
+        (report.escape(article.channel.key) if article.channel else _("no channel yet"))
+        + ", "
+        + report.schedule_state(_, article, zone)
+    )
     await reply(
         update,
-        report.import_text(_, article, False, posts),
-        **_article_buttons(update, article_id),
+        report.import_text(_, article, False, posts) + "\n" + where,
+        **_article_buttons(update, article_id, report.article_state(article)),
     )
 
 
@@ -216,10 +243,22 @@ async def preview_pressed(update: Update, context: Context, button: Button) -> N
     await _preview(update, context, int(button.argument or 0))
 
 
-async def _preview(update: Update, context: Context, article_id: int) -> None:
-    """How many messages follow, the posts and poll previews, then what to do next."""
+async def preview_page_pressed(update: Update, context: Context, button: Button) -> None:
+    """[◀] [▶]: another page of the same preview, in the same message."""
+    if button.argument is None:
+        return  # the page counter: nothing to do
+    article_id, page = button.argument.split("|")
+    await _preview(update, context, int(article_id), int(page), edit=button.message_id)
+
+
+async def _preview(
+    update: Update, context: Context, article_id: int, page: int = 0, edit: int | None = None
+) -> None:
+    """One message, paged with buttons: each post and poll as the channel will show it,
+    with which channel and when."""
     _ = context.translate
-    article = await find_article(context.session, article_id, context.scope)
+    unit = context.unit
+    article = await find_article(unit.session, article_id, context.scope)
     if article is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
@@ -230,41 +269,35 @@ async def _preview(update: Update, context: Context, article_id: int) -> None:
         (c for c in config.channels if article.channel and c.key == article.channel.key),
         config.channels[0],
     )
-
     options = channel.poll_options or default_poll_options(channel.language)
-    posts = posts_from_segments(article.segments)
-    polls = sum(len(post.lessons) for post in posts)
-    unit = context.unit
-    outbox.queue_html(
-        unit.session,
-        chat.id,
-        _(
-            "Preview of article {id}: {posts} and {polls} follow, as the channel will show them."
-        ).format(
-            id=article_id,
-            posts=counted("{count} post", "{count} posts", len(posts), _),
-            polls=counted("{count} poll", "{count} polls", polls, _),
-        ),
-        at=unit.now,
+    pages = report.preview_pages(_, posts_from_segments(article.segments), options)
+    if not pages:
+        await reply(update, _("Article {id} has no posts to preview.").format(id=article_id))
+        return
+    index = page % len(pages)
+    when = report.schedule_state(_, article, channel.zone)
+    text = report.preview_page(_, article, channel.key, when, pages, index)
+    turn = f"{article_id}|{{}}"
+    markup, tokens = offer(
+        update,
+        [
+            [
+                ("◀", "preview_page", turn.format((index - 1) % len(pages))),
+                (f"{index + 1}/{len(pages)}", "preview_page", None),
+                ("▶", "preview_page", turn.format((index + 1) % len(pages))),
+            ],
+            [
+                (_("Publish now"), "publish_now", str(article_id)),
+                (_("Schedule…"), "schedule", str(article_id)),
+            ],
+        ],
     )
-    for post in posts:
-        outbox.queue_html(unit.session, chat.id, post.html, at=unit.now)
-        for lesson in post.lessons:
-            outbox.queue_html(
-                unit.session,
-                chat.id,
-                report.poll_preview(_, lesson.question, options),
-                at=unit.now,
-            )
-    buttons = _article_buttons(update, article_id)
-    outbox.queue_html(
-        unit.session,
-        chat.id,
-        _("That was article {id}. Publish it?").format(id=article_id),
-        at=unit.now,
-        markup=buttons["markup"],
-        buttons=buttons["buttons"],
-    )
+    if edit is None:
+        outbox.queue_html(unit.session, chat.id, text, at=unit.now, markup=markup, buttons=tokens)
+    else:
+        outbox.queue_edit(
+            unit.session, chat.id, edit, text, at=unit.now, markup=markup, buttons=tokens
+        )
 
 
 async def publish_now_pressed(update: Update, context: Context, button: Button) -> None:
@@ -290,6 +323,9 @@ async def publish_command(update: Update, context: Context) -> None:
 
 
 async def _schedule(update: Update, context: Context, words: list[str]) -> None:
+    """Check the request, then ask where a person would want to be asked: an article that
+    is already scheduled ([Reschedule] [Keep]) or posts that would go out at night
+    ([Move to 09:00] [Keep night times]). Otherwise schedule at once."""
     _ = context.translate
     usage = _(
         "Usage: /publish ID [channel] [start] [every]\n"
@@ -309,6 +345,7 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
         return
     keys = _steered_keys(context)
     default_key = article.channel.key if article.channel else keys[0]
+    again = scheduled_in(article)
     try:
         request = parse_publish_arguments(
             words[1:],
@@ -318,34 +355,258 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
             default_key,
         )
         channel = config.channel(request.channel or default_key)
-        user = update.effective_user
-        result = await schedule_article(
-            session,
-            article_id,
-            channel,
-            request.start,
-            request.every,
-            actor_id=user.id if user else None,
-            now=context.now,
+        elsewhere = article.channel is not None and channel.key != article.channel.key
+        if elsewhere and held_in(article):  # it stays where it went: a copy may go here
+            await _offer_copy(
+                update, context, article, _Plan(article_id, channel.key, request.start,
+                                                request.every, False),
+            )  # fmt: skip
+            return
+        times = await planned_times(
+            session, article_id, channel, request.start, request.every, now=context.now, again=again
         )
     except TimingError as exc:
         await reply(update, report.escape(exc.text(_)) + "\n\n" + usage)
         return
-    svc.wake()
-    text = report.scheduled_text(_, result, channel.key, channel.zone)
-    night = night_times(result.times, channel.zone)
-    if night:
-        text += "\n" + _.ngettext(
-            "Note: {count} post falls at night in the channel's time zone (first at {time}).",
-            "Note: {count} posts fall at night in the channel's time zone (first at {time}).",
-            len(night),
-        ).format(count=len(night), time=report.local_time(night[0], channel.zone))
-    await reply(update, text)
+    plan = _Plan(article_id, channel.key, request.start, request.every, again)
+    if again:
+        await _ask_to_reschedule(update, context, article, plan, times)
+    elif night_times(times, channel.zone):
+        await _ask_about_night(update, context, plan, times)
+    else:
+        await _commit(update, context, plan, mornings=False)
 
 
-async def _pause_or_resume(update: Update, context: Context, paused: bool) -> None:
+@dataclass(frozen=True)
+class _Plan:
+    """A /publish waiting for the admin's answer, as its buttons carry it."""
+
+    article_id: int
+    channel: str
+    start: datetime
+    every: timedelta | None
+    again: bool  # new times for an article already scheduled
+
+    def argument(self, choice: str) -> str:
+        every = "" if self.every is None else str(int(self.every.total_seconds()))
+        fields = [self.article_id, self.channel, self.start.isoformat(), every, int(self.again)]
+        return "|".join(map(str, [*fields, choice]))
+
+    @staticmethod
+    def read(argument: str) -> tuple[_Plan, str]:
+        article_id, channel, start, every, again, choice = argument.split("|")
+        plan = _Plan(
+            int(article_id),
+            channel,
+            datetime.fromisoformat(start),
+            timedelta(seconds=int(every)) if every else None,
+            again == "1",
+        )
+        return plan, choice
+
+
+async def _ask_to_reschedule(
+    update: Update, context: Context, article: Any, plan: _Plan, times: list[datetime]
+) -> None:
     _ = context.translate
-    words = arguments(update, context)
+    zone = context.services.config.channel(plan.channel).zone
+    markup, tokens = offer(
+        update,
+        [
+            [
+                (_("Reschedule"), "reschedule", plan.argument("go")),
+                (_("Keep"), "reschedule", None),
+            ]
+        ],
+    )
+    span = report.local_time(times[0], zone)
+    if len(times) > 1:
+        span += " – " + report.local_time(times[-1], zone)
+    text = counted(
+        "Article {id} «{title}» is already scheduled in {channel}. Move its {count} post "
+        "still waiting to {times}?",
+        "Article {id} «{title}» is already scheduled in {channel}. Move its {count} posts "
+        "still waiting to {times}?",
+        len(times),
+        _,
+        id=plan.article_id,
+        title=report.escape(report.shorten(article.title)),
+        channel=report.escape(plan.channel),
+        times=span,
+    )
+    await reply(update, text, markup=markup, buttons=tokens)
+
+
+async def _ask_about_night(
+    update: Update, context: Context, plan: _Plan, times: list[datetime]
+) -> None:
+    _ = context.translate
+    zone = context.services.config.channel(plan.channel).zone
+    night = night_times(times, zone)
+    markup, tokens = offer(
+        update,
+        [
+            [
+                (_("Move to 09:00"), "night", plan.argument("move")),
+                (_("Keep night times"), "night", plan.argument("keep")),
+            ]
+        ],
+    )
+    text = counted(
+        "{count} post would go out at night in {channel}'s time zone (first at {time}), "
+        "when readers sleep. Move night posts to 09:00?",
+        "{count} posts would go out at night in {channel}'s time zone (first at {time}), "
+        "when readers sleep. Move night posts to 09:00?",
+        len(night),
+        _,
+        channel=report.escape(plan.channel),
+        time=report.local_time(night[0], zone),
+    )
+    await reply(update, text, markup=markup, buttons=tokens)
+
+
+async def _offer_copy(update: Update, context: Context, article: Any, plan: _Plan) -> None:
+    """The article went out (or waits) in its own channel and stays there; offer a copy
+    for the channel asked for, with a schedule, posts, polls and discussion of its own."""
+    _ = context.translate
+    markup, tokens = offer(
+        update,
+        [
+            [
+                (_("Publish a copy in {channel}").format(channel=plan.channel), "copy",
+                 plan.argument("copy")),
+                (_("Keep"), "copy", None),
+            ]
+        ],
+    )  # fmt: skip
+    assert article.channel is not None
+    text = _(
+        "Article {id} «{title}» belongs to {channel}: {where}. It stays there; a copy for "
+        "{target} gets its own schedule, posts, polls and discussion."
+    ).format(
+        id=article.id,
+        title=report.escape(report.shorten(article.title)),
+        channel=report.escape(article.channel.key),
+        where=report.schedule_state(
+            _, article, context.services.config.channel(article.channel.key).zone
+        ),
+        target=report.escape(plan.channel),
+    )
+    await reply(update, text, markup=markup, buttons=tokens)
+
+
+async def copy_pressed(update: Update, context: Context, button: Button) -> None:
+    """[Publish a copy in …]: the article for that channel (made now, or the one already
+    there), scheduled as asked."""
+    _ = context.translate
+    unit = context.unit
+    assert button.message_id is not None
+    if button.argument is None:
+        outbox.queue_edit(
+            unit.session, button.chat_id, button.message_id, _("Nothing was changed."),
+            at=unit.now,
+        )  # fmt: skip
+        return
+    plan, _choice = _Plan.read(button.argument)
+    article = await find_article(unit.session, plan.article_id, context.scope)
+    if article is None or not context.scope.steers(plan.channel):
+        await reply(update, _("No article {id}; see /articles.").format(id=plan.article_id))
+        return
+    channel = context.services.config.channel(plan.channel)
+    row = await ensure_channel(unit.session, channel, unit.now)
+    copy, made = await copy_for_channel(
+        unit.session, article, row, actor_id=button.user_id, at=unit.now
+    )
+    if made:
+        outbox.queue_html(
+            unit.session,
+            button.chat_id,
+            _("Made article {copy} for {channel}, a copy of article {id}.").format(
+                copy=copy.id, channel=report.escape(channel.key), id=article.id
+            ),
+            at=unit.now,
+        )
+    copied = _Plan(copy.id, channel.key, plan.start, plan.every, scheduled_in(copy))
+    await _commit(update, context, copied, mornings=False, edit=button.message_id)
+
+
+async def reschedule_pressed(update: Update, context: Context, button: Button) -> None:
+    """[Reschedule] or [Keep] under a /publish of an article already scheduled."""
+    _ = context.translate
+    assert button.message_id is not None
+    if button.argument is None:
+        outbox.queue_edit(
+            context.unit.session, button.chat_id, button.message_id,
+            _("Kept as scheduled; see /status."), at=context.unit.now,
+        )  # fmt: skip
+        return
+    plan, _choice = _Plan.read(button.argument)
+    zone = context.services.config.channel(plan.channel).zone
+    times = await planned_times(
+        context.unit.session, plan.article_id, context.services.config.channel(plan.channel),
+        plan.start, plan.every, now=context.unit.now, again=True,
+    )  # fmt: skip
+    if night_times(times, zone):
+        await _ask_about_night(update, context, plan, times)
+        return
+    await _commit(update, context, plan, mornings=False, edit=button.message_id)
+
+
+async def night_pressed(update: Update, context: Context, button: Button) -> None:
+    """[Move to 09:00] or [Keep night times]: schedule as the admin chose."""
+    assert button.argument is not None
+    assert button.message_id is not None
+    plan, choice = _Plan.read(button.argument)
+    await _commit(update, context, plan, mornings=choice == "move", edit=button.message_id)
+
+
+async def _commit(
+    update: Update, context: Context, plan: _Plan, *, mornings: bool, edit: int | None = None
+) -> None:
+    """Schedule (or reschedule) as planned; the answer replaces the question it answers."""
+    _ = context.translate
+    svc = context.services
+    unit = context.unit
+    channel = svc.config.channel(plan.channel)
+    if not context.scope.steers(plan.channel) or (
+        await find_article(unit.session, plan.article_id, context.scope) is None
+    ):
+        await reply(update, _("No article {id}; see /articles.").format(id=plan.article_id))
+        return
+    user = update.effective_user
+    act = reschedule_article if plan.again else schedule_article
+    try:
+        result = await act(
+            unit.session, plan.article_id, channel, plan.start, plan.every,
+            actor_id=user.id if user else None, now=unit.now, mornings=mornings,
+        )  # fmt: skip
+    except PublishingError as exc:  # the article changed since the question was asked
+        text = report.escape(exc.text(_))
+    else:
+        svc.wake()
+        text = report.scheduled_text(_, result, channel.key, channel.zone)
+        night = night_times(result.times, channel.zone)
+        if night:
+            text += "\n" + counted(
+                "Note: {count} post falls at night in the channel's time zone (first at {time}).",
+                "Note: {count} posts fall at night in the channel's time zone (first at {time}).",
+                len(night),
+                _,
+                time=report.local_time(night[0], channel.zone),
+            )
+    if edit is None:
+        await reply(update, text)
+    else:
+        chat = update.effective_chat
+        assert chat is not None
+        outbox.queue_edit(unit.session, chat.id, edit, text, at=unit.now)
+
+
+async def _pause_or_resume(
+    update: Update, context: Context, paused: bool, words: list[str] | None = None
+) -> None:
+    _ = context.translate
+    words = arguments(update, context) if words is None else words
     article_id = _article_id(words)
     if words and article_id is None:
         await reply(update, _("Usage: /pause [ID] or /resume [ID]"))
@@ -375,6 +636,20 @@ async def _pause_or_resume(update: Update, context: Context, paused: bool) -> No
     await reply(update, text.format(ids=ids))
 
 
+async def pause_pressed(update: Update, context: Context, button: Button) -> None:
+    """[Pause] under an article picked from /articles."""
+    await _pause_or_resume(update, context, True, [button.argument or ""])
+
+
+async def resume_pressed(update: Update, context: Context, button: Button) -> None:
+    await _pause_or_resume(update, context, False, [button.argument or ""])
+
+
+async def cancel_asked(update: Update, context: Context, button: Button) -> None:
+    """[Cancel…] under an article: the same question /cancel asks."""
+    await _ask_to_cancel(update, context, [button.argument or ""])
+
+
 async def pause_command(update: Update, context: Context) -> None:
     """/pause [ID]: stop posting (one article, or all)."""
     await _pause_or_resume(update, context, True)
@@ -387,8 +662,12 @@ async def resume_command(update: Update, context: Context) -> None:
 
 async def cancel_command(update: Update, context: Context) -> None:
     """/cancel ID: asks first, then drops the article's remaining posts and polls."""
+    await _ask_to_cancel(update, context, arguments(update, context))
+
+
+async def _ask_to_cancel(update: Update, context: Context, words: list[str]) -> None:
     _ = context.translate
-    article_id = _article_id(arguments(update, context))
+    article_id = _article_id(words)
     if article_id is None:
         await reply(update, _("Usage: /cancel ID"))
         return
@@ -437,17 +716,19 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
     if await find_article(unit.session, article_id, context.scope) is None:
         await reply(update, _("No article {id}; see /articles.").format(id=article_id))
         return
-    count = await cancel_article(unit.session, article_id, actor_id=button.user_id, at=unit.now)
+    posts, polls = await cancel_article(
+        unit.session, article_id, actor_id=button.user_id, at=unit.now
+    )
     context.services.wake()
     outbox.queue_edit(
         unit.session,
         button.chat_id,
         button.message_id,
-        _.ngettext(
-            "Cancelled {count} pending post or poll of article {id}.",
-            "Cancelled {count} pending posts and polls of article {id}.",
-            count,
-        ).format(count=count, id=article_id),
+        _("Cancelled {posts} and {polls} of article {id}.").format(
+            posts=counted("{count} post", "{count} posts", posts, _),
+            polls=counted("{count} poll", "{count} polls", polls, _),
+            id=article_id,
+        ),
         at=unit.now,
     )
 

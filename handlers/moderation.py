@@ -20,11 +20,12 @@ from bot.moderation.actions import (
     unban,
     unhide_comment,
 )
-from bot.moderation.audit import recent_actions
+from bot.moderation.audit import entry_zones, recent_actions
 from bot.notices import tell
 from bot.numbers import typed_number
 from bot.publishing.report import escape
 from bot.telegram.html import bold
+from bot.zones import local_time
 from db.models import Button, Comment, User
 from handlers.buttons import offer
 from handlers.common import (
@@ -268,6 +269,7 @@ async def audit_command(update: Update, context: Context) -> None:
     session = context.session
     lines = [bold(_("Recent actions"))]
     entries = await recent_actions(session, context.scope)
+    zones = await entry_zones(session, entries)
     if not entries:
         lines.append(_("Nothing yet."))
     for entry in entries:
@@ -280,7 +282,8 @@ async def audit_command(update: Update, context: Context) -> None:
         reason = entry.detail.get("reason")
         lines.append(
             escape(
-                f"{entry.created_at:%Y-%m-%d %H:%M} UTC · {entry.action} · {target} · "
+                local_time(entry.created_at, zones.get(entry.channel_id, zones[None]))
+                + f" · {entry.action} · {target} · "
                 + _("by {who}").format(who=actor)
                 + (f" · {reason}" if reason else "")
             )

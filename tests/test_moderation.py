@@ -107,10 +107,15 @@ async def test_hide_and_ban_by_moderator_refused_for_others(tmp_path: Path) -> N
         h.world.send_private(moderator, "/audit")
         await h.pump()
         audit = h.world.messages(moderator)[-1]["text"]
-        # Stamped by the bot's clock (the test's), like everything else it records.
-        stamps = [line.split(" UTC")[0] for line in audit.splitlines()[1:]]
+        # Stamped by the bot's clock (the test's), like everything else it records, and
+        # shown in the channel's zone, named so nobody misreads it.
+        berlin = h.clock.now().astimezone(ZoneInfo("Europe/Berlin"))
+        stamps = [line.split(" · ")[0] for line in audit.splitlines()[1:]]
         assert stamps
-        assert all(stamp.startswith(f"{h.clock.now():%Y-%m-%d}") for stamp in stamps), stamps
+        assert all(
+            stamp.startswith(f"{berlin:%Y-%m-%d}") and stamp.endswith("(Europe/Berlin, UTC+1)")
+            for stamp in stamps
+        ), stamps
         assert "hide" in audit
         assert "ban" in audit
         assert "trolling" in audit

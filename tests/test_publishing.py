@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.publishing.publisher import Publisher
-from db.models import Poll, Segment, SegmentState
+from db.models import Comment, Poll, Segment, SegmentState
 from tests.conftest import SAMPLE_ARTICLE, wait_until
 from tests.harness import START, Harness, running_harness
 from tests.processes import channel_shows
@@ -162,19 +164,40 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         assert "You are an admin" not in (await h.command("/start", stranger))[0]
         assert "1. «Everything Russia's allies" in (await h.command("/articles"))[0]
         preview = await h.command("/preview 1")
-        assert preview[0] == (
-            "Preview of article 1: 9 posts and 6 polls follow, as the channel will show them."
+        assert len(preview) == 1, "one message, paged"
+        assert preview[0].startswith(
+            "Preview of article 1 in news, not scheduled yet · post 1 of 15\n\nEverything"
         )
-        assert len(preview) == 17, "announcement, 9 posts, 6 polls, what next"
-        assert preview[5].startswith("Key lessons for Israel:")
-        assert preview[6].startswith("📊 Russia's unreliability")
-        assert preview[-1] == "That was article 1. Publish it?"
+        message = h.world.messages(h.admin_id)[-1]
+        labels = [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["◀", "1/15", "▶", "Publish now", "Schedule…"]
+        for _page in range(4):  # ▶ four times: the lesson post
+            h.world.click(h.admin_id, h.admin_id, message["message_id"], "▶")
+            await h.pump()
+        page = h.world.chats[h.admin_id].messages[message["message_id"]]
+        assert page["text"].startswith("Preview of article 1 in news, not scheduled yet · post 5")
+        assert "Key lessons for Israel:" in page["text"]
+        h.world.click(h.admin_id, h.admin_id, message["message_id"], "▶")
+        await h.pump()
+        page = h.world.chats[h.admin_id].messages[message["message_id"]]
+        assert "poll 6 of 15\n\n📊 Russia's unreliability" in page["text"]
+        h.world.click(h.admin_id, h.admin_id, message["message_id"], "◀")
+        await h.pump()
+        page = h.world.chats[h.admin_id].messages[message["message_id"]]
+        assert "post 5 of 15" in page["text"]
+        for _page in range(5):  # back to the first page, and round to the last
+            h.world.click(h.admin_id, h.admin_id, message["message_id"], "◀")
+            await h.pump()
+        page = h.world.chats[h.admin_id].messages[message["message_id"]]
+        assert "post 15 of 15" in page["text"]
+        # Paging edits the one message: the chat has not grown.
+        assert h.world.messages(h.admin_id)[-1]["message_id"] == message["message_id"]
         assert "news: chat" in (await h.command("/channels"))[0]
         assert "Nothing is scheduled" in (await h.command("/status"))[0]
-        assert "scheduled on news" in (await h.command("/publish 1 18:00 1h"))[-1]
+        assert "scheduled on news" in (await h.command("/publish 1 12:00 1h"))[-1]
         status = (await h.command("/status"))[0]
         assert "0/9 posts, 0/6 polls" in status
-        assert "Next: a post at 2026-11-23 18:00 CET" in status
+        assert "Next: a post at 2026-11-23 12:00 (Europe/Berlin, UTC+1)" in status
         assert "Paused: 1" in (await h.command("/pause 1"))[0]
         assert "— paused" in (await h.command("/status"))[0]
         assert "Resumed: 1" in (await h.command("/resume 1"))[0]
@@ -184,7 +207,7 @@ async def test_each_admin_command_for_admin_and_refused_for_a_stranger(tmp_path:
         h.world.click(h.admin_id, h.admin_id, asked["message_id"], "Yes, cancel it")
         await h.pump()
         cancelled = h.world.chats[h.admin_id].messages[asked["message_id"]]["text"]
-        assert cancelled == "Cancelled 15 pending posts and polls of article 1."
+        assert cancelled == "Cancelled 9 posts and 6 polls of article 1."  # as scheduled
         assert "Nothing is scheduled" in (await h.command("/status"))[0]
         # Admin actions are audited.
         from db.models import AuditEntry
@@ -213,7 +236,47 @@ async def test_bad_publish_arguments_show_the_right_form_and_change_nothing(tmp_
         async with h.sessions() as session:
             assert set((await session.scalars(select(Segment.state))).all()) == {SegmentState.DRAFT}
         await h.command("/publish 1 now")
-        assert "already scheduled" in (await h.command("/publish 1 now"))[-1]
+        asked = (await h.command("/publish 1 now"))[-1]
+        assert asked.startswith("Article 1 «")
+        assert "is already scheduled in news. Move its" in asked
+
+
+async def test_a_scheduled_article_can_be_rescheduled_or_kept(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 tomorrow 10:00 every 1h")
+        before = await _scheduled_times(h)
+        asked = (await h.command("/publish 1 wednesday 12:00 every 30m"))[-1]
+        assert "is already scheduled in news. Move its 9 posts still waiting to" in asked
+        assert "2026-11-25 12:00 (Europe/Berlin, UTC+1) – 2026-11-25 16:00" in asked
+        question = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, question["message_id"], "Keep")
+        await h.pump()
+        assert h.world.chats[h.admin_id].messages[question["message_id"]]["text"] == (
+            "Kept as scheduled; see /status."
+        )
+        assert await _scheduled_times(h) == before
+        await h.command("/publish 1 wednesday 12:00 every 30m")
+        question = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, question["message_id"], "Reschedule")
+        await h.pump()
+        answer = h.world.chats[h.admin_id].messages[question["message_id"]]["text"]
+        assert answer.startswith("Article 1 is scheduled on news: 9 posts and 6 polls, from ")
+        moved = await _scheduled_times(h)
+        assert moved[0] == datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # 12:00 in Berlin
+        assert all(b - a == timedelta(minutes=30) for a, b in itertools.pairwise(moved))
+        # The answer replaced the question, buttons and all.
+        assert "reply_markup" not in h.world.chats[h.admin_id].messages[question["message_id"]]
+
+
+async def _scheduled_times(h: Harness) -> list[datetime]:
+    async with h.sessions() as session:
+        rows = await session.scalars(
+            select(Segment.scheduled_at)
+            .where(Segment.state == SegmentState.SCHEDULED)
+            .order_by(Segment.position)
+        )
+        return [moment for moment in rows if moment is not None]
 
 
 async def test_a_named_day_without_a_time_starts_at_nine_in_the_channels_zone(
@@ -222,7 +285,7 @@ async def test_a_named_day_without_a_time_starts_at_nine_in_the_channels_zone(
     async with running_harness(tmp_path) as h:
         await _import_sample(h)
         answer = (await h.command("/publish 1 в понедельник"))[-1]
-        assert "from 2026-11-30 09:00 CET" in answer, answer
+        assert "from 2026-11-30 09:00 (Europe/Berlin, UTC+1)" in answer, answer
 
 
 async def test_pause_holds_posting_and_resume_respaces(tmp_path: Path) -> None:
@@ -255,7 +318,7 @@ async def test_pause_resume_and_cancel_that_would_change_nothing_say_why(
 ) -> None:
     async with running_harness(tmp_path) as h:
         await _import_sample(h)
-        await h.command("/publish 1 18:00 1h")
+        await h.command("/publish 1 12:00 1h")
         assert await h.command("/resume 1") == ["Article 1 is not paused; see /status."]
         # A private answer does not quote the command it answers.
         assert "reply_to_message" not in h.world.messages(h.admin_id)[-1]
@@ -400,7 +463,7 @@ async def test_cli_status_shows_the_schedule(
     assert await asyncio.to_thread(main, ["--config", str(config), "status"]) == 0
     out = capsys.readouterr().out
     assert "1/9 posts, 0/6 polls" in out
-    assert "Next: a post at 2026-11-23 10:10 CET" in out
+    assert "Next: a post at 2026-11-23 10:10 (Europe/Berlin, UTC+1)" in out
 
 
 async def test_posts_lead_back_to_part_one_and_polls_arrive_silently(tmp_path: Path) -> None:
@@ -438,11 +501,41 @@ async def test_publish_answers_in_the_admins_language_and_warns_of_night_posts(
         wrong = (await h.command("/publish 1 sports now"))[0]
         assert wrong.startswith("There is no channel «sports»; the channels are: news")
         assert "Usage: /publish ID" in wrong
-        answer = (await h.command("/publish 1 news 22:00 every 1h"))[0]
+        asked = (await h.command("/publish 1 news 22:00 every 1h"))[0]
+        assert asked.startswith(
+            "8 posts would go out at night in news's time zone (first at 2026-11-23 23:00 "
+            "(Europe/Berlin, UTC+1)), when readers sleep. Move night posts to 09:00?"
+        )
+        assert await _scheduled_times(h) == []  # nothing scheduled before the answer
+        question = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, question["message_id"], "Keep night times")
+        await h.pump()
+        answer = h.world.chats[h.admin_id].messages[question["message_id"]]["text"]
         assert "scheduled on news" in answer
         assert "Note: 8 posts fall at night in the channel's time zone (first at" in answer
+        assert len(await _scheduled_times(h)) == 9
         h.world.users[h.admin_id]["language_code"] = "ru"
         assert (await h.command("/publish 1 спорт сейчас"))[0].startswith("Нет канала «спорт»")
+
+
+async def test_night_posts_move_to_nine_in_the_morning_when_the_admin_says_so(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path) as h:
+        await _import_sample(h)
+        await h.command("/publish 1 22:00 every 1h")
+        question = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, question["message_id"], "Move to 09:00")
+        await h.pump()
+        answer = h.world.chats[h.admin_id].messages[question["message_id"]]["text"]
+        assert "Note:" not in answer
+        times = await _scheduled_times(h)
+        berlin = [moment.astimezone(ZoneInfo("Europe/Berlin")) for moment in times]
+        # 22:00 today, then the rest from 09:00 tomorrow, an hour apart.
+        assert [f"{t:%d %H:%M}" for t in berlin] == [
+            "23 22:00", "24 09:00", "24 10:00", "24 11:00", "24 12:00",
+            "24 13:00", "24 14:00", "24 15:00", "24 16:00",
+        ]  # fmt: skip
 
 
 async def test_admins_hear_when_an_article_starts_finishes_or_fails(tmp_path: Path) -> None:
@@ -484,7 +577,7 @@ async def test_a_failed_post_is_reported_at_once(tmp_path: Path) -> None:
 async def test_status_shows_paused_without_a_next_time_and_what_finished(tmp_path: Path) -> None:
     async with running_harness(tmp_path) as h:
         await _import_sample(h)
-        await h.command("/publish 1 18:00 1h")
+        await h.command("/publish 1 12:00 1h")
         await h.command("/pause 1")
         paused = (await h.command("/status"))[0]
         assert "— paused" in paused
@@ -646,3 +739,46 @@ async def test_an_idle_or_blocked_channel_starts_no_posting_and_asks_for_no_tick
         await asyncio.sleep(0.1)
         assert asked == []
         assert h.channel_posts() == []
+
+
+async def test_wrong_channel_then_cancel_then_a_copy_in_the_right_one(tmp_path: Path) -> None:
+    """Published to the wrong channel and cancelled: /publish to the right one offers a
+    copy there, with its own posts and polls; what went out stays where it went."""
+    async with running_harness(tmp_path, extra_channels=1) as h:
+        [(right_id, right_group)] = h.more_channels
+        await _import_sample(h)
+        await h.command("/publish 1 now 10m")
+        await h.newsbot.tick()
+        await h.pump()
+        h.clock.advance(timedelta(minutes=10))
+        await h.newsbot.tick()
+        await h.pump()
+        await _cancel_confirmed(h, 1)
+        wrong = channel_shows(h.world, h.channel_id)
+        assert len(wrong) == 2
+        asked = (await h.command("/publish 1 news2 now 1m"))[-1]
+        assert asked.startswith("Article 1 «Everything Russia's allies")
+        assert "belongs to news: 2/9 out, cancelled. It stays there; a copy for news2" in asked
+        question = h.world.messages(h.admin_id)[-1]
+        h.world.click(h.admin_id, h.admin_id, question["message_id"], "Publish a copy in news2")
+        await h.pump()
+        said = [m.get("text", "") for m in h.world.messages(h.admin_id)]
+        assert "Made article 2 for news2, a copy of article 1." in said
+        answer = h.world.chats[h.admin_id].messages[question["message_id"]]["text"]
+        assert answer.startswith("Article 2 is scheduled on news2: 9 posts and 6 polls")
+        await h.run_until_idle()
+        assert len(channel_shows(h.world, right_id)) == 15
+        assert channel_shows(h.world, h.channel_id) == wrong  # nothing more in the wrong one
+        # Each channel's discussion stays its own: a comment in news2 is article 2's.
+        reader = h.world.add_user("Ann")["id"]
+        first_right = h.world.messages(right_id)[0]["message_id"]
+        h.world.comment(reader, right_id, first_right, "Finally in the right place")
+        await h.pump()
+        async with h.sessions() as session:
+            article_of = await session.scalar(
+                select(Segment.article_id)
+                .join(Comment, Comment.segment_id == Segment.id)
+                .where(Comment.text == "Finally in the right place")
+            )
+        assert article_of == 2
+        assert right_group != h.group_id

@@ -7,14 +7,15 @@ channels is answered as one that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Scope
 from bot.channels import steered_channel_ids
-from db.models import Article
+from db.models import Article, Channel, Lesson, Segment
 from db.queries import articles as queries
+from db.queries.audit import record
 
 
 def steers_article(scope: Scope, article: Article, channel_key: str | None) -> bool:
@@ -23,10 +24,8 @@ def steers_article(scope: Scope, article: Article, channel_key: str | None) -> b
     return scope.operator or article.imported_by == scope.user_id
 
 
-async def recent_articles(
-    session: AsyncSession, scope: Scope
-) -> Sequence[tuple[Article, int, int]]:
-    """(article, posts, lessons) of the caller's channels, newest first."""
+async def recent_articles(session: AsyncSession, scope: Scope) -> list[queries.ArticleRow]:
+    """The caller's channels' articles (and their own without a channel), newest first."""
     ids = await steered_channel_ids(session, scope)
     return await queries.list_articles(session, channel_ids=ids, imported_by=scope.user_id)
 
@@ -39,3 +38,48 @@ async def find_article(session: AsyncSession, article_id: int, scope: Scope) -> 
         return None
     key = article.channel.key if article.channel is not None else None
     return article if steers_article(scope, article, key) else None
+
+
+async def copy_for_channel(
+    session: AsyncSession, article: Article, channel: Channel, *, actor_id: int | None, at: datetime
+) -> tuple[Article, bool]:
+    """The article for ``channel``: the one already imported there, or a copy of this one's
+    posts and lessons as drafts, with a schedule, polls and discussion of its own. Whether
+    it was made now."""
+    existing = await queries.article_by_hash(session, article.content_hash, channel.id)
+    if existing is not None:
+        stored = await queries.article_with_segments(session, existing.id)
+        assert stored is not None
+        return stored, False
+    copy = Article(
+        channel_id=channel.id,
+        content_hash=article.content_hash,
+        title=article.title,
+        source_url=article.source_url,
+        source_format=article.source_format,
+        language=article.language,
+        raw_text=article.raw_text,
+        imported_by=actor_id,
+        imported_at=at,
+    )
+    for segment in article.segments:
+        row = Segment(
+            channel_id=channel.id,
+            position=segment.position,
+            kind=segment.kind,
+            html=segment.html,
+            text=segment.text,
+        )
+        row.lessons = [
+            Lesson(position=lesson.position, text=lesson.text, question=lesson.question)
+            for lesson in segment.lessons
+        ]
+        copy.segments.append(row)
+    await queries.add_article(session, copy)
+    await record(
+        session, actor_id, "copy", f"article:{copy.id}", {"from": article.id},
+        at=at, channel_id=channel.id,
+    )  # fmt: skip
+    stored = await queries.article_with_segments(session, copy.id)
+    assert stored is not None
+    return stored, True

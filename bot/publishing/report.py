@@ -7,13 +7,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from telegram.constants import MessageLimit
+
 from bot.i18n import Translator, counted
 from bot.publishing.service import ArticleStatus, Scheduled
 from bot.rights import reason_in
-from bot.telegram.html import bold, escape
+from bot.telegram.html import bold, escape, parse_html, utf16_length
+from bot.zones import local_time
 
-__all__ = ["escape"]
-from db.models import Article
+__all__ = ["escape", "local_time"]
+from db.models import Article, SegmentState
+from db.queries.articles import ArticleRow
+
+UTC = ZoneInfo("UTC")
 
 if TYPE_CHECKING:
     from bot.articles.segmenter import Post
@@ -24,12 +30,6 @@ def shorten(text: str, limit: int = 80) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
-    if moment is None:
-        return "—"
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def scheduled_text(_: Translator, result: Scheduled, channel_key: str, zone: ZoneInfo) -> str:
@@ -60,7 +60,7 @@ def status_text(
         ).format(
             id=article.id,
             title=escape(shorten(article.title, 60)),
-            time=local_time(at, ZoneInfo("UTC")),
+            time=local_time(at, zones.get(article.channel.key if article.channel else "", UTC)),
         )
         for article, at, cancelled in finished
     ]
@@ -71,7 +71,7 @@ def status_text(
         return text
     lines = [bold(_("Publishing status"))]
     for entry in entries:
-        zone = zones.get(entry.channel_key, ZoneInfo("UTC"))
+        zone = zones.get(entry.channel_key, UTC)
         head = _("Article {id} «{title}» on {channel}: {posts}, {polls}").format(
             id=entry.article.id,
             title=escape(shorten(entry.article.title)),
@@ -111,20 +111,51 @@ def status_text(
     return "\n".join(lines)
 
 
-def articles_text(_: Translator, rows: Sequence[tuple[Article, int, int]]) -> str:
+def articles_text(_: Translator, rows: Sequence[ArticleRow], zones: dict[str, ZoneInfo]) -> str:
+    """Each article with its channel and where it stands; titles that read alike carry
+    when they were imported, so the admin can tell them apart."""
     if not rows:
         return _("No articles yet. Send a file with the caption /import.")
     lines = [bold(_("Articles"))]
-    for article, segments, lessons in rows:
-        lines.append(
-            _("{id}. «{title}» — {posts}, {lessons}").format(
-                id=article.id,
-                title=escape(shorten(article.title)),
-                posts=counted("{count} post", "{count} posts", segments, _),
-                lessons=counted("{count} lesson", "{count} lessons", lessons, _),
-            )
-        )
+    shown = [shorten(row.article.title, 50).casefold() for row in rows]
+    for row, title in zip(rows, shown, strict=True):
+        article = row.article
+        key = article.channel.key if article.channel else None
+        zone = zones.get(key or "", UTC)
+        parts = [
+            _("{id}. «{title}»").format(id=article.id, title=escape(shorten(article.title))),
+            escape(key) if key else _("no channel yet"),
+            _row_state(_, row, zone),
+        ]
+        if shown.count(title) > 1:
+            parts.append(_("imported {time}").format(time=local_time(article.imported_at, zone)))
+        lines.append(" · ".join(parts))
     return "\n".join(lines)
+
+
+def _row_state(_: Translator, row: ArticleRow, zone: ZoneInfo) -> str:
+    out = _("{posted}/{count} out").format(posted=row.posted, count=row.posts)
+    if row.waiting and row.article.paused:
+        return _("paused") + ", " + out
+    if row.waiting and row.posted == 0:
+        return _("scheduled from {time}").format(time=local_time(row.next_at, zone))
+    if row.waiting:
+        return _("publishing") + ", " + out
+    if row.cancelled:
+        return _("cancelled") + ", " + out
+    if row.posts and row.posted == row.posts:
+        return _("finished")
+    return _("not scheduled yet")
+
+
+def article_state(article: Article) -> str:
+    """Which buttons fit: ``draft``, ``scheduled``, ``paused`` or ``done``."""
+    states = [segment.state for segment in article.segments]
+    if any(state in (SegmentState.SCHEDULED, SegmentState.SENDING) for state in states):
+        return "paused" if article.paused else "scheduled"
+    if any(state in (SegmentState.POSTED, SegmentState.CANCELLED) for state in states):
+        return "done"
+    return "draft"
 
 
 def import_text(_: Translator, article: Article, created: bool, posts: Sequence[Post]) -> str:
@@ -148,3 +179,56 @@ def import_text(_: Translator, article: Article, created: bool, posts: Sequence[
 
 def poll_preview(_: Translator, question: str, options: Sequence[str]) -> str:
     return "📊 <b>{}</b>\n{}".format(escape(question), "\n".join("○ " + escape(o) for o in options))
+
+
+def preview_pages(_: Translator, posts: Sequence[Post], options: Sequence[str]) -> list[str]:
+    """What the channel will show, one page an item: each post, then its lesson polls."""
+    pages: list[str] = []
+    for post in posts:
+        pages.append(post.html)
+        pages += [poll_preview(_, lesson.question, options) for lesson in post.lessons]
+    return pages
+
+
+def preview_page(
+    _: Translator,
+    article: Article,
+    channel_key: str,
+    when: str,
+    pages: Sequence[str],
+    index: int,
+) -> str:
+    """One page of ``/preview``: which article, channel and when, then the item itself as
+    the channel will show it. The heading gives way when the item alone fills a message."""
+    kind = _("poll") if pages[index].startswith("📊") else _("post")
+    head = _("Preview of article {id} in {channel}, {when} · {kind} {page} of {pages}").format(
+        id=article.id,
+        channel=escape(channel_key),
+        when=when,
+        kind=kind,
+        page=index + 1,
+        pages=len(pages),
+    )
+    text = f"<i>{head}</i>\n\n{pages[index]}"
+    if utf16_length(parse_html(text).text) > MessageLimit.MAX_TEXT_LENGTH:
+        return pages[index]
+    return text
+
+
+def schedule_state(_: Translator, article: Article, zone: ZoneInfo) -> str:
+    """Where the article stands, for the preview's heading: when it goes out, or that it
+    is not scheduled, or already out."""
+    waiting = sorted(
+        s.scheduled_at
+        for s in article.segments
+        if s.state in (SegmentState.SCHEDULED, SegmentState.SENDING) and s.scheduled_at
+    )
+    if waiting:
+        return _("from {time}").format(time=local_time(waiting[0], zone))
+    posted = sum(1 for s in article.segments if s.state is SegmentState.POSTED)
+    if article.segments and posted == len(article.segments):
+        return _("already posted")
+    if posted:  # the rest was cancelled
+        out = _("{posted}/{count} out").format(posted=posted, count=len(article.segments))
+        return out + ", " + _("cancelled")
+    return _("not scheduled yet")

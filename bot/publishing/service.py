@@ -17,6 +17,7 @@ from bot.channels import ensure_channel
 from bot.config import ChannelConfig
 from bot.errors import NewsbotError
 from bot.i18n import N_
+from bot.publishing.timing import spread
 from db.models import Article, Channel, Lesson, Poll, Segment, SegmentState
 from db.queries import publishing as queries
 from db.queries.articles import article_with_segments
@@ -65,20 +66,23 @@ async def schedule_article(
     *,
     actor_id: int | None,
     now: datetime,
+    mornings: bool = False,
 ) -> Scheduled:
-    """Give each segment not yet posted its time, ``every`` apart from ``start``, and each
-    lesson its polls; refused (nothing changed) when the article cannot go there now."""
+    """Give each segment not yet posted its time, ``every`` apart from ``start`` (night
+    times moved to 09:00 with ``mornings``), and each lesson its polls; refused (nothing
+    changed) when the article cannot go there now."""
     article = await article_with_segments(session, article_id)
     if article is None:
         raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
     channel_row = await ensure_channel(session, channel, now)
     todo = _segments_to_schedule(article, channel_row, channel)
     spacing = every or channel.post_spacing
+    times = spread(start, spacing, len(todo), channel.zone, mornings=mornings)
     options = channel.poll_options or default_poll_options(channel.language)
     polls = 0
-    for index, segment in enumerate(todo):
+    for segment, moment in zip(todo, times, strict=True):
         segment.channel_id = channel_row.id
-        segment.scheduled_at = start + spacing * index
+        segment.scheduled_at = moment
         segment.state = SegmentState.SCHEDULED
         segment.last_error = None
         for lesson in segment.lessons:
@@ -104,6 +108,102 @@ async def schedule_article(
         polls,
         tuple(s.scheduled_at for s in todo if s.scheduled_at is not None),
     )
+
+
+async def planned_times(
+    session: AsyncSession,
+    article_id: int,
+    channel: ChannelConfig,
+    start: datetime,
+    every: timedelta | None,
+    *,
+    now: datetime,
+    again: bool = False,
+) -> list[datetime]:
+    """The times ``schedule_article`` (``reschedule_article`` when ``again``) would give,
+    changing nothing: what the admin is asked about before it is done. Refused for the
+    same reasons they refuse."""
+    article = await article_with_segments(session, article_id)
+    if article is None:
+        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
+    channel_row = await ensure_channel(session, channel, now)
+    todo = (
+        _segments_to_reschedule(article, channel_row)
+        if again
+        else _segments_to_schedule(article, channel_row, channel)
+    )
+    return spread(start, every or channel.post_spacing, len(todo), channel.zone)
+
+
+def held_in(article: Article) -> bool:
+    """Whether the article is bound to its channel: some of it went out there, is going
+    out, or waits for its time (a draft may still move)."""
+    bound = (SegmentState.POSTED, SegmentState.SENDING, SegmentState.SCHEDULED)
+    return any(s.state in bound for s in article.segments)
+
+
+def scheduled_in(article: Article) -> bool:
+    """Whether some of the article waits for its time (or is going out now)."""
+    return any(s.state in (SegmentState.SCHEDULED, SegmentState.SENDING) for s in article.segments)
+
+
+async def reschedule_article(
+    session: AsyncSession,
+    article_id: int,
+    channel: ChannelConfig,
+    start: datetime,
+    every: timedelta | None,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    mornings: bool = False,
+) -> Scheduled:
+    """New times for what is still waiting, in the channel it waits for; what already went
+    out (or is going out now) stays. Unpauses, as scheduling does."""
+    article = await article_with_segments(session, article_id)
+    if article is None:
+        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
+    channel_row = await ensure_channel(session, channel, now)
+    todo = _segments_to_reschedule(article, channel_row)
+    spacing = every or channel.post_spacing
+    times = spread(start, spacing, len(todo), channel.zone, mornings=mornings)
+    for segment, moment in zip(todo, times, strict=True):
+        segment.scheduled_at = moment
+        segment.last_error = None
+    polls = sum(
+        1
+        for segment in todo
+        for lesson in segment.lessons
+        for poll in lesson.polls
+        if not poll.companion and poll.state is SegmentState.SCHEDULED
+    )
+    article.spacing_seconds = int(spacing.total_seconds())
+    article.paused = False
+    await session.flush()
+    await record(
+        session,
+        actor_id,
+        "reschedule",
+        f"article:{article_id}",
+        {"channel": channel.key, "start": start.isoformat(), "every": spacing.total_seconds()},
+        at=now,
+        channel_id=channel_row.id,
+    )
+    return Scheduled(article, times[0], times[-1], len(todo), polls, tuple(times))
+
+
+def _segments_to_reschedule(article: Article, channel_row: Channel) -> list[Segment]:
+    waiting = sorted(
+        (s for s in article.segments if s.state is SegmentState.SCHEDULED), key=lambda s: s.position
+    )
+    if not waiting:
+        raise PublishingError(N_("Article {id} has nothing waiting to reschedule."), id=article.id)
+    if any(s.channel_id != channel_row.id for s in waiting):
+        raise PublishingError(
+            N_("Article {id} waits for another channel; /cancel {id} first to move it."),
+            id=article.id,
+        )
+    return waiting
 
 
 def _segments_to_schedule(
@@ -275,14 +375,20 @@ async def catch_up(session: AsyncSession, now: datetime, policy: str) -> int:
 
 async def cancel_article(
     session: AsyncSession, article_id: int, *, actor_id: int | None, at: datetime
-) -> int:
+) -> tuple[int, int]:
+    """Drop what is left to post; the posts and the lesson polls dropped, counted as
+    scheduling counted them (a lesson's companion poll goes with it, uncounted)."""
     article = await article_with_segments(session, article_id)
     if article is None:
         raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
-    cancelled = 0
+    cancelled = posts = polls = 0
     for item in _left(article):
         item.state = SegmentState.CANCELLED
         cancelled += 1
+        if isinstance(item, Segment):
+            posts += 1
+        elif not item.companion:
+            polls += 1
     await record(
         session,
         actor_id,
@@ -292,7 +398,7 @@ async def cancel_article(
         at=at,
         channel_id=article.channel_id,
     )
-    return cancelled
+    return posts, polls
 
 
 @dataclass

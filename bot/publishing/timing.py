@@ -236,6 +236,32 @@ def parse_publish_arguments(
     return PublishRequest(channel=channel, start=parse_start(rest, now, zone), every=every)
 
 
+MORNING = time(9, 0)  # where [Move to 09:00] puts a post that would go out at night
+
+
+def at_night(moment: datetime, zone: ZoneInfo) -> bool:
+    late, early = NIGHT
+    return not early <= moment.astimezone(zone).time() < late
+
+
+def spread(
+    start: datetime, spacing: timedelta, count: int, zone: ZoneInfo, *, mornings: bool = False
+) -> list[datetime]:
+    """``count`` posting times ``spacing`` apart from ``start``. With ``mornings``, a time
+    that falls at night moves to the next 09:00 in ``zone`` and the rest follow from it,
+    still ``spacing`` apart."""
+    times: list[datetime] = []
+    moment = start
+    for _index in range(count):
+        if mornings and at_night(moment, zone):
+            local = moment.astimezone(zone)
+            day = local.date() + timedelta(days=1) if local.time() >= NIGHT[0] else local.date()
+            moment = datetime.combine(day, MORNING, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+        times.append(moment)
+        moment += spacing
+    return times
+
+
 def night_times(times: Sequence[datetime], zone: ZoneInfo) -> list[datetime]:
     """Posting times that fall at night (23:00 to 07:00) in the channel's zone."""
     late, early = NIGHT

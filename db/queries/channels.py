@@ -28,6 +28,14 @@ async def channel_ids(session: AsyncSession, keys: Iterable[str]) -> set[int]:
     return set(await session.scalars(select(Channel.id).where(Channel.key.in_(list(keys)))))
 
 
+async def time_zones(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """Each channel's time zone name (None where unset is left out), by channel id."""
+    rows = await session.execute(
+        select(Channel.id, Channel.timezone).where(Channel.id.in_(list(ids)))
+    )
+    return {channel_id: zone for channel_id, zone in rows.all() if zone}
+
+
 async def channels_commented_in(session: AsyncSession, user_id: int) -> Sequence[Channel]:
     """The channels in whose discussion groups the person has commented."""
     groups = select(Comment.chat_id).where(Comment.user_id == user_id).distinct()

@@ -246,6 +246,7 @@ async def finished_since(
         .group_by(Article.id)
         .having(func.max(Segment.posted_at) >= since)
         .order_by(last.desc())
+        .options(selectinload(Article.channel))
     )
     return [
         (article, moment, bool(cancelled))
