@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.channels import channels_commented_in, stored_channel
+from bot.i18n import counted
 from bot.publishing.report import escape
 from bot.telegram.html import escape_attribute
 from db.models import Channel
@@ -53,14 +54,25 @@ async def _staff_welcome(context: Context) -> str:
         _channel_link(row) if row else escape(key)
         for row, key in zip(rows, [c.key for c in config.channels if c.key in keys], strict=True)
     )
+    # Counted, so that languages that name "the channel" or "the channels" can.
     if scope.is_admin:
-        return "\n\n" + _(
+        return "\n\n" + counted(
             "You are an admin of {channels}. To begin, send me an article file with the "
-            "caption /import; I will show what to do next. /help lists your commands."
-        ).format(channels=channels)
+            "caption /import; I will show what to do next. /help lists your commands.",
+            "You are an admin of {channels}. To begin, send me an article file with the "
+            "caption /import; I will show what to do next. /help lists your commands.",
+            len(rows),
+            _,
+            channels=channels,
+        )
     if scope.is_moderator:
-        return "\n\n" + _(
+        return "\n\n" + counted(
             "You are a moderator of {channels}: /hide or /ban in reply to a comment in the "
-            "discussion group, /export for the comment log. /help lists your commands."
-        ).format(channels=channels)
+            "discussion group, /export for the comment log. /help lists your commands.",
+            "You are a moderator of {channels}: /hide or /ban in reply to a comment in the "
+            "discussion group, /export for the comment log. /help lists your commands.",
+            len(rows),
+            _,
+            channels=channels,
+        )
     return ""
