@@ -20,7 +20,7 @@ from bot.articles.library import copy_for_channel, find_article, recent_articles
 from bot.articles.preview import default_poll_options
 from bot.channels import ensure_channel, steered_channel_ids, stored_channel
 from bot.config import ChannelConfig
-from bot.i18n import N_, counted
+from bot.i18n import N_, Translator, counted
 from bot.numbers import fits_row_id, typed_number
 from bot.publishing import report
 from bot.publishing.service import (
@@ -158,23 +158,30 @@ def _steered_keys(context: Context) -> list[str]:
 _Choice = tuple[str, str, str | None]  # a button: label, action, argument
 
 
-def _article_buttons(update: Update, article_id: int, state: str = "draft") -> dict[str, Any]:
-    """What can be done with an article in its state, as ``reply`` keyword arguments:
-    [Preview] [Publish now] [Schedule…] for a draft; [Reschedule…] [Pause] [Cancel…] while
-    it is scheduled; [Resume] [Cancel…] while paused; [Preview] once it is done."""
-    _ = language_of(update)
+def _next_steps(_: Translator, article_id: int, state: str) -> list[list[_Choice]]:
+    """What can be done with an article in its state: [Publish now] [Schedule…] for a
+    draft; [Reschedule…] [Pause] [Cancel…] while it is scheduled; [Resume] [Cancel…]
+    while paused; nothing once it is done."""
     argument = str(article_id)
-    preview: _Choice = (_("Preview"), "preview", argument)
-    choices: dict[str, list[list[_Choice]]] = {
-        "draft": [[preview, (_("Publish now"), "publish_now", argument)],
-                  [(_("Schedule…"), "schedule", argument)]],
-        "scheduled": [[preview, (_("Reschedule…"), "schedule", argument)],
-                      [(_("Pause"), "pause", argument), (_("Cancel…"), "cancel_ask", argument)]],
-        "paused": [[preview, (_("Resume"), "resume", argument)],
-                   [(_("Cancel…"), "cancel_ask", argument)]],
-        "done": [[preview]],
+    steps: dict[str, list[list[_Choice]]] = {
+        "draft": [[(_("Publish now"), "publish_now", argument),
+                   (_("Schedule…"), "schedule", argument)]],
+        "scheduled": [[(_("Reschedule…"), "schedule", argument), (_("Pause"), "pause", argument),
+                       (_("Cancel…"), "cancel_ask", argument)]],
+        "paused": [[(_("Resume"), "resume", argument), (_("Cancel…"), "cancel_ask", argument)]],
+        "done": [],
     }  # fmt: skip
-    markup, tokens = offer(update, choices[state])
+    return steps[state]
+
+
+def _article_buttons(update: Update, article_id: int, state: str = "draft") -> dict[str, Any]:
+    """[Preview] and the next steps that fit the article's state, as ``reply`` keyword
+    arguments."""
+    _ = language_of(update)
+    steps = _next_steps(_, article_id, state)
+    preview: _Choice = (_("Preview"), "preview", str(article_id))
+    rows = [[preview, *steps[0]], *steps[1:]] if steps else [[preview]]
+    markup, tokens = offer(update, rows)
     return {"markup": markup, "buttons": tokens}
 
 
@@ -286,10 +293,7 @@ async def _preview(
                 (f"{index + 1}/{len(pages)}", "preview_page", None),
                 ("▶", "preview_page", turn.format((index + 1) % len(pages))),
             ],
-            [
-                (_("Publish now"), "publish_now", str(article_id)),
-                (_("Schedule…"), "schedule", str(article_id)),
-            ],
+            *_next_steps(_, article_id, report.article_state(article)),
         ],
     )
     if edit is None:
