@@ -25,6 +25,7 @@ from bot.numbers import fits_row_id, typed_number
 from bot.publishing import report
 from bot.publishing.service import (
     PublishingError,
+    all_posted,
     cancel_article,
     finished_recently,
     held_in,
@@ -360,11 +361,12 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
         )
         channel = config.channel(request.channel or default_key)
         elsewhere = article.channel is not None and channel.key != article.channel.key
+        copy = _Plan(article_id, channel.key, request.start, request.every, False)
         if elsewhere and held_in(article):  # it stays where it went: a copy may go here
-            await _offer_copy(
-                update, context, article, _Plan(article_id, channel.key, request.start,
-                                                request.every, False),
-            )  # fmt: skip
+            await _offer_copy(update, context, article, copy)
+            return
+        if not elsewhere and all_posted(article):  # only a deliberate re-publication
+            await _offer_copy(update, context, article, copy)
             return
         times = await planned_times(
             session, article_id, channel, request.start, request.every, now=context.now, again=again
@@ -473,20 +475,28 @@ async def _offer_copy(update: Update, context: Context, article: Any, plan: _Pla
     """The article went out (or waits) in its own channel and stays there; offer a copy
     for the channel asked for, with a schedule, posts, polls and discussion of its own."""
     _ = context.translate
+    assert article.channel is not None
+    again = plan.channel == article.channel.key
     markup, tokens = offer(
         update,
         [
             [
-                (_("Publish a copy in {channel}").format(channel=plan.channel), "copy",
-                 plan.argument("copy")),
+                ((_("Publish again in {channel}") if again else _("Publish a copy in {channel}"))
+                 .format(channel=plan.channel), "copy", plan.argument("copy")),
                 (_("Keep"), "copy", None),
             ]
         ],
     )  # fmt: skip
-    assert article.channel is not None
-    text = _(
-        "Article {id} «{title}» belongs to {channel}: {where}. It stays there; a copy for "
-        "{target} gets its own schedule, posts, polls and discussion."
+    text = (
+        _(
+            "Article {id} «{title}» went out in full in {channel}: {where}. Publish it again "
+            "there, as a new article with its own posts, polls and discussion?"
+        )
+        if again
+        else _(
+            "Article {id} «{title}» belongs to {channel}: {where}. It stays there; a copy for "
+            "{target} gets its own schedule, posts, polls and discussion."
+        )
     ).format(
         id=article.id,
         title=report.escape(report.shorten(article.title)),

@@ -9,11 +9,21 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.clock import ServerClock
+from bot.config import load_config
 from bot.emulator.server import EmulatorServer
+from db.engine import create_engine, create_session_factory
+from db.models import Comment, Poll
 from tests.conftest import wait_until
-from tests.processes import BotProcess, import_and_publish, news_world, write_config
+from tests.processes import (
+    BotProcess,
+    eventually,
+    import_and_publish,
+    news_world,
+    write_config,
+)
 
 ARTICLE = (
     "Harbour reopens after the storm\n\n"
@@ -21,6 +31,20 @@ ARTICLE = (
     "Lessons:\n\n"
     "- Warnings must reach boat owners a day earlier.\n"
 )
+
+
+async def _stored(database: str) -> bool:
+    """Both comments and the vote are in the bot's database."""
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            comments = await session.scalar(select(func.count()).select_from(Comment))
+            votes = await session.scalar(
+                select(func.count()).select_from(Poll).where(Poll.total_voters > 0)
+            )
+            return comments == 2 and votes == 1
+    finally:
+        await engine.dispose()
 
 
 def test_the_server_clock_moves_only_forward_and_says_so() -> None:
@@ -74,6 +98,13 @@ async def test_advance_clock_closes_the_polls_and_brings_the_weekly_summary(
             message = poll()
             assert message is not None
             world.vote(reader, channel_id, int(str(message["message_id"])), [0])
+            # Said under the lesson's poll: quoted under the lesson in the summary.
+            world.comment(
+                reader, channel_id, int(str(message["message_id"])), "Warnings came too late."
+            )
+            # As a person would, let the bot read them before time jumps.
+            url = load_config(config, env={}).database_url
+            assert await eventually(lambda: _stored(url), within=30)
             # A week and a day later, in the emulated Telegram.
             world.advance_clock(timedelta(days=8).total_seconds())
 
@@ -94,6 +125,9 @@ async def test_advance_clock_closes_the_polls_and_brings_the_weekly_summary(
             bot.stop()
         summary = summaries()[0]
         assert summary.get("disable_notification") is True
-        assert "Warnings must reach boat owners" in str(
-            "\n".join(str(m.get("caption", m.get("text", ""))) for m in world.messages(channel_id))
-        )
+        after = world.messages(channel_id)[world.messages(channel_id).index(summary) :]
+        assert len(after) <= 2  # the photo and at most one message more, both silent
+        assert all(m.get("disable_notification") for m in after)
+        said = "\n".join(str(m.get("caption", m.get("text", ""))) for m in after)
+        lesson = said.index("Lesson 1: «Warnings must reach boat owners a day earlier.»")
+        assert said.index("Warnings came too late.", lesson) > lesson

@@ -7,6 +7,7 @@ channels is answered as one that does not exist.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,15 +46,25 @@ async def copy_for_channel(
 ) -> tuple[Article, bool]:
     """The article for ``channel``: the one already imported there, or a copy of this one's
     posts and lessons as drafts, with a schedule, polls and discussion of its own. Whether
-    it was made now."""
-    existing = await queries.article_by_hash(session, article.content_hash, channel.id)
+    it was made now.
+
+    In the article's own channel the copy is a deliberate re-publication: it is always
+    new, and its hash is derived from the original's and the moment, so that importing
+    the same text again still finds the original."""
+    again = channel.id == article.channel_id
+    existing = (
+        None if again else await queries.article_by_hash(session, article.content_hash, channel.id)
+    )
     if existing is not None:
         stored = await queries.article_with_segments(session, existing.id)
         assert stored is not None
         return stored, False
+    digest = article.content_hash
+    if again:
+        digest = hashlib.sha256(f"{digest} again {at.isoformat()}".encode()).hexdigest()
     copy = Article(
         channel_id=channel.id,
-        content_hash=article.content_hash,
+        content_hash=digest,
         title=article.title,
         source_url=article.source_url,
         source_format=article.source_format,

@@ -135,6 +135,11 @@ async def planned_times(
     return spread(start, every or channel.post_spacing, len(todo), channel.zone)
 
 
+def all_posted(article: Article) -> bool:
+    """Whether every post of the article went out: nothing is left to schedule."""
+    return bool(article.segments) and all(s.state is SegmentState.POSTED for s in article.segments)
+
+
 def held_in(article: Article) -> bool:
     """Whether the article is bound to its channel: some of it went out there, is going
     out, or waits for its time (a draft may still move)."""

@@ -25,6 +25,7 @@ from db.queries import summaries as queries
 NamesPolicy = Literal["ask", "never", "always"]
 QUOTES_PER_LESSON = 3
 QUOTES_PER_VOTE = 2
+PER_LESSON = 20  # comments read for a lesson's quotes and their grouping by vote
 
 
 def largest_remainder(counts: Sequence[int]) -> list[int]:
@@ -275,7 +276,7 @@ async def gather_figures(
     previous = await queries.comment_count(session, channel.id, start - week, start)
     lesson_ids = [lesson.id for lesson, _poll, _title, _number in charted.polls]
     by_lesson, best = await queries.ranked_comments(
-        session, channel.id, start, end, lesson_ids=lesson_ids, per_lesson=20, overall=3
+        session, channel.id, start, end, lesson_ids=lesson_ids, per_lesson=PER_LESSON, overall=3
     )
     ranked: dict[int, list[queries.RankedComment]] = {}
     for row in by_lesson:
@@ -284,7 +285,14 @@ async def gather_figures(
     for shown, (lesson, poll, _article, _number) in zip(
         charted.lessons, charted.polls, strict=True
     ):
-        quotes, by_vote = digest_quotes(ranked.get(lesson.id, []), names)
+        rows = ranked.get(lesson.id, [])
+        if len(rows) < QUOTES_PER_LESSON and shown.comments > len(rows):
+            # Comments nobody answered or reacted to are still what readers said.
+            rows = rows + await queries.plain_lesson_comments(
+                session, channel.id, start, end, lesson.id,
+                limit=PER_LESSON - len(rows), leave_out=[row[0] for row in rows],
+            )  # fmt: skip
+        quotes, by_vote = digest_quotes(rows, names)
         texts = (
             await queries.lesson_comment_texts(session, channel.id, start, end, lesson.id)
             if shown.comments > 0

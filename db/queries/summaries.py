@@ -364,6 +364,54 @@ async def ranked_comments(
     return by_lesson, best
 
 
+async def plain_lesson_comments(
+    session: AsyncSession,
+    channel_id: int,
+    start: datetime,
+    end: datetime,
+    lesson_id: int,
+    *,
+    limit: int,
+    leave_out: Sequence[int] = (),
+) -> list[RankedComment]:
+    """A lesson's earliest comments in the period other than ``leave_out``, shaped as
+    ``ranked_comments`` gives them (no replies, no reactions): what readers said about a
+    lesson is quoted even when nobody answered or reacted to it."""
+    picked = (
+        select(Comment.id, Comment.lesson_id, Comment.user_id)
+        .join(Segment, Segment.id == Comment.segment_id)
+        .where(
+            *_channel_comments(channel_id, start, end),  # type: ignore[arg-type]
+            Comment.lesson_id == lesson_id,
+            Comment.text != "",
+            Comment.id.not_in(list(leave_out)),
+        )
+        .order_by(Comment.created_at, Comment.id)
+        .limit(limit)
+        .subquery()
+    )
+    kept, author = aliased(Comment), aliased(User)
+    rows = await session.execute(
+        select(
+            picked.c.id,
+            picked.c.lesson_id,
+            kept.text,
+            picked.c.user_id,
+            author.first_name,
+            author.last_name,
+            author.quote_consent,
+            kept.sender_chat_title,
+            literal(0),
+            literal(0),
+            _vote(picked),
+        )
+        .join(kept, kept.id == picked.c.id)
+        .outerjoin(author, author.id == picked.c.user_id)
+        .order_by(kept.created_at, picked.c.id)
+    )
+    return [tuple(row) for row in rows.all()]
+
+
 async def lesson_comment_texts(
     session: AsyncSession,
     channel_id: int,
