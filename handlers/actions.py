@@ -16,7 +16,7 @@ from bot.buttons import ButtonRefused, claim_button
 from bot.errors import NewsbotError
 from bot.telegram.html import escape
 from db.models import Button
-from handlers import admin, moderation, privacy, roles, summary
+from handlers import admin, moderation, privacy, roles, schedule, summary
 from handlers.buttons import answer
 from handlers.common import Context, reply
 
@@ -40,15 +40,15 @@ ACTIONS: dict[str, Action] = {
         Action("article", admin.article_pressed, admin=True),
         Action("preview", admin.preview_pressed, admin=True),
         Action("preview_page", admin.preview_page_pressed, admin=True),
-        Action("publish_now", admin.publish_now_pressed, admin=True),
-        Action("schedule", admin.schedule_pressed, admin=True),
-        Action("cancel", admin.cancel_pressed, admin=True),
-        Action("cancel_ask", admin.cancel_asked, admin=True),
-        Action("pause", admin.pause_pressed, admin=True),
-        Action("resume", admin.resume_pressed, admin=True),
-        Action("reschedule", admin.reschedule_pressed, admin=True),
-        Action("night", admin.night_pressed, admin=True),
-        Action("copy", admin.copy_pressed, admin=True),
+        Action("publish_now", schedule.publish_now_pressed, admin=True),
+        Action("schedule", schedule.schedule_pressed, admin=True),
+        Action("cancel", schedule.cancel_pressed, admin=True),
+        Action("cancel_ask", schedule.cancel_asked, admin=True),
+        Action("pause", schedule.pause_pressed, admin=True),
+        Action("resume", schedule.resume_pressed, admin=True),
+        Action("reschedule", schedule.reschedule_pressed, admin=True),
+        Action("night", schedule.night_pressed, admin=True),
+        Action("copy", schedule.copy_pressed, admin=True),
         Action("summary_of", summary.summary_of_pressed, admin=True),
         Action("post_summary", summary.post_summary_pressed, admin=True),
         Action("role", roles.role_pressed, admin=True),

@@ -28,7 +28,7 @@ from bot.moderation.actions import channel_of_group, speaks_for_staff
 from bot.outbox import release_waiting
 from bot.responses.comments import remember_user
 from bot.telegram.html import bold, escape
-from handlers import admin, export, moderation, privacy, roles, subscriber, summary
+from handlers import admin, export, moderation, privacy, roles, schedule, subscriber, summary
 from handlers.common import Context, GroupHandler, Handler, reply
 
 log = logging.getLogger(__name__)
@@ -104,14 +104,14 @@ COMMANDS: tuple[Command, ...] = (
             N_("Imported articles"), N_("/articles — imported articles")),
     Command("preview", admin.preview_command, "admin",
             N_("See an article's posts"), N_("/preview ID — see the posts")),
-    Command("publish", admin.publish_command, "admin",
+    Command("publish", schedule.publish_command, "admin",
             N_("Schedule an article"),
             N_("/publish ID [channel] [start] [every] — schedule an article")),
-    Command("pause", admin.pause_command, "admin",
+    Command("pause", schedule.pause_command, "admin",
             N_("Stop posting"), N_("/pause [ID] — stop posting")),
-    Command("resume", admin.resume_command, "admin",
+    Command("resume", schedule.resume_command, "admin",
             N_("Go on posting"), N_("/resume [ID] — go on posting")),
-    Command("cancel", admin.cancel_command, "admin",
+    Command("cancel", schedule.cancel_command, "admin",
             N_("Drop what is left of an article"),
             N_("/cancel ID — drop what is left of an article")),
     Command("status", admin.status_command, "admin",
