@@ -116,7 +116,7 @@ def main() -> None:
         print(f"{names[key]:36} {medians[key]:8.3f}  {shown}")
     print(
         f"summary whole command: {medians['cold']:.2f} s cold, {medians['warm']:.2f} s warm "
-        "(recorded 0.43 s cold at a million comments; 0.86 s or more: a regression); "
+        "(recorded 0.52 s cold at a million comments; 1.04 s or more: a regression); "
         f"ratio to the sqlite3 shell: {medians['cold'] / medians['sqlite3']:.1f}"
     )
 
