@@ -45,7 +45,11 @@ def webhook_secret_for(token: str) -> str:
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or upgraded: one line naming it (password masked) and
-    the cause, instead of a traceback."""
+    the cause, instead of a traceback. ``server_gone``: its server does not answer."""
+
+    def __init__(self, message: str, *, server_gone: bool = False) -> None:
+        super().__init__(message)
+        self.server_gone = server_gone
 
 
 class ConfigError(Exception):

@@ -118,3 +118,28 @@ def test_doctor_tells_a_silent_database_server_from_an_old_schema(
     assert "cannot use the database" in line
     assert "Fix: start the database server" in line
     assert "db upgrade" not in line
+
+
+def test_status_during_a_database_outage_says_what_the_bot_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PostgreSQL server that does not answer: `newsbot status` says so and what a running
+    bot does meanwhile, in a few lines and with the password masked, and fails."""
+    from tests.processes import free_ports
+
+    [port] = free_ports(1)  # nothing listens there
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'token = "{TEST_TOKEN}"\n'
+        f'database_url = "postgresql+asyncpg://newsbot:s3cret@127.0.0.1:{port}/newsbot"\n'
+        '[[channels]]\nchat = -1001\nname = "news"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "status"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("Database: cannot use the database postgresql+asyncpg://newsbot:***@")
+    assert "its server does not answer." in out
+    assert "A running bot waits for it" in out
+    assert "resumes by itself; nothing is lost" in out
+    assert "s3cret" not in out
+    assert len(out.splitlines()) == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.command_line.common import (
+    EXIT_FAILED,
     EXIT_OK,
     CommandError,
     Commands,
@@ -20,6 +21,7 @@ from bot.command_line.common import (
     read_article,
     subcommand,
 )
+from bot.config import DatabaseUnavailable
 
 
 async def _import(args: argparse.Namespace) -> int:
@@ -136,11 +138,24 @@ async def _status(args: argparse.Namespace) -> int:
     if sqlite_path is not None and (problem := folder_problem(sqlite_path.resolve().parent)):
         # First, and from outside: the database itself may not even open.
         print(f"Storage: {problem}: the bot takes no updates until it can store them again\n")
-    async with database(config, SystemClock()) as sessions, sessions() as session:
-        entries = await status(session)
-        zones = {c.key: c.zone for c in config.channels}
-        print(plain(status_text(english(), entries, zones)))
-        set_aside = await quarantined_count(session)
+    try:
+        async with database(config, SystemClock()) as sessions, sessions() as session:
+            entries = await status(session)
+            zones = {c.key: c.zone for c in config.channels}
+            print(plain(status_text(english(), entries, zones)))
+            set_aside = await quarantined_count(session)
+    except DatabaseUnavailable as exc:
+        if not exc.server_gone:
+            raise
+        # The state of things during an outage: what a running bot does meanwhile.
+        print(
+            f"Database: {exc}; its server does not answer.\n"
+            "A running bot waits for it: it takes no updates meanwhile (Telegram keeps them "
+            "for 24 hours), tries again with growing pauses, says so once in its log (and on "
+            "/healthz behind a webhook), and resumes by itself; nothing is lost. Posts that "
+            "fell due meanwhile are re-spaced from the moment it resumes."
+        )
+        return EXIT_FAILED
     if set_aside:
         print(f"\nQuarantined updates: {set_aside} (newsbot inbox list)")
     return EXIT_OK

@@ -12,6 +12,7 @@ from bot.channels import ensure_channel
 from bot.clock import Clock
 from bot.config import Config, DatabaseUnavailable
 from bot.logs import redact
+from bot.runtime.storage import server_gone
 from db import migrate
 from db.engine import create_engine, create_session_factory
 
@@ -20,7 +21,10 @@ def unavailable(config: Config, error: BaseException) -> DatabaseUnavailable:
     cause = getattr(error, "orig", None) or error
     first_line = (str(cause).strip().splitlines() or [""])[0]
     reason = redact(f"{cause.__class__.__name__}: {first_line}", config.secrets)
-    return DatabaseUnavailable(f"cannot use the database {config.database_display}: {reason}")
+    return DatabaseUnavailable(
+        f"cannot use the database {config.database_display}: {reason}",
+        server_gone=server_gone(error),
+    )
 
 
 async def upgrade_or_explain(config: Config, engine: AsyncEngine) -> None:

@@ -121,6 +121,12 @@ def storage_fault(error: BaseException) -> str | None:
     return None
 
 
+def server_gone(error: BaseException) -> bool:
+    """Whether ``error`` says the database server does not answer (down, restarting,
+    unreachable): a wait, not a fault in the bot or its data."""
+    return storage_fault(error) == _GONE
+
+
 def as_storage_fault(error: BaseException) -> StorageUnavailable | None:
     reason = storage_fault(error)
     return StorageUnavailable(reason) if reason is not None else None
