@@ -234,6 +234,29 @@ async def test_export_filters_by_article_and_by_dates(tmp_path: Path) -> None:
         assert await exported(f"1 {h.clock.now():%Y-%m-%d}") == ["two days later"]
 
 
+async def test_one_channels_export_dates_are_that_channels_days(tmp_path: Path) -> None:
+    """23:30 UTC on 23 November is already the 24th in Berlin: an export of the channel for
+    the 24th holds the comment, and its caption names the zone whose days those are."""
+    async with running_harness(tmp_path) as h:
+        posts = await h.publish_sample()
+        reader = h.world.add_user("Ann")["id"]
+        h.clock.set(h.clock.now().replace(hour=23, minute=30))
+        h.world.comment(reader, h.channel_id, posts[0]["message_id"], "just after midnight")
+        await h.pump()
+        await h.command("/export news 2026-11-24 2026-11-24 jsonl")
+        message = h.world.messages(h.admin_id)[-1]
+        assert (
+            "just after midnight" in h.world.files[message["document"]["file_id"]].content.decode()
+        )
+        assert "· 2026-11-24 – 2026-11-24 (Europe/Berlin) ·" in message["caption"]
+        await h.command("/export news 2026-11-23 2026-11-23 jsonl")
+        message = h.world.messages(h.admin_id)[-1]
+        assert (
+            "just after midnight"
+            not in h.world.files[message["document"]["file_id"]].content.decode()
+        )
+
+
 def _readme_block(language: str) -> str:
     readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
     [block] = re.findall(rf"```{language}\n(.*?)```", readme, flags=re.DOTALL)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,12 +111,12 @@ async def scope_of(
         raise ExportError(
             N_("Name the channel to export: {channels}."), channels=", ".join(channels)
         )
-    channel_id = None
+    channel_id, zone = None, "UTC"
     if key is not None:
         row = await channel_by_key(session, key)
         if row is None:
             raise ExportError(N_("Nothing from channel {channel} is stored yet."), channel=key)
-        channel_id = row.id
+        channel_id, zone = row.id, row.timezone or "UTC"
     if request.article_id is not None:
         article = await session.get(Article, request.article_id)
         channel = (
@@ -127,17 +128,21 @@ async def scope_of(
             not every_channel and (channel is None or channel.key not in channels)
         ):
             raise ExportError(N_("There is no article {id}."), id=request.article_id)
+        zone = channel.timezone or "UTC" if channel is not None else zone
     return ExportScope(
         channel_id,
         request.article_id,
-        _midnight(request.since),
-        _midnight(request.until + timedelta(days=1)) if request.until else None,
+        _midnight(request.since, zone),
+        _midnight(request.until + timedelta(days=1), zone) if request.until else None,
         request.include_hidden,
+        zone,
     )
 
 
-def _midnight(day: date | None) -> datetime | None:
-    return datetime.combine(day, time(), tzinfo=UTC) if day else None
+def _midnight(day: date | None, zone: str) -> datetime | None:
+    """The day's start in ``zone`` (one channel's dates are that channel's days; several
+    channels' are UTC days)."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).astimezone(UTC) if day else None
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,10 @@ class Exported:
     request: ExportRequest
     article_title: str | None
 
+    zone: str = "UTC"  # whose days the dates are
+
     def caption(self, _: Translator) -> str:
-        return caption(self.request, self.file.rows, self.article_title, _)
+        return caption(self.request, self.file.rows, self.article_title, _, self.zone)
 
 
 async def export_comments(
@@ -171,12 +178,14 @@ async def export_comments(
     exported = await write_log(
         session, scope, request.kind, directory, upload_limit=upload_limit, now=now
     )
-    return Exported(exported, request, title)
+    return Exported(exported, request, title, scope.zone)
 
 
-def caption(request: ExportRequest, rows: int, title: str | None, _: Translator) -> str:
+def caption(
+    request: ExportRequest, rows: int, title: str | None, _: Translator, zone: str = "UTC"
+) -> str:
     """For example "Comment log · channel news · article 3 «Title» · 2026-11-01 –
-    2026-11-07 (UTC) · CSV · hidden comments left out · 12 comments"."""
+    2026-11-07 (Europe/Berlin) · CSV · hidden comments left out · 12 comments"."""
     parts = [_("Comment log")]
     if request.channel:
         parts.append(_("channel {channel}").format(channel=request.channel))
@@ -186,14 +195,14 @@ def caption(request: ExportRequest, rows: int, title: str | None, _: Translator)
         parts.append(_("all channels"))
     since, until = request.since, request.until
     if since and until:
-        period = _("{since} – {until} (UTC)")
+        period = _("{since} – {until} ({zone})")
     elif since:
-        period = _("from {since} (UTC)")
+        period = _("from {since} ({zone})")
     elif until:
-        period = _("up to {until} (UTC)")
+        period = _("up to {until} ({zone})")
     else:
         period = _("all dates")
-    parts.append(period.format(since=since, until=until))
+    parts.append(period.format(since=since, until=until, zone=zone))
     parts.append(request.kind.upper().replace("TELEGRAM-JSON", "Telegram Desktop JSON"))
     parts.append(
         _("hidden comments included") if request.include_hidden else _("hidden comments left out")

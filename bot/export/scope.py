@@ -22,6 +22,7 @@ class ExportScope:
     since: datetime | None = None
     until: datetime | None = None  # exclusive
     include_hidden: bool = False
+    zone: str = "UTC"  # the time zone whose days ``since`` and ``until`` begin
 
 
 def log_filter(scope: ExportScope, group_id: int | None = None) -> queries.LogFilter:
