@@ -113,6 +113,14 @@ async def _schedule(update: Update, context: Context, words: list[str]) -> None:
         await _commit(update, context, plan, mornings=False)
 
 
+def _declined(context: Context, button: Button, text: str) -> None:
+    """The question's [Keep] pressed: its answer replaces it, buttons and all."""
+    assert button.message_id is not None
+    outbox.queue_edit(
+        context.unit.session, button.chat_id, button.message_id, text, at=context.unit.now
+    )
+
+
 @dataclass(frozen=True)
 class _Plan:
     """A /publish waiting for the admin's answer, as its buttons carry it."""
@@ -246,10 +254,7 @@ async def copy_pressed(update: Update, context: Context, button: Button) -> None
     unit = context.unit
     assert button.message_id is not None
     if button.argument is None:
-        outbox.queue_edit(
-            unit.session, button.chat_id, button.message_id, _("Nothing was changed."),
-            at=unit.now,
-        )  # fmt: skip
+        _declined(context, button, _("Nothing was changed."))
         return
     plan, _choice = _Plan.read(button.argument)
     article = await find_article(unit.session, plan.article_id, context.scope)
@@ -279,10 +284,7 @@ async def reschedule_pressed(update: Update, context: Context, button: Button) -
     _ = context.translate
     assert button.message_id is not None
     if button.argument is None:
-        outbox.queue_edit(
-            context.unit.session, button.chat_id, button.message_id,
-            _("Kept as scheduled; see /status."), at=context.unit.now,
-        )  # fmt: skip
+        _declined(context, button, _("Kept as scheduled; see /status."))
         return
     plan, _choice = _Plan.read(button.argument)
     zone = context.services.config.channel(plan.channel).zone
@@ -451,10 +453,7 @@ async def cancel_pressed(update: Update, context: Context, button: Button) -> No
     unit = context.unit
     assert button.message_id is not None
     if button.argument is None:
-        outbox.queue_edit(
-            unit.session, button.chat_id, button.message_id, _("Nothing was cancelled."),
-            at=unit.now,
-        )  # fmt: skip
+        _declined(context, button, _("Nothing was cancelled."))
         return
     article_id = int(button.argument)
     if await find_article(unit.session, article_id, context.scope) is None:

@@ -88,26 +88,39 @@ async def schedule_article(
         for lesson in segment.lessons:
             polls += _schedule_polls(lesson, channel_row, options, channel.companion_polls)
     article.channel_id = channel_row.id
+    return await _settled(
+        session, article, channel, channel_row, "publish", times, polls, spacing,
+        actor_id=actor_id, now=now,
+    )  # fmt: skip
+
+
+async def _settled(
+    session: AsyncSession,
+    article: Article,
+    channel: ChannelConfig,
+    channel_row: Channel,
+    action: str,
+    times: list[datetime],
+    polls: int,
+    spacing: timedelta,
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> Scheduled:
+    """The article's new times kept: its spacing, unpaused, written to the audit log."""
     article.spacing_seconds = int(spacing.total_seconds())
     article.paused = False
     await session.flush()
     await record(
         session,
         actor_id,
-        "publish",
-        f"article:{article_id}",
-        {"channel": channel.key, "start": start.isoformat(), "every": spacing.total_seconds()},
+        action,
+        f"article:{article.id}",
+        {"channel": channel.key, "start": times[0].isoformat(), "every": spacing.total_seconds()},
         at=now,
         channel_id=channel_row.id,
     )
-    return Scheduled(
-        article,
-        todo[0].scheduled_at or start,
-        todo[-1].scheduled_at or start,
-        len(todo),
-        polls,
-        tuple(s.scheduled_at for s in todo if s.scheduled_at is not None),
-    )
+    return Scheduled(article, times[0], times[-1], len(times), polls, tuple(times))
 
 
 async def planned_times(
@@ -182,19 +195,10 @@ async def reschedule_article(
         for poll in lesson.polls
         if not poll.companion and poll.state is SegmentState.SCHEDULED
     )
-    article.spacing_seconds = int(spacing.total_seconds())
-    article.paused = False
-    await session.flush()
-    await record(
-        session,
-        actor_id,
-        "reschedule",
-        f"article:{article_id}",
-        {"channel": channel.key, "start": start.isoformat(), "every": spacing.total_seconds()},
-        at=now,
-        channel_id=channel_row.id,
-    )
-    return Scheduled(article, times[0], times[-1], len(todo), polls, tuple(times))
+    return await _settled(
+        session, article, channel, channel_row, "reschedule", times, polls, spacing,
+        actor_id=actor_id, now=now,
+    )  # fmt: skip
 
 
 def _segments_to_reschedule(article: Article, channel_row: Channel) -> list[Segment]:
