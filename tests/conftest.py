@@ -17,7 +17,7 @@ from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from db import migrate
 from db.engine import create_engine, create_session_factory
-from tests.databases import database_url
+from tests.databases import database_url, seeded_with_the_schema
 
 # Opt in to timedelta retry_after now, as python-telegram-bot 23 will require.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -34,8 +34,9 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    await seeded_with_the_schema(db_url)
     engine = create_engine(db_url)
-    await migrate.upgrade(engine)
+    await migrate.upgrade(engine)  # at the head already on SQLite: a check
     yield engine
     await engine.dispose()
 
@@ -85,3 +86,22 @@ async def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met before the deadline")
         await asyncio.sleep(0.02)
+
+
+# Modules whose tests run real processes or wait on real time: started first, so that the
+# two workers do not end with one of them alone on a twenty-second test.
+LONG_FIRST = (
+    "test_starting_together.py",
+    "test_crash_recovery.py",
+    "test_demo.py",
+    "test_database_outage.py",
+    "test_storage_faults.py",
+    "test_webhook.py",
+    "test_several_processes.py",
+    "test_emulator_clock.py",
+    "test_postgresql.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONG_FIRST)  # stable otherwise

@@ -18,7 +18,7 @@ from bot.emulator.limits import FloodLimits
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import JSON, World
 from tests.conftest import SAMPLE_ARTICLE, TEST_TOKEN
-from tests.databases import database_url
+from tests.databases import database_url, seeded_with_the_schema
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -155,6 +155,7 @@ async def running_harness(
         more.append((other_id, other_group))
         channels.append({**channel, "chat": other_id, "name": f"news{number}"})
     config = harness_config(server, tmp_path / "newsbot.db", channels, admin["id"], **config_extra)
+    await seeded_with_the_schema(config.database_url)
     newsbot = NewsBot(config, clock=clock, use_scheduler=use_scheduler, request_timeout=2.0)
     await newsbot.start()
     harness = Harness(
