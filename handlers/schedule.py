@@ -59,8 +59,9 @@ async def publish_command(update: Update, context: Context) -> None:
 
 async def _schedule(update: Update, context: Context, words: list[str]) -> None:
     """Check the request, then ask where a person would want to be asked: an article that
-    is already scheduled ([Reschedule] [Keep]) or posts that would go out at night
-    ([Move to 09:00] [Keep night times]). Otherwise schedule at once."""
+    went out or waits in another channel, or went out in full ([Publish a copy in X],
+    [Publish again in X]); one already scheduled ([Reschedule] [Keep]); posts that would
+    go out at night ([Move to 09:00] [Keep night times]). Otherwise schedule at once."""
     _ = context.translate
     usage = _(
         "Usage: /publish ID [channel] [start] [every]\n"
