@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,19 +91,7 @@ async def import_article(
         imported_by=actor_id,
         imported_at=at,
     )
-    for post in posts:
-        segment_row = Segment(
-            channel_id=channel_row.id,
-            position=post.position,
-            kind=post.kind,
-            html=post.html,
-            text=post.text,
-        )
-        segment_row.lessons = [
-            Lesson(position=index, text=lesson.text, question=lesson.question)
-            for index, lesson in enumerate(post.lessons)
-        ]
-        article.segments.append(segment_row)
+    article.segments.extend(segment_rows(posts, channel_row.id))
     await article_queries.add_article(session, article)
     await record(
         session,
@@ -114,6 +103,26 @@ async def import_article(
         channel_id=channel_row.id,
     )
     return ImportResult(article, True, posts)
+
+
+def segment_rows(posts: Sequence[Post], channel_id: int) -> list[Segment]:
+    """Draft rows for ``posts`` (with their lessons), for a channel: what an import stores,
+    and what a copy of an article for another channel starts from."""
+    rows = []
+    for post in posts:
+        row = Segment(
+            channel_id=channel_id,
+            position=post.position,
+            kind=post.kind,
+            html=post.html,
+            text=post.text,
+        )
+        row.lessons = [
+            Lesson(position=index, text=lesson.text, question=lesson.question)
+            for index, lesson in enumerate(post.lessons)
+        ]
+        rows.append(row)
+    return rows
 
 
 def posts_from_segments(segments: list[Segment]) -> list[Post]:

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Scope
+from bot.articles.importer import posts_from_segments, segment_rows
 from bot.channels import steered_channel_ids
-from db.models import Article, Channel, Lesson, Segment
+from db.models import Article, Channel
 from db.queries import articles as queries
 from db.queries.audit import record
 
@@ -73,19 +74,7 @@ async def copy_for_channel(
         imported_by=actor_id,
         imported_at=at,
     )
-    for segment in article.segments:
-        row = Segment(
-            channel_id=channel.id,
-            position=segment.position,
-            kind=segment.kind,
-            html=segment.html,
-            text=segment.text,
-        )
-        row.lessons = [
-            Lesson(position=lesson.position, text=lesson.text, question=lesson.question)
-            for lesson in segment.lessons
-        ]
-        copy.segments.append(row)
+    copy.segments.extend(segment_rows(posts_from_segments(article.segments), channel.id))
     await queries.add_article(session, copy)
     await record(
         session, actor_id, "copy", f"article:{copy.id}", {"from": article.id},

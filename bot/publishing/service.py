@@ -57,6 +57,16 @@ def next_item(article: Article) -> Segment | Poll | None:
     return None
 
 
+async def _article_for(
+    session: AsyncSession, article_id: int, channel: ChannelConfig, now: datetime
+) -> tuple[Article, Channel]:
+    """The article with its posts, and the channel's row; no such article is refused."""
+    article = await article_with_segments(session, article_id)
+    if article is None:
+        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
+    return article, await ensure_channel(session, channel, now)
+
+
 async def schedule_article(
     session: AsyncSession,
     article_id: int,
@@ -71,10 +81,7 @@ async def schedule_article(
     """Give each segment not yet posted its time, ``every`` apart from ``start`` (night
     times moved to 09:00 with ``mornings``), and each lesson its polls; refused (nothing
     changed) when the article cannot go there now."""
-    article = await article_with_segments(session, article_id)
-    if article is None:
-        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
-    channel_row = await ensure_channel(session, channel, now)
+    article, channel_row = await _article_for(session, article_id, channel, now)
     todo = _segments_to_schedule(article, channel_row, channel)
     spacing = every or channel.post_spacing
     times = spread(start, spacing, len(todo), channel.zone, mornings=mornings)
@@ -136,10 +143,7 @@ async def planned_times(
     """The times ``schedule_article`` (``reschedule_article`` when ``again``) would give,
     changing nothing: what the admin is asked about before it is done. Refused for the
     same reasons they refuse."""
-    article = await article_with_segments(session, article_id)
-    if article is None:
-        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
-    channel_row = await ensure_channel(session, channel, now)
+    article, channel_row = await _article_for(session, article_id, channel, now)
     todo = (
         _segments_to_reschedule(article, channel_row)
         if again
@@ -178,10 +182,7 @@ async def reschedule_article(
 ) -> Scheduled:
     """New times for what is still waiting, in the channel it waits for; what already went
     out (or is going out now) stays. Unpauses, as scheduling does."""
-    article = await article_with_segments(session, article_id)
-    if article is None:
-        raise PublishingError(N_("There is no article {id}; see /articles."), id=article_id)
-    channel_row = await ensure_channel(session, channel, now)
+    article, channel_row = await _article_for(session, article_id, channel, now)
     todo = _segments_to_reschedule(article, channel_row)
     spacing = every or channel.post_spacing
     times = spread(start, spacing, len(todo), channel.zone, mornings=mornings)
