@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import os
 import re
 import tomllib
@@ -132,6 +133,12 @@ class Pattern(str):
     __slots__ = ()
 
 
+class Network(str):
+    """An IP network such as ``10.0.0.0/8`` (or one address)."""
+
+    __slots__ = ()
+
+
 def _decode(kind: type, value: Any) -> Any:
     """msgspec's hook for the types above: a ValueError becomes a message at the key."""
     if isinstance(value, kind):
@@ -155,6 +162,12 @@ def _decode(kind: type, value: Any) -> Any:
         except re.error as exc:
             raise ValueError(f"expected regular expressions; {value!r}: {exc}") from exc
         return Pattern(value)
+    if kind is Network:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except (ValueError, TypeError) as exc:
+            raise ValueError("expected an IP network like '10.1.2.0/24'") from exc
+        return Network(value)
     if kind is Secret:
         if not isinstance(value, str):
             raise ValueError("expected a string")
@@ -176,6 +189,7 @@ class _KeyError(ValueError):
 
 
 PollOption = Annotated[str, Meta(min_length=1, max_length=100)]
+_WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
 
 class _Strict(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -206,11 +220,18 @@ class ChannelConfig(_Strict, frozen=True):
     # those its admins grant with /grant (moderators): they act on this channel only.
     admins: list[int] = []
     moderators: list[int] = []
+    # RSS or Atom feeds whose new items are imported as drafts and offered to the admins.
+    feeds: list[str] = []
+    # Publish a feed's new items by themselves, with the channel's spacing (no question).
+    auto_publish: bool = False
 
     def __post_init__(self) -> None:
         for key, chat in (("chat", self.chat), ("discussion_group", self.discussion_group)):
             if isinstance(chat, str) and not _USERNAME.match(chat):
                 raise _KeyError(key, "expected a chat id like -1001234567890 or a @username")
+        for feed in self.feeds:
+            if not _WEB_ADDRESS.match(feed) or len(feed) > 2048:
+                raise _KeyError("feeds", f"expected http:// or https:// addresses, not {feed!r}")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -249,6 +270,19 @@ class ArticleConfig(_Strict, frozen=True):
     max_file_bytes: Annotated[int, Meta(ge=1)] = 1_000_000
     # Each lesson becomes a poll: past this an article is refused with the count.
     max_lessons: Annotated[int, Meta(ge=1, le=500)] = 50
+    # Pages fetched from a link or a feed (``bot.articles.fetching``).
+    max_page_bytes: Annotated[int, Meta(ge=1)] = 5_000_000
+    fetch_timeout: Duration = Duration(seconds=20)
+    fetch_max_redirects: Annotated[int, Meta(ge=0, le=20)] = 5
+    # Whether a link may lead to a private, loopback, link-local or metadata address (the
+    # operator's own network): never, unless the operator says so (the emulator does).
+    fetch_private_addresses: bool = False
+    # Networks allowed even so, e.g. an intranet CMS: ["10.1.2.0/24"].
+    fetch_allowed_networks: list[Network] = []
+    # A page with less article text than this is not an article (a front page, a stub).
+    min_article_words: Annotated[int, Meta(ge=1)] = 80
+    # How often each channel's feeds are checked.
+    feed_interval: Duration = Duration(minutes=15)
 
     def __post_init__(self) -> None:
         if self.target_length > self.max_length:

@@ -81,7 +81,7 @@ def expected_shown(config: Config | Path) -> list[str]:
     computed from the article, not from another run of the bot."""
     if isinstance(config, Path):
         config = load_config(config, env={})
-    *_, posts = build_posts(SAMPLE_ARTICLE.read_bytes(), config, name="a.txt")
+    posts = build_posts(SAMPLE_ARTICLE.read_bytes(), config, name="a.txt").posts
     shown: list[str] = []
     for post in posts:
         shown.append(post.text)

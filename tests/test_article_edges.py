@@ -25,7 +25,7 @@ def _config(**articles: object) -> Config:
 
 def _posts(text: str, **articles: object) -> list[tuple[str, int]]:
     config = _config(**articles)
-    *_, posts = build_posts(text.encode("utf-8"), config, name="a.txt", language="en")
+    posts = build_posts(text.encode("utf-8"), config, name="a.txt", language="en").posts
     return [(post.html, len(post.lessons)) for post in posts]
 
 

@@ -154,7 +154,9 @@ def test_markdown_structure_nested_lists_rtl_and_emoji() -> None:
     assert "<i>Country — Tariff — Since</i>\n<b>Alpha</b> — 10%; 2024" in joined
     assert "<blockquote>A quote in a blockquote, by someone who knows.</blockquote>" in joined
     assert "זהו פסקה בעברית עם אימוג'י 🎉🎉" in joined
-    assert posts[-1].html.endswith('<a href="https://example.org/news/tariffs">Source</a>')
+    # The first post, beside the title and lead, links to the original.
+    assert posts[0].html.endswith('<a href="https://example.org/news/tariffs">Source</a>')
+    assert "Source" not in posts[-1].text
 
 
 def test_html_page_main_content_without_navigation_or_footer() -> None:

@@ -125,7 +125,7 @@ async def test_custom_poll_options_are_the_published_polls_options(tmp_path: Pat
         assert {tuple(o["text"] for o in poll["options"]) for poll in polls} == {tuple(options)}
 
 
-async def test_source_link_off_leaves_the_last_post_without_the_link(tmp_path: Path) -> None:
+async def test_source_link_off_leaves_the_first_post_without_the_link(tmp_path: Path) -> None:
     for source_link, expected in ((True, True), (False, False)):
         async with running_harness(
             tmp_path / str(source_link), articles={"source_link": source_link}

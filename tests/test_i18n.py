@@ -19,5 +19,5 @@ def test_russian_channel_gets_russian_texts_and_english_is_the_fallback() -> Non
 def test_source_link_label_follows_the_channel_language() -> None:
     text = "---\nsource: https://example.org/a\n---\nЗаголовок\nТекст статьи.\n"
     document = parse_article(text, ArticleConfig())
-    assert segment(document, ArticleConfig(), "ru")[-1].html.endswith(">Источник</a>")
-    assert segment(document, ArticleConfig(), "en")[-1].html.endswith(">Source</a>")
+    assert segment(document, ArticleConfig(), "ru")[0].html.endswith(">Источник</a>")
+    assert segment(document, ArticleConfig(), "en")[0].html.endswith(">Source</a>")

@@ -1,7 +1,8 @@
 """Editor overrides at the top of an article: a ``---`` fenced block of ``key: value`` lines.
 
 Keys: ``title``, ``source`` (URL), ``language``, ``lessons`` (``auto``, ``none``,
-or the 1-based numbers of the lists that are lessons, e.g. ``1, 3``).
+or the 1-based numbers of the lists that are lessons, e.g. ``1, 3``); ``author`` and
+``date`` (shown under the title), ``image`` (the lead image's URL).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from bot.articles.errors import ArticleError
 from bot.i18n import N_
 
-KNOWN_KEYS = frozenset({"title", "source", "url", "language", "lessons"})
+KNOWN_KEYS = frozenset({"title", "source", "url", "language", "lessons", "author", "date", "image"})
 
 
 def split_front_matter(text: str, *, strict: bool = True) -> tuple[dict[str, str], str]:

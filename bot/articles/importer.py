@@ -23,24 +23,43 @@ class ImportResult:
     article: Article
     created: bool
     posts: list[Post]
+    # Imported again from its link: whether the page's article text differs now.
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class BuiltArticle:
+    """The pure part of an import: what would be stored."""
+
+    text: str
+    title: str
+    source_format: str
+    source_url: str | None
+    posts: list[Post]
 
 
 def build_posts(
-    data: bytes,
+    data: bytes | str,
     config: Config,
     *,
     name: str = "article",
     source_format: SourceFormat | None = None,
     lessons: str | None = None,
     language: str | None = None,
-) -> tuple[str, str, str, str | None, list[Post]]:
-    """Pure part of an import: (text, title, format, source url, posts). Raises ArticleError."""
-    text = decode_article(data, config.articles, name)
+    source_url: str | None = None,
+) -> BuiltArticle:
+    """Raises ArticleError. ``data`` as text was decoded already (a fetched page, whose
+    size limit is its own); ``source_url`` overrides the article's own."""
+    text = data if isinstance(data, str) else decode_article(data, config.articles, name)
     document = parse_article(
         text, config.articles, source_format=source_format, filename=name, lessons=lessons
     )
+    if source_url is not None:
+        document.source_url = source_url
     posts = segment(document, config.articles, language or document.language)
-    return text, plain(document.title), document.source_format, document.source_url, posts
+    return BuiltArticle(
+        text, plain(document.title), document.source_format, document.source_url, posts
+    )
 
 
 async def import_article(
@@ -56,7 +75,7 @@ async def import_article(
     at: datetime,
 ) -> ImportResult:
     """Store the article with its segments and lessons; nothing is stored if anything fails."""
-    text, title, kind, source_url, posts = build_posts(
+    built = build_posts(
         data,
         config,
         name=name,
@@ -64,9 +83,28 @@ async def import_article(
         lessons=lessons,
         language=channel.language,
     )
-    digest = content_hash(text)
+    return await store_article(
+        session, built, channel, digest=content_hash(built.text), name=name,
+        actor_id=actor_id, at=at,
+    )  # fmt: skip
+
+
+async def store_article(
+    session: AsyncSession,
+    built: BuiltArticle,
+    channel: ChannelConfig,
+    *,
+    digest: str,
+    name: str,
+    actor_id: int | None,
+    at: datetime,
+    existing: Article | None = None,
+) -> ImportResult:
+    """The article stored for ``channel``, or ``existing`` (else the one with this digest
+    there) when it was imported before."""
     channel_row = await ensure_channel(session, channel, at)
-    existing = await article_queries.article_by_hash(session, digest, channel_row.id)
+    if existing is None:
+        existing = await article_queries.article_by_hash(session, digest, channel_row.id)
     if existing is not None:
         stored = await article_queries.article_with_segments(session, existing.id)
         assert stored is not None
@@ -79,19 +117,20 @@ async def import_article(
             at=at,
             channel_id=stored.channel_id,
         )
-        return ImportResult(stored, False, posts_from_segments(stored.segments))
+        changed = stored.content_hash != digest
+        return ImportResult(stored, False, posts_from_segments(stored.segments), changed)
     article = Article(
         channel_id=channel_row.id,
         content_hash=digest,
-        title=title,
-        source_url=source_url,
-        source_format=kind,
+        title=built.title,
+        source_url=built.source_url,
+        source_format=built.source_format,
         language=channel.language,
-        raw_text=text,
+        raw_text=built.text,
         imported_by=actor_id,
         imported_at=at,
     )
-    article.segments.extend(segment_rows(posts, channel_row.id))
+    article.segments.extend(segment_rows(built.posts, channel_row.id))
     await article_queries.add_article(session, article)
     await record(
         session,
@@ -102,7 +141,7 @@ async def import_article(
         at=at,
         channel_id=channel_row.id,
     )
-    return ImportResult(article, True, posts)
+    return ImportResult(article, True, built.posts)
 
 
 def segment_rows(posts: Sequence[Post], channel_id: int) -> list[Segment]:

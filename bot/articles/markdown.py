@@ -256,4 +256,5 @@ def parse_markdown(
         source_format="markdown",
         source_url=meta.get("source") or meta.get("url"),
         language=meta.get("language"),
+        meta=dict(meta),
     )

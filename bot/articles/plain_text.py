@@ -163,4 +163,5 @@ def parse_plain_text(
         source_format="text",
         source_url=meta.get("source") or meta.get("url"),
         language=meta.get("language"),
+        meta=dict(meta),
     )

@@ -30,6 +30,7 @@ from bot.articles.inline import (
     plain,
     slice_inline,
     split_to_fit,
+    text_inline,
     to_html,
     with_marks,
 )
@@ -220,6 +221,11 @@ def _sections(document: Document, budget: int, keep_boilerplate: bool) -> list[_
     title = _Section(
         SegmentKind.TITLE, _split_inline_units(document.title, budget, "title", ("b",))
     )
+    byline = " · ".join(
+        value for key in ("author", "date") if (value := document.meta.get(key, "").strip())
+    )
+    if byline:
+        title.units.extend(_block_units(Paragraph(with_marks(text_inline(byline), "i")), budget))
     blocks = list(document.blocks)
     if blocks and isinstance(blocks[0], Paragraph):
         title.units.extend(_block_units(blocks.pop(0), budget))
@@ -331,7 +337,8 @@ def segment(document: Document, settings: ArticleConfig, language: str | None = 
         if settings.progress_marks and total > 1:
             mark = f"({position + 1}/{total})"
             html, text = html + SEPARATOR + mark, text + SEPARATOR + mark
-        if link_reserve and position == total - 1 and document.source_url:
+        if link_reserve and position == 0 and document.source_url:
+            # In the first post, beside the title and lead: where readers decide to read on.
             href = escape_attribute(document.source_url)
             html += f'{SEPARATOR}<a href="{href}">{to_html((Run(source_label),))}</a>'
             text += SEPARATOR + source_label

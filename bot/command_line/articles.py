@@ -66,13 +66,13 @@ async def _preview(args: argparse.Namespace) -> int:
             {"token": "1000:preview-only-placeholder-token", "channels": [{"chat": -1}]}, env={}
         )
         data = read_article(args.source, config)
-        *_, posts = build_posts(
+        posts = build_posts(
             data,
             settings,
             name=Path(args.source).name,
             source_format=args.format,
             lessons=args.lessons,
-        )
+        ).posts
         options = settings.channels[0].poll_options
     else:
         from bot.runtime.database import database

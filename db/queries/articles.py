@@ -22,6 +22,18 @@ async def article_by_hash(
     )
 
 
+async def article_by_source(
+    session: AsyncSession, urls: Iterable[str], channel_id: int
+) -> Article | None:
+    """The latest article imported for this channel from one of these links."""
+    return await session.scalar(
+        select(Article)
+        .where(Article.source_url.in_(list(urls)), Article.channel_id == channel_id)
+        .order_by(Article.id.desc())
+        .limit(1)
+    )
+
+
 async def article_with_segments(session: AsyncSession, article_id: int) -> Article | None:
     return await session.scalar(
         select(Article)
