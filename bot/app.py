@@ -20,6 +20,8 @@ from telegram.ext import Application
 
 import handlers
 from bot.access import Access
+from bot.articles.feeds import FeedJobs
+from bot.articles.links import LinkJobs
 from bot.clock import Clock, ServerClock, SystemClock
 from bot.config import Config, DatabaseUnavailable
 from bot.i18n import translator
@@ -36,6 +38,7 @@ from bot.runtime.polling import poll_until
 from bot.runtime.scheduling import Schedule
 from bot.runtime.services import SERVICES_KEY, Services
 from bot.runtime.single_process import hold_database, sqlite_file
+from bot.runtime.sources import Sources
 from bot.runtime.storage import (
     OutageAnswers,
     StorageUnavailable,
@@ -75,6 +78,7 @@ class Parts:
     summaries: SummaryJobs
     publisher: Publisher
     schedule: Schedule
+    sources: Sources
 
 
 class NewsBot:
@@ -191,6 +195,9 @@ class NewsBot:
             wakeup=wakeup,
             lease=lease,
         )
+        sources = Sources(
+            LinkJobs(sessions, config, clock), FeedJobs(sessions, config, clock, access), clock
+        )
         application.bot_data[SERVICES_KEY] = Services(
             config=config,
             sessions=sessions,
@@ -200,6 +207,7 @@ class NewsBot:
             summaries=summaries,
             outbox=outbox,
             wake=wakeup.set,
+            fetch=sources.wake,
             refresh_menu=handlers.refresh_menu,
         )
         handlers.register(application)
@@ -221,7 +229,9 @@ class NewsBot:
             summaries=summaries,
             publisher=publisher,
             schedule=schedule,
+            sources=sources,
         )
+        await sources.feeds.follow_configured()
         await schedule.check_rights()
         for check in await people_checks(bot, config):
             if not check.ok:
@@ -268,6 +278,13 @@ class NewsBot:
         """Run what is due now (see ``bot.runtime.scheduling``); when the next post is due."""
         return await self.parts.schedule.tick()
 
+    async def fetch_due(self) -> int:
+        """Import the links admins sent and check the feeds that are due, now: what the
+        sources' loop does in ``run``, for the demo and tests on a manual clock."""
+        done = await self.parts.sources.run_due()
+        await self.parts.outbox.send_due()
+        return done
+
     async def handle_pending(self) -> int:
         """Fetch and handle what Telegram holds now, and send the replies: one step of ``run``
         without waiting, for the demo and tests on a manual clock."""
@@ -293,6 +310,9 @@ class NewsBot:
                 jobs.create_task(self._poll(stop), name="newsbot: polling intake")
             if self.use_scheduler:
                 jobs.create_task(parts.schedule.run(stop), name="newsbot: schedule")
+                jobs.create_task(
+                    parts.sources.run(stop, on_done=parts.outbox.wake), name="newsbot: sources"
+                )
 
     async def _poll(self, stop: asyncio.Event) -> None:
         parts = self.parts

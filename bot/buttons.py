@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from db.models import Button
 
@@ -47,6 +48,34 @@ def make_button(
         )
     )
     return PREFIX + token
+
+
+Choice = tuple[str, str, str | None]  # a button: label, action, argument
+
+
+def keyboard(
+    session: AsyncSession,
+    rows: list[list[Choice]],
+    *,
+    user_id: int,
+    chat_id: int,
+    at: datetime,
+    lifetime: timedelta = BUTTON_LIFETIME,
+) -> tuple[InlineKeyboardMarkup, list[str]]:
+    """A keyboard of (label, action, argument) buttons for one user in one chat, and the
+    tokens the outbox binds to the message it goes out with."""
+    markup, data = [], []
+    for row in rows:
+        line = []
+        for label, action, argument in row:
+            callback = make_button(
+                session, user_id=user_id, chat_id=chat_id, action=action, argument=argument,
+                at=at, lifetime=lifetime,
+            )  # fmt: skip
+            data.append(callback)
+            line.append(InlineKeyboardButton(label, callback_data=callback))
+        markup.append(line)
+    return InlineKeyboardMarkup(markup), buttons_in(*data)
 
 
 def token_of(callback_data: str) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # since a stray "migrations" folder in the working directory would shadow it.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # The newest revision in migrations/versions (a test checks Alembic agrees).
-HEAD = "0011"
+HEAD = "0012"
 # The key of the PostgreSQL advisory lock under which one of several processes started
 # together migrates while the others wait (any number no other application uses).
 MIGRATION_LOCK_KEY = 0x6E657773626F74  # "newsbot"

@@ -535,3 +535,66 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class LinkImport(Base):
+    """An admin's link to import: stored with the message and fetched by the link job, so
+    a page that takes seconds to answer never holds the updates' transaction, and a
+    restart between the two resumes it."""
+
+    __tablename__ = "link_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    lessons: Mapped[str | None] = mapped_column(String(200))
+    requested_by: Mapped[int] = mapped_column(BigInteger)  # who hears how it went
+    requested_at: Mapped[datetime]
+    # Taken by a process until then (several processes: one fetches it).
+    claimed_until: Mapped[datetime | None]
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Feed(Base):
+    """An RSS or Atom feed a channel follows (from the configuration or ``/feeds add``)."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("channel_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    # In the configuration: removed there, not by /feeds.
+    from_config: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime]
+    next_check_at: Mapped[datetime] = mapped_column(index=True)
+    checked_at: Mapped[datetime | None]
+    # Conditional requests: what the feed's server said last time.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_item_title: Mapped[str | None] = mapped_column(Text)
+    last_item_at: Mapped[datetime | None]
+    # Why the last check failed (admins were told once); None while it works.
+    failure: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedItem(Base):
+    """An item seen in a channel's feeds, by its guid (or link): never offered twice,
+    whichever feed it comes from, however it is edited."""
+
+    __tablename__ = "feed_items"
+    __table_args__ = (UniqueConstraint("channel_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the guid, else the link
+    link: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[datetime]
+    # "pending" until its page is imported and the admins asked; then "offered",
+    # "published" (auto_publish), "failed" (told why), "skipped", or "seen" (there before
+    # the feed was followed).
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))

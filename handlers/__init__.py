@@ -85,6 +85,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             guarded(importing),
         )
     )
+    # A link sent alone is an article to import (for an admin; others hear they may not).
+    application.add_handler(
+        MessageHandler(
+            private & filters.TEXT & filters.Regex(r"^\s*https?://\S+\s*$"), guarded(importing)
+        )
+    )
     application.add_handler(
         ChatMemberHandler(membership.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )

@@ -16,7 +16,7 @@ from bot.buttons import ButtonRefused, claim_button
 from bot.errors import NewsbotError
 from bot.telegram.html import escape
 from db.models import Button
-from handlers import admin, moderation, privacy, roles, schedule, summary
+from handlers import admin, feeds, moderation, privacy, roles, schedule, summary
 from handlers.buttons import answer
 from handlers.common import Context, reply
 
@@ -37,6 +37,8 @@ ACTIONS: dict[str, Action] = {
         Action(privacy.FORGET, privacy.forget_answer),
         Action("unban", moderation.unban_pressed),
         Action("import_to", admin.import_to_pressed, admin=True),
+        Action("import_link_to", admin.import_link_to_pressed, admin=True),
+        Action("feed_skip", feeds.skip_pressed, admin=True),
         Action("article", admin.article_pressed, admin=True),
         Action("preview", admin.preview_pressed, admin=True),
         Action("preview_page", admin.preview_page_pressed, admin=True),

@@ -8,6 +8,7 @@ idle bot does not carry them (``bench/idle_memory_bench.py``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +18,14 @@ from bot import outbox
 from bot.articles.errors import ArticleError
 from bot.articles.importer import import_article, posts_from_segments
 from bot.articles.library import find_article, recent_articles
+from bot.articles.links import article_choices, check_link, request_import
 from bot.articles.preview import default_poll_options
 from bot.channels import steered_channel_ids, stored_channel
 from bot.config import ChannelConfig
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.numbers import fits_row_id, typed_number
 from bot.publishing import report
+from bot.publishing.report import next_steps
 from bot.publishing.service import (
     PublishingError,
     finished_recently,
@@ -43,8 +46,12 @@ def article_id_in(words: list[str]) -> int | None:
     return number
 
 
+LINK = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+
+
 async def import_command(update: Update, context: Context) -> None:
-    """/import as the caption of a file, or in reply to one: store the article."""
+    """/import as the caption of a file, or in reply to one, or with a link; or a link
+    sent alone: store the article (a link is fetched by the sources' loop)."""
     _ = context.translate
     message = update.effective_message
     assert message is not None
@@ -52,15 +59,22 @@ async def import_command(update: Update, context: Context) -> None:
         message.reply_to_message.document if message.reply_to_message else None
     )
     config = context.services.config
-    usage = _("Send the article as a file with the caption /import [channel] [lessons=1,3].")
-    if document is None:
+    usage = _(
+        "Send the article as a file with the caption /import [channel] [lessons=1,3], "
+        "or send its link."
+    )
+    text = (message.text or "").strip()
+    words = [] if LINK.fullmatch(text) else arguments(update, context)
+    link = text if LINK.fullmatch(text) else next((w for w in words if LINK.fullmatch(w)), None)
+    if document is None and link is None:
         await reply(update, usage)
         return
-    words = arguments(update, context)
     keys = steered_keys(context)
     named: str | None = keys[0] if len(keys) == 1 else None
     lessons = None
     for word in words:
+        if word == link:
+            continue
         if word in keys:
             named = word
         elif word.startswith("lessons=") and len(word) <= 200:
@@ -68,6 +82,10 @@ async def import_command(update: Update, context: Context) -> None:
         else:
             await reply(update, usage)
             return
+    if link is not None:
+        await _ask_or_import_link(update, context, link, lessons, named, keys)
+        return
+    assert document is not None
     if document.file_size and document.file_size > config.articles.max_file_bytes:
         await reply(
             update,
@@ -86,6 +104,51 @@ async def import_command(update: Update, context: Context) -> None:
                     buttons=tokens)  # fmt: skip
         return
     await _import(update, context, request, config.channel(named))
+
+
+async def _ask_or_import_link(
+    update: Update,
+    context: Context,
+    link: str,
+    lessons: str | None,
+    named: str | None,
+    keys: list[str],
+) -> None:
+    _ = context.translate
+    check_link(link, context.services.config)  # a bad link is answered before any question
+    if named is not None:
+        await _import_link(update, context, link, lessons, context.services.config.channel(named))
+        return
+    arguments_of = {key: json.dumps([key, link, lessons]) for key in keys}
+    if any(len(argument) > 1000 for argument in arguments_of.values()):
+        await reply(update, _("Name the channel too: /import LINK CHANNEL."))
+        return
+    markup, tokens = offer(update, [[(key, "import_link_to", arguments_of[key])] for key in keys])
+    await reply(update, _("Which channel is this article for?"), markup=markup, buttons=tokens)
+
+
+async def import_link_to_pressed(update: Update, context: Context, button: Button) -> None:
+    """The channel picked for a link: checked against the presser's channels."""
+    key, link, lessons = json.loads(button.argument or "[]")
+    if not context.scope.steers(key):
+        _ = context.translate
+        await reply(update, _("You are not an admin of that channel."))
+        return
+    await _import_link(update, context, link, lessons, context.services.config.channel(key))
+
+
+async def _import_link(
+    update: Update, context: Context, link: str, lessons: str | None, channel: ChannelConfig
+) -> None:
+    _ = context.translate
+    user = update.effective_user
+    assert user is not None
+    await request_import(
+        context.session, channel, link, lessons=lessons, requested_by=user.id, at=context.now
+    )
+    context.services.fetch()
+    await reply(update, _("Fetching {url} for {channel}…").format(
+        url=report.escape(link), channel=report.escape(channel.key)))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -145,33 +208,10 @@ def steered_keys(context: Context) -> list[str]:
     return [c.key for c in context.services.config.channels if context.scope.steers(c.key)]
 
 
-_Choice = tuple[str, str, str | None]  # a button: label, action, argument
-
-
-def next_steps(_: Translator, article_id: int, state: str) -> list[list[_Choice]]:
-    """What can be done with an article in its state: [Publish now] [Schedule…] for a
-    draft; [Reschedule…] [Pause] [Cancel…] while it is scheduled; [Resume] [Cancel…]
-    while paused; nothing once it is done."""
-    argument = str(article_id)
-    steps: dict[str, list[list[_Choice]]] = {
-        "draft": [[(_("Publish now"), "publish_now", argument),
-                   (_("Schedule…"), "schedule", argument)]],
-        "scheduled": [[(_("Reschedule…"), "schedule", argument), (_("Pause"), "pause", argument),
-                       (_("Cancel…"), "cancel_ask", argument)]],
-        "paused": [[(_("Resume"), "resume", argument), (_("Cancel…"), "cancel_ask", argument)]],
-        "done": [],
-    }  # fmt: skip
-    return steps[state]
-
-
 def article_buttons(update: Update, article_id: int, state: str = "draft") -> dict[str, Any]:
     """[Preview] and the next steps that fit the article's state, as ``reply`` keyword
     arguments."""
-    _ = language_of(update)
-    steps = next_steps(_, article_id, state)
-    preview: _Choice = (_("Preview"), "preview", str(article_id))
-    rows = [[preview, *steps[0]], *steps[1:]] if steps else [[preview]]
-    markup, tokens = offer(update, rows)
+    markup, tokens = offer(update, article_choices(language_of(update), article_id, state))
     return {"markup": markup, "buttons": tokens}
 
 

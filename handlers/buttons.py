@@ -5,39 +5,22 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import unit_of_work
-from bot.buttons import buttons_in, make_button
+from bot.buttons import Choice, keyboard
 
 log = logging.getLogger(__name__)
 
 
-def offer(
-    update: Update, rows: list[list[tuple[str, str, str | None]]]
-) -> tuple[InlineKeyboardMarkup, list[str]]:
+def offer(update: Update, rows: list[list[Choice]]) -> tuple[InlineKeyboardMarkup, list[str]]:
     """A keyboard of (label, action, argument) buttons for the update's user in its chat."""
     unit = unit_of_work.current()
     user, chat = update.effective_user, update.effective_chat
     assert user is not None
     assert chat is not None
-    keyboard, data = [], []
-    for row in rows:
-        line = []
-        for label, name, argument in row:
-            callback = make_button(
-                unit.session,
-                user_id=user.id,
-                chat_id=chat.id,
-                action=name,
-                argument=argument,
-                at=unit.now,
-            )
-            data.append(callback)
-            line.append(InlineKeyboardButton(label, callback_data=callback))
-        keyboard.append(line)
-    return InlineKeyboardMarkup(keyboard), buttons_in(*data)
+    return keyboard(unit.session, rows, user_id=user.id, chat_id=chat.id, at=unit.now)
 
 
 async def answer(query: CallbackQuery, text: str | None) -> None:

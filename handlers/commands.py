@@ -28,7 +28,7 @@ from bot.moderation.actions import channel_of_group, speaks_for_staff
 from bot.outbox import release_waiting
 from bot.responses.comments import remember_user
 from bot.telegram.html import bold, escape
-from handlers import admin, export, moderation, privacy, roles, schedule, subscriber, summary
+from handlers import admin, export, feeds, moderation, privacy, roles, schedule, subscriber, summary
 from handlers.common import Context, GroupHandler, Handler, reply
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,11 @@ COMMANDS: tuple[Command, ...] = (
             N_("/audit — recent moderation and admin actions")),
     # For admins
     Command("import", admin.import_command, "admin",
-            N_("Import an article (send a file with this caption)"),
-            N_("/import — send an article file with this caption")),
+            N_("Import an article from a file or a link"),
+            N_("/import [LINK] — send an article file with this caption, or a link")),
+    Command("feeds", feeds.feeds_command, "admin",
+            N_("Feeds the channel follows"),
+            N_("/feeds [add LINK | remove NUMBER] — the feeds a channel follows")),
     Command("articles", admin.articles_command, "admin",
             N_("Imported articles"), N_("/articles — imported articles")),
     Command("preview", admin.preview_command, "admin",

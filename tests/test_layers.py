@@ -60,7 +60,7 @@ def test_heavy_libraries_are_not_loaded_at_start_up() -> None:
     probe = (
         "import sys, bot.app, bot.cli, handlers; "
         "print(sorted(m for m in ('PIL', 'lxml', 'trafilatura', 'stop_words', "
-        "'snowballstemmer') if m in sys.modules))"
+        "'snowballstemmer', 'feedparser') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],

@@ -73,12 +73,14 @@ def _decode(fetched: Fetched) -> str:
         return fetched.body.decode("utf-8", errors="replace")
 
 
-def read_page(page: WebPage, config: Config, language: str | None) -> BuiltArticle:
+def read_page(
+    page: WebPage, config: Config, language: str | None, lessons: str | None = None
+) -> BuiltArticle:
     """The page's article as posts; ``ArticleError`` when it is not one."""
     try:
         built = build_posts(
             page.text, config, name=page.url, source_format=page.kind, language=language,
-            source_url=page.url,
+            source_url=page.url, lessons=lessons,
         )  # fmt: skip
     except ArticleError as exc:
         if exc.message in _NO_TEXT:

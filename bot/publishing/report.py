@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.constants import MessageLimit
 
+from bot.buttons import Choice
 from bot.i18n import Translator, counted
 from bot.publishing.service import ArticleStatus, Scheduled
 from bot.rights import reason_in
@@ -115,7 +116,7 @@ def articles_text(_: Translator, rows: Sequence[ArticleRow], zones: dict[str, Zo
     """Each article with its channel and where it stands; titles that read alike carry
     when they were imported, so the admin can tell them apart."""
     if not rows:
-        return _("No articles yet. Send a file with the caption /import.")
+        return _("No articles yet. Send a file with the caption /import, or a link.")
     lines = [bold(_("Articles"))]
     shown = [shorten(row.article.title, 50).casefold() for row in rows]
     for row, title in zip(rows, shown, strict=True):
@@ -232,3 +233,19 @@ def schedule_state(_: Translator, article: Article, zone: ZoneInfo) -> str:
         out = _("{posted}/{count} out").format(posted=posted, count=len(article.segments))
         return out + ", " + _("cancelled")
     return _("not scheduled yet")
+
+
+def next_steps(_: Translator, article_id: int, state: str) -> list[list[Choice]]:
+    """What can be done with an article in its state: [Publish now] [Schedule…] for a
+    draft; [Reschedule…] [Pause] [Cancel…] while it is scheduled; [Resume] [Cancel…]
+    while paused; nothing once it is done."""
+    argument = str(article_id)
+    steps: dict[str, list[list[Choice]]] = {
+        "draft": [[(_("Publish now"), "publish_now", argument),
+                   (_("Schedule…"), "schedule", argument)]],
+        "scheduled": [[(_("Reschedule…"), "schedule", argument), (_("Pause"), "pause", argument),
+                       (_("Cancel…"), "cancel_ask", argument)]],
+        "paused": [[(_("Resume"), "resume", argument), (_("Cancel…"), "cancel_ask", argument)]],
+        "done": [],
+    }  # fmt: skip
+    return steps[state]

@@ -29,5 +29,7 @@ class Services:
     outbox: OutboxSender
     # Ask the scheduler to look at the database again (after a schedule changed).
     wake: Callable[[], None] = lambda: None
+    # Ask the sources' loop to fetch now (an admin sent a link, added a feed).
+    fetch: Callable[[], None] = lambda: None
     # Set one person's command menu to what their scope allows now (after a /grant).
     refresh_menu: Callable[[Bot, Scope], Awaitable[None]] | None = None
