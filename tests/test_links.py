@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,8 +79,8 @@ async def test_each_page_that_is_not_an_article_is_refused_saying_which(site: Si
         "the page is a front page or a list of links, not an article"
     )
     assert re.fullmatch(
-        r"the page has only \d+ words of article text: a paywall, a teaser or a stub, "
-        r"not the article",
+        r"the page has too little article text for an article \(word count: \d+\): "
+        r"a paywall, a teaser or a stub",
         await _refusal(site, "/paywalled"),
     )
     assert "PDF document" in await _refusal(site, "/report.pdf")
@@ -121,7 +122,7 @@ async def test_a_page_that_does_not_answer_in_time_is_refused(site: Site) -> Non
     site.routes["/slow"] = slow
     refusal = await _refusal(site, "/slow", fetch_timeout="1s")
     site_never_finishes.set()
-    assert refusal == "the page did not answer within 1 seconds"
+    assert refusal == "the page did not answer in time (limit: 1 s)"
 
 
 async def test_private_addresses_are_refused_after_dns_and_after_redirects(site: Site) -> None:
@@ -161,4 +162,35 @@ async def test_private_addresses_are_refused_after_dns_and_after_redirects(site:
     site.redirect("/to-file", "file:///etc/passwd")
     assert await _refusal(site, "/to-file", **allowed) == (
         "only http:// and https:// links can be fetched"
+    )
+
+
+async def test_newsbot_import_takes_a_link(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.cli import main
+
+    site.fixture("/rates", "article.html")
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'token = "{TEST_TOKEN}"\n'
+        f'database_url = "sqlite+aiosqlite:///{tmp_path / "bot.db"}"\n'
+        '[[channels]]\nchat = "@example_daily"\n'
+        "[articles]\nfetch_private_addresses = true\n"
+    )
+    command = ["--config", str(config), "import", site.url("/rates")]
+    assert await asyncio.to_thread(main, command) == 0
+    assert await asyncio.to_thread(main, command) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "article 1 imported: 'Central bank holds rates as prices cool': 4 posts, 3 lessons "
+        "(channel @example_daily)",
+        "article 1 already imported, the page is unchanged: 'Central bank holds rates as "
+        "prices cool': 4 posts, 3 lessons (channel @example_daily)",
+    ]
+    assert await asyncio.to_thread(main, [*command[:3], site.url("/gone")]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        f"could not import {site.url('/gone')}: the page answered HTTP 404 (Not Found)"
     )

@@ -159,7 +159,7 @@ async def fetch(
                 return await _follow(session, check_address(url, policy), policy)
         except TimeoutError:
             raise ArticleError(
-                N_("the page did not answer within {seconds} seconds"),
+                N_("the page did not answer in time (limit: {seconds} s)"),
                 seconds=round(policy.timeout),
             ) from None
         except _Refused as exc:
@@ -193,7 +193,9 @@ async def _follow(session: aiohttp.ClientSession, url: URL, policy: FetchPolicy)
                     reason=response.reason or "",
                 )
             return _fetched(url, response, await _read(response, policy.max_bytes))
-    raise ArticleError(N_("the page redirects more than {count} times"), count=policy.max_redirects)
+    raise ArticleError(
+        N_("the page redirects too often (limit: {count})"), count=policy.max_redirects
+    )
 
 
 async def _read(response: aiohttp.ClientResponse, limit: int) -> bytes:

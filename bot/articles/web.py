@@ -117,8 +117,8 @@ def _not_an_article(page: WebPage, words: int) -> ArticleError:
         return ArticleError(N_("the page is a front page or a list of links, not an article"))
     return ArticleError(
         N_(
-            "the page has only {words} words of article text: a paywall, a teaser or a stub, "
-            "not the article"
+            "the page has too little article text for an article (word count: {words}): "
+            "a paywall, a teaser or a stub"
         ),
         words=words,
     )

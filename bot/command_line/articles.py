@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
+from bot.articles.errors import ArticleError
 from bot.clock import SystemClock
 from bot.command_line.common import (
     EXIT_FAILED,
@@ -21,7 +23,7 @@ from bot.command_line.common import (
     read_article,
     subcommand,
 )
-from bot.config import DatabaseUnavailable
+from bot.config import ChannelConfig, Config, DatabaseUnavailable
 
 
 async def _import(args: argparse.Namespace) -> int:
@@ -30,6 +32,8 @@ async def _import(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     channel = channel_named(config, args.channel)
+    if re.match(r"^[a-z][a-z0-9+.-]*://", args.file, re.IGNORECASE):
+        return await _import_link(args, config, channel)
     data = read_article(args.file, config)
     async with database(config, SystemClock()) as sessions, sessions.begin() as session:
         result = await import_article(
@@ -48,6 +52,35 @@ async def _import(args: argparse.Namespace) -> int:
             f"article {result.article.id} {state}: {result.article.title!r}: "
             f"{len(result.posts)} posts, {lessons} lessons (channel {channel.key})"
         )
+    return EXIT_OK
+
+
+async def _import_link(args: argparse.Namespace, config: Config, channel: ChannelConfig) -> int:
+    """A link: fetched here (outside any transaction), then stored."""
+    from bot.articles.links import check_link, import_link
+    from bot.runtime.database import database
+
+    clock = SystemClock()
+    try:
+        check_link(args.file, config)
+    except ArticleError as exc:
+        raise CommandError(f"could not import {args.file}: {exc}") from None
+    async with database(config, clock) as sessions:
+        outcome = await import_link(
+            sessions, config, channel, args.file, lessons=args.lessons, actor_id=None, clock=clock
+        )
+    if outcome.error is not None:
+        raise CommandError(f"could not import {args.file}: {outcome.error}")
+    result = outcome.result
+    assert result is not None
+    lessons = sum(len(post.lessons) for post in result.posts)
+    state = "imported" if result.created else "already imported"
+    if not result.created:
+        state += ", the page changed since" if result.changed else ", the page is unchanged"
+    print(
+        f"article {result.article.id} {state}: {result.article.title!r}: "
+        f"{len(result.posts)} posts, {lessons} lessons (channel {channel.key})"
+    )
     return EXIT_OK
 
 
@@ -162,8 +195,8 @@ async def _status(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: Commands) -> None:
-    importer = subcommand(commands, "import", help="import an article file for a channel")
-    importer.add_argument("file", help="article: .txt, .md or .html (UTF-8)")
+    importer = subcommand(commands, "import", help="import an article file or link for a channel")
+    importer.add_argument("file", help="article: .txt, .md or .html (UTF-8), or an http(s) link")
     importer.add_argument("--channel", help="channel name from the config")
     add_article_options(importer)
     importer.set_defaults(handler=_import)

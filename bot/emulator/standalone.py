@@ -25,7 +25,11 @@ def config_for(server: EmulatorServer, channel_id: int, admin_id: int, database:
         "# advance_clock (docs/emulator.md) moves the bot's time too.\n"
         "follow_api_clock = true\n\n"
         f'[[channels]]\nchat = {channel_id}\nname = "demo"\ntimezone = "UTC"\n'
-        'post_spacing = "10s"\n'
+        'post_spacing = "10s"\n\n'
+        "[articles]\n"
+        "# Pages and feeds served on this machine (loopback) may be imported: off by default,\n"
+        "# so that a link cannot reach into the operator's own network.\n"
+        "fetch_private_addresses = true\n"
     )
 
 
