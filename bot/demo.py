@@ -8,11 +8,12 @@ transcript of what each chat shows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -158,9 +159,32 @@ def _demo_config(server: EmulatorServer, channel_id: int, admin_id: int, databas
                 }
             ],
             "publishing": {"poll_close_after": "2d"},
+            # The sample is also served on loopback, to be imported from its link.
+            "articles": {"fetch_private_addresses": True},
         },
         env={},
     )
+
+
+@contextlib.asynccontextmanager
+async def serving_sample() -> AsyncIterator[str]:
+    """The sample article as a web page on a free loopback port; its link."""
+    from aiohttp import web
+
+    async def page(_request: web.Request) -> web.StreamResponse:
+        return web.Response(body=SAMPLE.read_bytes(), content_type="text/plain", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/articles/russia-allies-guarantees", page)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}/articles/russia-allies-guarantees"
+    finally:
+        await runner.cleanup()
 
 
 class Transcript:
@@ -295,6 +319,15 @@ async def run_demo(say: Say = print, workdir: Path | None = None, keep: bool = F
                 if upcoming is None or upcoming > clock.now() + timedelta(days=3):
                     break
                 clock.set(max(upcoming, clock.now()))
+            # The same article from a link, as editors mostly have it: a second article
+            # (a draft),
+            # whose first post links to the page.
+            async with serving_sample() as link:
+                world.send_private(admin, link)
+                await pump()
+                await newsbot.fetch_due()
+                await pump()
+            seen = transcript.private(admin, seen)
             # Monday 09:00 in the channel's time zone: the weekly summary of the week before.
             clock.set(newsbot.parts.summaries.next_slot())
             before = len(world.messages(channel_id))
