@@ -12,7 +12,12 @@ import pytest
 from tests.conftest import SAMPLE_ARTICLE, wait_until
 from tests.harness import running_harness
 
-JOBS = {"newsbot: outbox", "newsbot: polling intake", "newsbot: schedule"}
+JOBS = {
+    "newsbot: outbox",
+    "newsbot: polling intake",
+    "newsbot: schedule",
+    "newsbot: sources",
+}
 
 
 def _jobs() -> list[asyncio.Task[object]]:

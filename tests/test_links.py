@@ -191,6 +191,7 @@ async def test_newsbot_import_takes_a_link(
         "prices cool': 4 posts, 3 lessons (channel @example_daily)",
     ]
     assert await asyncio.to_thread(main, [*command[:3], site.url("/gone")]) == 2
-    assert capsys.readouterr().err.strip().endswith(
+    refusal = capsys.readouterr().err.strip()
+    assert refusal.endswith(
         f"could not import {site.url('/gone')}: the page answered HTTP 404 (Not Found)"
     )

@@ -152,7 +152,8 @@ async def test_db_copy_moves_the_demo_database_to_postgresql_row_for_row(
         await source.dispose()
     assert here == there
     assert here["comments"] > 9
-    assert here["segments"] == 9
+    assert here["segments"] == 18  # the sample, imported from its file and its link
+    assert here["link_imports"] == 1
     # Ids came along, and new rows are numbered after them.
     factory = create_session_factory(pg_engine)
     async with factory.begin() as session:
