@@ -119,18 +119,9 @@ async def store_article(
         )
         changed = stored.content_hash != digest
         return ImportResult(stored, False, posts_from_segments(stored.segments), changed)
-    article = Article(
-        channel_id=channel_row.id,
-        content_hash=digest,
-        title=built.title,
-        source_url=built.source_url,
-        source_format=built.source_format,
-        language=channel.language,
-        raw_text=built.text,
-        imported_by=actor_id,
-        imported_at=at,
+    article = draft_article(
+        built, channel_row.id, digest=digest, language=channel.language, actor_id=actor_id, at=at
     )
-    article.segments.extend(segment_rows(built.posts, channel_row.id))
     await article_queries.add_article(session, article)
     await record(
         session,
@@ -144,9 +135,34 @@ async def store_article(
     return ImportResult(article, True, built.posts)
 
 
+def draft_article(
+    built: BuiltArticle,
+    channel_id: int,
+    *,
+    digest: str,
+    language: str,
+    actor_id: int | None,
+    at: datetime,
+) -> Article:
+    """A new article row with its posts and lessons as drafts: what an import stores, and
+    what a copy for another channel starts from."""
+    article = Article(
+        channel_id=channel_id,
+        content_hash=digest,
+        title=built.title,
+        source_url=built.source_url,
+        source_format=built.source_format,
+        language=language,
+        raw_text=built.text,
+        imported_by=actor_id,
+        imported_at=at,
+    )
+    article.segments.extend(segment_rows(built.posts, channel_id))
+    return article
+
+
 def segment_rows(posts: Sequence[Post], channel_id: int) -> list[Segment]:
-    """Draft rows for ``posts`` (with their lessons), for a channel: what an import stores,
-    and what a copy of an article for another channel starts from."""
+    """Draft rows for ``posts`` (with their lessons), for a channel."""
     rows = []
     for post in posts:
         row = Segment(

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Scope
-from bot.articles.importer import posts_from_segments, segment_rows
+from bot.articles.importer import BuiltArticle, draft_article, posts_from_segments
 from bot.channels import steered_channel_ids
 from db.models import Article, Channel
 from db.queries import articles as queries
@@ -63,18 +63,13 @@ async def copy_for_channel(
     digest = article.content_hash
     if again:
         digest = hashlib.sha256(f"{digest} again {at.isoformat()}".encode()).hexdigest()
-    copy = Article(
-        channel_id=channel.id,
-        content_hash=digest,
-        title=article.title,
-        source_url=article.source_url,
-        source_format=article.source_format,
-        language=article.language,
-        raw_text=article.raw_text,
-        imported_by=actor_id,
-        imported_at=at,
+    original = BuiltArticle(
+        article.raw_text, article.title, article.source_format, article.source_url,
+        posts_from_segments(article.segments),
+    )  # fmt: skip
+    copy = draft_article(
+        original, channel.id, digest=digest, language=article.language, actor_id=actor_id, at=at
     )
-    copy.segments.extend(segment_rows(posts_from_segments(article.segments), channel.id))
     await queries.add_article(session, copy)
     await record(
         session, actor_id, "copy", f"article:{copy.id}", {"from": article.id},
