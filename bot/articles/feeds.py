@@ -89,7 +89,7 @@ async def robots_allow(url: str, policy: FetchPolicy) -> bool:
     try:
         fetched = await fetch(robots, small, accept="text/plain")
     except ArticleError as exc:
-        if "HTTP 4" in str(exc):
+        if 400 <= int(exc.values.get("status", 0)) < 500:
             return True
         raise ArticleError(N_("its site's robots.txt could not be read ({reason})"),
                            reason=str(exc)) from None  # fmt: skip
@@ -108,29 +108,25 @@ class FeedJobs:
     ) -> None:
         self.sessions, self.config, self.clock, self.access = sessions, config, clock, access
         self.policy = FetchPolicy.of(config.articles)
+        # Each configured channel by its row's id (``follow_configured``, at start).
+        self._channels: dict[int, ChannelConfig] = {}
 
     async def follow_configured(self) -> None:
-        """Each channel follows the feeds its configuration names (at start)."""
+        """Each channel follows the feeds its configuration names (at start); the channels'
+        rows are known from here on."""
         async with self.sessions.begin() as session:
             for channel in self.config.channels:
+                row = await ensure_channel(session, channel, self.clock.now())
+                self._channels[row.id] = channel
                 if channel.feeds:
-                    row = await ensure_channel(session, channel, self.clock.now())
                     await queries.add_feeds(
                         session, row.id, channel.feeds, from_config=True, added_by=None,
                         at=self.clock.now(),
                     )  # fmt: skip
 
-    async def _channel_ids(self, session: AsyncSession) -> dict[int, ChannelConfig]:
-        rows = {}
-        for channel in self.config.channels:
-            row = await ensure_channel(session, channel, self.clock.now())
-            rows[row.id] = channel
-        return rows
-
     async def next_check(self) -> datetime | None:
         async with self.sessions() as session:
-            channels = await self._channel_ids(session)
-            return await queries.next_feed_check(session, list(channels))
+            return await queries.next_feed_check(session, list(self._channels))
 
     async def run_due(self) -> int:
         """Check every feed whose time has come, each by one process."""
@@ -138,14 +134,13 @@ class FeedJobs:
         while True:
             now = self.clock.now()
             async with self.sessions.begin() as session:
-                channels = await self._channel_ids(session)
                 feed = await queries.claim_due_feed(
-                    session, list(channels), now, now + self.config.articles.feed_interval
+                    session, list(self._channels), now, now + self.config.articles.feed_interval
                 )
             if feed is None:
                 return checked
             checked += 1
-            await self.check(feed, channels[feed.channel_id])
+            await self.check(feed, self._channels[feed.channel_id])
 
     async def check(self, feed: Feed, channel: ChannelConfig) -> None:
         try:
@@ -168,7 +163,7 @@ class FeedJobs:
                 stored.etag, stored.last_modified = fetched.etag, fetched.last_modified
                 await self._record(session, stored, entries)
             stored.checked_at = self.clock.now()
-        await self.offer_pending(channel)
+        await self.offer_pending(feed.channel_id, channel)
 
     async def _record(self, session: AsyncSession, feed: Feed, entries: list[FeedEntry]) -> None:
         known = await queries.known_item_keys(session, feed.channel_id, [e.key for e in entries])
@@ -189,11 +184,10 @@ class FeedJobs:
         if new:
             feed.last_item_title, feed.last_item_at = new[0].title, now
 
-    async def offer_pending(self, channel: ChannelConfig) -> None:
+    async def offer_pending(self, channel_id: int, channel: ChannelConfig) -> None:
         """Import each pending item's page and ask the admins (or publish it)."""
         async with self.sessions() as session:
-            row = await ensure_channel(session, channel, self.clock.now())
-            pending = await queries.pending_items(session, row.id)
+            pending = await queries.pending_items(session, channel_id)
         for item in pending:
             try:
                 page = await fetch_page(item.link, self.config.articles)
@@ -249,10 +243,10 @@ class FeedJobs:
     ) -> None:
         """Each admin gets the question with buttons of their own."""
         now = self.clock.now()
+        lessons = sum(len(segment.lessons) for segment in article.segments)
         for person in sorted(await self.access.notice_recipients(channel)):
             user = await session.get(User, person)
             _ = translator(user.language_code if user else None)
-            lessons = sum(len(segment.lessons) for segment in article.segments)
             text = _("New on {channel}: «{title}» — {posts}, {lessons}.").format(
                 channel=report.escape(channel.key),
                 title=report.escape(article.title),

@@ -84,11 +84,12 @@ def read_page(
         )  # fmt: skip
     except ArticleError as exc:
         if exc.message in _NO_TEXT:
-            raise _not_an_article(page, 0) from None
+            raise _not_an_article(0, _mostly_links(page)) from None
         raise
     words = sum(len(post.text.split()) for post in built.posts) - len(built.title.split())
-    if words < config.articles.min_article_words or _mostly_links(page):
-        raise _not_an_article(page, words)
+    mostly_links = _mostly_links(page)
+    if words < config.articles.min_article_words or mostly_links:
+        raise _not_an_article(words, mostly_links)
     return built
 
 
@@ -110,10 +111,10 @@ _NO_TEXT = frozenset(
 )
 
 
-def _not_an_article(page: WebPage, words: int) -> ArticleError:
+def _not_an_article(words: int, mostly_links: bool) -> ArticleError:
     """A front page (mostly links) or a stub (a paywall, a teaser): which one, by how much
     of the page's text is links."""
-    if _mostly_links(page):
+    if mostly_links:
         return ArticleError(N_("the page is a front page or a list of links, not an article"))
     return ArticleError(
         N_(

@@ -163,14 +163,3 @@ async def pending_items(session: AsyncSession, channel_id: int) -> list[FeedItem
 
 async def item_for_article(session: AsyncSession, article_id: int) -> FeedItem | None:
     return await session.scalar(select(FeedItem).where(FeedItem.article_id == article_id))
-
-
-async def waiting_items(session: AsyncSession, channel_ids: Sequence[int]) -> list[FeedItem]:
-    """Items offered to the admins and not yet decided on."""
-    return list(
-        await session.scalars(
-            select(FeedItem)
-            .where(FeedItem.channel_id.in_(channel_ids), FeedItem.state == "offered")
-            .order_by(FeedItem.id)
-        )
-    )
