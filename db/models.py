@@ -564,6 +564,7 @@ class Feed(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)  # the feed's own name, once read
     # In the configuration: removed there, not by /feeds.
     from_config: Mapped[bool] = mapped_column(Boolean, default=False)
     added_by: Mapped[int | None] = mapped_column(BigInteger)

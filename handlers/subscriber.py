@@ -58,9 +58,11 @@ async def _staff_welcome(context: Context) -> str:
     if scope.is_admin:
         return "\n\n" + counted(
             "You are an admin of {channels}. To begin, send me an article file with the "
-            "caption /import; I will show what to do next. /help lists your commands.",
+            "caption /import, or its link; I will show what to do next. /help lists your "
+            "commands.",
             "You are an admin of {channels}. To begin, send me an article file with the "
-            "caption /import; I will show what to do next. /help lists your commands.",
+            "caption /import, or its link; I will show what to do next. /help lists your "
+            "commands.",
             len(rows),
             _,
             channels=channels,

@@ -148,7 +148,7 @@ async def test_a_feed_item_is_offered_once_and_published_from_the_button(
         await h.newsbot.fetch_due()
         # The first check offers the newest item only; the older one is recorded as seen.
         offer = h.world.messages(h.admin_id)[-1]
-        assert offer["text"].startswith("New on news: «Second story» — ")
+        assert offer["text"].startswith("New on Example Daily, for news: «Second story» — ")
         assert _labels(offer) == ["Preview", "Publish now", "Schedule…", "Skip"]
         assert sum("New on" in text for text in _private(h)) == 1
         # Nothing new, the feed's server says 304 to the conditional request.
@@ -170,7 +170,8 @@ async def test_a_feed_item_is_offered_once_and_published_from_the_button(
         await h.newsbot.fetch_due()
         assert etags == [None, '"v2"']
         assert [t.split(" — ")[0] for t in _private(h) if t.startswith("New on")] == [
-            "New on news: «Second story»", "New on news: «Third story»",
+            "New on Example Daily, for news: «Second story»",
+            "New on Example Daily, for news: «Third story»",
         ]  # fmt: skip
         # The button publishes it: posts and a lesson poll in the channel.
         third = h.world.messages(h.admin_id)[-1]
@@ -180,6 +181,11 @@ async def test_a_feed_item_is_offered_once_and_published_from_the_button(
         posts = h.channel_posts()
         assert posts[0]["text"].startswith("Third story")
         assert any("poll" in post for post in posts)
+        # Skipping what was published meanwhile changes nothing.
+        h.world.click(h.admin_id, h.admin_id, third["message_id"], "Skip")
+        await h.pump()
+        assert _private(h)[-1] == "That item was decided on already; see /articles."
+        assert len(h.channel_posts()) == len(posts)
         # [Skip] on the other: it goes away and is never offered again.
         h.world.click(h.admin_id, h.admin_id, offer["message_id"], "Skip")
         await h.pump()
@@ -271,5 +277,6 @@ def test_atom_feeds_and_items_without_a_link_are_read() -> None:
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Example</title>
 <entry><id>urn:1</id><title>One</title><link href="https://example.org/1"/></entry>
 <entry><id>urn:2</id><title>No link</title></entry></feed>"""
-    entries = parse_feed(atom)
-    assert [(e.link, e.title) for e in entries] == [("https://example.org/1", "One")]
+    feed = parse_feed(atom)
+    assert feed.title == "Example"
+    assert [(e.link, e.title) for e in feed.entries] == [("https://example.org/1", "One")]

@@ -60,8 +60,13 @@ class FeedEntry:
     title: str
 
 
-def parse_feed(body: bytes) -> list[FeedEntry]:
-    """The feed's items with a link, in the feed's order (newest first in practice)."""
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str  # the feed's own name ("Example Daily"), as admins know the site
+    entries: list[FeedEntry]  # with a link, in the feed's order (newest first in practice)
+
+
+def parse_feed(body: bytes) -> ParsedFeed:
     import feedparser  # only where feeds are followed
 
     parsed = feedparser.parse(body)
@@ -75,7 +80,7 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
         guid = entry.get("id") or link
         title = " ".join((entry.get("title") or link).split())
         entries.append(FeedEntry(hashlib.sha256(guid.encode()).hexdigest(), link, title))
-    return entries
+    return ParsedFeed(" ".join(parsed.feed.get("title", "").split()), entries)
 
 
 async def robots_allow(url: str, policy: FetchPolicy) -> bool:
@@ -150,7 +155,7 @@ class FeedJobs:
                 feed.url, self.policy, accept=FEED_TYPES, etag=feed.etag,
                 last_modified=feed.last_modified,
             )  # fmt: skip
-            entries = [] if fetched.status == 304 else parse_feed(fetched.body)
+            parsed = None if fetched.status == 304 else parse_feed(fetched.body)
         except ArticleError as exc:
             await self._failed(feed, channel, exc)
             return
@@ -159,9 +164,10 @@ class FeedJobs:
             if stored is None:  # removed meanwhile
                 return
             await self._recovered(session, stored, channel)
-            if fetched.status != 304:
+            if parsed is not None:
                 stored.etag, stored.last_modified = fetched.etag, fetched.last_modified
-                await self._record(session, stored, entries)
+                stored.title = parsed.title or None
+                await self._record(session, stored, parsed.entries)
             stored.checked_at = self.clock.now()
         await self.offer_pending(feed.channel_id, channel)
 
@@ -244,10 +250,13 @@ class FeedJobs:
         """Each admin gets the question with buttons of their own."""
         now = self.clock.now()
         lessons = sum(len(segment.lessons) for segment in article.segments)
+        feed = await session.get(Feed, item.feed_id) if item.feed_id is not None else None
+        source = (feed.title if feed else None) or URL(item.link).host or item.link
         for person in sorted(await self.access.notice_recipients(channel)):
             user = await session.get(User, person)
             _ = translator(user.language_code if user else None)
-            text = _("New on {channel}: «{title}» — {posts}, {lessons}.").format(
+            text = _("New on {source}, for {channel}: «{title}» — {posts}, {lessons}.").format(
+                source=report.escape(source),
                 channel=report.escape(channel.key),
                 title=report.escape(article.title),
                 posts=counted("{count} post", "{count} posts", len(article.segments), _),
@@ -314,15 +323,16 @@ def _failed_item(channel: ChannelConfig, item: FeedItem, error: ArticleError) ->
 
 
 async def skip_item(session: AsyncSession, article: Article) -> bool:
-    """[Skip]: the item is not offered again and its draft goes away (unless it was
-    scheduled meanwhile); whether it was one of a feed's items still waiting."""
+    """[Skip]: the item is not offered again and its draft goes away; False when it was
+    decided on already (skipped, or scheduled by another admin meanwhile)."""
     item = await queries.item_for_article(session, article.id)
     if item is None or item.state != "offered":
         return False
+    if any(segment.state != SegmentState.DRAFT for segment in article.segments):
+        return False  # another admin scheduled it: that decision stands
     item.state = "skipped"
     item.article_id = None
-    if all(segment.state == SegmentState.DRAFT for segment in article.segments):
-        await session.delete(article)
+    await session.delete(article)
     return True
 
 

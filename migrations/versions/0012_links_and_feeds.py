@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('channel_id', sa.Integer(), nullable=False),
         sa.Column('url', sa.Text(), nullable=False),
+        sa.Column('title', sa.Text(), nullable=True),
         sa.Column('from_config', sa.Boolean(), nullable=False),
         sa.Column('added_by', sa.BigInteger(), nullable=True),
         sa.Column('added_at', _TIME, nullable=False),
