@@ -189,7 +189,7 @@ class _KeyError(ValueError):
 
 
 PollOption = Annotated[str, Meta(min_length=1, max_length=100)]
-_WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+WEB_ADDRESS = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
 
 class _Strict(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -230,7 +230,7 @@ class ChannelConfig(_Strict, frozen=True):
             if isinstance(chat, str) and not _USERNAME.match(chat):
                 raise _KeyError(key, "expected a chat id like -1001234567890 or a @username")
         for feed in self.feeds:
-            if not _WEB_ADDRESS.match(feed) or len(feed) > 2048:
+            if not WEB_ADDRESS.match(feed) or len(feed) > 2048:
                 raise _KeyError("feeds", f"expected http:// or https:// addresses, not {feed!r}")
 
     @property

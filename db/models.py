@@ -140,6 +140,8 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
     source_url: Mapped[str | None] = mapped_column(Text)
+    # The page's lead image: shown above the first post as its link preview.
+    lead_image_url: Mapped[str | None] = mapped_column(Text)
     source_format: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8), default="en")
     raw_text: Mapped[str] = mapped_column(Text)

@@ -671,3 +671,23 @@ async def test_readers_cannot_send_more_than_a_client_would(emulator: Emulator) 
     with pytest.raises(ReaderError):
         world.comment(user, channel_id, post["message_id"], photo_caption="c" * 1025)
     world.comment(user, channel_id, post["message_id"], "y" * 4096)
+
+
+async def test_a_chosen_link_preview_is_kept_and_a_bad_address_refused(emulator: Emulator) -> None:
+    world, server = emulator
+    channel_id, _group = world.create_channel("News", "@news_channel")
+    async with make_bot(server) as bot:
+        shown = LinkPreviewOptions(
+            url="https://example.org/lead.jpg", prefer_large_media=True, show_above_text=True
+        )
+        post = await bot.send_message(channel_id, "With a picture", link_preview_options=shown)
+        assert post.link_preview_options == shown
+        plain = await bot.send_message(
+            channel_id, "Without", link_preview_options=LinkPreviewOptions(is_disabled=True)
+        )
+        assert plain.link_preview_options is None
+        with pytest.raises(BadRequest, match=r"(?i)link preview url is invalid"):
+            await bot.send_message(
+                channel_id, "x", link_preview_options=LinkPreviewOptions(url="javascript:x")
+            )
+    assert [m["text"] for m in world.messages(channel_id)] == ["With a picture", "Without"]

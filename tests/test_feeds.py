@@ -100,9 +100,16 @@ async def test_a_link_sent_alone_is_imported_and_answered_with_buttons(
         h.world.click(h.admin_id, h.admin_id, imported["message_id"], "Publish now")
         await h.pump()
         await h.run_until_idle()
-        first = h.channel_posts()[0]
+        first, *rest = h.channel_posts()
         links = [e.get("url") for e in first.get("entities", []) if e["type"] == "text_link"]
         assert links == [site.url("/economy/rates")]
+        # The page's lead image (its og:image) above the first post, and no other preview.
+        assert first["link_preview_options"] == {
+            "url": "https://example.org/images/central-bank.jpg",
+            "prefer_large_media": True,
+            "show_above_text": True,
+        }
+        assert all("link_preview_options" not in post for post in rest)
 
 
 async def test_a_readers_link_is_refused_and_a_bad_link_is_answered_at_once(

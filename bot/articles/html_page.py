@@ -45,6 +45,10 @@ def parse_html_page(
     if not extracted or not extracted.strip():
         raise ArticleError(N_("no article text found in the HTML page"))
     page_meta, body = split_front_matter(extracted, strict=False)
+    # The lead image (og:image and the like) is not in trafilatura's Markdown header.
+    image = trafilatura.extract_metadata(page).image
+    if image:
+        page_meta["image"] = image
     merged = {**page_meta, **(meta or {})}
     if not body.strip():
         raise ArticleError(N_("no article text found in the HTML page"))

@@ -12,7 +12,7 @@ from bot.articles.inline import plain
 from bot.articles.loader import SourceFormat, content_hash, decode_article, parse_article
 from bot.articles.segmenter import LessonDraft, Post, segment
 from bot.channels import ensure_channel
-from bot.config import ChannelConfig, Config
+from bot.config import WEB_ADDRESS, ChannelConfig, Config
 from db.models import Article, Lesson, Segment
 from db.queries import articles as article_queries
 from db.queries.audit import record
@@ -36,6 +36,7 @@ class BuiltArticle:
     source_format: str
     source_url: str | None
     posts: list[Post]
+    image: str | None = None  # the lead image's address (http or https)
 
 
 def build_posts(
@@ -57,9 +58,11 @@ def build_posts(
     if source_url is not None:
         document.source_url = source_url
     posts = segment(document, config.articles, language or document.language)
+    image = document.meta.get("image", "").strip()
     return BuiltArticle(
-        text, plain(document.title), document.source_format, document.source_url, posts
-    )
+        text, plain(document.title), document.source_format, document.source_url, posts,
+        image if WEB_ADDRESS.match(image) else None,
+    )  # fmt: skip
 
 
 async def import_article(
@@ -151,6 +154,7 @@ def draft_article(
         content_hash=digest,
         title=built.title,
         source_url=built.source_url,
+        lead_image_url=built.image,
         source_format=built.source_format,
         language=language,
         raw_text=built.text,

@@ -65,7 +65,7 @@ async def copy_for_channel(
         digest = hashlib.sha256(f"{digest} again {at.isoformat()}".encode()).hexdigest()
     original = BuiltArticle(
         article.raw_text, article.title, article.source_format, article.source_url,
-        posts_from_segments(article.segments),
+        posts_from_segments(article.segments), article.lead_image_url,
     )  # fmt: skip
     copy = draft_article(
         original, channel.id, digest=digest, language=article.language, actor_id=actor_id, at=at

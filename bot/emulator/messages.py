@@ -333,6 +333,8 @@ class Messages(Chats):
         markup = _json_param(params, "reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             body["reply_markup"] = markup
+        if (preview := _link_preview(params)) is not None:
+            body["link_preview_options"] = preview
         self._flood(chat)
         return self._send(chat, body, params)
 
@@ -407,3 +409,22 @@ def _client_limit(text: str, limit: int) -> None:
     cannot either."""
     if utf16_length(text) > limit:
         raise ReaderError(f"a message of {utf16_length(text)} characters; Telegram allows {limit}")
+
+
+_PREVIEW_FIELDS = ("url", "prefer_small_media", "prefer_large_media", "show_above_text")
+
+
+def _link_preview(params: JSON) -> JSON | None:
+    """The link preview a message shows when the sender chose one (Message's
+    ``link_preview_options``); None when previews are off or left to Telegram. The
+    reference is silent on a preview address that is not a web link: refused here."""
+    options = _json_param(params, "link_preview_options")
+    if not isinstance(options, dict) or options.get("is_disabled"):
+        return None
+    url = options.get("url")
+    if url is not None and not (
+        isinstance(url, str) and url.startswith(("http://", "https://")) and len(url) > 8
+    ):
+        raise bad_request("link preview URL is invalid")
+    chosen = {field: options[field] for field in _PREVIEW_FIELDS if options.get(field)}
+    return chosen or None

@@ -247,6 +247,11 @@ class Publisher:
                     question = lesson.question
                 item_id, is_segment = due.id, isinstance(due, Segment)
                 html = due.html if isinstance(due, Segment) else ""
+                image = (
+                    await queries.lead_image(session, due.article_id)
+                    if isinstance(due, Segment) and due.position == 0
+                    else None
+                )
                 options = list(due.options) if isinstance(due, Poll) else []
                 markup = (
                     await self._navigation(session, channel, due)
@@ -257,7 +262,7 @@ class Publisher:
             self._in_flight.add(in_flight)
             try:
                 if is_segment:
-                    await self._send_segment(item_id, chat_id, html, markup)
+                    await self._send_segment(item_id, chat_id, html, markup, image)
                 else:
                     await self._send_poll(item_id, chat_id, question, options)
             finally:
@@ -293,14 +298,27 @@ class Publisher:
         )
 
     async def _send_segment(
-        self, segment_id: int, chat_id: int, html: str, markup: InlineKeyboardMarkup | None
+        self,
+        segment_id: int,
+        chat_id: int,
+        html: str,
+        markup: InlineKeyboardMarkup | None,
+        image: str | None,
     ) -> None:
+        """``image``: the article's lead image, shown large above the first post as its
+        link preview (a text post of up to 4,096 characters, where a photo's caption
+        holds 1,024); every other post goes without a preview."""
+        preview = (
+            LinkPreviewOptions(url=image, prefer_large_media=True, show_above_text=True)
+            if image
+            else LinkPreviewOptions(is_disabled=True)
+        )
         try:
             message = await self.bot.send_message(
                 chat_id,
                 html,
                 parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                link_preview_options=preview,
                 reply_markup=markup,
             )
         except TelegramError as exc:

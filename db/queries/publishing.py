@@ -253,3 +253,8 @@ async def finished_since(
         for article, moment, cancelled in rows
         if moment is not None
     ]
+
+
+async def lead_image(session: AsyncSession, article_id: int) -> str | None:
+    """The article's lead image, shown above its first post."""
+    return await session.scalar(select(Article.lead_image_url).where(Article.id == article_id))

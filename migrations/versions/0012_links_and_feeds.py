@@ -1,4 +1,4 @@
-"""link_imports, feeds, feed_items: articles from a link or a feed
+"""link_imports, feeds, feed_items, articles.lead_image_url: articles from a link or a feed
 
 Revision ID: 0012
 Revises: 0011
@@ -21,6 +21,8 @@ _TIME = db.models.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('articles') as batch:
+        batch.add_column(sa.Column('lead_image_url', sa.Text(), nullable=True))
     op.create_table(
         'link_imports',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -80,3 +82,5 @@ def downgrade() -> None:
     op.drop_table('feed_items')
     op.drop_table('feeds')
     op.drop_table('link_imports')
+    with op.batch_alter_table('articles') as batch:
+        batch.drop_column('lead_image_url')
