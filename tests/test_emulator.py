@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 import pytest
@@ -13,11 +16,15 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
+    MenuButtonWebApp,
     ReactionTypeEmoji,
     ReplyParameters,
     Update,
+    WebAppInfo,
 )
 from telegram.constants import ChatMemberStatus, MessageLimit
 from telegram.error import (
@@ -691,3 +698,42 @@ async def test_a_chosen_link_preview_is_kept_and_a_bad_address_refused(emulator:
                 channel_id, "x", link_preview_options=LinkPreviewOptions(url="javascript:x")
             )
     assert [m["text"] for m in world.messages(channel_id)] == ["With a picture", "Without"]
+
+
+async def test_the_mini_app_opens_signed_as_telegram_signs_it(emulator: Emulator) -> None:
+    world, server = emulator
+    ada = world.add_user("Ada", username="ada", language_code="ru")
+    channel_id, _group = world.create_channel("News", "@news_channel", owner_id=ada["id"])
+    world.send_private(ada["id"], "/start")
+    async with make_bot(server) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)https"):
+            await bot.set_chat_menu_button(
+                menu_button=MenuButtonWebApp("Open", WebAppInfo("http://example.org/app"))
+            )
+        await bot.set_chat_menu_button(
+            chat_id=ada["id"],
+            menu_button=MenuButtonWebApp("Discussion", WebAppInfo("https://bot.example.org/app")),
+        )
+        assert (await bot.get_chat_menu_button(ada["id"])).text == "Discussion"  # type: ignore[attr-defined]
+        button = InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Open", web_app=WebAppInfo("https://bot.example.org/a/1"))]]
+        )
+        with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):
+            await bot.send_message(channel_id, "x", reply_markup=button)
+        sent = await bot.send_message(ada["id"], "Article 1", reply_markup=button)
+    opened = world.open_web_app(ada["id"])["url"]
+    from_button = world.open_web_app(
+        ada["id"], chat_id=ada["id"], message_id=sent.message_id, label="Open"
+    )["url"]
+    assert opened.startswith("https://bot.example.org/app#tgWebAppData=")
+    assert from_button.startswith("https://bot.example.org/a/1#")
+    fragment = dict(parse_qsl(urlsplit(opened).fragment))
+    assert fragment["tgWebAppPlatform"] == "android"
+    assert json.loads(fragment["tgWebAppThemeParams"])["bg_color"] == "#ffffff"
+    fields = dict(parse_qsl(fragment["tgWebAppData"]))
+    given = fields.pop("hash")
+    check = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
+    key = hmac.new(b"WebAppData", TEST_TOKEN.encode(), hashlib.sha256).digest()
+    assert given == hmac.new(key, check.encode(), hashlib.sha256).hexdigest()
+    assert json.loads(fields["user"])["id"] == ada["id"]
+    assert json.loads(fields["user"])["language_code"] == "ru"

@@ -76,3 +76,18 @@ def test_a_fixed_vector_keeps_the_algorithm_from_drifting() -> None:
 def test_anything_off_is_refused_with_its_reason(raw: str, reason: str) -> None:
     with pytest.raises(InitDataError, match=reason):
         validate_init_data(raw, TOKEN, max_age=DAY, now=NOW)
+
+
+def test_the_emulators_mini_app_link_carries_init_data_the_bot_accepts() -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from bot.emulator.world import World
+
+    world = World(TOKEN, clock=lambda: NOW.timestamp())
+    ada = world.add_user("Ada", language_code="ru")
+    url = world.open_web_app(ada["id"], url="https://bot.example.org/app", start_param="a1")["url"]
+    raw = dict(parse_qsl(urlsplit(url).fragment))["tgWebAppData"]
+    user = validate_init_data(raw, TOKEN, max_age=DAY, now=NOW)
+    assert (user.id, user.language_code, user.start_param) == (ada["id"], "ru", "a1")
+    with pytest.raises(InitDataError, match="the hash does not match"):
+        validate_init_data(raw, "999:" + TOKEN.split(":")[1], max_age=DAY, now=NOW)

@@ -25,6 +25,7 @@ from bot.emulator.state import (
     _json_param,
     _tiny_png,
     _without_reply,
+    check_web_app_url,
 )
 
 
@@ -332,6 +333,7 @@ class Messages(Chats):
             del body["entities"]
         markup = _json_param(params, "reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
+            _check_web_app_buttons(chat, markup)
             body["reply_markup"] = markup
         if (preview := _link_preview(params)) is not None:
             body["link_preview_options"] = preview
@@ -379,6 +381,7 @@ class Messages(Chats):
         else:
             message.pop("entities", None)
         if isinstance(markup, dict) and "inline_keyboard" in markup:
+            _check_web_app_buttons(chat, markup)
             message["reply_markup"] = markup
         elif not markup:
             message.pop("reply_markup", None)
@@ -428,3 +431,15 @@ def _link_preview(params: JSON) -> JSON | None:
         raise bad_request("link preview URL is invalid")
     chosen = {field: options[field] for field in _PREVIEW_FIELDS if options.get(field)}
     return chosen or None
+
+
+def _check_web_app_buttons(chat: ChatState, markup: JSON) -> None:
+    """A ``web_app`` button opens over HTTPS only, and only in a private chat (the Bot
+    API: "Available only in private chats between a user and the bot")."""
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            if "web_app" not in button:
+                continue
+            if chat.type != "private":
+                raise bad_request("BUTTON_TYPE_INVALID")
+            check_web_app_url((button["web_app"] or {}).get("url"))

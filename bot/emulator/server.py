@@ -321,6 +321,7 @@ READER_ACTIONS: dict[str, Any] = {
     "react": lambda w, b: w.react(**b),
     "press_button": lambda w, b: w.press_button(**b),
     "click": lambda w, b: w.click(**b),
+    "open_web_app": lambda w, b: w.open_web_app(**b),
     "deliver_raw_update": lambda w, b: w.deliver_raw_update(**b),
     "make_admin": lambda w, b: w.make_admin(**b),
     "add_member": lambda w, b: w.add_member(**b),

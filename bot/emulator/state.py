@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.emulator.errors import (
     CHAT_NOT_FOUND,
@@ -172,6 +173,8 @@ class WorldState:
         # Custom emoji need a username bought on Fragment; an ordinary bot's are plain.
         self.bot_has_fragment_username = False
         self.commands: dict[str, list[JSON]] = {}
+        # setChatMenuButton: by private chat id, None for the default of every chat.
+        self.menu_buttons: dict[int | None, JSON] = {}
         self.updates: list[JSON] = []
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self.webhook: JSON | None = None
@@ -355,3 +358,10 @@ def png_size(content: bytes) -> tuple[int, int] | None:
         width, height = struct.unpack(">II", content[16:24])
         return int(width), int(height)
     return None
+
+
+def check_web_app_url(url: object) -> None:
+    """Telegram opens Mini Apps over HTTPS only (the Bot API: "An HTTPS URL of a Web App")."""
+    parts = urlsplit(str(url or ""))
+    if parts.scheme != "https" or not parts.netloc:
+        raise bad_request("BUTTON_URL_INVALID: Web App URLs must use HTTPS")
