@@ -258,3 +258,11 @@ def test_common_calls_to_comment_are_boilerplate(line: str) -> None:
 def test_ordinary_sentences_about_comments_stay(line: str) -> None:
     article = f"Ports and prices\n\nShipping costs rose again this week.\n\n{line}\n"
     assert any(line in post.text for post in _posts(article))
+
+
+def test_a_source_that_is_not_a_web_address_is_not_linked() -> None:
+    for source in ("javascript:alert(1)", "file:///etc/passwd", "tg://resolve?domain=x"):
+        text = f"---\nsource: {source}\n---\nTitle\n\nThe article's only paragraph.\n"
+        posts = segment(parse_article(text, ArticleConfig()), ArticleConfig(), "en")
+        assert "<a " not in posts[0].html, source
+        assert "Source" not in posts[0].text

@@ -35,7 +35,7 @@ from bot.articles.inline import (
     with_marks,
 )
 from bot.articles.lessons import poll_question
-from bot.config import ArticleConfig
+from bot.config import WEB_ADDRESS, ArticleConfig
 from bot.i18n import N_, translator
 from bot.telegram.html import TelegramHTMLError, escape_attribute, utf16_length, validate_message
 from db.models import SegmentKind
@@ -317,7 +317,9 @@ def segment(document: Document, settings: ArticleConfig, language: str | None = 
     _ = translator(language or document.language)
     source_label = _("Source")
     link_reserve = 0
-    if settings.source_link and document.source_url:
+    # Only a web address is linked (front matter may say anything, ``javascript:`` too).
+    source_url = document.source_url if WEB_ADDRESS.match(document.source_url or "") else None
+    if settings.source_link and source_url:
         link_reserve = len(SEPARATOR) + utf16_length(source_label)
     reserve = (_PROGRESS_RESERVE if settings.progress_marks else 0) + link_reserve
     budget = settings.max_length - reserve
@@ -337,9 +339,9 @@ def segment(document: Document, settings: ArticleConfig, language: str | None = 
         if settings.progress_marks and total > 1:
             mark = f"({position + 1}/{total})"
             html, text = html + SEPARATOR + mark, text + SEPARATOR + mark
-        if link_reserve and position == 0 and document.source_url:
+        if link_reserve and position == 0 and source_url:
             # In the first post, beside the title and lead: where readers decide to read on.
-            href = escape_attribute(document.source_url)
+            href = escape_attribute(source_url)
             html += f'{SEPARATOR}<a href="{href}">{to_html((Run(source_label),))}</a>'
             text += SEPARATOR + source_label
         try:
