@@ -308,6 +308,8 @@ class NewsBot:
                 jobs.create_task(self.run_webhook(stop), name="newsbot: webhook intake")
             else:
                 jobs.create_task(self._poll(stop), name="newsbot: polling intake")
+            if self.config.web.url is not None:
+                jobs.create_task(self.run_mini_app(stop), name="newsbot: mini app")
             if self.use_scheduler:
                 jobs.create_task(parts.schedule.run(stop), name="newsbot: schedule")
                 jobs.create_task(
@@ -328,6 +330,24 @@ class NewsBot:
                 parts.inbox.bot, self.storage, parts.access.everyone_in_charge
             ),
         )
+
+    async def run_mini_app(self, stop: asyncio.Event) -> None:
+        """The Mini App's pages (``bot.web``) until ``stop``, and its menu button for each
+        admin and moderator."""
+        from bot.web.server import MiniApp, serve  # Jinja2 loads only where it is served
+
+        parts, web = self.parts, self.config.web
+        assert web.url is not None
+        bot = parts.application.bot
+        app = MiniApp(self.config, parts.sessions, parts.access, self.clock, bot.username)
+        async with parts.sessions() as session:
+            staff = await parts.access.staff(session)
+            languages = {}
+            for person in staff:
+                known = await session.get(User, person)
+                languages[person] = known.language_code if known else None
+        await handlers.publish_mini_app_button(bot, web.url, languages)
+        await serve(app, web.url, web.listen, stop)
 
     async def run_webhook(
         self, stop: asyncio.Event, *, on_listening: Callable[[int], None] | None = None

@@ -326,6 +326,31 @@ class ExportConfig(_Strict, frozen=True):
     upload_limit_bytes: Annotated[int, Meta(ge=1000)] = 50_000_000
 
 
+class WebConfig(_Strict, frozen=True):
+    """The Mini App (``bot.web``): ``url`` is the public address Telegram opens (HTTPS;
+    plain HTTP only on loopback, as Telegram's test environment and the emulator allow),
+    ``listen`` where newsbot serves it. No ``url``: no Mini App."""
+
+    url: str | None = None
+    listen: str = "127.0.0.1:8444"
+    # How long an opened Mini App's signature is trusted (its initData's auth_date).
+    init_data_max_age: Duration = Duration(days=1)
+
+    def __post_init__(self) -> None:
+        if self.url is not None:
+            parts = urlsplit(self.url)
+            local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+            if not parts.hostname or not (
+                parts.scheme == "https" or (parts.scheme == "http" and local)
+            ):
+                raise _KeyError(
+                    "url", "expected the public HTTPS address, like 'https://bot.example.org/app'"
+                )
+        host, _, port = self.listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise _KeyError("listen", "expected host:port to listen on, like '127.0.0.1:8444'")
+
+
 class WebhookConfig(_Strict, frozen=True):
     """Webhook mode (``newsbot run --webhook URL``): Telegram pushes updates to ``url``, a
     reverse proxy terminating TLS forwards them to ``listen``. No ``url``: long polling."""
@@ -382,6 +407,7 @@ class Config(_Strict, frozen=True):
     export: ExportConfig = field(default_factory=ExportConfig)
     inbox: InboxConfig = field(default_factory=InboxConfig)
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     def __post_init__(self) -> None:
         if not TOKEN_PATTERN.match(self.token.get_secret_value()):

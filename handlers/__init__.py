@@ -25,11 +25,24 @@ from bot import unit_of_work
 from bot.logs import redact
 from bot.outbox import queue_html
 from handlers import actions, comments, discussion, membership
-from handlers.commands import COMMANDS, guarded, publish_menus, refresh_menu
+from handlers.commands import (
+    COMMANDS,
+    guarded,
+    publish_menus,
+    publish_mini_app_button,
+    refresh_menu,
+)
 from handlers.common import Context, language_of
 from handlers.context import context_types
 
-__all__ = ["apologise", "context_types", "publish_menus", "refresh_menu", "register"]
+__all__ = [
+    "apologise",
+    "context_types",
+    "publish_menus",
+    "publish_mini_app_button",
+    "refresh_menu",
+    "register",
+]
 
 log = logging.getLogger(__name__)
 

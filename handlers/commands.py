@@ -16,7 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
@@ -258,3 +266,15 @@ async def publish_menus(bot: ExtBot[None], staff: dict[int, Scope]) -> None:
                 )
     except TelegramError as exc:
         log.warning("could not register the command menus: %s", exc)
+
+
+async def publish_mini_app_button(bot: Bot, url: str, languages: dict[int, str | None]) -> None:
+    """The [Discussion] menu button that opens the Mini App, in each admin's and
+    moderator's chat with the bot, labelled in their language (a person who never started
+    the bot gets it once they do: Telegram has no chat with them yet)."""
+    for user_id, language in languages.items():
+        button = MenuButtonWebApp(translator(language)("Discussion"), WebAppInfo(url))
+        try:
+            await bot.set_chat_menu_button(chat_id=user_id, menu_button=button)
+        except TelegramError as exc:
+            log.info("no Mini App button for %s yet: %s", user_id, exc)

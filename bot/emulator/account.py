@@ -74,7 +74,7 @@ class Account(Reactions):
         button = _json_param(params, "menu_button") or {"type": "default"}
         kind = button.get("type") if isinstance(button, dict) else None
         if kind == "web_app":
-            check_web_app_url((button.get("web_app") or {}).get("url"))
+            check_web_app_url((button.get("web_app") or {}).get("url"), self.test_environment)
             if not str(button.get("text") or ""):
                 raise bad_request("menu button text is empty")
         elif kind not in ("default", "commands"):

@@ -333,7 +333,7 @@ class Messages(Chats):
             del body["entities"]
         markup = _json_param(params, "reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
-            _check_web_app_buttons(chat, markup)
+            _check_web_app_buttons(chat, markup, self.test_environment)
             body["reply_markup"] = markup
         if (preview := _link_preview(params)) is not None:
             body["link_preview_options"] = preview
@@ -381,7 +381,7 @@ class Messages(Chats):
         else:
             message.pop("entities", None)
         if isinstance(markup, dict) and "inline_keyboard" in markup:
-            _check_web_app_buttons(chat, markup)
+            _check_web_app_buttons(chat, markup, self.test_environment)
             message["reply_markup"] = markup
         elif not markup:
             message.pop("reply_markup", None)
@@ -433,7 +433,7 @@ def _link_preview(params: JSON) -> JSON | None:
     return chosen or None
 
 
-def _check_web_app_buttons(chat: ChatState, markup: JSON) -> None:
+def _check_web_app_buttons(chat: ChatState, markup: JSON, test_environment: bool) -> None:
     """A ``web_app`` button opens over HTTPS only, and only in a private chat (the Bot
     API: "Available only in private chats between a user and the bot")."""
     for row in markup["inline_keyboard"]:
@@ -442,4 +442,4 @@ def _check_web_app_buttons(chat: ChatState, markup: JSON) -> None:
                 continue
             if chat.type != "private":
                 raise bad_request("BUTTON_TYPE_INVALID")
-            check_web_app_url((button["web_app"] or {}).get("url"))
+            check_web_app_url((button["web_app"] or {}).get("url"), test_environment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 from pathlib import Path
 
 from bot.emulator.server import EmulatorServer
@@ -14,7 +15,9 @@ def random_token() -> str:
     return f"{secrets.randbelow(9_000_000) + 1_000_000}:{secrets.token_urlsafe(27)}"
 
 
-def config_for(server: EmulatorServer, channel_id: int, admin_id: int, database: str) -> str:
+def config_for(
+    server: EmulatorServer, channel_id: int, admin_id: int, database: str, web_port: int
+) -> str:
     """A newsbot config that points the bot at this emulator."""
     return (
         f'token = "{server.world.token}"\n'
@@ -29,7 +32,12 @@ def config_for(server: EmulatorServer, channel_id: int, admin_id: int, database:
         "[articles]\n"
         "# Pages and feeds served on this machine (loopback) may be imported: off by default,\n"
         "# so that a link cannot reach into the operator's own network.\n"
-        "fetch_private_addresses = true\n"
+        "fetch_private_addresses = true\n\n"
+        "[web]\n"
+        "# The Mini App, opened with /_emulator/open_web_app. Plain HTTP on loopback: this\n"
+        "# emulator is a test environment, where Telegram allows it; a real bot needs HTTPS.\n"
+        f'url = "http://127.0.0.1:{web_port}/app/"\n'
+        f'listen = "127.0.0.1:{web_port}"\n'
     )
 
 
@@ -51,7 +59,7 @@ async def serve(
     write_config: Path | None,
     routes: list[tuple[str, list[str]]] | None = None,
 ) -> None:
-    world = World(token or random_token())
+    world = World(token or random_token(), test_environment=True)
     admin = world.add_user("Admin", username="demo_admin")
     channel_id, group_id = world.create_channel(
         "newsbot demo", "@newsbot_demo", owner_id=admin["id"]
@@ -74,11 +82,20 @@ async def serve(
         lines.append(f"webhook route    : {public} -> {', '.join(locals_)}")
     if write_config is not None:
         database = write_config.with_suffix(".db").resolve()
-        text = config_for(server, channel_id, admin["id"], str(database))
+        web_port = free_port()
+        text = config_for(server, channel_id, admin["id"], str(database), web_port)
         await asyncio.to_thread(write_config.write_text, text, "utf-8")
         lines.append(f"config written   : {write_config}")
+        lines.append(f"Mini App         : http://127.0.0.1:{web_port}/app/ (once newsbot runs)")
     print("\n".join(lines), flush=True)
     try:
         await asyncio.Event().wait()
     finally:
         await server.stop()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now, for the Mini App newsbot will serve."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

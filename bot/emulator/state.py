@@ -135,8 +135,11 @@ class WorldState:
         flood_clock: Callable[[], float] = time.monotonic,
         privacy_mode: bool = False,
         reaction_count_delay: float = REACTION_COUNT_DELAY,
+        test_environment: bool = False,
     ) -> None:
         self.token = token
+        # Telegram's test environment: Mini Apps may be plain HTTP on loopback there.
+        self.test_environment = test_environment
         # Privacy mode (set in @BotFather): a plain member bot sees only what is meant for it.
         self.privacy_mode = privacy_mode
         # Anonymous reaction counts on channel posts arrive grouped, this many seconds late.
@@ -360,8 +363,10 @@ def png_size(content: bytes) -> tuple[int, int] | None:
     return None
 
 
-def check_web_app_url(url: object) -> None:
-    """Telegram opens Mini Apps over HTTPS only (the Bot API: "An HTTPS URL of a Web App")."""
+def check_web_app_url(url: object, test_environment: bool = False) -> None:
+    """Telegram opens Mini Apps over HTTPS only (the Bot API: "An HTTPS URL of a Web App");
+    its test environment also takes plain HTTP, which the emulator allows on loopback."""
     parts = urlsplit(str(url or ""))
-    if parts.scheme != "https" or not parts.netloc:
+    local = test_environment and parts.scheme == "http" and parts.hostname == "127.0.0.1"
+    if not parts.netloc or not (parts.scheme == "https" or local):
         raise bad_request("BUTTON_URL_INVALID: Web App URLs must use HTTPS")

@@ -126,7 +126,7 @@ def articles_text(_: Translator, rows: Sequence[ArticleRow], zones: dict[str, Zo
         parts = [
             _("{id}. «{title}»").format(id=article.id, title=escape(shorten(article.title))),
             escape(key) if key else _("no channel yet"),
-            _row_state(_, row, zone),
+            row_state(_, row, zone),
         ]
         if shown.count(title) > 1:
             parts.append(_("imported {time}").format(time=local_time(article.imported_at, zone)))
@@ -134,7 +134,7 @@ def articles_text(_: Translator, rows: Sequence[ArticleRow], zones: dict[str, Zo
     return "\n".join(lines)
 
 
-def _row_state(_: Translator, row: ArticleRow, zone: ZoneInfo) -> str:
+def row_state(_: Translator, row: ArticleRow, zone: ZoneInfo) -> str:
     out = _("{posted}/{count} out").format(posted=row.posted, count=row.posts)
     if row.waiting and row.article.paused:
         return _("paused") + ", " + out

@@ -163,3 +163,15 @@ async def pending_items(session: AsyncSession, channel_id: int) -> list[FeedItem
 
 async def item_for_article(session: AsyncSession, article_id: int) -> FeedItem | None:
     return await session.scalar(select(FeedItem).where(FeedItem.article_id == article_id))
+
+
+async def offered_article_ids(session: AsyncSession, channel_id: int) -> set[int]:
+    """The drafts a feed brought that the admins have not decided on yet."""
+    rows = await session.scalars(
+        select(FeedItem.article_id).where(
+            FeedItem.channel_id == channel_id,
+            FeedItem.state == "offered",
+            FeedItem.article_id.is_not(None),
+        )
+    )
+    return {article_id for article_id in rows.all() if article_id is not None}

@@ -1,0 +1,127 @@
+"""The Mini App's web server, on aiohttp beside the bot: a shell page, its script and
+style, and views rendered on the server for the person the initData names.
+
+The shell is the same for everyone (a browser never sends the address's fragment, where
+Telegram puts the initData); its script sends the initData with each view request, and
+each view checks it, then the caller's roles per channel. Pages escape all text
+(Jinja2's autoescape); the Content-Security-Policy allows this server's own script and
+style only, nothing inline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.access import Access
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import translator
+from bot.web.channels import channels_page
+from bot.web.init_data import InitDataError, WebAppUser, validate_init_data
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+INIT_DATA_HEADER = "X-Telegram-Init-Data"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' https:; base-uri 'none'; form-action 'self'; frame-ancestors https:"
+)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BASE = web.AppKey("base", str)  # where the app is mounted, for its links
+
+
+class MiniApp:
+    def __init__(
+        self,
+        config: Config,
+        sessions: async_sessionmaker[AsyncSession],
+        access: Access,
+        clock: Clock,
+        bot_username: str,
+    ) -> None:
+        self.config, self.sessions, self.access, self.clock = config, sessions, access, clock
+        self.bot_username = bot_username
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True),
+        )
+        self.max_age: timedelta = config.web.init_data_max_age
+
+    def application(self, base: str = "/app") -> web.Application:
+        app = web.Application(middlewares=[self._headers])
+        app.router.add_get(f"{base}/", self._shell)
+        app.router.add_get(f"{base}/view/channels", self._channels)
+        app.router.add_static(f"{base}/static", HERE / "static")
+        app[BASE] = base
+        return app
+
+    @web.middleware
+    async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    async def _shell(self, request: web.Request) -> web.StreamResponse:
+        language = request.headers.get("Accept-Language", "en")[:2]
+        _ = translator(language)
+        html = self.templates.get_template("shell.html").render(
+            language=language,
+            title=_("Discussion"),
+            outside=_("Open this page from the bot in Telegram:"),
+            bot_link=f"https://t.me/{self.bot_username}",
+            base=request.app[BASE],
+        )
+        return web.Response(text=html, content_type="text/html")
+
+    def _caller(self, request: web.Request) -> WebAppUser:
+        try:
+            return validate_init_data(
+                request.headers.get(INIT_DATA_HEADER, ""),
+                self.config.token.get_secret_value(),
+                max_age=self.max_age,
+                now=self.clock.now(),
+            )
+        except InitDataError as exc:
+            log.info("Mini App request refused: %s", exc)
+            raise web.HTTPUnauthorized(text="open the Mini App from the bot") from None
+
+    async def _channels(self, request: web.Request) -> web.StreamResponse:
+        user = self._caller(request)
+        _ = translator(user.language_code)
+        async with self.sessions.begin() as session:
+            scope = await self.access.scope(session, user.id)
+            if not (scope.is_admin or scope.is_moderator):
+                return web.Response(
+                    status=403,
+                    text=_("This page is for the channel's admins and moderators."),
+                )
+            page = await channels_page(session, scope, self.config, _, self.clock.now())
+        html = self.templates.get_template("channels.html").render(page=page)
+        return web.Response(text=html, content_type="text/html")
+
+
+async def serve(app: MiniApp, url: str, listen: str, stop: asyncio.Event) -> None:
+    """Serve the Mini App at ``listen`` until ``stop``, mounted at ``url``'s path (a
+    reverse proxy may forward ``https://bot.example.org/app/`` there)."""
+    base = urlsplit(url).path.rstrip("/") or "/app"
+    runner = web.AppRunner(app.application(base), access_log=None, handle_signals=False)
+    await runner.setup()
+    host, _, port = listen.rpartition(":")
+    site = web.TCPSite(runner, host, int(port))
+    try:
+        await site.start()
+        log.info("the Mini App is served at %s (%s)", url, listen)
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,114 @@
+"""The Mini App over HTTP: who sees what, in their language, escaped, under a strict CSP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import aiohttp
+from aiohttp import web
+
+from bot.access import ADMIN_CACHE_TTL
+from bot.web.server import INIT_DATA_HEADER, MiniApp
+from tests.harness import Harness, running_harness
+from tests.sites import Site, running_site
+
+APP = "https://bot.example.org/app/"
+
+
+@asynccontextmanager
+async def mini_app(h: Harness) -> AsyncIterator[str]:
+    parts = h.newsbot.parts
+    app = MiniApp(h.config, parts.sessions, parts.access, h.clock, "newsbot_emulated_bot")
+    runner = web.AppRunner(app.application(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}/app"
+    finally:
+        await runner.cleanup()
+
+
+def init_data(h: Harness, user_id: int) -> str:
+    """What the person's Telegram app hands the page (the emulator signs it)."""
+    url = h.world.open_web_app(user_id, url=APP)["url"]
+    return dict(parse_qsl(urlsplit(url).fragment))["tgWebAppData"]
+
+
+async def view(base: str, data: str | None) -> tuple[int, str, Mapping[str, str]]:
+    headers = {INIT_DATA_HEADER: data} if data is not None else {}
+    async with (
+        aiohttp.ClientSession() as client,
+        client.get(f"{base}/view/channels", headers=headers) as response,
+    ):
+        return response.status, await response.text(), dict(response.headers)
+
+
+async def test_each_person_sees_their_own_channels_and_nothing_else(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, extra_channels=1) as h, mini_app(h) as base:
+        olga = h.world.add_user("Olga", language_code="ru")["id"]
+        rita = h.world.add_user("Rita")["id"]
+        other_channel = h.more_channels[0][0]
+        h.world.promote(other_channel, olga)  # an admin of news2 only
+        article = b"---\nsource: javascript:alert(1)\n---\n# Ports <b>&</b> prices\n\n"
+        h.world.send_document(h.admin_id, "a.md", article + b"Text. " * 40, caption="/import news")
+        await h.pump()
+        status, operator_page, headers = await view(base, init_data(h, h.admin_id))
+        assert status == 200
+        assert "<h2>news <small>Europe/Berlin</small></h2>" in operator_page
+        assert "<h2>news2 " in operator_page
+        # A title is text, never markup.
+        assert "1. Ports &lt;b&gt;&amp;&lt;/b&gt; prices" in operator_page
+        assert "not scheduled yet" in operator_page
+        assert "javascript:" not in operator_page
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        h.clock.advance(ADMIN_CACHE_TTL)  # the bot asks Telegram for the admins again
+        _, olga_page, _ = await view(base, init_data(h, olga))
+        assert "<h1>Ваш канал</h1>" in olga_page
+        assert "news2" in olga_page
+        assert "Ports" not in olga_page
+        assert "<h2>news " not in olga_page
+        status, text, _ = await view(base, init_data(h, rita))
+        assert (status, text) == (403, "This page is for the channel's admins and moderators.")
+
+
+async def test_without_valid_init_data_nothing_is_shown(tmp_path: Path) -> None:
+    async with running_harness(tmp_path) as h, mini_app(h) as base:
+        signed = init_data(h, h.admin_id)
+        assert (await view(base, None))[0] == 401
+        assert (await view(base, signed.replace("Ada", "Eve")))[0] == 401
+        h.clock.advance(timedelta(days=1, minutes=1))  # the signature has aged out
+        assert (await view(base, signed))[0] == 401
+        async with aiohttp.ClientSession() as client, client.get(f"{base}/") as shell:
+            page = await shell.text()
+        # Outside Telegram the page says where to open it; no inline script anywhere.
+        assert "Open this page from the bot in Telegram" in page
+        assert "https://t.me/newsbot_emulated_bot" in page
+        assert "<script>" not in page
+
+
+async def test_feeds_and_the_drafts_they_brought_are_listed(tmp_path: Path) -> None:
+    async with running_site() as site:
+        await _with_feed(tmp_path, site)
+
+
+async def _with_feed(tmp_path: Path, site: Site) -> None:
+    from tests.test_feeds import rss, story
+
+    site.page("/rss", rss([("g1", site.url("/s/1"), "First story")]), "application/rss+xml")
+    site.page("/s/1", story("First story"))
+    async with running_harness(
+        tmp_path, articles={"fetch_private_addresses": True},
+        channel_extra={"feeds": [site.url("/rss")]},
+    ) as h, mini_app(h) as base:  # fmt: skip
+        await h.command("/start")
+        await h.newsbot.fetch_due()
+        _, page, _ = await view(base, init_data(h, h.admin_id))
+        assert "<h3>Waiting for a decision</h3>" in page
+        assert "1. First story" in page
+        assert '<span class="title">Example Daily</span>' in page
