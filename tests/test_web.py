@@ -90,6 +90,12 @@ async def test_without_valid_init_data_nothing_is_shown(tmp_path: Path) -> None:
         assert "Open this page from the bot in Telegram" in page
         assert "https://t.me/newsbot_emulated_bot" in page
         assert "<script>" not in page
+        assert 'data-first="channels"' in page
+        async with aiohttp.ClientSession() as client:
+            for asked, first in (("article/7", "article/7"), ("../admin", "channels"),
+                                 ('channels" onload="x', "channels")):  # fmt: skip
+                async with client.get(f"{base}/", params={"view": asked}) as shell:
+                    assert f'data-first="{first}"' in await shell.text()
 
 
 async def test_feeds_and_the_drafts_they_brought_are_listed(tmp_path: Path) -> None:
@@ -112,3 +118,59 @@ async def _with_feed(tmp_path: Path, site: Site) -> None:
         assert "<h3>Waiting for a decision</h3>" in page
         assert "1. First story" in page
         assert '<span class="title">Example Daily</span>' in page
+
+
+SHORT = b"""# Harbour reopens
+
+The harbour reopened on Monday after a week of repairs, and the first ferries left on time.
+
+## Lessons for the city
+
+Key lessons:
+
+1. Warnings must reach boat owners a day earlier.
+2. Spare parts should be stored away from the shore.
+"""
+
+
+async def test_the_article_page_shows_posts_votes_and_how_agreement_moved(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(tmp_path, extra_channels=1) as h, mini_app(h) as base:
+        h.world.send_document(h.admin_id, "a.md", SHORT, caption="/import news")
+        await h.pump()
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        posts = h.channel_posts()
+        polls = [m for m in posts if "poll" in m]
+        readers = [h.world.add_user(name)["id"] for name in ("Ann", "Ben", "Cy")]
+        for reader, option in zip(readers, (0, 0, 2), strict=True):
+            h.world.vote(reader, h.channel_id, polls[0]["message_id"], [option])
+            await h.pump()
+            h.clock.advance(timedelta(hours=1))
+        h.world.comment(readers[0], h.channel_id, posts[0]["message_id"], "Good news <b>!</b>")
+        await h.pump()
+        data = init_data(h, h.admin_id)
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"{base}/view/article/1", headers={INIT_DATA_HEADER: data}) as response,
+        ):
+            page = await response.text()
+        assert "<h1>Harbour reopens</h1>" in page
+        assert '1. Harbour reopens</span> <span class="state">1 comment · 0 reactions' in page
+        assert 'Warnings must reach boat owners a day earlier. <span class="state">3 voters' in page
+        assert 'data-share="67"></span>Agree: 2' in page
+        assert 'data-share="33"></span>Disagree: 1' in page
+        # Three votes an hour apart: the line runs from all agreeing down to two in three.
+        assert 'points="0.0,0.0 150.0,0.0 300.0,26.7"' in page
+        # Another channel's admin never gets it; an article that does not exist reads the same.
+        olga = h.world.add_user("Olga")["id"]
+        h.world.promote(h.more_channels[0][0], olga)
+        h.clock.advance(ADMIN_CACHE_TTL)
+        async with aiohttp.ClientSession() as client:
+            for article in ("1", "99"):
+                async with client.get(
+                    f"{base}/view/article/{article}", headers={INIT_DATA_HEADER: init_data(h, olga)}
+                ) as refused:
+                    assert refused.status == 404
+                    assert await refused.text() == "There is no such article in your channels."

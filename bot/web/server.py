@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.access import Access
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import translator
+from bot.web.article import article_page
 from bot.web.channels import channels_page
 from bot.web.init_data import InitDataError, WebAppUser, validate_init_data
 
@@ -37,6 +39,14 @@ CSP = (
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BASE = web.AppKey("base", str)  # where the app is mounted, for its links
+
+
+_VIEW = re.compile(r"^(channels|article/[0-9]{1,18})$")
+
+
+def _first_view(asked: str) -> str:
+    """The view a link opens on (``?view=article/7`` from a button under a message)."""
+    return asked if _VIEW.match(asked) else "channels"
 
 
 class MiniApp:
@@ -60,6 +70,7 @@ class MiniApp:
         app = web.Application(middlewares=[self._headers])
         app.router.add_get(f"{base}/", self._shell)
         app.router.add_get(f"{base}/view/channels", self._channels)
+        app.router.add_get(f"{base}/view/article/{{article_id:[0-9]{{1,18}}}}", self._article)
         app.router.add_static(f"{base}/static", HERE / "static")
         app[BASE] = base
         return app
@@ -81,6 +92,7 @@ class MiniApp:
             outside=_("Open this page from the bot in Telegram:"),
             bot_link=f"https://t.me/{self.bot_username}",
             base=request.app[BASE],
+            first=_first_view(request.query.get("view", "")),
         )
         return web.Response(text=html, content_type="text/html")
 
@@ -95,6 +107,19 @@ class MiniApp:
         except InitDataError as exc:
             log.info("Mini App request refused: %s", exc)
             raise web.HTTPUnauthorized(text="open the Mini App from the bot") from None
+
+    async def _article(self, request: web.Request) -> web.StreamResponse:
+        user = self._caller(request)
+        _ = translator(user.language_code)
+        async with self.sessions() as session:
+            scope = await self.access.scope(session, user.id)
+            page = await article_page(session, int(request.match_info["article_id"]), scope, _)
+        if page is None:
+            return web.Response(status=404, text=_("There is no such article in your channels."))
+        html = self.templates.get_template("article.html").render(
+            page={"article": page, "back": _("All channels")}
+        )
+        return web.Response(text=html, content_type="text/html")
 
     async def _channels(self, request: web.Request) -> web.StreamResponse:
         user = self._caller(request)

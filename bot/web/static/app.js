@@ -17,7 +17,24 @@
       }
     });
   } catch (e) { /* no theme: the default colours */ }
-  fetch(document.body.dataset.view, {headers: {"X-Telegram-Init-Data": initData}})
-    .then(function (response) { return response.text(); })
-    .then(function (html) { document.getElementById("content").innerHTML = html; });
+  var views = document.body.dataset.views;
+  function show(view) {
+    fetch(views + view, {headers: {"X-Telegram-Init-Data": initData}})
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var content = document.getElementById("content");
+        content.innerHTML = html;  // rendered on the server, every text escaped there
+        content.querySelectorAll(".bar[data-share]").forEach(function (bar) {
+          bar.style.width = Math.min(100, Number(bar.dataset.share) || 0) + "%";
+        });
+        window.scrollTo(0, 0);
+      });
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-view]");
+    if (!link) return;
+    event.preventDefault();
+    show(link.dataset.view);
+  });
+  show(document.body.dataset.first);
 })();
