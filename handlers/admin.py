@@ -33,7 +33,7 @@ from bot.publishing.service import (
 )
 from bot.telegram.html import bold
 from db.models import Button
-from handlers.buttons import offer
+from handlers.buttons import offer, with_mini_app
 from handlers.common import Context, arguments, language_of, reply
 
 
@@ -237,7 +237,9 @@ async def articles_command(update: Update, context: Context) -> None:
             for row in rows
         ],
     )
-    await reply(update, text, markup=markup, buttons=tokens)
+    url = context.services.config.web.url
+    shown = with_mini_app(markup, url, _("Open the discussion"), "channels")
+    await reply(update, text, markup=shown, buttons=tokens)
 
 
 async def article_pressed(update: Update, context: Context, button: Button) -> None:
@@ -259,11 +261,11 @@ async def article_pressed(update: Update, context: Context, button: Button) -> N
         + ", "
         + report.schedule_state(_, article, zone)
     )
-    await reply(
-        update,
-        report.import_text(_, article, False, posts) + "\n" + where,
-        **article_buttons(update, article_id, report.article_state(article)),
+    buttons = article_buttons(update, article_id, report.article_state(article))
+    buttons["markup"] = with_mini_app(
+        buttons["markup"], config.web.url, _("Open the discussion"), f"article/{article_id}"
     )
+    await reply(update, report.import_text(_, article, False, posts) + "\n" + where, **buttons)
 
 
 async def preview_command(update: Update, context: Context) -> None:
@@ -346,7 +348,9 @@ async def status_command(update: Update, context: Context) -> None:
         for ended in await finished_recently(context.session, context.services.clock.now())
         if steered is None or ended[0].channel_id in steered
     ]
-    await reply(update, report.status_text(context.translate, entries, zones, finished))
+    _ = context.translate
+    markup = with_mini_app(None, config.web.url, _("Open the discussion"), "channels")
+    await reply(update, report.status_text(_, entries, zones, finished), markup=markup)
 
 
 async def channels_command(update: Update, context: Context) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 
 from bot import unit_of_work
@@ -21,6 +27,18 @@ def offer(update: Update, rows: list[list[Choice]]) -> tuple[InlineKeyboardMarku
     assert user is not None
     assert chat is not None
     return keyboard(unit.session, rows, user_id=user.id, chat_id=chat.id, at=unit.now)
+
+
+def with_mini_app(
+    markup: InlineKeyboardMarkup | None, url: str | None, label: str, view: str
+) -> InlineKeyboardMarkup | None:
+    """``markup`` with an [Open the discussion] row that opens the Mini App on ``view``
+    (when the config serves one: ``[web] url``)."""
+    if url is None:
+        return markup
+    row = [InlineKeyboardButton(label, web_app=WebAppInfo(f"{url}?view={view}"))]
+    rows = [list(line) for line in markup.inline_keyboard] if markup is not None else []
+    return InlineKeyboardMarkup([*rows, row])
 
 
 async def answer(query: CallbackQuery, text: str | None) -> None:

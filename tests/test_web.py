@@ -174,3 +174,31 @@ async def test_the_article_page_shows_posts_votes_and_how_agreement_moved(
                 ) as refused:
                     assert refused.status == 404
                     assert await refused.text() == "There is no such article in your channels."
+
+
+async def test_status_and_articles_offer_the_mini_app_where_it_is_served(tmp_path: Path) -> None:
+    web = {"url": "https://bot.example.org/app/", "listen": "127.0.0.1:1"}
+    async with running_harness(tmp_path, web=web) as h:
+        h.world.send_document(h.admin_id, "a.md", SHORT, caption="/import news")
+        await h.pump()
+        await h.command("/status")
+        status = h.world.messages(h.admin_id)[-1]
+        assert status["reply_markup"]["inline_keyboard"] == [
+            [{"text": "Open the discussion",
+              "web_app": {"url": "https://bot.example.org/app/?view=channels"}}]
+        ]  # fmt: skip
+        await h.command("/articles")
+        listed = h.world.messages(h.admin_id)[-1]
+        assert listed["reply_markup"]["inline_keyboard"][-1][0]["text"] == "Open the discussion"
+        h.world.click(h.admin_id, h.admin_id, listed["message_id"], "1. Harbour reopens")
+        await h.pump()
+        shown = h.world.messages(h.admin_id)[-1]["reply_markup"]["inline_keyboard"]
+        assert shown[-1][0]["web_app"]["url"] == "https://bot.example.org/app/?view=article/1"
+        opened = h.world.open_web_app(
+            h.admin_id, chat_id=h.admin_id, message_id=h.world.messages(h.admin_id)[-1][
+                "message_id"], label="Open the discussion"
+        )["url"]  # fmt: skip
+        assert opened.startswith("https://bot.example.org/app/?view=article/1#tgWebAppData=")
+    async with running_harness(tmp_path / "without") as h:
+        await h.command("/status")
+        assert "reply_markup" not in h.world.messages(h.admin_id)[-1]
