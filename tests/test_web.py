@@ -158,7 +158,8 @@ async def test_the_article_page_shows_posts_votes_and_how_agreement_moved(
             page = await response.text()
         assert "<h1>Harbour reopens</h1>" in page
         assert '1. Harbour reopens</span> <span class="state">1 comment · 0 reactions' in page
-        assert 'Warnings must reach boat owners a day earlier. <span class="state">3 voters' in page
+        lesson = "Warnings must reach boat owners a day earlier."
+        assert f'data-view="lesson/1">{lesson}</a> <span class="state">3 voters' in page
         assert 'data-share="67"></span>Agree: 2' in page
         assert 'data-share="33"></span>Disagree: 1' in page
         # Three votes an hour apart: the line runs from all agreeing down to two in three.
@@ -202,3 +203,69 @@ async def test_status_and_articles_offer_the_mini_app_where_it_is_served(tmp_pat
     async with running_harness(tmp_path / "without") as h:
         await h.command("/status")
         assert "reply_markup" not in h.world.messages(h.admin_id)[-1]
+
+
+async def _lesson(base: str, data: str, view: str) -> str:
+    async with (
+        aiohttp.ClientSession() as client,
+        client.get(f"{base}/view/{view}", headers={INIT_DATA_HEADER: data}) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return await response.text()
+
+
+async def test_the_lesson_page_shows_threads_by_vote_searchable_and_paged(
+    tmp_path: Path,
+) -> None:
+    async with running_harness(
+        tmp_path, channel_extra={"companion_polls": True}
+    ) as h, mini_app(h) as base:  # fmt: skip
+        h.world.send_document(h.admin_id, "a.md", SHORT, caption="/import news")
+        await h.pump()
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        await h.run_until_idle()  # the companion polls follow their polls' forwards
+        companion = next(
+            m for m in h.world.messages(h.group_id)
+            if "poll" in m and not m.get("is_automatic_forward")
+        )  # fmt: skip
+        ann, ben, cy = (h.world.add_user(name)["id"] for name in ("Ann", "Ben", "Cy"))
+        h.world.vote(ann, h.group_id, companion["message_id"], [0])
+        h.world.vote(ben, h.group_id, companion["message_id"], [2])
+        said = h.world.reply(ann, h.group_id, companion["message_id"], "Warnings came too late")
+        h.world.reply(ben, h.group_id, companion["message_id"], "Boats were <fine> 100%")
+        h.world.reply(cy, h.group_id, said["message_id"], "Agreed with Ann")
+        for number in range(55):
+            h.world.reply(cy, h.group_id, companion["message_id"], f"Note {number}")
+            h.clock.advance(timedelta(seconds=1))
+        await h.pump()
+        data = init_data(h, h.admin_id)
+        lesson = "lesson/1"
+        first = await _lesson(base, data, lesson)
+        assert "<h1>Warnings must reach boat owners a day earlier.</h1>" in first
+        assert first.count('<p class="text">Note') == 50  # one page
+        assert "Note 54" in first
+        assert "Note 5<" in first
+        assert "Note 4<" not in first
+        older = first.split('data-view="lesson/1?before=')[1].split('"')[0]
+        second = await _lesson(base, data, f"{lesson}?before={older}")
+        assert "Note 4<" in second
+        assert "Note 0<" in second
+        assert "Note 54" not in second
+        assert "Warnings came too late" in second
+        # Ann's comment with her vote and the reply under it; Ben's text escaped.
+        assert "<b>Ann</b>" in second
+        assert '<span class="vote">Agree</span>' in second
+        assert '<ul class="replies"><li><p class="meta"><b>Cy</b>' in second
+        assert "Boats were &lt;fine&gt; 100%" in second
+        agreeing = await _lesson(base, data, f"{lesson}?vote=0")
+        assert "Warnings came too late" in agreeing
+        assert "Boats were" not in agreeing
+        assert "Note" not in agreeing
+        unnamed = await _lesson(base, data, f"{lesson}?vote=none")
+        assert "Note 54" in unnamed
+        assert "Warnings came" not in unnamed
+        found = await _lesson(base, data, f"{lesson}?q=100%25")
+        assert "Boats were" in found
+        assert "Note" not in found
+        assert 'value="100%"' in found

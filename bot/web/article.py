@@ -38,6 +38,7 @@ class OptionLine:
 
 @dataclass(frozen=True)
 class LessonLine:
+    id: int
     number: int
     text: str
     voters: str
@@ -85,6 +86,7 @@ async def article_page(
             named = await named_votes(session, lesson.id)
             lessons.append(
                 LessonLine(
+                    lesson.id,
                     len(lessons) + 1,
                     lesson.text,
                     counted("{count} voter", "{count} voters", channel_poll.total_voters, _),

@@ -29,6 +29,7 @@ from bot.i18n import translator
 from bot.web.article import article_page
 from bot.web.channels import channels_page
 from bot.web.init_data import InitDataError, WebAppUser, validate_init_data
+from bot.web.lesson import lesson_page
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -41,7 +42,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BASE = web.AppKey("base", str)  # where the app is mounted, for its links
 
 
-_VIEW = re.compile(r"^(channels|article/[0-9]{1,18})$")
+_VIEW = re.compile(r"^(channels|(article|lesson)/[0-9]{1,18})$")
 
 
 def _first_view(asked: str) -> str:
@@ -71,6 +72,7 @@ class MiniApp:
         app.router.add_get(f"{base}/", self._shell)
         app.router.add_get(f"{base}/view/channels", self._channels)
         app.router.add_get(f"{base}/view/article/{{article_id:[0-9]{{1,18}}}}", self._article)
+        app.router.add_get(f"{base}/view/lesson/{{lesson_id:[0-9]{{1,18}}}}", self._lesson)
         app.router.add_static(f"{base}/static", HERE / "static")
         app[BASE] = base
         return app
@@ -119,6 +121,20 @@ class MiniApp:
         html = self.templates.get_template("article.html").render(
             page={"article": page, "back": _("All channels")}
         )
+        return web.Response(text=html, content_type="text/html")
+
+    async def _lesson(self, request: web.Request) -> web.StreamResponse:
+        user = self._caller(request)
+        _ = translator(user.language_code)
+        async with self.sessions() as session:
+            scope = await self.access.scope(session, user.id)
+            page = await lesson_page(
+                session, int(request.match_info["lesson_id"]), scope, self.config, _,
+                dict(request.query),
+            )  # fmt: skip
+        if page is None:
+            return web.Response(status=404, text=_("There is no such article in your channels."))
+        html = self.templates.get_template("lesson.html").render(page=page)
         return web.Response(text=html, content_type="text/html")
 
     async def _channels(self, request: web.Request) -> web.StreamResponse:

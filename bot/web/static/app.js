@@ -36,5 +36,13 @@
     event.preventDefault();
     show(link.dataset.view);
   });
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-view]");
+    if (!form) return;
+    event.preventDefault();
+    var view = form.dataset.view;
+    var words = new FormData(form).get("q") || "";
+    show(view + (view.indexOf("?") < 0 ? "?" : "&") + new URLSearchParams({q: words}));
+  });
   show(document.body.dataset.first);
 })();
