@@ -339,7 +339,7 @@ class NewsBot:
         parts, web = self.parts, self.config.web
         assert web.url is not None
         bot = parts.application.bot
-        app = MiniApp(self.config, parts.sessions, parts.access, self.clock, bot.username)
+        app = MiniApp(self.config, parts.sessions, parts.access, self.clock, bot)
         async with parts.sessions() as session:
             staff = await parts.access.staff(session)
             languages = {}

@@ -22,7 +22,7 @@ APP = "https://bot.example.org/app/"
 @asynccontextmanager
 async def mini_app(h: Harness) -> AsyncIterator[str]:
     parts = h.newsbot.parts
-    app = MiniApp(h.config, parts.sessions, parts.access, h.clock, "newsbot_emulated_bot")
+    app = MiniApp(h.config, parts.sessions, parts.access, h.clock, parts.application.bot)
     runner = web.AppRunner(app.application(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -269,3 +269,57 @@ async def test_the_lesson_page_shows_threads_by_vote_searchable_and_paged(
         assert "Boats were" in found
         assert "Note" not in found
         assert 'value="100%"' in found
+
+
+async def _act(base: str, data: str, action: str, body: object) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(
+            f"{base}/act/{action}", json=body, headers={INIT_DATA_HEADER: data}
+        ) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_a_moderator_hides_from_the_page_and_can_undo(tmp_path: Path) -> None:
+    async with running_harness(tmp_path, extra_channels=1) as h, mini_app(h) as base:
+        h.world.send_document(h.admin_id, "a.md", SHORT, caption="/import news")
+        await h.pump()
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        poll = next(m for m in h.channel_posts() if "poll" in m)
+        rita = h.world.add_user("Rita")["id"]
+        said = h.world.comment(rita, h.channel_id, poll["message_id"], "Buy cheap pills here")
+        await h.pump()
+        admin = init_data(h, h.admin_id)
+        page = await _lesson(base, admin, "lesson/1")
+        assert 'data-act="hide" data-comment="1" data-confirm="Hide it?">Hide</button>' in page
+        # A reader, and another channel's moderator, are told it does not exist.
+        olga = h.world.add_user("Olga")["id"]
+        h.world.promote(h.more_channels[0][0], olga)
+        h.clock.advance(ADMIN_CACHE_TTL)
+        admin = init_data(h, h.admin_id)
+        for stranger in (rita, olga):
+            assert await _act(base, init_data(h, stranger), "hide", {"comment": 1}) == (
+                404,
+                "there is no comment 1",
+            )
+        assert await _act(base, admin, "hide", {"comment": "x"}) == (
+            400,
+            "That request could not be read.",
+        )
+        status, done = await _act(base, admin, "hide", {"comment": 1})
+        assert status == 200
+        assert done.startswith('<span class="done">Hidden.</span> <button type="button" '
+                               'data-act="unhide" data-comment="1">Undo</button>')  # fmt: skip
+        # Gone from the group readers see and from the page; the audit log names it.
+        assert said["message_id"] not in {m["message_id"] for m in h.world.messages(h.group_id)}
+        assert "Buy cheap pills" not in await _lesson(base, admin, "lesson/1")
+        audit = (await h.command("/audit"))[0]
+        assert "hide" in audit
+        status, undone = await _act(base, admin, "unhide", {"comment": 1})
+        assert (status, undone.strip()) == (
+            200,
+            '<span class="done">Shown again in the records, exports and summaries.</span>',
+        )
+        assert "Buy cheap pills" in await _lesson(base, admin, "lesson/1")

@@ -30,6 +30,7 @@ class ReplyLine:
 
 @dataclass(frozen=True)
 class CommentLine:
+    id: int
     author: str
     time: str
     text: str
@@ -55,6 +56,7 @@ class LessonPage:
     search_view: str
     comments: list[CommentLine]
     older: str | None  # the next page's view
+    moderates: bool  # offer [Hide] and [Ban]
 
 
 async def lesson_page(
@@ -103,6 +105,7 @@ async def lesson_page(
         )
     comments = [
         CommentLine(
+            comment.id,
             _name(comment, user),
             _time(comment.created_at, zone),
             comment.text,
@@ -126,10 +129,18 @@ async def lesson_page(
     ]
     filters.append(Filter(_("No named vote"), _view(base, {"vote": "none", "q": words}),
                           vote == "none"))  # fmt: skip
-    labels = {"search": _("Search"), "older": _("Older comments"), "none": _("No comments.")}
+    labels = {
+        "search": _("Search"),
+        "older": _("Older comments"),
+        "none": _("No comments."),
+        "hide": _("Hide"),
+        "hide_sure": _("Hide it?"),
+        "ban": _("Ban"),
+        "ban_sure": _("Ban its author?"),
+    }
     return LessonPage(
         f"article/{article.id}", article.title, lesson.text, labels, filters, words,
-        _view(base, {"vote": vote}), comments, older,
+        _view(base, {"vote": vote}), comments, older, scope.moderates(key),
     )  # fmt: skip
 
 

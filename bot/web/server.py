@@ -21,15 +21,18 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
 
 from bot.access import Access
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import translator
+from bot.moderation.actions import ModerationError
 from bot.web.article import article_page
 from bot.web.channels import channels_page
 from bot.web.init_data import InitDataError, WebAppUser, validate_init_data
 from bot.web.lesson import lesson_page
+from bot.web.moderation import moderate
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -57,10 +60,11 @@ class MiniApp:
         sessions: async_sessionmaker[AsyncSession],
         access: Access,
         clock: Clock,
-        bot_username: str,
+        bot: Bot,
     ) -> None:
         self.config, self.sessions, self.access, self.clock = config, sessions, access, clock
-        self.bot_username = bot_username
+        self.bot = bot
+        self.bot_username = bot.username
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True),
@@ -73,6 +77,7 @@ class MiniApp:
         app.router.add_get(f"{base}/view/channels", self._channels)
         app.router.add_get(f"{base}/view/article/{{article_id:[0-9]{{1,18}}}}", self._article)
         app.router.add_get(f"{base}/view/lesson/{{lesson_id:[0-9]{{1,18}}}}", self._lesson)
+        app.router.add_post(f"{base}/act/{{action:hide|ban|unhide}}", self._act)
         app.router.add_static(f"{base}/static", HERE / "static")
         app[BASE] = base
         return app
@@ -135,6 +140,32 @@ class MiniApp:
         if page is None:
             return web.Response(status=404, text=_("There is no such article in your channels."))
         html = self.templates.get_template("lesson.html").render(page=page)
+        return web.Response(text=html, content_type="text/html")
+
+    async def _act(self, request: web.Request) -> web.StreamResponse:
+        """A moderator's action, a POST carrying the initData (never a link): the answer
+        replaces the comment's buttons."""
+        user = self._caller(request)
+        _ = translator(user.language_code)
+        try:
+            body = await request.json()
+            comment_id = int(body["comment"])
+            reason = str(body.get("reason") or "")[:200]
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400, text=_("That request could not be read."))
+        action = request.match_info["action"]
+        try:
+            async with self.sessions.begin() as session:
+                scope = await self.access.scope(session, user.id)
+                done = await moderate(
+                    session, self.bot, scope, action, comment_id, reason=reason,
+                    at=self.clock.now(), _=_,
+                )  # fmt: skip
+        except ModerationError as error:
+            return web.Response(status=404, text=error.text(_))
+        html = self.templates.get_template("acted.html").render(
+            done=done, comment=comment_id, undo=_("Undo")
+        )
         return web.Response(text=html, content_type="text/html")
 
     async def _channels(self, request: web.Request) -> web.StreamResponse:

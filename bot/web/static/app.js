@@ -32,9 +32,25 @@
   }
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-view]");
-    if (!link) return;
-    event.preventDefault();
-    show(link.dataset.view);
+    if (link) {
+      event.preventDefault();
+      show(link.dataset.view);
+      return;
+    }
+    var button = event.target.closest("button[data-act]");
+    if (!button) return;
+    if (button.dataset.confirm && !button.dataset.armed) {
+      button.dataset.armed = "1";  // a second press confirms
+      button.textContent = button.dataset.confirm;
+      return;
+    }
+    var place = button.closest(".act");
+    fetch(document.body.dataset.acts + button.dataset.act, {
+      method: "POST",
+      headers: {"X-Telegram-Init-Data": initData, "Content-Type": "application/json"},
+      body: JSON.stringify({comment: Number(button.dataset.comment)})
+    }).then(function (response) { return response.text(); })
+      .then(function (html) { place.innerHTML = html; });
   });
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-view]");
