@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -65,43 +65,61 @@ async def lesson_comments(
 ) -> list[tuple[Comment, User | None]]:
     """The lesson's visible top-level comments (under its polls, and under its post), newest
     first, the page before ``before`` (created_at, id): keyset pagination, so the
-    thousandth page costs what the first does."""
+    thousandth page costs what the first does.
+
+    The two places are read apart and merged (UNION ALL of two ordered, limited reads):
+    each walks its own index newest first and stops after ``limit`` rows, where one query
+    with OR would sort every comment of the lesson first (290 ms for 100,000 in the
+    sqlite3 shell, against under a millisecond)."""
     # Top level: not an answer to another comment (it may answer the post or a poll).
     answered = aliased(Comment)
-    top_level = ~exists().where(
-        answered.chat_id == Comment.chat_id,
-        answered.message_id == Comment.reply_to_message_id,
-    )
-    query = (
-        select(Comment, User)
-        .outerjoin(User, User.id == Comment.user_id)
-        .where(
-            or_(
-                Comment.lesson_id == lesson.id,
-                and_(Comment.segment_id == lesson.segment_id, Comment.lesson_id.is_(None)),
-            ),
-            Comment.hidden.is_(False),
-            Comment.erased_at.is_(None),
-            top_level,
-        )
-    )
+    conditions = [
+        Comment.hidden.is_(False),
+        Comment.erased_at.is_(None),
+        ~exists().where(
+            answered.chat_id == Comment.chat_id,
+            answered.message_id == Comment.reply_to_message_id,
+        ),
+    ]
     if before is not None:
-        at, last_id = before
-        query = query.where(
-            or_(Comment.created_at < at, and_(Comment.created_at == at, Comment.id < last_id))
-        )
+        conditions.append(tuple_(Comment.created_at, Comment.id) < tuple_(*before))
     if words:
-        query = query.where(Comment.text.ilike(f"%{_like(words)}%", escape="!"))
+        conditions.append(Comment.text.ilike(f"%{_like(words)}%", escape="!"))
     if authors is not None:
-        query = query.where(Comment.user_id.in_(sorted(authors)))
+        conditions.append(Comment.user_id.in_(sorted(authors)))
     if not_authors:
-        query = query.where(
+        conditions.append(
             or_(Comment.user_id.is_(None), Comment.user_id.not_in(sorted(not_authors)))
         )
-    rows = await session.execute(
-        query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    places = (
+        Comment.lesson_id == lesson.id,
+        and_(Comment.segment_id == lesson.segment_id, Comment.lesson_id.is_(None)),
     )
-    return [(comment, user) for comment, user in rows.all()]
+    reads = [
+        select(Comment.id, Comment.created_at)
+        .where(place, *conditions)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+        .subquery()
+        for place in places
+    ]
+    merged = union_all(*(select(read.c.id, read.c.created_at) for read in reads)).subquery()
+    newest = (
+        await session.scalars(
+            select(merged.c.id)
+            .order_by(merged.c.created_at.desc(), merged.c.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    if not newest:
+        return []
+    rows = await session.execute(
+        select(Comment, User)
+        .outerjoin(User, User.id == Comment.user_id)
+        .where(Comment.id.in_(newest))
+    )
+    found = {comment.id: (comment, user) for comment, user in rows.all()}
+    return [found[comment_id] for comment_id in newest if comment_id in found]
 
 
 def _like(text: str) -> str:
