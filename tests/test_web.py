@@ -323,3 +323,33 @@ async def test_a_moderator_hides_from_the_page_and_can_undo(tmp_path: Path) -> N
             '<span class="done">Shown again in the records, exports and summaries.</span>',
         )
         assert "Buy cheap pills" in await _lesson(base, admin, "lesson/1")
+
+
+async def test_hidden_comments_list_who_when_why_and_come_back(tmp_path: Path) -> None:
+    async with running_harness(
+        tmp_path, moderation={"blocked_words": ["casino"]}
+    ) as h, mini_app(h) as base:  # fmt: skip
+        h.world.send_document(h.admin_id, "a.md", SHORT, caption="/import news")
+        await h.pump()
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        post = h.channel_posts()[0]
+        rita = h.world.add_user("Rita")["id"]
+        h.world.comment(rita, h.channel_id, post["message_id"], "Visit my <casino>")
+        h.world.comment(rita, h.channel_id, post["message_id"], "Rude words here")
+        await h.pump()
+        admin = init_data(h, h.admin_id)
+        assert (await _act(base, admin, "hide", {"comment": 2}))[0] == 200
+        page = await _lesson(base, admin, "hidden")
+        assert page.index("Rude words here") < page.index("Visit my &lt;casino&gt;")
+        assert "hidden by Ada (@ada_admin) · 2026-11-23 10:01 · why: —" in page
+        assert (
+            "hidden by an automatic rule · 2026-11-23 10:01 · why: auto: blocked word: casino"
+            in page
+        )
+        assert (await _act(base, admin, "unhide", {"comment": 2}))[0] == 200
+        page = await _lesson(base, admin, "hidden")
+        assert "Rude words here" not in page
+        assert "Visit my" in page
+        reader_page = await view(base, init_data(h, rita))
+        assert reader_page[0] == 403

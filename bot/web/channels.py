@@ -52,6 +52,7 @@ class ChannelsPage:
     heading: str
     labels: dict[str, str]
     channels: list[ChannelView]
+    moderates: bool  # link to the hidden comments
 
 
 async def channels_page(
@@ -91,10 +92,11 @@ async def channels_page(
         "checked": _("checked"),
         "failing": _("failing"),
         "source": _("Source"),
+        "hidden": _("Hidden comments"),
     }
     shown = list(views.values())
     heading = counted("Your channel", "Your channels", len(shown), _)
-    return ChannelsPage(heading, labels, shown)
+    return ChannelsPage(heading, labels, shown, scope.is_moderator)
 
 
 def _web_link(url: str | None) -> str | None:

@@ -30,6 +30,7 @@ from bot.i18n import translator
 from bot.moderation.actions import ModerationError
 from bot.web.article import article_page
 from bot.web.channels import channels_page
+from bot.web.hidden import hidden_page
 from bot.web.init_data import InitDataError, WebAppUser, validate_init_data
 from bot.web.lesson import lesson_page
 from bot.web.moderation import moderate
@@ -45,7 +46,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BASE = web.AppKey("base", str)  # where the app is mounted, for its links
 
 
-_VIEW = re.compile(r"^(channels|(article|lesson)/[0-9]{1,18})$")
+_VIEW = re.compile(r"^(channels|hidden|(article|lesson)/[0-9]{1,18})$")
 
 
 def _first_view(asked: str) -> str:
@@ -77,6 +78,7 @@ class MiniApp:
         app.router.add_get(f"{base}/view/channels", self._channels)
         app.router.add_get(f"{base}/view/article/{{article_id:[0-9]{{1,18}}}}", self._article)
         app.router.add_get(f"{base}/view/lesson/{{lesson_id:[0-9]{{1,18}}}}", self._lesson)
+        app.router.add_get(f"{base}/view/hidden", self._hidden)
         app.router.add_post(f"{base}/act/{{action:hide|ban|unhide}}", self._act)
         app.router.add_static(f"{base}/static", HERE / "static")
         app[BASE] = base
@@ -166,6 +168,19 @@ class MiniApp:
         html = self.templates.get_template("acted.html").render(
             done=done, comment=comment_id, undo=_("Undo")
         )
+        return web.Response(text=html, content_type="text/html")
+
+    async def _hidden(self, request: web.Request) -> web.StreamResponse:
+        user = self._caller(request)
+        _ = translator(user.language_code)
+        async with self.sessions.begin() as session:
+            scope = await self.access.scope(session, user.id)
+            if not scope.is_moderator:
+                return web.Response(
+                    status=403, text=_("This page is for the channel's moderators.")
+                )
+            page = await hidden_page(session, scope, self.config, _, self.clock.now())
+        html = self.templates.get_template("hidden.html").render(page=page, back=_("All channels"))
         return web.Response(text=html, content_type="text/html")
 
     async def _channels(self, request: web.Request) -> web.StreamResponse:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import (
+    AuditEntry,
     Comment,
     Lesson,
     Poll,
@@ -159,3 +160,36 @@ async def latest_named_answers(session: AsyncSession, lesson_id: int) -> dict[in
         select(PollAnswer.user_id, PollAnswer.option_ids).where(PollAnswer.id.in_(latest))
     )
     return {int(user): list(options or []) for user, options in rows.all()}
+
+
+async def recent_hides(
+    session: AsyncSession, channel_ids: list[int], limit: int
+) -> list[AuditEntry]:
+    """The latest hides in these channels (by a moderator or a rule), newest first."""
+    return list(
+        await session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "hide", AuditEntry.channel_id.in_(channel_ids))
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+async def comments_at(
+    session: AsyncSession, places: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[Comment, User | None]]:
+    """The stored comments at these (group, message) places, with their authors."""
+    by_chat: dict[int, list[int]] = {}
+    for chat_id, message_id in places:
+        by_chat.setdefault(chat_id, []).append(message_id)
+    found: dict[tuple[int, int], tuple[Comment, User | None]] = {}
+    for chat_id, message_ids in by_chat.items():
+        rows = await session.execute(
+            select(Comment, User)
+            .outerjoin(User, User.id == Comment.user_id)
+            .where(Comment.chat_id == chat_id, Comment.message_id.in_(message_ids))
+        )
+        for comment, user in rows.all():
+            found[(comment.chat_id, comment.message_id)] = (comment, user)
+    return found
