@@ -23,10 +23,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.access import Access
+from bot.access import Access, Scope
 from bot.clock import Clock
 from bot.config import Config
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.moderation.actions import ModerationError
 from bot.web.article import article_page
 from bot.web.channels import channels_page
@@ -95,7 +95,8 @@ class MiniApp:
     async def _shell(self, request: web.Request) -> web.StreamResponse:
         language = request.headers.get("Accept-Language", "en")[:2]
         _ = translator(language)
-        html = self.templates.get_template("shell.html").render(
+        return self._html(
+            "shell.html",
             language=language,
             title=_("Discussion"),
             outside=_("Open this page from the bot in Telegram:"),
@@ -103,7 +104,6 @@ class MiniApp:
             base=request.app[BASE],
             first=_first_view(request.query.get("view", "")),
         )
-        return web.Response(text=html, content_type="text/html")
 
     def _caller(self, request: web.Request) -> WebAppUser:
         try:
@@ -117,85 +117,74 @@ class MiniApp:
             log.info("Mini App request refused: %s", exc)
             raise web.HTTPUnauthorized(text="open the Mini App from the bot") from None
 
-    async def _article(self, request: web.Request) -> web.StreamResponse:
+    async def _visit(
+        self, request: web.Request, session: AsyncSession
+    ) -> tuple[WebAppUser, Translator, Scope]:
+        """Who asks (refused without valid initData), in their language, and what they
+        may see and do now."""
         user = self._caller(request)
-        _ = translator(user.language_code)
+        return user, translator(user.language_code), await self.access.scope(session, user.id)
+
+    def _html(self, template: str, **context: object) -> web.Response:
+        html = self.templates.get_template(template).render(**context)
+        return web.Response(text=html, content_type="text/html")
+
+    async def _article(self, request: web.Request) -> web.StreamResponse:
         async with self.sessions() as session:
-            scope = await self.access.scope(session, user.id)
+            _user, _, scope = await self._visit(request, session)
             page = await article_page(session, int(request.match_info["article_id"]), scope, _)
         if page is None:
             return web.Response(status=404, text=_("There is no such article in your channels."))
-        html = self.templates.get_template("article.html").render(
-            page={"article": page, "back": _("All channels")}
-        )
-        return web.Response(text=html, content_type="text/html")
+        return self._html("article.html", page={"article": page, "back": _("All channels")})
 
     async def _lesson(self, request: web.Request) -> web.StreamResponse:
-        user = self._caller(request)
-        _ = translator(user.language_code)
         async with self.sessions() as session:
-            scope = await self.access.scope(session, user.id)
+            _user, _, scope = await self._visit(request, session)
             page = await lesson_page(
                 session, int(request.match_info["lesson_id"]), scope, self.config, _,
                 dict(request.query),
             )  # fmt: skip
         if page is None:
             return web.Response(status=404, text=_("There is no such article in your channels."))
-        html = self.templates.get_template("lesson.html").render(page=page)
-        return web.Response(text=html, content_type="text/html")
+        return self._html("lesson.html", page=page)
 
     async def _act(self, request: web.Request) -> web.StreamResponse:
         """A moderator's action, a POST carrying the initData (never a link): the answer
         replaces the comment's buttons."""
-        user = self._caller(request)
-        _ = translator(user.language_code)
-        try:
-            body = await request.json()
-            comment_id = int(body["comment"])
-            reason = str(body.get("reason") or "")[:200]
-        except (ValueError, KeyError, TypeError):
-            return web.Response(status=400, text=_("That request could not be read."))
-        action = request.match_info["action"]
         try:
             async with self.sessions.begin() as session:
-                scope = await self.access.scope(session, user.id)
+                _user, _, scope = await self._visit(request, session)
+                try:
+                    body = await request.json()
+                    comment_id = int(body["comment"])
+                    reason = str(body.get("reason") or "")[:200]
+                except (ValueError, KeyError, TypeError):
+                    return web.Response(status=400, text=_("That request could not be read."))
                 done = await moderate(
-                    session, self.bot, scope, action, comment_id, reason=reason,
-                    at=self.clock.now(), _=_,
+                    session, self.bot, scope, request.match_info["action"], comment_id,
+                    reason=reason, at=self.clock.now(), _=_,
                 )  # fmt: skip
         except ModerationError as error:
             return web.Response(status=404, text=error.text(_))
-        html = self.templates.get_template("acted.html").render(
-            done=done, comment=comment_id, undo=_("Undo")
-        )
-        return web.Response(text=html, content_type="text/html")
+        return self._html("acted.html", done=done, comment=comment_id, undo=_("Undo"))
 
     async def _hidden(self, request: web.Request) -> web.StreamResponse:
-        user = self._caller(request)
-        _ = translator(user.language_code)
         async with self.sessions.begin() as session:
-            scope = await self.access.scope(session, user.id)
+            _user, _, scope = await self._visit(request, session)
             if not scope.is_moderator:
-                return web.Response(
-                    status=403, text=_("This page is for the channel's moderators.")
-                )
+                refusal = _("This page is for the channel's moderators.")
+                return web.Response(status=403, text=refusal)
             page = await hidden_page(session, scope, self.config, _, self.clock.now())
-        html = self.templates.get_template("hidden.html").render(page=page, back=_("All channels"))
-        return web.Response(text=html, content_type="text/html")
+        return self._html("hidden.html", page=page, back=_("All channels"))
 
     async def _channels(self, request: web.Request) -> web.StreamResponse:
-        user = self._caller(request)
-        _ = translator(user.language_code)
         async with self.sessions.begin() as session:
-            scope = await self.access.scope(session, user.id)
+            _user, _, scope = await self._visit(request, session)
             if not (scope.is_admin or scope.is_moderator):
-                return web.Response(
-                    status=403,
-                    text=_("This page is for the channel's admins and moderators."),
-                )
+                refusal = _("This page is for the channel's admins and moderators.")
+                return web.Response(status=403, text=refusal)
             page = await channels_page(session, scope, self.config, _, self.clock.now())
-        html = self.templates.get_template("channels.html").render(page=page)
-        return web.Response(text=html, content_type="text/html")
+        return self._html("channels.html", page=page)
 
 
 async def serve(app: MiniApp, url: str, listen: str, stop: asyncio.Event) -> None:
