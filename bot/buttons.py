@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from db.models import Button
 
@@ -76,6 +76,17 @@ def keyboard(
             line.append(InlineKeyboardButton(label, callback_data=callback))
         markup.append(line)
     return InlineKeyboardMarkup(markup), buttons_in(*data)
+
+
+def mini_app_button(url: str, label: str, view: str) -> InlineKeyboardButton:
+    """A ``web_app`` button that opens the Mini App (``[web] url``) on ``view``; Telegram
+    shows these in private chats only, which is where newsbot offers them."""
+    return InlineKeyboardButton(label, web_app=WebAppInfo(f"{url}?view={view}"))
+
+
+def mini_app_keyboard(url: str | None, label: str, view: str) -> InlineKeyboardMarkup | None:
+    """One [Open the discussion] button, or None where no Mini App is served."""
+    return InlineKeyboardMarkup([[mini_app_button(url, label, view)]]) if url else None
 
 
 def token_of(callback_data: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator, translator
 from bot.outbox import queue_html
@@ -24,8 +25,12 @@ async def tell(
     people: Iterable[int],
     render: Callable[[Translator], str],
     at: datetime,
+    *,
+    markup: Callable[[Translator], InlineKeyboardMarkup | None] | None = None,
 ) -> None:
-    """Queue ``render(_)`` (HTML, user text escaped by the caller) to each of ``people``."""
+    """Queue ``render(_)`` (HTML, user text escaped by the caller) to each of ``people``,
+    with ``markup(_)`` under it (buttons without callbacks, such as the Mini App's)."""
     for person in sorted(set(people)):
         user = await session.get(User, person)
-        queue_html(session, person, render(translator(user.language_code if user else None)), at=at)
+        _ = translator(user.language_code if user else None)
+        queue_html(session, person, render(_), at=at, markup=markup(_) if markup else None)

@@ -7,15 +7,13 @@ import logging
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
-    WebAppInfo,
 )
 from telegram.error import TelegramError
 
 from bot import unit_of_work
-from bot.buttons import Choice, keyboard
+from bot.buttons import Choice, keyboard, mini_app_button
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +34,7 @@ def with_mini_app(
     (when the config serves one: ``[web] url``)."""
     if url is None:
         return markup
-    row = [InlineKeyboardButton(label, web_app=WebAppInfo(f"{url}?view={view}"))]
+    row = [mini_app_button(url, label, view)]
     rows = [list(line) for line in markup.inline_keyboard] if markup is not None else []
     return InlineKeyboardMarkup([*rows, row])
 

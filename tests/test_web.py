@@ -353,3 +353,36 @@ async def test_hidden_comments_list_who_when_why_and_come_back(tmp_path: Path) -
         assert "Visit my" in page
         reader_page = await view(base, init_data(h, rita))
         assert reader_page[0] == 403
+
+
+async def test_the_finished_notice_and_the_admins_summary_open_the_mini_app(
+    tmp_path: Path,
+) -> None:
+    web = {"url": "https://bot.example.org/app/", "listen": "127.0.0.1:1"}
+    async with running_harness(
+        tmp_path, web=web, channel_extra={"summary_to": "both", "summary_min_votes": 1}
+    ) as h:  # fmt: skip
+        await h.command("/start")
+        h.world.send_document(h.admin_id, "a.md", SHORT, caption="/import news")
+        await h.pump()
+        await h.command("/publish 1 now 1m")
+        await h.run_until_idle()
+        finished = next(
+            m for m in h.world.messages(h.admin_id) if "is finished in" in m.get("text", "")
+        )
+        assert finished["reply_markup"]["inline_keyboard"] == [
+            [{"text": "Open the discussion",
+              "web_app": {"url": "https://bot.example.org/app/?view=article/1"}}]
+        ]  # fmt: skip
+        poll = next(m for m in h.channel_posts() if "poll" in m)
+        h.world.vote(h.world.add_user("Ann")["id"], h.channel_id, poll["message_id"], [0])
+        await h.pump()
+        h.clock.set(h.newsbot.parts.summaries.next_slot())
+        await h.newsbot.tick()
+        await h.pump()
+        copy = h.world.messages(h.admin_id)[-1]
+        assert "photo" in copy or "text" in copy
+        assert copy["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"] == (
+            "https://bot.example.org/app/?view=channels"
+        )
+        assert all("reply_markup" not in m for m in h.channel_posts()[-2:])

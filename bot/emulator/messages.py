@@ -53,7 +53,12 @@ class Messages(Chats):
         return target
 
     def _send(self, chat: ChatState, body: JSON, params: JSON) -> JSON:
-        """Common tail of every send: reply, thread, storing, and the channel's auto-forward."""
+        """Common tail of every send: buttons, reply, thread, storing, and the channel's
+        auto-forward."""
+        markup = _json_param(params, "reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            _check_web_app_buttons(chat, markup, self.test_environment)
+            body["reply_markup"] = markup
         target = self._reply_target(chat, params)
         if target is not None:
             body["reply_to_message"] = _without_reply(target)
@@ -331,10 +336,6 @@ class Messages(Chats):
         )
         if not body["entities"]:
             del body["entities"]
-        markup = _json_param(params, "reply_markup")
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            _check_web_app_buttons(chat, markup, self.test_environment)
-            body["reply_markup"] = markup
         if (preview := _link_preview(params)) is not None:
             body["link_preview_options"] = preview
         self._flood(chat)

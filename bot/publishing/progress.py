@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Access
+from bot.buttons import mini_app_keyboard
 from bot.i18n import Translator, counted
 from bot.notices import tell
 from bot.publishing.report import shorten
@@ -84,7 +85,11 @@ async def after_posted(
                 parts=parts,
             )
 
-        await tell(session, team, finished, now)
+        url, view = access.config.web.url, f"article/{article_id}"
+        await tell(
+            session, team, finished, now,
+            markup=lambda _: mini_app_keyboard(url, _("Open the discussion"), view),
+        )  # fmt: skip
 
 
 async def after_failed(

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.access import Access
+from bot.buttons import mini_app_keyboard
 from bot.clock import Clock
 from bot.config import ChannelConfig, Config
 from bot.errors import NewsbotError
@@ -33,7 +34,7 @@ from bot.summaries.content import (
 from bot.summaries.period import Period, latest_period, next_slot, parse_week
 from bot.summaries.render import SummaryText, chart_description, render_summary
 from bot.telegram.html import escape
-from db.models import SummaryRequest, WeeklySummary
+from db.models import SummaryRequest, User, WeeklySummary
 from db.queries import summaries as queries
 from db.queries.channels import channel_by_key
 
@@ -150,27 +151,37 @@ async def deliver(bot: Bot, chat_id: int, summary: Summary) -> int:
     return first.message_id
 
 
-def queue_summary(session: AsyncSession, chat_id: int, summary: Summary, at: datetime) -> None:
+def queue_summary(
+    session: AsyncSession,
+    chat_id: int,
+    summary: Summary,
+    at: datetime,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
     """The same messages as ``deliver``, through the outbox: sent after the commit, and to a
-    person who has not started the bot once they do."""
+    person who has not started the bot once they do; ``markup`` under the last of them."""
+    last = markup if summary.text.rest is None else None
     if summary.chart is not None:
+        params: dict[str, object] = {
+            "caption": summary.text.caption,
+            "parse_mode": ParseMode.HTML,
+            "disable_notification": True,
+        }
+        if last is not None:
+            params["reply_markup"] = last.to_dict()
         queue(
             session,
             chat_id,
             "sendPhoto",
-            {
-                "caption": summary.text.caption,
-                "parse_mode": ParseMode.HTML,
-                "disable_notification": True,
-            },
+            params,
             at=at,
             document=summary.chart.png,
             document_name=f"summary-{summary.period.label}.png",
         )
     else:
-        queue_html(session, chat_id, summary.text.caption, at=at, silent=True)
+        queue_html(session, chat_id, summary.text.caption, at=at, silent=True, markup=last)
     if summary.text.rest is not None:
-        queue_html(session, chat_id, summary.text.rest, at=at, silent=True)
+        queue_html(session, chat_id, summary.text.rest, at=at, silent=True, markup=markup)
 
 
 async def already_posted(session: AsyncSession, channel: ChannelConfig, period: Period) -> bool:
@@ -335,5 +346,10 @@ class SummaryJobs:
                 # The channel's own admins, in the outbox: one who has not started the bot
                 # gets it when they do.
                 for admin in sorted(await self.access.team_of(channel.key)):
-                    queue_summary(session, admin, summary, self.clock.now())
+                    known = await session.get(User, admin)
+                    _ = translator(known.language_code if known else None)
+                    markup = mini_app_keyboard(
+                        self.config.web.url, _("Open the discussion"), "channels"
+                    )
+                    queue_summary(session, admin, summary, self.clock.now(), markup)
         return summary
