@@ -246,9 +246,15 @@ async def test_a_failing_feed_is_reported_once_and_when_it_works_again(
             "HTTP 404 (Not Found). newsbot tries again every 15 minutes and says when it "
             "works again."
         ]
-        site.page("/rss", rss([]), "application/rss+xml")
+        # Its first good read is still a first check: the newest item only, not the backlog.
+        backlog = [(f"g{n}", site.url(f"/s/{n}"), f"Story {n}") for n in (3, 2, 1)]
+        for _guid, link, title in backlog:
+            site.page(link.removeprefix(site.base), story(title))
+        site.page("/rss", rss(backlog), "application/rss+xml")
         await h.newsbot.fetch_due()
-        assert _private(h)[-1] == f"The feed {site.url('/rss')} of news works again."
+        assert f"The feed {site.url('/rss')} of news works again." in _private(h)
+        offers = [t.split(" — ")[0] for t in _private(h) if t.startswith("New on")]
+        assert offers == ["New on Example Daily, for news: «Story 3»"]
         site.page("/robots.txt", "User-agent: newsbot\nDisallow: /\n", "text/plain")
         h.clock.advance(timedelta(minutes=15))
         await h.newsbot.fetch_due()

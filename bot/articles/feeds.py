@@ -173,7 +173,8 @@ class FeedJobs:
 
     async def _record(self, session: AsyncSession, feed: Feed, entries: list[FeedEntry]) -> None:
         known = await queries.known_item_keys(session, feed.channel_id, [e.key for e in entries])
-        first = feed.checked_at is None and not await queries.has_items(session, feed.id)
+        # Its first good read (earlier checks may have failed): nothing recorded from it yet.
+        first = not await queries.has_items(session, feed.id)
         new = [entry for entry in entries if entry.key not in known]
         new = list({entry.key: entry for entry in new}.values())  # a feed listing one twice
         offered = new[:1] if first else new[:MAX_NEW_ITEMS]
