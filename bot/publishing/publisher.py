@@ -228,45 +228,49 @@ class Publisher:
             if self._stopping or (self.may_post is not None and not self.may_post()):
                 return tried  # stopping, or the lease may pass to another process
             now = self.clock.now()
-            async with self.sessions.begin() as session:
-                channel = await session.get(Channel, channel_id)
-                if channel is None or channel.chat_id is None or channel.blocked_reason:
-                    return tried
-                chat_id = channel.chat_id
-                due = await self._next_due(session, channel_id, now)
-                if due is None:
-                    return tried
-                if self.fence is not None and not await self.fence(session):
-                    return tried  # another process publishes now
-                due.state = SegmentState.SENDING
-                due.sending_since = now
-                due.attempts += 1
-                if isinstance(due, Poll):
-                    lesson = await session.get(Lesson, due.lesson_id)
-                    assert lesson is not None
-                    question = lesson.question
-                item_id, is_segment = due.id, isinstance(due, Segment)
-                html = due.html if isinstance(due, Segment) else ""
-                image = (
-                    await queries.lead_image(session, due.article_id)
-                    if isinstance(due, Segment) and due.position == 0
-                    else None
-                )
-                options = list(due.options) if isinstance(due, Poll) else []
-                markup = (
-                    await self._navigation(session, channel, due)
-                    if isinstance(due, Segment)
-                    else None
-                )
-            in_flight = (is_segment, item_id)
-            self._in_flight.add(in_flight)
+            in_flight: tuple[bool, int] | None = None
             try:
+                async with self.sessions.begin() as session:
+                    channel = await session.get(Channel, channel_id)
+                    if channel is None or channel.chat_id is None or channel.blocked_reason:
+                        return tried
+                    chat_id = channel.chat_id
+                    due = await self._next_due(session, channel_id, now)
+                    if due is None:
+                        return tried
+                    if self.fence is not None and not await self.fence(session):
+                        return tried  # another process publishes now
+                    due.state = SegmentState.SENDING
+                    due.sending_since = now
+                    due.attempts += 1
+                    # On its way from here: a tick that runs while this commits (another
+                    # channel's, a clock jump) must not take it for a send in doubt.
+                    in_flight = (isinstance(due, Segment), due.id)
+                    self._in_flight.add(in_flight)
+                    if isinstance(due, Poll):
+                        lesson = await session.get(Lesson, due.lesson_id)
+                        assert lesson is not None
+                        question = lesson.question
+                    item_id, is_segment = due.id, isinstance(due, Segment)
+                    html = due.html if isinstance(due, Segment) else ""
+                    image = (
+                        await queries.lead_image(session, due.article_id)
+                        if isinstance(due, Segment) and due.position == 0
+                        else None
+                    )
+                    options = list(due.options) if isinstance(due, Poll) else []
+                    markup = (
+                        await self._navigation(session, channel, due)
+                        if isinstance(due, Segment)
+                        else None
+                    )
                 if is_segment:
                     await self._send_segment(item_id, chat_id, html, markup, image)
                 else:
                     await self._send_poll(item_id, chat_id, question, options)
             finally:
-                self._in_flight.discard(in_flight)
+                if in_flight is not None:
+                    self._in_flight.discard(in_flight)
             tried += 1
         return tried
 
