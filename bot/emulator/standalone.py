@@ -16,9 +16,14 @@ def random_token() -> str:
 
 
 def config_for(
-    server: EmulatorServer, channel_id: int, admin_id: int, database: str, web_port: int
+    server: EmulatorServer,
+    channel_id: int,
+    admin_id: int,
+    database: str,
+    web_port: int | None = None,
 ) -> str:
-    """A newsbot config that points the bot at this emulator."""
+    """A newsbot config that points the bot at this emulator (with the Mini App on
+    ``web_port``, if given)."""
     return (
         f'token = "{server.world.token}"\n'
         f'api_base_url = "{server.base_url}"\n'
@@ -32,12 +37,15 @@ def config_for(
         "[articles]\n"
         "# Pages and feeds served on this machine (loopback) may be imported: off by default,\n"
         "# so that a link cannot reach into the operator's own network.\n"
-        "fetch_private_addresses = true\n\n"
-        "[web]\n"
+        "fetch_private_addresses = true\n"
+    ) + (
+        "\n[web]\n"
         "# The Mini App, opened with /_emulator/open_web_app. Plain HTTP on loopback: this\n"
         "# emulator is a test environment, where Telegram allows it; a real bot needs HTTPS.\n"
         f'url = "http://127.0.0.1:{web_port}/app/"\n'
         f'listen = "127.0.0.1:{web_port}"\n'
+        if web_port is not None
+        else ""
     )
 
 
